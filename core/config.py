@@ -1,0 +1,226 @@
+"""Sauti's configuration: one TOML file in the data directory, read once.
+
+Every setting is declared here once, with its default and its documentation;
+the commented `config.toml` that `sauti init` writes is generated from these
+declarations, and environment variables `SAUTI_<SECTION>_<KEY>` override the
+file (e.g. `SAUTI_WEB_PORT=8081`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+CONFIG_NAME = "config.toml"
+
+
+class ConfigError(Exception):
+    """The configuration is missing or invalid; the message says what to do."""
+
+
+def setting(default, doc: str):
+    if isinstance(default, (dict, list)):
+        return field(default_factory=lambda: type(default)(default), metadata={"doc": doc})
+    return field(default=default, metadata={"doc": doc})
+
+
+@dataclass(frozen=True)
+class AsteriskConfig:
+    sip_bind: str = setting("127.0.0.1", "Address Asterisk's SIP (UDP) transport listens on.")
+    sip_port: int = setting(5060, "SIP UDP port.")
+    rtp_start: int = setting(16000, "First RTP (audio) port.")
+    rtp_end: int = setting(16999, "Last RTP (audio) port.")
+    ami_bind: str = setting("127.0.0.1", "Address the Asterisk Manager Interface listens on.")
+    ami_port: int = setting(5038, "AMI TCP port.")
+    root: str = setting(
+        "~/.cache/sauti/asterisk-root",
+        "Root filesystem with Asterisk 22 from Debian unstable, used when the system has no Asterisk.",
+    )
+    trunk_ip: str = setting(
+        "",
+        "IP address of the operator's toll-free trunk (matched by IP, no password). Empty: no trunk.",
+    )
+    test_phones: int = setting(
+        20, "Number of local test phone accounts (test-phone-1 .. N), for drills and the test suite."
+    )
+
+
+@dataclass(frozen=True)
+class IvrConfig:
+    agi_bind: str = setting("127.0.0.1", "Address the FastAGI server listens on.")
+    agi_port: int = setting(4573, "FastAGI TCP port.")
+    max_record_seconds: int = setting(180, "Longest alert a phone caller can record.")
+    silence_seconds: int = setting(5, "Silence that ends a phone caller's recording.")
+    radio_max_record_seconds: int = setting(600, "Longest radio relay session recording.")
+    radio_silence_seconds: int = setting(30, "Silence that ends a radio relay session.")
+    radio_split_pause_seconds: float = setting(
+        5.0, "A pause at least this long splits a radio session into separate reports."
+    )
+    menu_attempts: int = setting(3, "Times the language menu is played before choosing Swahili.")
+    default_language: str = setting("sw", "Language used when the caller makes no choice.")
+
+
+@dataclass(frozen=True)
+class AsrConfig:
+    threads: int = setting(0, "Decoding threads; 0 means one per CPU core.")
+    lease_seconds: int = setting(300, "A claimed job returns to the queue after this long without finishing.")
+    max_attempts: int = setting(3, "Failures after which a job is parked as failed.")
+    models: dict = setting({}, "Vosk model directory per language code, e.g. sw = \"/srv/models/sw\".")
+
+
+@dataclass(frozen=True)
+class WebConfig:
+    bind: str = setting("127.0.0.1", "Address the verification console listens on.")
+    port: int = setting(8080, "Console HTTP port.")
+    session_minutes: int = setting(480, "A console login expires after this many minutes.")
+    claim_minutes: int = setting(15, "A verifier's claim on an alert expires after this many minutes.")
+    secure_cookies: bool = setting(
+        False, "Send cookies only over HTTPS; set true when the console is served behind TLS."
+    )
+
+
+@dataclass(frozen=True)
+class PromptsConfig:
+    pin: str = setting("", "PIN for the prompt-recording extension; empty disables it.")
+
+
+@dataclass(frozen=True)
+class Config:
+    data_dir: Path
+    asterisk: AsteriskConfig = field(default_factory=AsteriskConfig)
+    ivr: IvrConfig = field(default_factory=IvrConfig)
+    asr: AsrConfig = field(default_factory=AsrConfig)
+    web: WebConfig = field(default_factory=WebConfig)
+    prompts: PromptsConfig = field(default_factory=PromptsConfig)
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "sauti.db"
+
+    @property
+    def recordings_dir(self) -> Path:
+        return self.data_dir / "recordings"
+
+    @property
+    def spool_dir(self) -> Path:
+        return self.data_dir / "spool"
+
+    @property
+    def secrets_dir(self) -> Path:
+        return self.data_dir / "secrets"
+
+    @property
+    def config_path(self) -> Path:
+        return self.data_dir / CONFIG_NAME
+
+
+SECTIONS = {
+    "asterisk": AsteriskConfig,
+    "ivr": IvrConfig,
+    "asr": AsrConfig,
+    "web": WebConfig,
+    "prompts": PromptsConfig,
+}
+
+
+def _coerce(value, like, where: str):
+    """Convert an environment string or TOML value to the type of the default."""
+    if isinstance(like, bool):
+        if isinstance(value, bool):
+            return value
+        if str(value).lower() in ("1", "true", "yes", "on"):
+            return True
+        if str(value).lower() in ("0", "false", "no", "off"):
+            return False
+        raise ConfigError(f"{where}: expected true or false, got {value!r}")
+    if isinstance(like, (int, float)):
+        try:
+            return type(like)(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{where}: expected a number, got {value!r}") from None
+    if isinstance(like, dict):
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where}: expected a table")
+        return {str(k): str(v) for k, v in value.items()}
+    return str(value)
+
+
+def _section(cls, values: dict, env: dict, name: str):
+    known = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = set(values) - set(known)
+    if unknown:
+        raise ConfigError(f"[{name}] has unknown setting(s): {', '.join(sorted(unknown))}")
+    kwargs = {}
+    for fname, f in known.items():
+        default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
+        value = values.get(fname, default)
+        env_key = f"SAUTI_{name.upper()}_{fname.upper()}"
+        if env_key in env and not isinstance(default, dict):
+            value = env[env_key]
+        kwargs[fname] = _coerce(value, default, f"{name}.{fname}")
+    return cls(**kwargs)
+
+
+def load(data_dir: Path | str, env: dict | None = None, require_file: bool = True) -> Config:
+    """Read `config.toml` from the data directory, then apply environment overrides."""
+    env = os.environ if env is None else env
+    data_dir = Path(data_dir).resolve()
+    path = data_dir / CONFIG_NAME
+    raw: dict = {}
+    if path.exists():
+        try:
+            raw = tomllib.loads(path.read_text())
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    elif require_file:
+        raise ConfigError(f"no configuration at {path}: run `sauti init --data {data_dir}` first")
+    unknown = set(raw) - set(SECTIONS)
+    if unknown:
+        raise ConfigError(f"{path}: unknown section(s): {', '.join(sorted(unknown))}")
+    sections = {name: _section(cls, raw.get(name, {}), env, name) for name, cls in SECTIONS.items()}
+    return Config(data_dir=data_dir, **sections)
+
+
+def _toml_value(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def default_toml(overrides: dict | None = None) -> str:
+    """The commented configuration file `sauti init` writes.
+
+    `overrides` maps section -> {key: value} for values chosen at init time.
+    """
+    overrides = overrides or {}
+    lines = [
+        "# Sauti configuration. Every setting is shown with its default.",
+        "# Environment variables SAUTI_<SECTION>_<KEY> override this file.",
+        "",
+    ]
+    for name, cls in SECTIONS.items():
+        chosen = overrides.get(name, {})
+        tables = []
+        lines.append(f"[{name}]")
+        for f in dataclasses.fields(cls):
+            default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
+            value = chosen.get(f.name, default)
+            if isinstance(default, dict):
+                tables.append((f, value))
+                continue
+            lines.append(f"# {f.metadata['doc']}")
+            prefix = "" if f.name in chosen else "# "
+            lines.append(f"{prefix}{f.name} = {_toml_value(value)}")
+        for f, value in tables:
+            lines.append("")
+            lines.append(f"# {f.metadata['doc']}")
+            lines.append(f"[{name}.{f.name}]")
+            for key, path in value.items():
+                lines.append(f"{key} = {_toml_value(path)}")
+        lines.append("")
+    return "\n".join(lines)

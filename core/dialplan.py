@@ -1,0 +1,40 @@
+"""Names shared by the dialplan templates (`dialplans/`), the IVR and the tests.
+
+The dialplan reaches Python through `AGI(agi://HOST:PORT/<FLOW>)`; a flow that
+finishes sets `SAUTI_RESULT=ok`. Anything else (IVR unreachable, flow crashed)
+sends the call to `agi_fail`, which still records the caller into the spool.
+"""
+
+# Numbers dialled on the line.
+EXTEN_ALERT = "100"        # toll-free alert line
+EXTEN_RADIO = "200"        # radio relay line (voice only)
+EXTEN_BEEP = "300"         # missed-call "beep" line: not answered, caller is called back
+EXTEN_PROMPTS = "400"      # prompt recording, protected by the [prompts] pin
+EXTEN_ECHO_TEST = "901"    # plays a prompt, records the caller: proves audio both ways
+
+# Dialplan contexts.
+CONTEXT_PHONES = "sauti-phones"   # trunk and local phones enter here
+CONTEXT_RADIO = "sauti-radio"     # radio station endpoints enter here
+CONTEXT_AGI_FAIL = "agi_fail"     # failure path: apology, then record into the spool
+
+# FastAGI flow names (the path of the agi:// URL).
+FLOW_ALERT = "alert"
+FLOW_RADIO = "radio"
+FLOW_BEEP = "beep"
+FLOW_PROMPT_RECORD = "prompt_record"
+
+# Channel variables.
+VAR_RESULT = "SAUTI_RESULT"       # set to RESULT_OK by a flow that finished
+RESULT_OK = "ok"
+VAR_SOURCE = "SAUTI_SOURCE"       # phone | radio | callback (set by the dialplan)
+VAR_STATION = "SAUTI_STATION"     # radio station identity (set on the radio endpoint)
+VAR_LANGUAGE = "SAUTI_LANGUAGE"   # language chosen so far, so agi_fail can keep it
+
+# Where the failure path records: <data>/spool/failed/<UNIQUEID>.wav plus
+# <UNIQUEID>.meta (key=value lines: source, station, caller, channel, language,
+# started; `ended=<epoch>` is appended when the call is over).
+SPOOL_FAILED = "failed"
+
+# Local SIP endpoints.
+TEST_PHONE_PREFIX = "test-phone-"  # test-phone-1 .. test-phone-N
+RADIO_PREFIX = "radio-"            # radio-<station>

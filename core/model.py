@@ -1,0 +1,59 @@
+"""The alert model: the vocabulary every service shares."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Source(StrEnum):
+    PHONE = "phone"          # toll-free line
+    RADIO = "radio"          # HF radio relayed by an operator through a radio patch
+    CALLBACK = "callback"    # the line called a "beeper" back
+    FAILOVER = "failover"    # recorded by the dialplan's failure path while the IVR was down
+
+
+class Status(StrEnum):
+    NEW = "new"
+    VERIFIED = "verified"
+    UNVERIFIED = "unverified"
+    FALSE = "false"
+    DUPLICATE = "duplicate"
+    ESCALATED = "escalated"
+
+
+# Which decisions each role may take. Escalation and merging need a supervisor.
+DECISIONS_BY_ROLE = {
+    "verifier": {Status.VERIFIED, Status.UNVERIFIED, Status.FALSE},
+    "supervisor": {Status.VERIFIED, Status.UNVERIFIED, Status.FALSE, Status.DUPLICATE, Status.ESCALATED},
+    "admin": {Status.VERIFIED, Status.UNVERIFIED, Status.FALSE, Status.DUPLICATE, Status.ESCALATED},
+}
+
+ROLES = ("verifier", "supervisor", "admin")
+
+
+class TranscriptState(StrEnum):
+    PENDING = "pending"      # job queued or running
+    DONE = "done"
+    NO_MODEL = "no_model"    # no model for the language: listen to the recording
+    FAILED = "failed"        # parked after repeated failures; error kept on the alert
+
+
+# The atrocity-risk indicator taxonomy shared by tags and keyword lexicons.
+CATEGORIES = {
+    "attack": {"en": "Attack / killing", "fr": "Attaque / meurtre"},
+    "abduction": {"en": "Abduction", "fr": "Enlèvement"},
+    "sexual_violence": {"en": "Sexual violence", "fr": "Violences sexuelles"},
+    "burning_looting": {"en": "Burning / looting", "fr": "Incendie / pillage"},
+    "armed_movement": {"en": "Armed group movement", "fr": "Mouvement de groupe armé"},
+    "displacement": {"en": "Displacement", "fr": "Déplacement"},
+    "threats_hate": {"en": "Threats / hate speech", "fr": "Menaces / discours de haine"},
+    "land_livestock": {"en": "Land or livestock dispute", "fr": "Conflit foncier ou de bétail"},
+    "other": {"en": "Other", "fr": "Autre"},
+}
+
+LANGUAGES = {"sw": "Kiswahili", "ln": "Lingala", "fr": "Français"}
+
+# Flags an alert can carry, shown to verifiers.
+FLAG_SILENT = "silent"             # no speech detected in the recording
+FLAG_PARTIAL = "partial"           # caller hung up before finishing
+FLAG_LANGUAGE_INFERRED = "language_inferred"

@@ -1,0 +1,94 @@
+"""A durable work queue: jobs are claimed with a lease, retried, and parked after repeated failure.
+
+A worker that dies mid-job simply stops renewing; when the lease runs out the
+job is claimable again and the lost attempt counts as a failure.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from ._time import epoch, utcnow
+
+
+@dataclass(frozen=True)
+class Job:
+    id: int
+    kind: str
+    alert_id: int | None
+    payload: dict
+    attempts: int
+
+
+class JobsMixin:
+    def queue_job(self, kind: str, alert_id: int | None = None, payload: dict | None = None) -> int:
+        now = utcnow()
+        cursor = self.conn.execute(
+            "INSERT INTO jobs (kind, alert_id, payload, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+            (kind, alert_id, json.dumps(payload or {}), now, now),
+        )
+        return cursor.lastrowid
+
+    def claim_job(self, kind: str, worker: str, lease_seconds: float, max_attempts: int = 3) -> Job | None:
+        """Claim the oldest claimable job of `kind`, or return None."""
+        with self.transaction():
+            now = epoch()
+            self._park_exhausted(kind, now, max_attempts)
+            row = self.conn.execute(
+                "UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_until = ?, worker = ?,"
+                " updated_at = ? WHERE id = (SELECT id FROM jobs WHERE kind = ? AND"
+                " (status = 'queued' OR (status = 'running' AND lease_until < ?)) ORDER BY id LIMIT 1)"
+                " RETURNING id, kind, alert_id, payload, attempts",
+                (now + lease_seconds, worker, utcnow(), kind, now),
+            ).fetchone()
+        if row is None:
+            return None
+        return Job(row["id"], row["kind"], row["alert_id"], json.loads(row["payload"]), row["attempts"])
+
+    def _park_exhausted(self, kind: str, now: float, max_attempts: int) -> None:
+        """Jobs whose worker died on their last allowed attempt are parked, not retried forever."""
+        self.conn.execute(
+            "UPDATE jobs SET status = 'failed', last_error = coalesce(last_error, 'worker stopped before finishing'),"
+            " updated_at = ? WHERE kind = ? AND status = 'running' AND lease_until < ? AND attempts >= ?",
+            (utcnow(), kind, now, max_attempts),
+        )
+
+    def renew_lease(self, job_id: int, worker: str, lease_seconds: float) -> bool:
+        cursor = self.conn.execute(
+            "UPDATE jobs SET lease_until = ? WHERE id = ? AND worker = ? AND status = 'running'",
+            (epoch() + lease_seconds, job_id, worker),
+        )
+        return bool(cursor.rowcount)
+
+    def complete_job(self, job_id: int) -> None:
+        self.conn.execute(
+            "UPDATE jobs SET status = 'done', lease_until = NULL, updated_at = ? WHERE id = ?", (utcnow(), job_id)
+        )
+
+    def fail_job(self, job_id: int, error: str, max_attempts: int = 3) -> bool:
+        """Record a failure. Returns True when the job is parked as failed for good."""
+        with self.transaction():
+            attempts = self.conn.execute("SELECT attempts FROM jobs WHERE id = ?", (job_id,)).fetchone()[0]
+            parked = attempts >= max_attempts
+            self.conn.execute(
+                "UPDATE jobs SET status = ?, lease_until = NULL, last_error = ?, updated_at = ? WHERE id = ?",
+                ("failed" if parked else "queued", error, utcnow(), job_id),
+            )
+        return parked
+
+    def get_job(self, job_id: int) -> dict | None:
+        rows = list(self.db.query("SELECT * FROM jobs WHERE id = ?", [job_id]))
+        return rows[0] if rows else None
+
+    def jobs_for_alert(self, alert_id: int) -> list[dict]:
+        return list(self.db.query("SELECT * FROM jobs WHERE alert_id = ? ORDER BY id", [alert_id]))
+
+    def job_counts(self, kind: str | None = None) -> dict[str, int]:
+        sql = "SELECT status, count(*) AS n FROM jobs"
+        params = []
+        if kind:
+            sql += " WHERE kind = ?"
+            params.append(kind)
+        sql += " GROUP BY status"
+        return {row["status"]: row["n"] for row in self.db.query(sql, params)}

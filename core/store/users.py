@@ -1,0 +1,41 @@
+"""Console accounts. Passwords are hashed by the caller (web uses a KDF); the store keeps hashes only."""
+
+from __future__ import annotations
+
+from ..model import ROLES
+from ._time import utcnow
+
+
+class UsersMixin:
+    def add_user(self, username: str, password_hash: str, role: str, actor: str = "cli") -> int:
+        if role not in ROLES:
+            raise ValueError(f"role must be one of {', '.join(ROLES)}")
+        with self.transaction():
+            cursor = self.conn.execute(
+                "INSERT INTO users (username, password_hash, role, created_at) VALUES (?, ?, ?, ?)",
+                (username, password_hash, role, utcnow()),
+            )
+            self.audit(actor, "create", "user", cursor.lastrowid, None, {"username": username, "role": role})
+            return cursor.lastrowid
+
+    def get_user(self, username: str) -> dict | None:
+        rows = list(self.db.query("SELECT * FROM users WHERE username = ?", [username]))
+        return rows[0] if rows else None
+
+    def list_users(self) -> list[dict]:
+        return list(self.db.query("SELECT id, username, role, disabled, created_at FROM users ORDER BY username"))
+
+    def update_user(self, username: str, actor: str, **fields) -> None:
+        allowed = {"password_hash", "role", "disabled"}
+        if not set(fields) <= allowed:
+            raise ValueError(f"cannot update {sorted(set(fields) - allowed)}")
+        if "role" in fields and fields["role"] not in ROLES:
+            raise ValueError(f"role must be one of {', '.join(ROLES)}")
+        with self.transaction():
+            before = self.get_user(username)
+            if before is None:
+                raise KeyError(username)
+            assignments = ", ".join(f"{name} = ?" for name in fields)
+            self.conn.execute(f"UPDATE users SET {assignments} WHERE username = ?", (*fields.values(), username))
+            shown = {k: ("<changed>" if k == "password_hash" else v) for k, v in fields.items()}
+            self.audit(actor, "update", "user", before["id"], {k: before[k] for k in shown if k != "password_hash"}, shown)

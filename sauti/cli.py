@@ -1,0 +1,50 @@
+"""The `sauti` command: wires configuration into each service and starts them."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+import click
+
+from .context import Context, default_data_dir
+
+# Command modules, each exporting `commands`: a list of click commands or groups.
+COMMAND_MODULES = [
+    "sauti.cmd_setup",      # init, up
+    "sauti.cmd_asterisk",   # asterisk install|start|stop|status|cli, call
+    "sauti.cmd_prompts",    # prompts build|status|...
+    "sauti.cmd_ivr",        # ivr
+    "sauti.cmd_asr",        # worker, models, transcribe
+    "sauti.cmd_web",        # web, user
+]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Data directory (database, recordings, config, secrets). Default: $SAUTI_DATA or ./data",
+)
+@click.pass_context
+def main(ctx: click.Context, data_dir: Path | None) -> None:
+    """Sauti: a voice early-warning line for community alert networks.
+
+    Callers leave spoken alerts by phone or HF radio relay; Asterisk records them,
+    Vosk transcribes them, and verifiers triage them in the web console.
+
+    Start with `sauti init`, then `sauti up`.
+    """
+    ctx.obj = Context((data_dir or default_data_dir()).absolute())
+
+
+def _register() -> None:
+    for name in COMMAND_MODULES:
+        module = importlib.import_module(name)
+        for command in module.commands:
+            main.add_command(command)
+
+
+_register()

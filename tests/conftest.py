@@ -1,0 +1,5 @@
+"""Fixtures live in tests/fixtures/, one module per area, so each area owns its own."""
+
+pytest_plugins = [
+    "tests.fixtures.core",
+]
