@@ -43,6 +43,9 @@ class AsteriskConfig:
         "",
         "IP address of the operator's toll-free trunk (matched by IP, no password). Empty: no trunk.",
     )
+    radio_stations: list = setting(
+        ["test"], "Radio stations that relay by radio patch; each gets the SIP endpoint radio-<name>."
+    )
     test_phones: int = setting(
         20, "Number of local test phone accounts (test-phone-1 .. N), for drills and the test suite."
     )
@@ -84,6 +87,7 @@ class WebConfig:
 
 @dataclass(frozen=True)
 class PromptsConfig:
+    dir: str = setting("", "Folder of prompt audio (<lang>/<id>.wav); empty means the prompts/ folder shipped with Sauti.")
     pin: str = setting("", "PIN for the prompt-recording extension; empty disables it.")
 
 
@@ -111,6 +115,12 @@ class Config:
     @property
     def secrets_dir(self) -> Path:
         return self.data_dir / "secrets"
+
+    @property
+    def prompts_dir(self) -> Path:
+        if self.prompts.dir:
+            return Path(self.prompts.dir).expanduser().resolve()
+        return Path(__file__).resolve().parent.parent / "prompts"
 
     @property
     def config_path(self) -> Path:
@@ -141,6 +151,12 @@ def _coerce(value, like, where: str):
             return type(like)(value)
         except (TypeError, ValueError):
             raise ConfigError(f"{where}: expected a number, got {value!r}") from None
+    if isinstance(like, list):
+        if isinstance(value, str):
+            value = [item.strip() for item in value.split(",") if item.strip()]
+        if not isinstance(value, list):
+            raise ConfigError(f"{where}: expected a list")
+        return [str(item) for item in value]
     if isinstance(like, dict):
         if not isinstance(value, dict):
             raise ConfigError(f"{where}: expected a table")
@@ -189,6 +205,8 @@ def _toml_value(value) -> str:
         return "true" if value else "false"
     if isinstance(value, (int, float)):
         return repr(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
     return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 

@@ -2,4 +2,9 @@
 
 pytest_plugins = [
     "tests.fixtures.core",
+    "tests.fixtures.asterisk",
+    "tests.fixtures.prompts",
+    "tests.fixtures.asr",
+    "tests.fixtures.web",
+    "tests.fixtures.ivr",
 ]

@@ -20,6 +20,7 @@ import sqlite_utils
 
 from ._time import utcnow
 from .alerts import AlertsMixin, RecordingFacts
+from .console import ConsoleMixin
 from .jobs import Job, JobsMixin
 from .schema import MIGRATIONS
 from .users import UsersMixin
@@ -27,7 +28,7 @@ from .users import UsersMixin
 __all__ = ["Store", "Job", "RecordingFacts", "utcnow"]
 
 
-class Store(AlertsMixin, JobsMixin, UsersMixin):
+class Store(AlertsMixin, ConsoleMixin, JobsMixin, UsersMixin):
     def __init__(self, conn: sqlite3.Connection):
         self.conn = conn
         self.db = sqlite_utils.Database(conn)
