@@ -10,6 +10,7 @@ class Source(StrEnum):
     RADIO = "radio"          # HF radio relayed by an operator through a radio patch
     CALLBACK = "callback"    # the line called a "beeper" back
     FAILOVER = "failover"    # recorded by the dialplan's failure path while the IVR was down
+    BEEP = "beep"            # a missed call on the beep line: the caller expects a call back
 
 
 class Status(StrEnum):
@@ -57,3 +58,4 @@ LANGUAGES = {"sw": "Kiswahili", "ln": "Lingala", "fr": "Français"}
 FLAG_SILENT = "silent"             # no speech detected in the recording
 FLAG_PARTIAL = "partial"           # caller hung up before finishing
 FLAG_LANGUAGE_INFERRED = "language_inferred"
+FLAG_FAILOVER = "failover"         # recorded by the failure path while the IVR was down

@@ -1,3 +1,40 @@
-"""CLI commands (filled in by the ivr work)."""
+"""`sauti ivr`: the FastAGI server that runs the call flows."""
 
-commands = []
+from __future__ import annotations
+
+import asyncio
+import errno
+import logging
+
+import click
+
+from .context import Context, pass_context
+
+
+@click.command()
+@click.option("-v", "--verbose", is_flag=True, help="Log every AGI command.")
+@pass_context
+def ivr(ctx: Context, verbose: bool) -> None:
+    """Run the IVR: Asterisk's calls reach the flows here over FastAGI.
+
+    On start it imports any recordings the dialplan's failure path made while
+    the IVR was down. Stops cleanly on Ctrl-C or SIGTERM, letting calls in
+    progress file their alerts.
+    """
+    from ivr import service
+
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
+                        format="%(asctime)s ivr %(levelname)s %(message)s")
+    config = ctx.config
+    try:
+        asyncio.run(service.run(config))
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise click.ClickException(
+                f"port {config.ivr.agi_port} on {config.ivr.agi_bind} is in use: is another IVR running? "
+                "(set [ivr] agi_port)"
+            ) from None
+        raise
+
+
+commands = [ivr]

@@ -1,0 +1,276 @@
+"""A thin, typed FastAGI session: one method per AGI command, one exception per outcome.
+
+This module speaks the protocol and nothing else; it knows no flows.
+Asterisk sends `agi_*` header lines, a blank line, then answers each command
+with `200 result=N [(data)] [key=value]`, `510` (invalid command), `511`
+(dead channel) or `520` (usage error, possibly multi-line). When the caller
+hangs up during a command it may also send a lone `HANGUP` line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from dataclasses import dataclass, field
+
+log = logging.getLogger(__name__)
+
+_RESPONSE = re.compile(r"^(?P<code>\d{3})(?:[ -](?P<rest>.*))?$")
+_RESULT = re.compile(r"result=(?P<result>-?\d+|\S*)(?:\s+\((?P<data>[^)]*)\))?(?P<extra>.*)$")
+
+
+class AgiError(Exception):
+    """Base class: the command did not complete."""
+
+
+class HangupError(AgiError):
+    """The caller hung up (or the channel is gone); nothing more can be said to them."""
+
+
+class InvalidCommandError(AgiError):
+    """510: Asterisk does not know the command."""
+
+
+class UsageError(AgiError):
+    """520: the command's arguments were wrong."""
+
+
+class ProtocolError(AgiError):
+    """Asterisk said something this layer cannot parse, or closed the connection."""
+
+
+@dataclass(frozen=True)
+class Response:
+    code: int
+    result: str
+    data: str = ""
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def value(self) -> int:
+        try:
+            return int(self.result)
+        except ValueError:
+            return 0
+
+
+@dataclass(frozen=True)
+class Recording:
+    """Outcome of RECORD FILE: how it ended and how far it got."""
+
+    digit: str          # the key that ended it, or ""
+    end_position: int   # samples written
+    hung_up: bool
+    timed_out: bool
+
+
+def quote(argument: str) -> str:
+    """AGI arguments are space separated; quote and escape so none can inject another."""
+    argument = str(argument).replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
+    return f'"{argument}"'
+
+
+def parse_response(line: str) -> Response:
+    match = _RESPONSE.match(line)
+    if not match:
+        raise ProtocolError(f"unexpected AGI line: {line!r}")
+    code = int(match.group("code"))
+    rest = match.group("rest") or ""
+    if code != 200:
+        return Response(code, "", rest)
+    result = _RESULT.search(rest)
+    if not result:
+        raise ProtocolError(f"200 without result: {line!r}")
+    extra = dict(pair.split("=", 1) for pair in result.group("extra").split() if "=" in pair)
+    return Response(code, result.group("result"), result.group("data") or "", extra)
+
+
+class Call:
+    """One FastAGI session: the channel's variables and the commands to drive it."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, env: dict[str, str]):
+        self._reader = reader
+        self._writer = writer
+        self.env = env
+        self.hung_up = False
+        self.line = None  # set by the server: what flows need beyond the call (config, store)
+
+    # -- session ------------------------------------------------------------
+
+    @classmethod
+    async def accept(cls, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> "Call":
+        env: dict[str, str] = {}
+        while True:
+            raw = await reader.readline()
+            if not raw:
+                raise ProtocolError("connection closed before the AGI environment ended")
+            text = raw.decode("utf-8", "replace").rstrip("\r\n")
+            if not text:
+                return cls(reader, writer, env)
+            key, _, value = text.partition(":")
+            env[key.strip()] = value.strip()
+
+    @property
+    def channel(self) -> str:
+        return self.env.get("agi_channel", "?")
+
+    @property
+    def uniqueid(self) -> str:
+        return self.env.get("agi_uniqueid", "")
+
+    @property
+    def caller_number(self) -> str:
+        return self.env.get("agi_callerid", "")
+
+    @property
+    def flow_name(self) -> str:
+        """The path of agi://host:port/NAME, without query string."""
+        script = self.env.get("agi_network_script", "")
+        return script.split("?", 1)[0].strip("/")
+
+    @property
+    def args(self) -> list[str]:
+        args = []
+        index = 1
+        while f"agi_arg_{index}" in self.env:
+            args.append(self.env[f"agi_arg_{index}"])
+            index += 1
+        return args
+
+    async def command(self, *words: str) -> Response:
+        if self.hung_up:
+            raise HangupError(f"{self.channel}: hung up")
+        line = " ".join(words)
+        log.debug("%s >> %s", self.channel, line)
+        self._writer.write(line.encode() + b"\n")
+        await self._writer.drain()
+        response = await self._read_response()
+        log.debug("%s << %s", self.channel, response)
+        if response.code == 200:
+            return response
+        if response.code == 511:
+            self.hung_up = True
+            raise HangupError(f"{self.channel}: channel is gone")
+        if response.code == 510:
+            raise InvalidCommandError(f"{line}: {response.data}")
+        if response.code == 520:
+            raise UsageError(f"{line}: {response.data}")
+        raise ProtocolError(f"{line}: unexpected code {response.code} {response.data}")
+
+    async def _read_response(self) -> Response:
+        while True:
+            raw = await self._reader.readline()
+            if not raw:
+                self.hung_up = True
+                raise HangupError(f"{self.channel}: connection closed")
+            text = raw.decode("utf-8", "replace").rstrip("\r\n")
+            if text == "HANGUP":
+                # Asterisk's asynchronous notice; the command's own answer follows.
+                self.hung_up = True
+                continue
+            if text.startswith("520-"):
+                # Multi-line usage text ends with "520 End of proper usage."
+                while not text.startswith("520 "):
+                    raw = await self._reader.readline()
+                    if not raw:
+                        break
+                    text = raw.decode("utf-8", "replace").rstrip("\r\n")
+                return Response(520, "", "usage error")
+            return parse_response(text)
+
+    def _check_hangup(self, response: Response) -> Response:
+        if response.result == "-1":
+            self.hung_up = True
+            raise HangupError(f"{self.channel}: hung up")
+        return response
+
+    # -- commands -----------------------------------------------------------
+
+    async def answer(self) -> None:
+        self._check_hangup(await self.command("ANSWER"))
+
+    async def hangup(self) -> None:
+        try:
+            await self.command("HANGUP")
+        except HangupError:
+            pass
+        self.hung_up = True
+
+    async def stream_file(self, path: str, escape_digits: str = "") -> str:
+        """Play a sound file (path without extension). Returns the key that interrupted it, or ""."""
+        response = await self.command("STREAM FILE", quote(path), quote(escape_digits))
+        if response.result == "-1":
+            # -1 means either a hang-up or a file Asterisk could not open; ask which.
+            if not await self.is_alive():
+                self.hung_up = True
+                raise HangupError(f"{self.channel}: hung up")
+            log.error("%s: Asterisk could not play %s", self.channel, path)
+            return ""
+        return chr(response.value) if response.value > 0 else ""
+
+    async def is_alive(self) -> bool:
+        try:
+            response = await self.command("CHANNEL STATUS")
+        except HangupError:
+            return False
+        return response.value >= 0
+
+    async def wait_for_digit(self, timeout_ms: int) -> str:
+        response = self._check_hangup(await self.command("WAIT FOR DIGIT", str(int(timeout_ms))))
+        return chr(response.value) if response.value > 0 else ""
+
+    async def get_data(self, path: str, timeout_ms: int, max_digits: int) -> tuple[str, bool]:
+        """Play a prompt and collect digits up to # or `max_digits`. Returns (digits, timed_out)."""
+        response = self._check_hangup(
+            await self.command("GET DATA", quote(path), str(int(timeout_ms)), str(int(max_digits)))
+        )
+        return response.result if response.result.isdigit() else "", response.data == "timeout"
+
+    async def record_file(
+        self,
+        path: str,
+        fmt: str = "wav",
+        escape_digits: str = "#",
+        timeout_ms: int = 180_000,
+        beep: bool = True,
+        silence_seconds: int | None = None,
+    ) -> Recording:
+        """Record to `path`.`fmt`. A hang-up mid-recording returns `hung_up=True`: the file is kept."""
+        words = ["RECORD FILE", quote(path), fmt, quote(escape_digits), str(int(timeout_ms))]
+        if beep:
+            words.append("BEEP")
+        if silence_seconds:
+            words.append(f"s={int(silence_seconds)}")
+        response = await self.command(*words)
+        end = int(response.extra.get("endpos", "0") or 0)
+        if response.result == "-1" or response.data == "hangup":
+            self.hung_up = True
+            return Recording("", end, hung_up=True, timed_out=False)
+        digit = chr(response.value) if response.value > 0 and response.data == "dtmf" else ""
+        return Recording(digit, end, hung_up=False, timed_out=response.data == "timeout")
+
+    async def say_digits(self, digits: str, escape_digits: str = "") -> str:
+        response = self._check_hangup(await self.command("SAY DIGITS", digits, quote(escape_digits)))
+        return chr(response.value) if response.value > 0 else ""
+
+    async def set_variable(self, name: str, value: str) -> None:
+        await self.command("SET VARIABLE", quote(name), quote(value))
+
+    async def get_variable(self, name: str) -> str | None:
+        response = await self.command("GET VARIABLE", quote(name))
+        return response.data if response.value == 1 else None
+
+    async def exec(self, application: str, *arguments: str) -> int:
+        response = await self.command("EXEC", application, quote(",".join(arguments)))
+        return self._check_hangup(response).value
+
+    async def verbose(self, message: str, level: int = 1) -> None:
+        await self.command("VERBOSE", quote(message), str(level))
+
+    async def close(self) -> None:
+        try:
+            self._writer.close()
+            await self._writer.wait_closed()
+        except (ConnectionError, OSError):
+            pass

@@ -1,0 +1,23 @@
+"""The call flows, one module each, registered by the name the dialplan uses."""
+
+from __future__ import annotations
+
+from core.dialplan import FLOW_ALERT, FLOW_BEEP, FLOW_RADIO
+
+from ..registry import Registry
+from .alert import alert
+from .beep import beep
+from .radio import radio
+
+FLOWS = [
+    (FLOW_ALERT, alert),
+    (FLOW_RADIO, radio),
+    (FLOW_BEEP, beep),
+]
+
+
+def default_registry() -> Registry:
+    registry = Registry()
+    for name, flow in FLOWS:
+        registry.register(name, flow)
+    return registry

@@ -1,0 +1,83 @@
+"""The radio relay line: an operator relays reports heard on HF radio, voice only.
+
+DTMF does not survive HF, so nothing here waits for a key: one long recording,
+ended by silence, the time limit or hanging up, split afterwards at long pauses
+into one alert per report, all linked to the same call and radio station.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from core.dialplan import VAR_STATION
+from core.model import FLAG_PARTIAL, FLAG_SILENT, Source
+
+from .. import audio
+from ..agi import Call, HangupError
+from .common import play, play_beep, read_digits
+
+log = logging.getLogger(__name__)
+
+
+async def radio(call: Call, args: list[str]) -> None:
+    line = call.line
+    config = line.config.ivr
+    language = config.default_language
+    station = await call.get_variable(VAR_STATION) or None
+    call_id = await line.db(
+        lambda s: s.create_call(Source.RADIO, channel=call.channel, uniqueid=call.uniqueid, station=station)
+    )
+    try:
+        await play(call, "radio_instructions", language)
+        await play_beep(call)
+        path = line.new_recording()
+        result = await call.record_file(
+            str(path),
+            "wav",
+            escape_digits="",
+            timeout_ms=config.radio_max_record_seconds * 1000,
+            beep=False,
+            silence_seconds=config.radio_silence_seconds,
+        )
+        alerts = await file_reports(call, call_id, path.with_suffix(".wav"), partial=result.hung_up)
+        if result.hung_up:
+            raise HangupError(f"{call.channel}: radio session ended by hang-up")
+        await play(call, "radio_recorded", language)
+        for alert_row in alerts:
+            await play(call, "reference_is", language)
+            await read_digits(call, alert_row["reference"], language)
+        await play(call, "goodbye", language)
+    finally:
+        await line.db(lambda s: s.end_call(call_id))
+
+
+async def file_reports(call: Call, call_id: int, session_wav, partial: bool) -> list[dict]:
+    """One alert per report, each with its own file and its offset in the session."""
+    line = call.line
+    if not session_wav.exists():
+        return []
+    samples, rate = audio.read_wav(session_wav)
+    if len(samples) < rate * audio.MIN_SPEECH_SECONDS:
+        session_wav.unlink()
+        return []
+    segments = audio.split_at_pauses(samples, rate, line.config.ivr.radio_split_pause_seconds)
+    if not segments:
+        # Nothing that sounds like speech: keep the whole session for a person to judge.
+        facts = audio.facts(session_wav, line.config.data_dir)
+        flags = [FLAG_SILENT] + ([FLAG_PARTIAL] if partial else [])
+        return [await line.db(lambda s: s.file_alert(call_id, facts, flags=flags))]
+    alerts = []
+    for number, segment in enumerate(segments, start=1):
+        part = session_wav.with_name(f"{session_wav.stem}-{number:02d}.wav")
+        audio.write_wav(part, samples[int(segment.start * rate) : int(segment.end * rate)], rate)
+        facts = audio.facts(part, line.config.data_dir, offset_seconds=segment.start)
+        flags = [FLAG_PARTIAL] if partial and number == len(segments) else []
+        alert_row = await line.db(
+            lambda s, facts=facts, number=number, flags=flags: s.file_alert(call_id, facts, segment=number, flags=flags)
+        )
+        alerts.append(alert_row)
+    # Every speech frame is in a segment file; the session file would only duplicate them.
+    session_wav.unlink()
+    log.info("%s: radio session split into %d report(s): %s", call.channel, len(alerts),
+             ", ".join(a["reference"] for a in alerts))
+    return alerts

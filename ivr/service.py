@@ -1,0 +1,49 @@
+"""Run the IVR: import the spool, serve FastAGI, keep importing, stop cleanly on a signal."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+from core.config import Config
+
+from .flows import default_registry
+from .line import Line
+from .server import AgiServer
+from .spool import import_failed_calls
+
+log = logging.getLogger(__name__)
+
+SPOOL_INTERVAL_SECONDS = 10
+
+
+async def run(config: Config, ready=None) -> None:
+    line = Line.open(config)
+    server = AgiServer(default_registry(), line)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await import_spool(line)
+        await server.start(config.ivr.agi_bind, config.ivr.agi_port)
+        log.info("IVR listening on agi://%s:%d (flows: %s)", config.ivr.agi_bind, server.port,
+                 ", ".join(server.registry.names()))
+        if ready:
+            ready(server)
+        while not stop.is_set():
+            try:
+                await asyncio.wait_for(stop.wait(), SPOOL_INTERVAL_SECONDS)
+            except asyncio.TimeoutError:
+                await import_spool(line)
+    finally:
+        await server.close()
+        line.close()
+        log.info("IVR stopped")
+
+
+async def import_spool(line: Line) -> None:
+    filed = await line.db(lambda store: import_failed_calls(line.config, store, line.pseudonym_key))
+    if filed:
+        log.info("imported %d alert(s) recorded while the IVR was down", len(filed))

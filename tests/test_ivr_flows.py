@@ -1,0 +1,143 @@
+"""Call flows against a scripted fake AGI session."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from core.dialplan import VAR_LANGUAGE, VAR_SOURCE, VAR_STATION
+from core.identity import is_valid_reference
+from core.model import FLAG_PARTIAL, FLAG_SILENT, Source
+from ivr.audio import read_wav
+from ivr.flows.alert import alert
+from ivr.flows.beep import beep
+from ivr.flows.radio import radio
+from tests.fixtures.ivr import RATE, hiss, tone
+
+
+def speechlike(seconds: float) -> np.ndarray:
+    """Syllable-like bursts: louder than the line's noise, with short gaps, like speech."""
+    parts = []
+    while sum(len(p) for p in parts) < seconds * RATE:
+        parts += [tone(0.25, 300 + 40 * len(parts)), hiss(0.08, seed=len(parts))]
+    return np.concatenate(parts)[: int(seconds * RATE)]
+
+
+def stored(line, reference=None):
+    return line.db.run(lambda s: s.alert_by_reference(reference) if reference else s.get_alert(1))
+
+
+def test_caller_chooses_lingala_records_and_hears_reference_twice(run_flow, line):
+    call, error = run_flow(
+        alert,
+        keys={"ln/language_menu": ["2"], "getdata:enter_locality": ["4021"]},
+        recordings=[speechlike(6.0)],
+        variables={VAR_SOURCE: "phone"},
+    )
+    assert error is None
+    row = stored(line)
+    assert row["language"] == "ln" and row["locality"] == "4021"
+    assert row["source"] == Source.PHONE and row["flags"] == []
+    assert row["caller_pseudonym"].startswith("C-") and "812345678" not in row["caller_pseudonym"]
+    assert is_valid_reference(row["reference"])
+    assert call.variables[VAR_LANGUAGE] == "ln"
+    # Menu stopped at the Lingala option; the rest of the call is in Lingala.
+    assert call.played[:2] == [("sw", "language_menu"), ("ln", "language_menu")]
+    digits = [p.removeprefix("digit_") for p in call.prompts_in("ln") if p.startswith("digit_")]
+    assert "".join(digits) == row["reference"] * 2
+    assert call.prompts_in("ln")[-1] == "goodbye"
+    recording = line.db.run(lambda s: s.recordings_for(row["id"]))[0]
+    assert abs(recording["duration"] - 6.0) < 0.01 and recording["sample_rate"] == RATE
+    samples, rate = read_wav(line.config.data_dir / recording["path"])
+    assert rate == RATE and len(samples) == 6 * RATE
+    assert line.db.run(lambda s: s.jobs_for_alert(row["id"]))[0]["kind"] == "transcribe"
+    call_row = line.db.run(lambda s: s.get_call(row["call_id"]))
+    assert call_row["ended_at"] is not None
+
+
+def test_no_choice_repeats_the_menu_then_uses_swahili(run_flow, line):
+    call, _ = run_flow(alert, recordings=[speechlike(3.0)])
+    assert [p for p in call.played if p[1] == "language_menu"] == [("sw", "language_menu"), ("ln", "language_menu"),
+                                                                    ("fr", "language_menu")] * 3
+    assert stored(line)["language"] == "sw"
+
+
+def test_a_wrong_key_is_explained_and_the_menu_repeats(run_flow, line):
+    call, _ = run_flow(alert, keys={"wait": ["7", "3"]}, recordings=[speechlike(3.0)])
+    assert ("sw", "invalid_choice") in call.played
+    assert stored(line)["language"] == "fr"
+
+
+def test_hang_up_mid_recording_keeps_the_partial_alert(run_flow, line):
+    call, error = run_flow(alert, keys={"wait": ["1"]}, recordings=[speechlike(2.5)], hang_up_during_recording=True)
+    assert error is not None
+    row = stored(line)
+    assert row["flags"] == [FLAG_PARTIAL]
+    assert abs(line.db.run(lambda s: s.recordings_for(row["id"]))[0]["duration"] - 2.5) < 0.01
+    assert "reference_is" not in call.prompts_in("sw")
+    assert line.db.run(lambda s: s.get_call(row["call_id"]))["ended_at"] is not None
+
+
+def test_a_recording_without_speech_is_kept_and_flagged(run_flow, line):
+    run_flow(alert, keys={"wait": ["1"]}, recordings=[hiss(4.0)])
+    assert stored(line)["flags"] == [FLAG_SILENT]
+
+
+def test_hanging_up_before_the_beep_leaves_no_alert(run_flow, line):
+    call, error = run_flow(alert, keys={"wait": ["1"]}, recordings=[np.zeros(100, dtype=np.int16)],
+                           hang_up_during_recording=True)
+    assert error is not None
+    assert line.db.run(lambda s: s.count_alerts()) == 0
+
+
+def test_unknown_locality_is_asked_once_more_then_skipped(run_flow, line):
+    line.db.run(lambda s: s.add_locality("4021", "Eringeti", "Beni"))
+    call, _ = run_flow(alert, keys={"wait": ["1"], "getdata:enter_locality": ["999", "998"]},
+                       recordings=[speechlike(3.0)])
+    assert call.prompts_in("sw").count("locality_not_found") == 2
+    assert stored(line)["locality"] is None
+
+
+def test_known_locality_after_one_mistake_is_kept(run_flow, line):
+    line.db.run(lambda s: s.add_locality("4021", "Eringeti", "Beni"))
+    run_flow(alert, keys={"wait": ["1"], "getdata:enter_locality": ["999", "4021"]}, recordings=[speechlike(3.0)])
+    row = stored(line)
+    assert row["locality"] == "4021"
+    updates = [e for e in line.db.run(lambda s: s.audit_entries("alert", row["id"])) if e["action"] == "update"]
+    assert updates[0]["after"] == {"locality": "4021"}
+
+
+def test_radio_relay_of_three_reports_becomes_three_alerts(run_flow, line):
+    session = np.concatenate([
+        hiss(1.0), speechlike(4.0), hiss(8.0, seed=1), speechlike(3.0), hiss(8.0, seed=2), speechlike(5.0), hiss(2.0),
+    ])
+    call, error = run_flow(radio, recordings=[session], variables={VAR_STATION: "beni"})
+    assert error is None
+    alerts = line.db.run(lambda s: s.alerts_for_call(1))
+    assert [a["segment"] for a in alerts] == [1, 2, 3]
+    assert {a["station"] for a in alerts} == {"beni"} and {a["source"] for a in alerts} == {"radio"}
+    recordings = [line.db.run(lambda s, a=a: s.recordings_for(a["id"]))[0] for a in alerts]
+    durations = [r["duration"] for r in recordings]
+    for duration, expected in zip(durations, (4.0, 3.0, 5.0)):
+        assert abs(duration - expected) < 0.8
+    offsets = [r["offset_seconds"] for r in recordings]
+    assert abs(offsets[0] - 1.0) < 0.5 and abs(offsets[1] - 13.0) < 0.5 and abs(offsets[2] - 24.0) < 0.5
+    # The operator hears every reference read back.
+    digits = "".join(p.removeprefix("digit_") for p in call.prompts_in("sw") if p.startswith("digit_"))
+    assert digits == "".join(a["reference"] for a in alerts)
+    assert not any(p == "language_menu" for _, p in call.played), "radio relays are voice only"
+
+
+def test_radio_session_cut_by_hang_up_still_files_every_report(run_flow, line):
+    session = np.concatenate([speechlike(3.0), hiss(7.0), speechlike(2.0)])
+    _, error = run_flow(radio, recordings=[session], hang_up_during_recording=True)
+    assert error is not None
+    alerts = line.db.run(lambda s: s.alerts_for_call(1))
+    assert len(alerts) == 2 and alerts[-1]["flags"] == [FLAG_PARTIAL]
+
+
+def test_beep_line_notes_the_missed_call_without_the_number(run_flow, line):
+    call, _ = run_flow(beep)
+    row = line.db.run(lambda s: s.get_call(1))
+    assert row["source"] == Source.BEEP and row["caller_pseudonym"].startswith("C-")
+    assert "243812345678" not in str(row)
+    assert call.hung_up

@@ -1,0 +1,61 @@
+"""Failure-path recordings are imported once, and the caller's number never stays on disk."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from core.dialplan import SPOOL_FAILED
+from core.model import FLAG_FAILOVER, FLAG_SILENT, Source
+from core.store import Store
+from core import secrets
+from ivr.audio import write_wav
+from ivr.spool import import_failed_calls
+from tests.fixtures.ivr import RATE, hiss, tone
+
+
+def spool(config, name: str, samples, ended: bool = True, **meta):
+    folder = config.spool_dir / SPOOL_FAILED
+    folder.mkdir(parents=True, exist_ok=True)
+    write_wav(folder / f"{name}.wav", samples, RATE)
+    fields = {"source": "phone", "caller": "+243812345678", "channel": "PJSIP/x-1", "started": "1700000000", **meta}
+    text = "".join(f"{k}={v}\n" for k, v in fields.items())
+    if ended:
+        text += "ended=1700000060\n"
+    (folder / f"{name}.meta").write_text(text)
+
+
+def test_failure_path_recordings_are_imported_exactly_once(config, fresh_db):
+    key = secrets.pseudonym_key(config)
+    spool(config, "1700000000.1", np.concatenate([tone(3.0), hiss(1.0)]), language="fr")
+    spool(config, "1700000000.2", hiss(2.0), source="radio", station="beni")
+    spool(config, "1700000000.3", tone(2.0), ended=False)  # still recording
+    filed = import_failed_calls(config, fresh_db, key)
+    assert len(filed) == 2
+    first, second = filed
+    assert first["flags"] == [FLAG_FAILOVER] and first["language"] == "fr"
+    assert first["source"] == Source.FAILOVER and first["caller_pseudonym"].startswith("C-")
+    assert second["source"] == Source.RADIO and second["station"] == "beni"
+    assert second["flags"] == [FLAG_FAILOVER, FLAG_SILENT]
+    recording = fresh_db.recordings_for(first["id"])[0]
+    assert (config.data_dir / recording["path"]).exists() and abs(recording["duration"] - 4.0) < 0.01
+    # The clear number is gone with the meta file; the unfinished call waits.
+    folder = config.spool_dir / SPOOL_FAILED
+    assert sorted(p.name for p in folder.iterdir()) == ["1700000000.3.meta", "1700000000.3.wav"]
+    assert "243812345678" not in str(fresh_db.get_call(first["call_id"]))
+    # Running again (e.g. a restart) imports nothing twice.
+    assert import_failed_calls(config, fresh_db, key) == []
+    assert fresh_db.count_alerts() == 2
+
+
+def test_an_interrupted_import_is_repeated_without_a_duplicate(config, fresh_db):
+    key = secrets.pseudonym_key(config)
+    spool(config, "1700000001.1", tone(3.0))
+    folder = config.spool_dir / SPOOL_FAILED
+    # A crash after the move but before the database write leaves only the meta file.
+    target = config.recordings_dir / "failover" / "1700000001.1.wav"
+    target.parent.mkdir(parents=True)
+    (folder / "1700000001.1.wav").replace(target)
+    filed = import_failed_calls(config, fresh_db, key)
+    assert len(filed) == 1 and fresh_db.recordings_for(filed[0]["id"])[0]["path"] == "recordings/failover/1700000001.1.wav"
+    reopened = Store.open(config.db_path)
+    assert import_failed_calls(config, reopened, key) == []
