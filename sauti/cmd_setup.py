@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 
 import click
 
@@ -55,4 +56,76 @@ def init(ctx: Context, force: bool, admin_name: str) -> None:
     click.echo(f"ready: run `sauti --data {data_dir} up` to start the line")
 
 
-commands = [init]
+def _port_free(host: str, port: int, kind: int = socket.SOCK_STREAM) -> bool:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, kind) as probe:
+        if kind == socket.SOCK_STREAM:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def check_ports(config) -> None:
+    """One clear line per busy port, before anything is started."""
+    wanted = [
+        ("Asterisk SIP (udp)", config.asterisk.sip_bind, config.asterisk.sip_port, socket.SOCK_DGRAM, "[asterisk] sip_port"),
+        ("Asterisk AMI", config.asterisk.ami_bind, config.asterisk.ami_port, socket.SOCK_STREAM, "[asterisk] ami_port"),
+        ("IVR FastAGI", config.ivr.agi_bind, config.ivr.agi_port, socket.SOCK_STREAM, "[ivr] agi_port"),
+        ("console", config.web.bind, config.web.port, socket.SOCK_STREAM, "[web] port"),
+    ]
+    busy = [f"{name} port {port} on {host} is in use (change {setting})"
+            for name, host, port, kind, setting in wanted if not _port_free(host, port, kind)]
+    if busy:
+        raise click.ClickException("; ".join(busy))
+
+
+@click.command()
+@click.option("--no-asterisk", is_flag=True, help="Do not start Asterisk (use one you run yourself).")
+@pass_context
+def up(ctx: Context, no_asterisk: bool) -> None:
+    """Start the whole line: Asterisk, the IVR, the ASR worker and the console.
+
+    Runs until Ctrl-C or SIGTERM, then stops every service cleanly. A service
+    that crashes is restarted. Asterisk comes from the system or from the cached
+    Debian root that `sauti asterisk install` builds (built here if missing).
+    """
+    import pbx
+
+    from .supervisor import Supervisor
+
+    config = ctx.config
+    with ctx.open_store():
+        pass  # creates or migrates the database before the services race to it
+    if not no_asterisk and pbx.status(config).running:
+        raise click.ClickException("Asterisk for this data directory is already running: stop it with `sauti asterisk stop`")
+    check_ports(config)
+    supervisor = Supervisor(ctx.data_dir, echo=click.echo)
+    if not no_asterisk:
+        click.echo("Asterisk:")
+        pbx.install(config, echo=click.echo)
+        pbx.start(config, echo=click.echo)
+    try:
+        click.echo("Services:")
+        supervisor.add("ivr", "ivr")
+        supervisor.add("asr worker", "worker")
+        supervisor.add("console", "web")
+        supervisor.start_all()
+        host = config.web.bind if ":" not in config.web.bind else f"[{config.web.bind}]"
+        click.echo("")
+        click.echo(f"Sauti is up. Console: http://{host}:{config.web.port}/")
+        click.echo("Place a test call to the alert line (key 1 for Kiswahili, speak, # to finish):")
+        click.echo(f"  sauti --data {ctx.data_dir} call 100 --as test-phone-1 "
+                   "--script 'wait 1; dtmf 1; listen 6; hangup'")
+        click.echo("Press Ctrl-C to stop.")
+        supervisor.watch()
+    finally:
+        click.echo("Stopping:")
+        supervisor.stop_all()
+        if not no_asterisk:
+            pbx.stop(config, echo=click.echo)
+        click.echo("Sauti is down.")
+
+
+commands = [init, up]

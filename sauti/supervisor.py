@@ -1,0 +1,82 @@
+"""Runs the line's Python services as child processes and keeps them running.
+
+Each service is its own process (`sauti ivr`, `sauti worker`, `sauti web`), so a
+crash in one never takes the others down; a service that exits unexpectedly is
+restarted after a short back-off. On SIGINT/SIGTERM every child gets SIGTERM
+and time to finish its work before being killed.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+STOP_GRACE_SECONDS = 30
+RESTART_BACKOFF_SECONDS = (1, 2, 5, 10, 30)
+
+
+@dataclass
+class Service:
+    name: str
+    args: list[str]
+    process: subprocess.Popen | None = None
+    restarts: int = 0
+    started_at: float = 0.0
+    log: list[str] = field(default_factory=list)
+
+
+class Supervisor:
+    def __init__(self, data_dir: Path, echo=print):
+        self.data_dir = data_dir
+        self.echo = echo
+        self.services: list[Service] = []
+        self.stopping = threading.Event()
+
+    def add(self, name: str, *command: str) -> None:
+        self.services.append(Service(name, [sys.executable, "-m", "sauti", "--data", str(self.data_dir), *command]))
+
+    def start_all(self) -> None:
+        for service in self.services:
+            self._spawn(service)
+
+    def _spawn(self, service: Service) -> None:
+        service.process = subprocess.Popen(service.args, stdin=subprocess.DEVNULL)
+        service.started_at = time.monotonic()
+        self.echo(f"  started {service.name} (pid {service.process.pid})")
+
+    def watch(self) -> None:
+        """Block until asked to stop, restarting services that die."""
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: self.stopping.set())
+        while not self.stopping.wait(0.5):
+            for service in self.services:
+                code = service.process.poll()
+                if code is None:
+                    continue
+                if time.monotonic() - service.started_at > 60:
+                    service.restarts = 0  # it ran fine for a while: start the back-off afresh
+                delay = RESTART_BACKOFF_SECONDS[min(service.restarts, len(RESTART_BACKOFF_SECONDS) - 1)]
+                self.echo(f"  {service.name} exited with code {code}; restarting in {delay} s")
+                service.restarts += 1
+                if self.stopping.wait(delay):
+                    break
+                self._spawn(service)
+
+    def stop_all(self) -> None:
+        running = [s for s in self.services if s.process and s.process.poll() is None]
+        for service in running:
+            service.process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + STOP_GRACE_SECONDS
+        for service in running:
+            try:
+                service.process.wait(timeout=max(0.1, deadline - time.monotonic()))
+                self.echo(f"  stopped {service.name}")
+            except subprocess.TimeoutExpired:
+                service.process.kill()
+                service.process.wait()
+                self.echo(f"  killed {service.name} (did not stop within {STOP_GRACE_SECONDS} s)")
