@@ -1,0 +1,56 @@
+"""Recover which prompts a phone heard, by matching its recording against the prompts' audio.
+
+Normalised cross-correlation of each template against the recording; a peak
+above the threshold is a hearing of that template. Used to read back the digits
+the line spoke and compare them with the stored reference number.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.signal import fftconvolve, resample_poly
+
+
+def to_rate(samples: np.ndarray, rate: int, target: int) -> np.ndarray:
+    samples = samples.astype(np.float64)
+    if rate == target:
+        return samples
+    g = np.gcd(rate, target)
+    return resample_poly(samples, target // g, rate // g)
+
+
+def normalised_xcorr(signal: np.ndarray, template: np.ndarray) -> np.ndarray:
+    template = template - template.mean()
+    template /= np.linalg.norm(template) + 1e-12
+    n = len(template)
+    corr = fftconvolve(signal, template[::-1], mode="valid")
+    energy = fftconvolve(signal**2, np.ones(n), mode="valid")
+    mean = fftconvolve(signal, np.ones(n), mode="valid") / n
+    local = np.sqrt(np.maximum(energy - n * mean**2, 1e-12))
+    return corr / local
+
+
+def find_prompts(recording: np.ndarray, rate: int, templates: dict[str, tuple[np.ndarray, int]],
+                 threshold: float = 0.6) -> list[tuple[float, str, float]]:
+    """[(seconds, name, score)] of every template heard, in time order, overlaps resolved by score."""
+    signal = recording.astype(np.float64)
+    hits = []
+    for name, (samples, template_rate) in templates.items():
+        template = to_rate(samples, template_rate, rate)
+        if len(template) >= len(signal):
+            continue
+        scores = normalised_xcorr(signal, template)
+        above = np.flatnonzero(scores > threshold)
+        length = len(template)
+        while above.size:
+            start = above[0]
+            window = above[above < start + length]
+            best = window[np.argmax(scores[window])]
+            hits.append((best / rate, name, float(scores[best]), length / rate))
+            above = above[above >= start + length]
+    hits.sort(key=lambda h: -h[2])
+    chosen = []
+    for hit in hits:
+        if all(hit[0] + hit[3] <= c[0] or c[0] + c[3] <= hit[0] for c in chosen):
+            chosen.append(hit)
+    return sorted((t, name, score) for t, name, score, _ in chosen)
