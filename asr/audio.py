@@ -1,0 +1,162 @@
+"""Audio in: every format Asterisk records, as 16-bit mono PCM at the model's sample rate.
+
+    audio = load(path)                      # int16 mono samples at the file's own rate
+    pcm = to_rate(audio, 16000)             # resampled with soxr (band-limited, not linear)
+
+Formats, by file extension (Asterisk's `Record()` and `MixMonitor` names):
+
+    wav     RIFF WAV, 16-bit PCM (Asterisk's `wav` is 8 kHz, `wav16` 16 kHz)
+    WAV     RIFF WAV holding MS-GSM (Asterisk's `wav49`)
+    gsm     raw GSM 06.10 frames, 8 kHz
+    ul, al  raw G.711 mu-law / A-law, 8 kHz (decoded here: ffmpeg would assume 44.1 kHz)
+    sln     raw signed 16-bit little-endian, 8 kHz; sln12, sln16, sln24, sln32, sln44,
+            sln48, sln96, sln192 at their own rates
+
+pydub does the reading (ffmpeg for GSM). A file that is empty, truncated or does
+not decode raises `AudioError` with a message meant for the verifier's screen.
+"""
+
+from __future__ import annotations
+
+import struct
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import soxr
+
+with warnings.catch_warnings():
+    # Python 3.11-3.12 warn that audioop is deprecated; pydub and the G.711 decoders need it
+    # (audioop-lts provides it from 3.13 on).
+    warnings.filterwarnings("ignore", message=".*audioop.*", category=DeprecationWarning)
+    import audioop
+    from pydub import AudioSegment
+    from pydub.exceptions import CouldntDecodeError
+
+RAW_SLIN_RATES = {
+    "sln": 8000, "sln12": 12000, "sln16": 16000, "sln24": 24000, "sln32": 32000,
+    "sln44": 44100, "sln48": 48000, "sln96": 96000, "sln192": 192000,
+}
+G711 = {"ul": audioop.ulaw2lin, "ulaw": audioop.ulaw2lin, "pcm": audioop.ulaw2lin,
+        "al": audioop.alaw2lin, "alaw": audioop.alaw2lin}
+FORMATS = ("wav", "WAV", "gsm", "ul", "al", *RAW_SLIN_RATES)
+GSM_FRAME_BYTES = 33
+
+
+class AudioError(Exception):
+    """The recording cannot be turned into audio; retrying will not help."""
+
+
+@dataclass(frozen=True)
+class Audio:
+    samples: np.ndarray  # int16, mono
+    rate: int
+    format: str
+
+    @property
+    def seconds(self) -> float:
+        return len(self.samples) / self.rate if self.rate else 0.0
+
+
+def format_of(path: Path | str) -> str:
+    """The Asterisk format name from the extension; `.WAV` (wav49) is case-sensitive."""
+    suffix = Path(path).suffix[1:]
+    if suffix == "WAV":
+        return "WAV"
+    return suffix.lower()
+
+
+def load(path: Path | str, fmt: str | None = None) -> Audio:
+    """Read a recording into int16 mono samples at its own sample rate."""
+    path = Path(path)
+    fmt = fmt or format_of(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise AudioError(f"recording file is missing: {path.name}") from None
+    except OSError as exc:
+        raise AudioError(f"recording file cannot be read: {path.name}: {exc.strerror}") from None
+    if not data:
+        raise AudioError(f"recording is empty (0 bytes): {path.name}")
+    if fmt in G711:
+        return _segment_audio(AudioSegment(G711[fmt](data, 2), sample_width=2, frame_rate=8000, channels=1), fmt)
+    if fmt in RAW_SLIN_RATES:
+        if len(data) % 2:
+            raise AudioError(f"recording is truncated: odd byte count in 16-bit audio: {path.name}")
+        return _segment_audio(AudioSegment(data, sample_width=2, frame_rate=RAW_SLIN_RATES[fmt], channels=1), fmt)
+    if fmt == "gsm":
+        if len(data) < GSM_FRAME_BYTES:
+            raise AudioError(f"recording is truncated: shorter than one GSM frame: {path.name}")
+        return _segment_audio(_ffmpeg(path, "gsm", "gsm"), fmt)
+    if fmt in ("wav", "WAV", "wav16", "wav49"):
+        return _segment_audio(_wav(path, data), fmt)
+    raise AudioError(f"unknown recording format {fmt!r}: {path.name} (known: {', '.join(FORMATS)})")
+
+
+def _wav(path: Path, data: bytes) -> AudioSegment:
+    tag, declared, offset = _wav_facts(path, data)
+    if tag in (1, 0xFFFE):
+        if declared is not None and declared > len(data) - offset:
+            raise AudioError(
+                f"recording is truncated: its WAV header announces {declared} bytes of audio,"
+                f" the file holds {len(data) - offset}: {path.name}"
+            )
+        try:
+            return AudioSegment(data)
+        except (CouldntDecodeError, struct.error, ValueError) as exc:
+            raise AudioError(f"recording does not decode as WAV: {path.name}: {exc}") from None
+    if tag == 0x31:  # MS-GSM, Asterisk's wav49
+        return _ffmpeg(path, "wav", "gsm_ms")
+    raise AudioError(f"unsupported WAV encoding 0x{tag:X}: {path.name}")
+
+
+def _wav_facts(path: Path, data: bytes) -> tuple[int, int | None, int]:
+    """(format tag, declared data size, offset of the data) from a RIFF header."""
+    if len(data) < 12 or data[:4] != b"RIFF" or data[8:12] != b"WAVE":
+        raise AudioError(f"recording is not a WAV file (no RIFF/WAVE header): {path.name}")
+    pos, tag = 12, None
+    while pos + 8 <= len(data):
+        chunk, size = data[pos:pos + 4], struct.unpack_from("<I", data, pos + 4)[0]
+        if chunk == b"fmt ":
+            if pos + 10 > len(data):
+                break
+            tag = struct.unpack_from("<H", data, pos + 8)[0]
+        elif chunk == b"data":
+            if tag is None:
+                break
+            return tag, size, pos + 8
+        pos += 8 + size + (size & 1)
+    raise AudioError(f"recording is truncated: WAV header without audio data: {path.name}")
+
+
+def _ffmpeg(path: Path, fmt: str, codec: str) -> AudioSegment:
+    try:
+        return AudioSegment.from_file(str(path), format=fmt, codec=codec)
+    except CouldntDecodeError as exc:
+        detail = str(exc).strip().splitlines()[-1] if str(exc).strip() else "ffmpeg failed"
+        raise AudioError(f"recording does not decode as {fmt}/{codec}: {path.name}: {detail}") from None
+
+
+def _segment_audio(segment: AudioSegment, fmt: str) -> Audio:
+    if segment.channels != 1:
+        segment = segment.set_channels(1)
+    if segment.sample_width != 2:
+        segment = segment.set_sample_width(2)
+    samples = np.frombuffer(segment.raw_data, dtype="<i2").astype(np.int16, copy=False)
+    if len(samples) == 0:
+        raise AudioError("recording holds no audio samples")
+    return Audio(samples, segment.frame_rate, fmt)
+
+
+def to_rate(audio: Audio, rate: int) -> np.ndarray:
+    """int16 samples at `rate`. Band-limited resampling (soxr, high quality), not pydub's
+    linear `set_frame_rate`, so 8 kHz telephone audio is not smeared with aliases."""
+    if audio.rate == rate:
+        return audio.samples
+    return resample(audio.samples, audio.rate, rate)
+
+
+def resample(samples: np.ndarray, rate_in: int, rate_out: int) -> np.ndarray:
+    """The one resampler the pipeline uses (tests call it to build their reference)."""
+    return soxr.resample(samples, rate_in, rate_out, quality="HQ")

@@ -1,0 +1,236 @@
+"""Vosk: one model per language, loaded once per process and shared by decoding threads.
+
+    models = Models({"sw": "/srv/models/sw"})
+    model = models.get("sw")               # loads on first use, then reused; None: no model
+    decoded = decode(model, pcm, heartbeat=renew)
+
+A `KaldiRecognizer` is made per recording, fed 4000-frame chunks; each finished
+utterance's `Result()` is collected, then `FinalResult()`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+CHUNK_FRAMES = 4000
+DEFAULT_RATE = 16000
+
+
+class ModelError(Exception):
+    """A configured model is missing, malformed or does not load."""
+
+
+def _vosk():
+    import vosk
+
+    vosk.SetLogLevel(-1)
+    return vosk
+
+
+@dataclass(frozen=True)
+class Word:
+    word: str
+    start: float
+    end: float
+    conf: float
+
+    def as_dict(self) -> dict:
+        return {"word": self.word, "start": round(self.start, 3), "end": round(self.end, 3), "conf": round(self.conf, 4)}
+
+
+@dataclass(frozen=True)
+class Decoded:
+    text: str
+    words: tuple[Word, ...]
+
+    @property
+    def confidence(self) -> float | None:
+        if not self.words:
+            return None
+        return sum(w.conf for w in self.words) / len(self.words)
+
+    def shifted(self, seconds: float) -> "Decoded":
+        if not seconds:
+            return self
+        return Decoded(self.text, tuple(Word(w.word, w.start + seconds, w.end + seconds, w.conf) for w in self.words))
+
+
+@dataclass
+class LoadedModel:
+    language: str
+    path: Path
+    rate: int
+    vosk_model: object
+    load_seconds: float
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+
+# -- model directories ---------------------------------------------------------
+
+
+def validate_model_dir(path: Path | str) -> list[str]:
+    """Problems with a Vosk model directory's structure; empty when it looks usable."""
+    path = Path(path)
+    if not path.is_dir():
+        return [f"{path} is not a directory"]
+    problems = []
+    if not (path / "am" / "final.mdl").is_file():
+        problems.append("am/final.mdl is missing")
+    if not (path / "conf" / "mfcc.conf").is_file() and not (path / "conf" / "fbank.conf").is_file():
+        problems.append("conf/mfcc.conf is missing")
+    if not (path / "conf" / "model.conf").is_file():
+        problems.append("conf/model.conf is missing")
+    graph = path / "graph"
+    full = (graph / "HCLG.fst").is_file()
+    lookahead = (graph / "HCLr.fst").is_file() and (graph / "Gr.fst").is_file()
+    if not (full or lookahead):
+        problems.append("graph/ has neither HCLG.fst nor HCLr.fst with Gr.fst")
+    return problems
+
+
+def find_model_root(path: Path) -> Path | None:
+    """The model directory at or below `path` (zips usually hold one top-level folder)."""
+    if not validate_model_dir(path):
+        return path
+    for candidate in sorted(p.parent.parent for p in path.rglob("am/final.mdl")):
+        if not validate_model_dir(candidate):
+            return candidate
+    return None
+
+
+def model_rate(path: Path | str) -> int:
+    """The sample rate the model was trained at (conf/mfcc.conf --sample-frequency)."""
+    for name in ("mfcc.conf", "fbank.conf"):
+        conf = Path(path) / "conf" / name
+        if conf.is_file():
+            match = re.search(r"--sample-frequency\s*=\s*(\d+)", conf.read_text(errors="replace"))
+            if match:
+                return int(match.group(1))
+    return DEFAULT_RATE
+
+
+def has_runtime_grammar(path: Path | str) -> bool:
+    """Lookahead models (HCLr.fst + Gr.fst) accept a word list at recognition time."""
+    graph = Path(path) / "graph"
+    return (graph / "HCLr.fst").is_file() and (graph / "Gr.fst").is_file()
+
+
+def load_model(language: str, path: Path | str) -> LoadedModel:
+    path = Path(path).expanduser()
+    problems = validate_model_dir(path)
+    if problems:
+        raise ModelError(f"model for {language!r} at {path} is not usable: {'; '.join(problems)}")
+    vosk = _vosk()
+    started = time.perf_counter()
+    try:
+        # Always a path: Model(lang=...) would try to download.
+        vosk_model = vosk.Model(model_path=str(path))
+    except Exception as exc:  # vosk raises a bare Exception when Kaldi fails
+        raise ModelError(f"model for {language!r} at {path} does not load: {exc}") from None
+    return LoadedModel(language, path, model_rate(path), vosk_model, time.perf_counter() - started)
+
+
+@dataclass
+class Models:
+    """The configured models, each loaded once on first use and shared by every thread."""
+
+    paths: dict[str, str]
+    _loaded: dict[str, LoadedModel] = field(default_factory=dict)
+    _errors: dict[str, str] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def languages(self) -> list[str]:
+        return sorted(self.paths)
+
+    def get(self, language: str | None) -> LoadedModel | None:
+        """The loaded model for a language, or None if none is configured.
+
+        Raises ModelError when one is configured but does not load (remembered, so a
+        broken model is not reloaded for every recording)."""
+        if not language or language not in self.paths:
+            return None
+        with self._lock:
+            if language in self._loaded:
+                return self._loaded[language]
+            if language in self._errors:
+                raise ModelError(self._errors[language])
+            same = [m for m in self._loaded.values() if m.path == Path(self.paths[language]).expanduser()]
+            try:
+                model = (
+                    LoadedModel(language, same[0].path, same[0].rate, same[0].vosk_model, 0.0)
+                    if same
+                    else load_model(language, self.paths[language])
+                )
+            except ModelError as exc:
+                self._errors[language] = str(exc)
+                raise
+            self._loaded[language] = model
+            return model
+
+    def load_all(self) -> dict[str, str]:
+        """Load every model now; returns language -> error for those that fail."""
+        errors = {}
+        for language in self.languages:
+            try:
+                self.get(language)
+            except ModelError as exc:
+                errors[language] = str(exc)
+        return errors
+
+
+# -- decoding ------------------------------------------------------------------
+
+
+def decode(
+    model: LoadedModel,
+    pcm: np.ndarray,
+    grammar: list[str] | None = None,
+    heartbeat: Callable[[], None] | None = None,
+    max_seconds: float | None = None,
+) -> Decoded:
+    """Recognise int16 mono samples at the model's rate.
+
+    `grammar` restricts recognition to those words (plus "[unk]"), for lookahead
+    models. `heartbeat` is called between chunks (renews leases; may raise to abort).
+    `max_seconds` decodes only the beginning (language identification).
+    """
+    vosk = _vosk()
+    if grammar is not None:
+        recognizer = vosk.KaldiRecognizer(model.vosk_model, model.rate, json.dumps(list(grammar), ensure_ascii=False))
+    else:
+        recognizer = vosk.KaldiRecognizer(model.vosk_model, model.rate)
+    recognizer.SetWords(True)
+    data = np.ascontiguousarray(pcm, dtype="<i2").tobytes()
+    end = len(data) if max_seconds is None else min(len(data), int(max_seconds * model.rate) * 2)
+    step = CHUNK_FRAMES * 2
+    results = []
+    for offset in range(0, end, step):
+        if heartbeat is not None:
+            heartbeat()
+        if recognizer.AcceptWaveform(data[offset:min(offset + step, end)]):
+            results.append(recognizer.Result())
+    results.append(recognizer.FinalResult())
+    return _collect(results)
+
+
+def _collect(results: list[str]) -> Decoded:
+    texts, words = [], []
+    for raw in results:
+        result = json.loads(raw)
+        if result.get("text"):
+            texts.append(result["text"])
+        for w in result.get("result", []):
+            words.append(Word(w["word"], float(w["start"]), float(w["end"]), float(w["conf"])))
+    return Decoded(" ".join(texts), tuple(words))
