@@ -1,0 +1,61 @@
+"""The verification console: a Flask application, one blueprint per area.
+
+    app = create_app(config)                       # a core.config.Config
+    app = create_app({"SAUTI_CONFIG": config, "TESTING": True, ...})   # tests: Flask overrides
+
+Configuration is passed in, never read here: `sauti web` loads it and serves the app.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+
+from flask import Flask
+
+from core import secrets
+from core.config import Config
+from core.store import Store
+
+from . import admin, alerts, auth, queue, security, views
+from .i18n import init_i18n
+
+
+def create_app(config_or_mapping: Config | Mapping) -> Flask:
+    if isinstance(config_or_mapping, Config):
+        config, overrides = config_or_mapping, {}
+    else:
+        overrides = dict(config_or_mapping)
+        config = overrides.pop("SAUTI_CONFIG")
+    app = Flask(__name__)
+    web = config.web
+    app.config.from_mapping(
+        SECRET_KEY=secrets.console_key(config),
+        SAUTI_CONFIG=config,
+        SESSION_COOKIE_NAME="sauti_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=web.secure_cookies,
+        PERMANENT_SESSION_LIFETIME=timedelta(minutes=web.session_minutes),
+        SESSION_SECONDS=web.session_minutes * 60,
+        CLAIM_MINUTES=web.claim_minutes,
+        LOGIN_MAX_FAILURES=5,              # per account name, within the window
+        LOGIN_MAX_FAILURES_PER_ADDRESS=20,  # per client address, within the window
+        LOGIN_WINDOW_SECONDS=15 * 60,
+        QUEUE_PAGE_SIZE=50,
+        POLL_SECONDS=15,
+        MAX_CONTENT_LENGTH=256 * 1024,
+        AUDIO_CACHE_DIR=config.data_dir / "cache" / "audio",
+    )
+    app.config.from_mapping(overrides)
+    with Store.open(config.db_path):
+        pass  # creates and migrates the database once, before the first request
+
+    security.init_security(app)
+    init_i18n(app)
+    views.init_views(app)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(queue.bp)
+    app.register_blueprint(alerts.bp)
+    app.register_blueprint(admin.bp)
+    return app

@@ -1,5 +1,232 @@
-"""Queries for the verification console (queue, filters, search). Filled in by the console work."""
+"""Queries for the verification console: the queue, its filters, search, counts and the audit log.
+
+The queue order is "highest priority, then newest": (priority DESC, created_at DESC, id DESC).
+Full-text search runs on SQLite FTS5 over every version of an alert's transcript
+(the ASR original and the verifiers' corrections).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, fields
+
+from ..model import Status
+
+QUEUE_ORDER = "alerts.priority DESC, alerts.created_at DESC, alerts.id DESC"
+ALL = "all"
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """What the verifier asked for; empty strings mean "no filter"."""
+
+    status: str = Status.NEW.value   # a Status value, or "all"
+    language: str = ""
+    locality: str = ""               # prefix match, case-insensitive
+    source: str = ""                 # a Source value
+    date_from: str = ""              # YYYY-MM-DD, inclusive (UTC)
+    date_to: str = ""                # YYYY-MM-DD, inclusive (UTC)
+    category: str = ""               # keyword category found by ASR, or a verifier's tag
+    q: str = ""                      # full-text search over transcripts
+
+    @classmethod
+    def from_mapping(cls, values) -> "QueueFilter":
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: str(values.get(k, "")).strip() for k in known if values.get(k) is not None
+                      and str(values.get(k, "")).strip() != ""})
+
+    def active(self) -> dict:
+        """The filters that differ from the defaults (for links and the UI)."""
+        default = QueueFilter()
+        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) != getattr(default, f.name)}
+
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def fts_query(text: str) -> str:
+    """Turn what a person typed into a safe FTS5 query: every word must match.
+
+    Each word is quoted, so FTS syntax in the input (AND, NEAR, column filters,
+    quotes) is searched for literally; a trailing * keeps its prefix meaning.
+    """
+    terms = []
+    for token in text.split():
+        prefix = token.endswith("*")
+        token = token.rstrip("*")
+        if not token:
+            continue
+        quoted = '"' + token.replace('"', '""') + '"'
+        terms.append(quoted + ("*" if prefix else ""))
+    return " ".join(terms)
 
 
 class ConsoleMixin:
-    pass
+    # -- the queue ------------------------------------------------------------
+
+    def _queue_where(self, f: QueueFilter) -> tuple[list[str], list]:
+        where, params = [], []
+        if f.status and f.status != ALL:
+            where.append("alerts.status = ?")
+            params.append(f.status)
+        if f.language:
+            where.append("alerts.language = ?")
+            params.append(f.language)
+        if f.locality:
+            where.append("alerts.locality LIKE ? ESCAPE '\\'")
+            params.append(_like_prefix(f.locality))
+        if f.source:
+            where.append("alerts.call_id IN (SELECT id FROM calls WHERE source = ?)")
+            params.append(f.source)
+        if f.date_from and _DATE.match(f.date_from):
+            where.append("alerts.created_at >= ?")
+            params.append(f.date_from)
+        if f.date_to and _DATE.match(f.date_to):
+            where.append("alerts.created_at < ?")
+            params.append(f.date_to + "T99")  # sorts after every time on that day
+        if f.category:
+            # instr() is a cheap prefilter; json_each() makes the match exact.
+            where.append(
+                "((instr(alerts.keywords, ?) AND EXISTS (SELECT 1 FROM json_each(alerts.keywords)"
+                " WHERE json_extract(value, '$.category') = ?))"
+                " OR EXISTS (SELECT 1 FROM tags WHERE tags.alert_id = alerts.id AND tags.tag = ?))"
+            )
+            params += [json.dumps(f.category), f.category, f.category]
+        if f.q:
+            match = fts_query(f.q)
+            if match:
+                where.append(
+                    "alerts.id IN (SELECT transcripts.alert_id FROM transcripts_fts"
+                    " JOIN transcripts ON transcripts.id = transcripts_fts.rowid"
+                    " WHERE transcripts_fts MATCH ?)"
+                )
+                params.append(match)
+        return where, params
+
+    def queue(self, f: QueueFilter | None = None, limit: int = 50, offset: int = 0) -> list[dict]:
+        """One page of the queue, each row with its latest transcript text and its tags."""
+        f = f or QueueFilter()
+        where, params = self._queue_where(f)
+        sql = (
+            "SELECT alerts.id, alerts.reference, alerts.status, alerts.priority, alerts.language,"
+            " alerts.locality, alerts.segment, alerts.flags, alerts.keywords, alerts.transcript_state,"
+            " alerts.claimed_by, alerts.claimed_until, alerts.duplicate_of, alerts.created_at,"
+            " calls.source, calls.station, calls.caller_pseudonym,"
+            " (SELECT text FROM transcripts WHERE transcripts.alert_id = alerts.id"
+            "  ORDER BY transcripts.id DESC LIMIT 1) AS transcript,"
+            " (SELECT group_concat(tag, ' ') FROM tags WHERE tags.alert_id = alerts.id) AS tags"
+            " FROM alerts LEFT JOIN calls ON calls.id = alerts.call_id"
+        )
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += f" ORDER BY {QUEUE_ORDER} LIMIT ? OFFSET ?"
+        rows = list(self.db.query(sql, params + [int(limit), int(offset)]))
+        for row in rows:
+            row["flags"] = json.loads(row["flags"])
+            row["keywords"] = json.loads(row["keywords"])
+            row["tags"] = row["tags"].split() if row["tags"] else []
+        return rows
+
+    def queue_stats(self) -> dict:
+        """What the console polls: alerts waiting for a decision and the newest alert's id."""
+        waiting = self.conn.execute("SELECT count(*) FROM alerts WHERE status = ?", (Status.NEW.value,)).fetchone()[0]
+        latest = self.conn.execute("SELECT max(id) FROM alerts").fetchone()[0]
+        return {"waiting": waiting, "latest_id": latest or 0}
+
+    def queue_neighbours(self, alert_id: int) -> tuple[int | None, int | None]:
+        """The waiting alerts just before and just after this one in queue order."""
+        row = self.conn.execute(
+            "SELECT priority, created_at, id FROM alerts WHERE id = ?", (alert_id,)
+        ).fetchone()
+        if row is None:
+            return None, None
+        key = (row[0], row[1], row[2])
+        after = self.conn.execute(
+            "SELECT id FROM alerts WHERE status = ? AND (priority, created_at, id) < (?, ?, ?)"
+            " ORDER BY priority DESC, created_at DESC, id DESC LIMIT 1",
+            (Status.NEW.value, *key),
+        ).fetchone()
+        before = self.conn.execute(
+            "SELECT id FROM alerts WHERE status = ? AND (priority, created_at, id) > (?, ?, ?)"
+            " ORDER BY priority ASC, created_at ASC, id ASC LIMIT 1",
+            (Status.NEW.value, *key),
+        ).fetchone()
+        return (before[0] if before else None), (after[0] if after else None)
+
+    def first_waiting(self) -> int | None:
+        row = self.conn.execute(
+            f"SELECT id FROM alerts WHERE status = ? ORDER BY {QUEUE_ORDER} LIMIT 1", (Status.NEW.value,)
+        ).fetchone()
+        return row[0] if row else None
+
+    # -- one alert ------------------------------------------------------------
+
+    def find_alert_id(self, text: str) -> int | None:
+        """An alert named the way a verifier would: its reference number, or #id."""
+        text = (text or "").strip()
+        if text.startswith("#") and text[1:].isdigit():
+            row = self.conn.execute("SELECT id FROM alerts WHERE id = ?", (int(text[1:]),)).fetchone()
+        elif text.isdigit():
+            row = self.conn.execute("SELECT id FROM alerts WHERE reference = ?", (text,)).fetchone()
+        else:
+            return None
+        return row[0] if row else None
+
+    def duplicates_of(self, alert_id: int) -> list[dict]:
+        return list(
+            self.db.query(
+                "SELECT id, reference, created_at FROM alerts WHERE duplicate_of = ? ORDER BY id", [alert_id]
+            )
+        )
+
+    def alert_summary(self, alert_id: int) -> dict | None:
+        rows = list(self.db.query("SELECT id, reference, status, duplicate_of FROM alerts WHERE id = ?", [alert_id]))
+        return rows[0] if rows else None
+
+    def root_alert(self, alert_id: int) -> int:
+        """Follow duplicate_of links to the alert a chain of duplicates is about."""
+        seen = set()
+        while alert_id not in seen:
+            seen.add(alert_id)
+            row = self.conn.execute("SELECT duplicate_of FROM alerts WHERE id = ?", (alert_id,)).fetchone()
+            if row is None or row[0] is None:
+                return alert_id
+            alert_id = row[0]
+        return alert_id
+
+    def get_recording(self, recording_id: int) -> dict | None:
+        rows = list(self.db.query("SELECT * FROM recordings WHERE id = ?", [recording_id]))
+        return rows[0] if rows else None
+
+    def list_localities(self, limit: int = 500) -> list[dict]:
+        return list(self.db.query("SELECT code, name, territory FROM localities ORDER BY name LIMIT ?", [limit]))
+
+    # -- the audit log ----------------------------------------------------------
+
+    def audit_page(
+        self, actor: str = "", entity: str = "", action: str = "", before_id: int | None = None, limit: int = 100
+    ) -> list[dict]:
+        """Newest first; page with before_id (the smallest id of the previous page)."""
+        where, params = [], []
+        for column, value in (("actor", actor), ("entity", entity), ("action", action)):
+            if value:
+                where.append(f"{column} = ?")
+                params.append(value)
+        if before_id:
+            where.append("id < ?")
+            params.append(int(before_id))
+        sql = "SELECT * FROM audit_log"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY id DESC LIMIT ?"
+        rows = list(self.db.query(sql, params + [int(limit)]))
+        for row in rows:
+            for key in ("before", "after"):
+                if row[key] is not None:
+                    row[key] = json.loads(row[key])
+        return rows
+
+
+def _like_prefix(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

@@ -148,4 +148,13 @@ MIGRATIONS: list[tuple[str, str]] = [
         END;
         """,
     ),
+    (
+        "0002_console_indexes",
+        """
+        CREATE INDEX alerts_order ON alerts(priority DESC, created_at DESC);
+        CREATE INDEX alerts_duplicate ON alerts(duplicate_of) WHERE duplicate_of IS NOT NULL;
+        CREATE INDEX tags_tag ON tags(tag, alert_id);
+        CREATE INDEX audit_actor ON audit_log(actor, id);
+        """,
+    ),
 ]

@@ -1,0 +1,109 @@
+"""Supervisors read the audit log; admins manage accounts."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+
+from core.identity import hash_password, new_password
+from core.model import ROLES
+
+from .i18n import translate as _
+from .security import role_required
+from .views import get_store
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+USERNAME = re.compile(r"^[A-Za-z0-9._-]{2,40}$")
+AUDIT_ACTIONS = ("create", "status", "update", "claim", "release", "tags", "note", "transcript")
+AUDIT_PAGE = 100
+
+
+@bp.route("/audit")
+@role_required("supervisor")
+def audit():
+    actor = request.args.get("actor", "").strip()
+    entity = request.args.get("entity", "").strip()
+    action = request.args.get("action", "").strip()
+    try:
+        before = int(request.args.get("before", 0)) or None
+    except ValueError:
+        before = None
+    entries = get_store().audit_page(actor=actor, entity=entity, action=action, before_id=before, limit=AUDIT_PAGE)
+    return render_template(
+        "audit.html",
+        entries=entries,
+        actor=actor,
+        entity=entity,
+        action=action,
+        actions=AUDIT_ACTIONS,
+        next_before=entries[-1]["id"] if len(entries) == AUDIT_PAGE else None,
+    )
+
+
+def users_page(status: int = 200, **extra):
+    return render_template("users.html", users=get_store().list_users(), **extra), status
+
+
+@bp.route("/users")
+@role_required("admin")
+def users():
+    return users_page()
+
+
+@bp.route("/users", methods=("POST",))
+@role_required("admin")
+def add_user():
+    username = request.form.get("username", "").strip()
+    role = request.form.get("role", "")
+    if not USERNAME.match(username) or role not in ROLES:
+        return users_page(400, error=_("users.invalid"))
+    password = new_password()
+    try:
+        get_store().add_user(username, hash_password(password), role, actor=g.user["username"])
+    except sqlite3.IntegrityError:
+        return users_page(409, error=_("users.exists"))
+    # Shown on this response only, never through a redirect or the session.
+    return users_page(new_password=password, new_password_user=username)
+
+
+def existing(username: str) -> dict:
+    user = get_store().get_user(username)
+    if user is None:
+        abort(404)
+    return user
+
+
+@bp.route("/users/<username>/role", methods=("POST",))
+@role_required("admin")
+def set_role(username: str):
+    existing(username)
+    role = request.form.get("role", "")
+    if role not in ROLES:
+        abort(400)
+    get_store().update_user(username, g.user["username"], role=role)
+    flash(_("users.updated"), "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.route("/users/<username>/disabled", methods=("POST",))
+@role_required("admin")
+def set_disabled(username: str):
+    existing(username)
+    if username == g.user["username"]:
+        return users_page(400, error=_("users.not_self"))
+    disabled = request.form.get("disabled") == "1"
+    get_store().update_user(username, g.user["username"], disabled=int(disabled))
+    flash(_("users.updated"), "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.route("/users/<username>/password", methods=("POST",))
+@role_required("admin")
+def reset_password(username: str):
+    existing(username)
+    password = new_password()
+    get_store().update_user(username, g.user["username"], password_hash=hash_password(password))
+    return users_page(new_password=password, new_password_user=username)

@@ -1,0 +1,42 @@
+"""The queue: waiting alerts, highest priority and newest first, with filters and search."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
+
+from core.identity import is_valid_reference
+from core.store.console import QueueFilter
+
+from .views import get_store
+
+bp = Blueprint("queue", __name__)
+
+
+@bp.route("/")
+def index():
+    store = get_store()
+    f = QueueFilter.from_mapping(request.args)
+    if is_valid_reference(f.q):
+        alert_id = store.find_alert_id(f.q)
+        if alert_id is not None:
+            return redirect(url_for("alerts.show", alert_id=alert_id))
+    try:
+        page = max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        page = 1
+    size = current_app.config["QUEUE_PAGE_SIZE"]
+    rows = store.queue(f, limit=size + 1, offset=(page - 1) * size)
+    return render_template(
+        "queue.html",
+        f=f,
+        rows=rows[:size],
+        more=len(rows) > size,
+        page=page,
+        localities=store.list_localities(),
+    )
+
+
+@bp.route("/queue/stats")
+def stats():
+    """Polled by every page: the count of waiting alerts and the newest alert's id."""
+    return jsonify(get_store().queue_stats())

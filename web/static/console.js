@@ -1,0 +1,235 @@
+/* Sauti console: keyboard shortcuts, live queue count, audio controls, saving without reloads.
+   Every action also works without JavaScript through ordinary forms. */
+(function () {
+  "use strict";
+  document.documentElement.classList.add("js");
+  const body = document.body;
+  const csrf = body.dataset.csrf;
+  const strings = JSON.parse((document.getElementById("strings") || {}).textContent || "{}");
+  const t = (key, values) => (strings[key] || key).replace(/\{(\w+)\}/g, (_, k) => (values || {})[k] ?? "");
+  const $ = (sel, root) => (root || document).querySelector(sel);
+  const $$ = (sel, root) => Array.from((root || document).querySelectorAll(sel));
+
+  // -- toast ------------------------------------------------------------------
+  let toastTimer = null;
+  function toast(message, bad) {
+    const el = $("#toast");
+    if (!el) return;
+    el.textContent = message;
+    el.classList.toggle("bad", !!bad);
+    el.hidden = false;
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(() => { el.hidden = true; }, bad ? 6000 : 2500);
+  }
+
+  // -- posting forms without reloading ------------------------------------------
+  async function post(form) {
+    toast(t("js.saving"));
+    let response;
+    try {
+      response = await fetch(form.action, {
+        method: "POST", body: new FormData(form), credentials: "same-origin",
+        headers: { "Accept": "application/json", "X-CSRF-Token": csrf },
+      });
+    } catch (err) {
+      toast(t("js.offline"), true);
+      return null;
+    }
+    let data = {};
+    try { data = await response.json(); } catch (err) { data = {}; }
+    if (response.status === 401) { window.location.reload(); return null; }
+    if (!response.ok || data.ok === false) {
+      toast(t("js.failed", { error: data.error || response.status }), true);
+      return null;
+    }
+    toast(data.message || t("js.saved"));
+    return data;
+  }
+
+  // -- live count of waiting alerts ----------------------------------------------
+  const statsUrl = body.dataset.statsUrl;
+  if (statsUrl) {
+    const badge = $("#waiting");
+    const baseTitle = document.title;
+    let latest = Number(body.dataset.latest || 0);
+    const every = Math.max(5, Number(body.dataset.poll || 15)) * 1000;
+    async function poll() {
+      if (document.hidden) return;
+      try {
+        const response = await fetch(statsUrl, { headers: { "Accept": "application/json" }, credentials: "same-origin" });
+        if (!response.ok) return;
+        const stats = await response.json();
+        if (badge && badge.textContent !== String(stats.waiting)) {
+          badge.textContent = stats.waiting;
+          badge.classList.add("bump");
+          setTimeout(() => badge.classList.remove("bump"), 1500);
+        }
+        document.title = (stats.waiting ? "(" + stats.waiting + ") " : "") + baseTitle;
+        const banner = $("#new-alerts");
+        if (banner && stats.latest_id > latest) banner.hidden = false;
+      } catch (err) { /* offline: try again at the next tick */ }
+    }
+    setInterval(poll, every);
+    document.addEventListener("visibilitychange", poll);
+  }
+
+  // -- help overlay --------------------------------------------------------------
+  const help = $("#help");
+  function toggleHelp(show) {
+    if (!help) return;
+    help.hidden = show === undefined ? !help.hidden : !show;
+  }
+  $$("[data-action=help]").forEach((b) => b.addEventListener("click", () => toggleHelp()));
+  if (help) help.addEventListener("click", (e) => { if (e.target === help) toggleHelp(false); });
+
+  // -- queue page ------------------------------------------------------------------
+  const rows = $$("#queue tbody tr");
+  let selected = -1;
+  function select(i) {
+    if (!rows.length) return;
+    selected = Math.max(0, Math.min(rows.length - 1, i));
+    rows.forEach((r, j) => r.classList.toggle("selected", j === selected));
+    rows[selected].scrollIntoView({ block: "nearest" });
+  }
+  rows.forEach((row, i) => row.addEventListener("click", (e) => {
+    if (e.target.closest("a")) return;
+    select(i);
+    window.location = row.dataset.href;
+  }));
+  if (rows.length) select(0);
+
+  // -- alert page --------------------------------------------------------------------
+  const player = $("#player");
+  const speeds = [0.75, 1, 1.25, 1.5, 2];
+  function setSpeed(speed) {
+    if (!player) return;
+    player.playbackRate = speed;
+    $$(".speeds [data-speed]").forEach((b) => b.classList.toggle("on", Number(b.dataset.speed) === speed));
+  }
+  function stepSpeed(dir) {
+    if (!player) return;
+    let i = speeds.indexOf(player.playbackRate);
+    if (i < 0) i = 1;
+    setSpeed(speeds[Math.max(0, Math.min(speeds.length - 1, i + dir))]);
+  }
+  function togglePlay() {
+    if (!player) return;
+    if (player.paused) player.play().catch((err) => toast(t("js.failed", { error: err.message }), true));
+    else player.pause();
+  }
+  $$(".speeds [data-speed]").forEach((b) => b.addEventListener("click", () => setSpeed(Number(b.dataset.speed))));
+  $$(".w[data-start]").forEach((w) => w.addEventListener("click", () => {
+    if (!player) return;
+    player.currentTime = Number(w.dataset.start) || 0;
+    player.play().catch(() => {});
+  }));
+
+  const tagsForm = $("#tags-form");
+  if (tagsForm) tagsForm.addEventListener("change", () => post(tagsForm));
+
+  const transcriptForm = $("#transcript-form");
+  if (transcriptForm) {
+    transcriptForm.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const data = await post(transcriptForm);
+      if (data) {
+        let corrected = $("#corrected-text");
+        if (corrected) corrected.textContent = $("#transcript-text").value.trim();
+      }
+    });
+    $("#transcript-text").addEventListener("keydown", (e) => {
+      if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) { e.preventDefault(); transcriptForm.requestSubmit(); }
+    });
+  }
+  const noteForm = $("#note-form");
+  if (noteForm) {
+    noteForm.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const text = $("#note-text").value.trim();
+      if (!text) return;
+      if (await post(noteForm)) {
+        const li = document.createElement("li");
+        const p = document.createElement("p");
+        p.textContent = text;  // text, never HTML
+        li.appendChild(p);
+        $("#notes").appendChild(li);
+        $("#note-text").value = "";
+      }
+    });
+    $("#note-text").addEventListener("keydown", (e) => {
+      if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) { e.preventDefault(); noteForm.requestSubmit(); }
+    });
+  }
+  const claimForm = $("#claim-form");
+  if (claimForm) claimForm.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    if (await post(claimForm)) claimForm.querySelector("button").disabled = true;
+  });
+
+  function decide(status) {
+    const button = $("#decision-form button[name=status][value=" + status + "]");
+    if (button) button.click();
+  }
+  function follow(id) {
+    const link = $(id);
+    if (link) window.location = link.href;
+  }
+
+  // -- keyboard ------------------------------------------------------------------------
+  document.addEventListener("keydown", (e) => {
+    if (e.ctrlKey || e.metaKey || e.altKey) return;
+    const target = e.target;
+    const typing = target.closest && target.closest("input, textarea, select, [contenteditable]");
+    if (e.key === "Escape") {
+      if (help && !help.hidden) { toggleHelp(false); return; }
+      if (typing) target.blur();
+      return;
+    }
+    if (typing) return;
+    if (e.key === "?" ) { e.preventDefault(); toggleHelp(); return; }
+    if (help && !help.hidden) return;
+
+    // Digits by physical key, so AZERTY keyboards need no Shift.
+    const digit = /^(Digit|Numpad)([1-9])$/.exec(e.code || "") || /^([1-9])$/.exec(e.key) && [null, null, e.key];
+    if (digit && tagsForm) {
+      const box = $("input[data-digit='" + digit[2] + "']", tagsForm);
+      if (box) { e.preventDefault(); box.checked = !box.checked; box.dispatchEvent(new Event("change", { bubbles: true })); }
+      return;
+    }
+    const key = e.key;
+    if (rows.length) {
+      if (key === "j" || key === "ArrowDown") { e.preventDefault(); select(selected + 1); return; }
+      if (key === "k" || key === "ArrowUp") { e.preventDefault(); select(selected - 1); return; }
+      if ((key === "o" || key === "Enter") && selected >= 0) { e.preventDefault(); window.location = rows[selected].dataset.href; return; }
+    }
+    switch (key) {
+      case "/": { const s = $("#search"); if (s) { e.preventDefault(); s.focus(); s.select(); } return; }
+      case "j": follow("#next"); return;
+      case "k": follow("#prev"); return;
+      case "q": follow("#to-queue"); return;
+      case " ": case "p": if (player) { e.preventDefault(); togglePlay(); } return;
+      case "ArrowLeft": if (player) { e.preventDefault(); player.currentTime = Math.max(0, player.currentTime - 5); } return;
+      case "ArrowRight": if (player) { e.preventDefault(); player.currentTime = player.currentTime + 5; } return;
+      case "-": stepSpeed(-1); return;
+      case "+": case "=": stepSpeed(1); return;
+      case "e": { const a = $("#transcript-text"); if (a) { e.preventDefault(); a.focus(); } return; }
+      case "n": { const a = $("#note-text"); if (a) { e.preventDefault(); a.focus(); } return; }
+      case "c": if (claimForm) { e.preventDefault(); claimForm.requestSubmit(); } return;
+      case "v": decide("verified"); return;
+      case "u": decide("unverified"); return;
+      case "f": case "r": decide("false"); return;
+      case "s": decide("escalated"); return;
+      case "d": {
+        const field = $("#duplicate-of");
+        if (!field) return;
+        e.preventDefault();
+        if (field.value.trim()) decide("duplicate"); else field.focus();
+        return;
+      }
+    }
+  });
+  const dupField = $("#duplicate-of");
+  if (dupField) dupField.addEventListener("keydown", (e) => {
+    if (e.key === "Enter") { e.preventDefault(); decide("duplicate"); }
+  });
+})();

@@ -1,0 +1,127 @@
+"""What every page shares: the store on `g`, template helpers, error pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import current_app, g, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from core.model import CATEGORIES, LANGUAGES, Source, Status
+from core.store import Store, utcnow
+
+
+def get_store() -> Store:
+    if "store" not in g:
+        g.store = Store.open(current_app.config["SAUTI_CONFIG"].db_path, migrate=False)
+    return g.store
+
+
+def close_store(exc=None) -> None:
+    store = g.pop("store", None)
+    if store is not None:
+        store.close()
+
+
+def wants_json() -> bool:
+    return request.headers.get("Accept", "").startswith("application/json")
+
+
+def init_views(app) -> None:
+    app.teardown_appcontext(close_store)
+    app.register_error_handler(HTTPException, http_error)
+    app.jinja_env.filters["when"] = format_when
+    app.jinja_env.filters["seconds"] = format_seconds
+    app.jinja_env.globals.update(
+        describe=describe,
+        priority_class=priority_class,
+        CATEGORIES=CATEGORIES,
+        LANGUAGES=LANGUAGES,
+        STATUSES=[s.value for s in Status],
+        SOURCES=[s.value for s in Source],
+    )
+    app.context_processor(page_context)
+
+
+def page_context() -> dict:
+    from .security import has_role
+
+    stats = get_store().queue_stats() if g.get("user") else {"waiting": 0, "latest_id": 0}
+    return {
+        "stats": stats,
+        "has_role": has_role,
+        "poll_seconds": current_app.config["POLL_SECONDS"],
+        "now": utcnow(),
+    }
+
+
+def http_error(error: HTTPException):
+    if wants_json():
+        return jsonify(error=error.description if error.code in (400, 409, 422) else error.name), error.code
+    return render_template("error.html", error=error), error.code
+
+
+def format_when(value: str | None) -> str:
+    """ISO UTC timestamp → '25/11 14:35 UTC' (the year when it is not this year)."""
+    if not value:
+        return ""
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    now = dt.datetime.now(dt.timezone.utc)
+    pattern = "%d/%m %H:%M" if moment.year == now.year else "%d/%m/%Y %H:%M"
+    return moment.strftime(pattern) + " UTC"
+
+
+def format_seconds(value) -> str:
+    if value is None:
+        return ""
+    value = int(round(float(value)))
+    return f"{value // 60}:{value % 60:02d}"
+
+
+# Priority bands for colour only; the number itself is shown too.
+PRIORITY_BANDS = ((5.0, "high"), (2.0, "mid"), (0.0001, "low"))
+
+
+def priority_class(priority) -> str:
+    for floor, name in PRIORITY_BANDS:
+        if (priority or 0) >= floor:
+            return name
+    return "none"
+
+
+def describe(entry: dict) -> str:
+    """One audit entry as a short line of plain text (escaped by the template)."""
+    from .i18n import current_language, translate
+
+    before, after, action = entry.get("before"), entry.get("after"), entry["action"]
+    lang = current_language()
+
+    def status(value):
+        return translate(f"status.{value}") if value else "—"
+
+    def clip(text, size=120):
+        text = text or ""
+        return text if len(text) <= size else text[: size - 1] + "…"
+
+    if action == "status":
+        line = f"{status((before or {}).get('status'))} → {status((after or {}).get('status'))}"
+        if (after or {}).get("duplicate_of"):
+            line += f" (#{after['duplicate_of']})"
+        return line
+    if action == "tags":
+        labels = [CATEGORIES.get(t, {}).get(lang, t) for t in (after or [])]
+        return ", ".join(labels) or "—"
+    if action in ("note", "transcript"):
+        return clip((after or {}).get("text"))
+    if action == "claim":
+        return ""
+    if isinstance(after, dict):
+        parts = []
+        for key, value in after.items():
+            old = before.get(key) if isinstance(before, dict) else None
+            parts.append(f"{key}: {old} → {value}" if old is not None else f"{key}: {value}")
+        return "; ".join(parts)
+    return ""
