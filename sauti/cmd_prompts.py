@@ -77,7 +77,7 @@ def build(ctx: Context, languages: tuple[str, ...], force_synth: bool) -> None:
     click.echo(f"prompts in {directory}")
 
     def progress(done: int, total: int, what: str) -> None:
-        click.echo(f"  [{done:>3}/{total}] {what}")
+        click.echo(f"  [{done:>{len(str(total))}}/{total}] {what}")
 
     try:
         counts = prompts.build(directory, catalogue, languages=languages,
