@@ -73,6 +73,9 @@ class LoadedModel:
 
     @property
     def name(self) -> str:
+        """The model's folder name (with its parent's when the folder is just "model")."""
+        if self.path.name == "model":
+            return f"{self.path.parent.name}/{self.path.name}"
         return self.path.name
 
 
@@ -178,6 +181,12 @@ class Models:
                 raise
             self._loaded[language] = model
             return model
+
+    def share(self, language: str, loaded: LoadedModel) -> None:
+        """Use an already loaded model for `language` (tests and tools that load once)."""
+        with self._lock:
+            self.paths.setdefault(language, str(loaded.path))
+            self._loaded[language] = LoadedModel(language, loaded.path, loaded.rate, loaded.vosk_model, 0.0)
 
     def load_all(self) -> dict[str, str]:
         """Load every model now; returns language -> error for those that fail."""

@@ -1,3 +1,167 @@
-"""CLI commands (filled in by the asr work)."""
+"""`sauti worker`, `sauti models list|add`, `sauti transcribe`."""
 
-commands = []
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import threading
+from pathlib import Path
+
+import click
+
+from .context import Context, pass_context
+
+
+def start_worker(config, threads: int | None = None, stop: threading.Event | None = None) -> None:
+    """Run the transcription worker in this process until SIGTERM/SIGINT (or `stop` is set).
+
+    The entry point `sauti up` runs as a subprocess (`sauti --data DIR worker`)."""
+    from asr.worker import Worker
+
+    stop = stop or threading.Event()
+    previous = {}
+
+    def handle(signum, _frame):
+        logging.getLogger("sauti.asr").info("signal %s: finishing (current jobs go back to the queue)", signum)
+        stop.set()
+
+    if threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            previous[signum] = signal.signal(signum, handle)
+    try:
+        worker = Worker(config, threads=threads)
+        worker.load_models()
+        logging.getLogger("sauti.asr").info(
+            "worker %s ready: %d decoding thread(s), models: %s",
+            worker.name, worker.threads, ", ".join(worker.models.languages) or "none (alerts marked no model)",
+        )
+        worker.run(stop)
+    finally:
+        for signum, old in previous.items():
+            signal.signal(signum, old)
+
+
+@click.command()
+@click.option("--threads", type=click.IntRange(min=1), default=None,
+              help="Decoding threads (default: [asr] threads, 0 there meaning one per CPU core).")
+@click.option("-v", "--verbose", is_flag=True, help="Log every job, not only problems.")
+@pass_context
+def worker(ctx: Context, threads: int | None, verbose: bool) -> None:
+    """Transcribe recorded alerts: run until stopped with Ctrl-C or SIGTERM.
+
+    Claims transcription jobs from the database, transcribes each alert's recording
+    with the model for its language, stores the transcript, keywords and priority.
+    On stop, a job in progress goes back to the queue.
+    """
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("sauti.asr").setLevel(logging.INFO)
+    config = ctx.config
+    ctx.open_store().close()  # create and migrate the database before the threads start
+    start_worker(config, threads)
+
+
+@click.group()
+def models() -> None:
+    """Speech models: one Vosk model per language, set in config.toml [asr.models]."""
+
+
+@models.command("list")
+@click.option("--no-load", is_flag=True, help="Only check each model's files; do not load it.")
+@pass_context
+def models_list(ctx: Context, no_load: bool) -> None:
+    """Show each configured language, its model path, whether it loads and its sample rate."""
+    from asr.engine import ModelError, load_model, model_rate, validate_model_dir
+
+    configured = ctx.config.asr.models
+    if not configured:
+        click.echo("no models configured: alerts are marked 'no model - listen'. Add one with `sauti models add LANG PATH`.")
+        return
+    for language in sorted(configured):
+        path = Path(configured[language]).expanduser()
+        problems = validate_model_dir(path)
+        if problems:
+            status, rate = "BROKEN: " + "; ".join(problems), "-"
+        elif no_load:
+            status, rate = "files ok", f"{model_rate(path)} Hz"
+        else:
+            try:
+                loaded = load_model(language, path)
+                status, rate = f"loads ({loaded.load_seconds:.1f}s)", f"{loaded.rate} Hz"
+            except ModelError as exc:
+                status, rate = f"DOES NOT LOAD: {exc}", "-"
+        click.echo(f"{language}\t{path}\t{status}\t{rate}")
+
+
+@models.command("add")
+@click.argument("language")
+@click.argument("source", type=click.Path(path_type=Path))
+@pass_context
+def models_add(ctx: Context, language: str, source: Path) -> None:
+    """Register a Vosk model for LANGUAGE (e.g. sw, ln, fr) from a folder or a zip.
+
+    The model's structure is checked (am/, conf/, graph/ with HCLG.fst or HCLr.fst and
+    Gr.fst). A zip is unpacked into the data directory's models/ folder. The running
+    worker picks the model up when restarted.
+    """
+    from asr.config_file import set_model
+    from asr.install import InstallError, prepare_model
+
+    config = ctx.config
+    try:
+        model_dir = prepare_model(source, config.data_dir, language)
+        set_model(config.config_path, language, model_dir)
+    except (InstallError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"registered {language} = {model_dir} in {config.config_path}")
+    click.echo("restart the worker (or `sauti up`) to use it")
+
+
+@click.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--lang", "language", default=None,
+              help="Language code of the speech; default: identified with the installed models.")
+@click.option("--json", "as_json", is_flag=True, help="Print the full result as JSON.")
+@pass_context
+def transcribe(ctx: Context, file: Path, language: str | None, as_json: bool) -> None:
+    """Transcribe one audio FILE with the worker's pipeline and print the result.
+
+    Any format Asterisk records (wav, WAV, gsm, ul, al, sln, sln16, ...). Nothing is
+    stored. For operators checking a model and for debugging. Exits with status 3
+    when there is no model for the language.
+    """
+    from asr.audio import AudioError
+    from asr.engine import ModelError, Models
+    from asr.lexicon import Lexicons
+    from asr.pipeline import Pipeline
+
+    config = ctx.config
+    pipeline = Pipeline(Models(dict(config.asr.models)), Lexicons(config.data_dir / "lexicons"))
+    try:
+        result = pipeline.run([file], language)
+    except (AudioError, ModelError) as exc:
+        raise click.ClickException(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+        if result.model is None and not result.silent:
+            raise SystemExit(3)
+        return
+    inferred = " (identified)" if result.language_inferred else ""
+    click.echo(f"language: {result.language or '?'}{inferred}   model: {result.model or '-'}   "
+               f"duration: {result.duration:.1f}s   speech: {result.speech_seconds:.1f}s")
+    if result.silent:
+        click.echo("silent: no speech detected")
+    if result.model is None:
+        click.echo(result.no_model_reason or "no model")
+        if not result.silent:
+            raise SystemExit(3)
+        return
+    confidence = "-" if result.confidence is None else f"{result.confidence:.2f}"
+    click.echo(f"confidence: {confidence}   priority: {result.priority}")
+    click.echo(f"text: {result.text}")
+    for k in result.keywords:
+        click.echo(f"keyword: {k['term']} [{k['category']}] {k['start']:.2f}-{k['end']:.2f}s conf {k['confidence']:.2f}")
+
+
+commands = [worker, models, transcribe]

@@ -20,6 +20,7 @@ import sqlite_utils
 
 from ._time import utcnow
 from .alerts import AlertsMixin, RecordingFacts
+from .asr import AsrMixin
 from .console import ConsoleMixin
 from .jobs import Job, JobsMixin
 from .schema import MIGRATIONS
@@ -28,7 +29,7 @@ from .users import UsersMixin
 __all__ = ["Store", "Job", "RecordingFacts", "utcnow"]
 
 
-class Store(AlertsMixin, ConsoleMixin, JobsMixin, UsersMixin):
+class Store(AlertsMixin, AsrMixin, ConsoleMixin, JobsMixin, UsersMixin):
     def __init__(self, conn: sqlite3.Connection):
         self.conn = conn
         self.db = sqlite_utils.Database(conn)

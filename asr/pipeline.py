@@ -1,0 +1,204 @@
+"""One alert's recordings in, one transcript out: the steps the worker and `sauti transcribe` share.
+
+    pipeline = Pipeline(models, lexicons)
+    result = pipeline.run([path], language="sw")     # or language=None to identify it
+
+Steps: decode the file (audio.load) -> 16 kHz for VAD -> silent? stop -> language
+(given, or identified by decoding the first seconds with each model) -> the model's
+rate -> trim long leading/trailing silence -> Vosk -> keywords and priority.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from . import audio as audio_mod
+from . import vad
+from .engine import Decoded, LoadedModel, ModelError, Models, decode
+from .lexicon import Lexicons
+
+LANGID_SECONDS = 8.0  # speech decoded with each model to identify the language
+
+
+@dataclass
+class Timings:
+    convert: float = 0.0   # reading, decoding the file format, resampling
+    vad: float = 0.0
+    langid: float = 0.0
+    decode: float = 0.0    # Vosk itself
+
+    def add(self, name: str, started: float) -> None:
+        setattr(self, name, getattr(self, name) + time.perf_counter() - started)
+
+
+@dataclass
+class Transcription:
+    language: str | None
+    language_inferred: bool
+    model: str | None           # model folder name; None: no model for the language
+    text: str = ""
+    words: list[dict] = field(default_factory=list)
+    confidence: float | None = None
+    speech_seconds: float = 0.0
+    duration: float = 0.0
+    silent: bool = False
+    keywords: list[dict] = field(default_factory=list)
+    priority: float = 0.0
+    no_model_reason: str | None = None
+    timings: Timings = field(default_factory=Timings)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class _Prepared:
+    audio: audio_mod.Audio
+    vad_pcm: np.ndarray
+    speech: vad.Speech
+    offset: float           # start of this recording on the alert's timeline
+    recording_id: int | None
+
+
+@dataclass
+class Pipeline:
+    models: Models
+    lexicons: Lexicons
+    langid_seconds: float = LANGID_SECONDS
+
+    def run(
+        self,
+        paths: list[Path] | list[str],
+        language: str | None = None,
+        heartbeat: Callable[[], None] | None = None,
+        recording_ids: list[int] | None = None,
+    ) -> Transcription:
+        """Transcribe an alert's recordings (in order; word times run on across them).
+
+        Raises AudioError for a file that does not decode, ModelError for a configured
+        model that does not load. No model for the language is not an error: the
+        result has model=None and no_model_reason."""
+        beat = heartbeat or (lambda: None)
+        timings = Timings()
+        prepared, offset = [], 0.0
+        for index, path in enumerate(paths):
+            beat()
+            started = time.perf_counter()
+            audio = audio_mod.load(path)
+            vad_pcm = audio_mod.to_rate(audio, vad.VAD_RATE)
+            timings.add("convert", started)
+            started = time.perf_counter()
+            speech = vad.bounds(vad_pcm)
+            timings.add("vad", started)
+            ids = recording_ids[index] if recording_ids else None
+            prepared.append(_Prepared(audio, vad_pcm, speech, offset, ids))
+            offset += audio.seconds
+        result = Transcription(language=language or None, language_inferred=False, model=None,
+                               duration=round(offset, 3), timings=timings)
+        voiced = [p for p in prepared if not p.speech.silent]
+        result.silent = not voiced
+
+        model = self._choose_model(result, voiced, beat)
+        if model is None:
+            return result
+        result.model = model.name
+        if result.silent:
+            return result
+
+        words = []
+        for p in voiced:
+            started = time.perf_counter()
+            pcm = p.vad_pcm if model.rate == vad.VAD_RATE else audio_mod.to_rate(p.audio, model.rate)
+            start, end = vad.trim_bounds(p.speech, p.audio.seconds)
+            first, last = int(round(start * model.rate)), int(round(end * model.rate))
+            timings.add("convert", started)
+            started = time.perf_counter()
+            decoded = decode(model, pcm[first:last], heartbeat=beat).shifted(p.offset + first / model.rate)
+            timings.add("decode", started)
+            for w in decoded.words:
+                item = w.as_dict()
+                if p.recording_id is not None and len(prepared) > 1:
+                    item["recording_id"] = p.recording_id
+                words.append(item)
+            if decoded.text:
+                result.text = f"{result.text} {decoded.text}".strip()
+        result.words = words
+        result.confidence = round(sum(w["conf"] for w in words) / len(words), 4) if words else None
+        result.speech_seconds = round(_covered(words), 3)
+        lexicon = self.lexicons.get(result.language)
+        result.keywords = lexicon.match(words)
+        result.priority = lexicon.priority(result.keywords)
+        return result
+
+    def _choose_model(self, result: Transcription, voiced: list[_Prepared], beat) -> LoadedModel | None:
+        if result.language:
+            model = self.models.get(result.language)  # ModelError propagates: a broken model
+            if model is None:
+                result.no_model_reason = f"no speech model for language {result.language!r}: listen to the recording"
+            return model
+        if not self.models.languages:
+            result.no_model_reason = "language unknown and no speech model installed: listen to the recording"
+            return None
+        started = time.perf_counter()
+        language, model = self.identify(voiced, beat)
+        result.timings.add("langid", started)
+        result.language, result.language_inferred = language, True
+        return model
+
+    def identify(self, voiced: list[_Prepared], beat=None) -> tuple[str, LoadedModel]:
+        """The configured language whose model recognises the first seconds of speech with the
+        highest mean word confidence. One model: no decoding needed. Models that fail to
+        load are skipped; if all fail, the first error is raised."""
+        candidates, errors = [], []
+        for language in self.models.languages:
+            try:
+                candidates.append((language, self.models.get(language)))
+            except ModelError as exc:
+                errors.append(exc)
+        if not candidates:
+            raise errors[0]
+        if len(candidates) == 1 or not voiced:
+            return candidates[0]
+        sample = voiced[0]
+        scores: dict[Path, float] = {}
+        best = None
+        for language, model in candidates:
+            if model.path not in scores:
+                pcm = sample.vad_pcm if model.rate == vad.VAD_RATE else audio_mod.to_rate(sample.audio, model.rate)
+                start, _ = vad.trim_bounds(sample.speech, sample.audio.seconds)
+                first = int(round(start * model.rate))
+                decoded = decode(model, pcm[first:], heartbeat=beat, max_seconds=self.langid_seconds)
+                scores[model.path] = language_score(decoded)
+            if best is None or scores[model.path] > best[0]:
+                best = (scores[model.path], language, model)
+        return best[1], best[2]
+
+
+def language_score(decoded: Decoded) -> float:
+    """Mean word confidence, with words weighted by duration: a model that hears the speech
+    as a few long confident words beats one that hears scattered short guesses."""
+    total = sum(w.end - w.start for w in decoded.words)
+    if not total:
+        return 0.0
+    return sum(w.conf * (w.end - w.start) for w in decoded.words) / total
+
+
+def _covered(words: list[dict]) -> float:
+    """Seconds covered by recognised words (overlaps counted once)."""
+    spans = sorted((w["start"], w["end"]) for w in words)
+    total, current = 0.0, None
+    for start, end in spans:
+        if current is None or start > current[1]:
+            if current:
+                total += current[1] - current[0]
+            current = [start, end]
+        else:
+            current[1] = max(current[1], end)
+    if current:
+        total += current[1] - current[0]
+    return total

@@ -1,0 +1,233 @@
+"""The transcription worker: claims "transcribe" jobs, runs the pipeline, stores the result.
+
+    worker = Worker(config)              # models load once, shared by the decoding threads
+    worker.run(stop_event)               # until stop_event is set (SIGTERM/SIGINT in the CLI)
+    worker.run(stop_event, until_idle=True)   # process what is queued, then return
+
+Each decoding thread has its own Store and polls `PRAGMA data_version` (no write lock)
+every `poll_seconds`, claiming only when another connection has committed, plus a
+full claim attempt every `recheck_seconds` for jobs whose lease ran out. While decoding,
+the job's lease is renewed; on stop, the current job is given back untried.
+
+Failures: a recording that does not decode is parked at once (retrying cannot help);
+any other error is retried until `max_attempts`, then parked. Either way the alert's
+transcript state becomes "failed" with the error, and the alert stays in the queue.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+import traceback
+from dataclasses import dataclass
+
+from core.config import Config
+from core.model import FLAG_LANGUAGE_INFERRED, FLAG_SILENT, TranscriptState
+from core.store import Job, Store
+from core.store.alerts import TRANSCRIBE
+
+from .audio import AudioError
+from .engine import Models
+from .lexicon import Lexicons
+from .pipeline import Pipeline, Transcription
+
+log = logging.getLogger("sauti.asr")
+
+
+class Stopping(Exception):
+    """The worker is stopping; the current job goes back to the queue."""
+
+
+class LeaseLost(Exception):
+    """Another worker took the job (our lease ran out); drop our result."""
+
+
+class PermanentError(Exception):
+    """Retrying will not help (the alert or its recording is gone)."""
+
+
+@dataclass
+class Outcome:
+    job_id: int
+    alert_id: int | None
+    state: str                      # done | no_model | failed | retry | released | lost
+    transcription: Transcription | None = None
+    error: str | None = None
+
+
+class Worker:
+    def __init__(
+        self,
+        config: Config,
+        models: Models | None = None,
+        lexicons: Lexicons | None = None,
+        threads: int | None = None,
+        name: str | None = None,
+        poll_seconds: float = 0.2,
+        recheck_seconds: float = 2.0,
+        on_outcome=None,
+    ):
+        self.config = config
+        self.models = models if models is not None else Models(dict(config.asr.models))
+        self.lexicons = lexicons if lexicons is not None else Lexicons(config.data_dir / "lexicons")
+        self.pipeline = Pipeline(self.models, self.lexicons)
+        self.threads = threads or config.asr.threads or os.cpu_count() or 1
+        self.name = name or f"{socket.gethostname()}:{os.getpid()}"
+        self.poll_seconds = poll_seconds
+        self.recheck_seconds = recheck_seconds
+        self.on_outcome = on_outcome
+        self.errors: list[BaseException] = []
+
+    # -- running -----------------------------------------------------------
+
+    def load_models(self) -> dict[str, str]:
+        """Load every configured model now (so the first alert does not wait); returns errors."""
+        errors = self.models.load_all()
+        for language, error in errors.items():
+            log.error("model for %s does not load: %s", language, error)
+        return errors
+
+    def run(self, stop: threading.Event, until_idle: bool = False) -> None:
+        """Decode with `self.threads` threads until `stop` is set (or, with until_idle,
+        until no job is left to claim)."""
+        workers = [
+            threading.Thread(target=self._thread_main, args=(i, stop, until_idle), name=f"asr-{i}", daemon=True)
+            for i in range(self.threads)
+        ]
+        for thread in workers:
+            thread.start()
+        for thread in workers:
+            thread.join()
+        if self.errors:
+            raise RuntimeError(f"a decoding thread crashed: {self.errors[0]!r}") from self.errors[0]
+
+    def _thread_main(self, index: int, stop: threading.Event, until_idle: bool) -> None:
+        name = f"{self.name}:{index}"
+        try:
+            with Store.open(self.config.db_path, migrate=False) as store:
+                self._loop(store, name, stop, until_idle)
+        except BaseException as exc:  # logged and re-raised by run() in the main thread
+            log.exception("decoding thread %s crashed", name)
+            self.errors.append(exc)
+            stop.set()
+
+    def _loop(self, store: Store, name: str, stop: threading.Event, until_idle: bool) -> None:
+        seen_version, last_full = None, 0.0
+        while not stop.is_set():
+            version = store.data_version()
+            now = time.monotonic()
+            if version != seen_version or now - last_full >= self.recheck_seconds or until_idle:
+                seen_version, last_full = version, now
+                self._sync_parked(store)
+                job = store.claim_job(TRANSCRIBE, name, self.config.asr.lease_seconds, self.config.asr.max_attempts)
+                if job is not None:
+                    self.process(store, job, name, stop)
+                    continue
+                if until_idle:
+                    return
+            stop.wait(self.poll_seconds)
+
+    def _sync_parked(self, store: Store) -> None:
+        """Jobs parked by claim_job (their worker died on the last attempt) fail their alert."""
+        for row in store.parked_without_failed_state(TRANSCRIBE):
+            error = row["last_error"] or "worker stopped before finishing"
+            store.set_transcript_state(row["alert_id"], TranscriptState.FAILED, _failed_message(error))
+
+    # -- one job -----------------------------------------------------------
+
+    def process(self, store: Store, job: Job, worker: str, stop: threading.Event | None = None) -> Outcome:
+        lease = self.config.asr.lease_seconds
+        renewed = [time.monotonic()]
+
+        def heartbeat() -> None:
+            if stop is not None and stop.is_set():
+                raise Stopping()
+            if time.monotonic() - renewed[0] >= lease / 4:
+                if not store.renew_lease(job.id, worker, lease):
+                    raise LeaseLost()
+                renewed[0] = time.monotonic()
+
+        started = time.perf_counter()
+        try:
+            alert, paths, ids = self._inputs(store, job)
+            result = self.pipeline.run(paths, alert["language"], heartbeat=heartbeat, recording_ids=ids)
+            outcome = self._store(store, job, worker, result)
+        except Stopping:
+            store.release_job(job.id, worker)
+            log.info("job %s (alert %s) released: worker stopping", job.id, job.alert_id)
+            outcome = Outcome(job.id, job.alert_id, "released")
+        except LeaseLost:
+            log.warning("job %s (alert %s): lease lost to another worker; result dropped", job.id, job.alert_id)
+            outcome = Outcome(job.id, job.alert_id, "lost")
+        except (AudioError, PermanentError) as exc:
+            outcome = self._fail(store, job, str(exc), permanent=True)
+        except Exception as exc:
+            log.error("job %s (alert %s) failed:\n%s", job.id, job.alert_id, traceback.format_exc())
+            outcome = self._fail(store, job, f"{type(exc).__name__}: {exc}", permanent=False)
+        log.info("job %s alert %s: %s in %.2fs", job.id, job.alert_id, outcome.state, time.perf_counter() - started)
+        if self.on_outcome is not None:
+            self.on_outcome(outcome)
+        return outcome
+
+    def _inputs(self, store: Store, job: Job):
+        alert = store.get_alert(job.alert_id) if job.alert_id is not None else None
+        if alert is None:
+            raise PermanentError(f"alert {job.alert_id} does not exist")
+        recordings = store.recordings_for(alert["id"])
+        if not recordings:
+            raise PermanentError("the alert has no recording")
+        paths = [self.config.data_dir / r["path"] for r in recordings]
+        return alert, paths, [r["id"] for r in recordings]
+
+    def _store(self, store: Store, job: Job, worker: str, result: Transcription) -> Outcome:
+        alert_id = job.alert_id
+        with store.transaction():
+            if not store.renew_lease(job.id, worker, self.config.asr.lease_seconds):
+                raise LeaseLost()
+            flags = []
+            if result.silent:
+                flags.append(FLAG_SILENT)
+            if result.language_inferred:
+                store.set_language(alert_id, result.language, inferred=True)
+                flags.append(FLAG_LANGUAGE_INFERRED)
+            if flags:
+                store.add_flags(alert_id, *flags)
+            if result.model is None:
+                store.set_transcript_state(alert_id, TranscriptState.NO_MODEL, result.no_model_reason)
+                state = TranscriptState.NO_MODEL.value
+            else:
+                store.add_transcript(
+                    alert_id,
+                    result.text,
+                    words=result.words,
+                    model=result.model,
+                    language=result.language,
+                    confidence=result.confidence,
+                    speech_seconds=result.speech_seconds,
+                    origin="asr",
+                )
+                store.set_keywords(alert_id, result.keywords, result.priority)
+                state = TranscriptState.DONE.value
+            store.complete_job(job.id)
+        return Outcome(job.id, alert_id, state, transcription=result)
+
+    def _fail(self, store: Store, job: Job, error: str, permanent: bool) -> Outcome:
+        max_attempts = job.attempts if permanent else self.config.asr.max_attempts
+        parked = store.fail_job(job.id, error, max_attempts=max_attempts)
+        if job.alert_id is not None and store.get_alert(job.alert_id) is not None:
+            if parked:
+                store.set_transcript_state(job.alert_id, TranscriptState.FAILED, _failed_message(error))
+            else:
+                store.set_transcript_state(
+                    job.alert_id, TranscriptState.PENDING,
+                    f"attempt {job.attempts} of {self.config.asr.max_attempts} failed: {error}",
+                )
+        log.warning("job %s alert %s %s: %s", job.id, job.alert_id, "parked" if parked else "will retry", error)
+        return Outcome(job.id, job.alert_id, "failed" if parked else "retry", error=error)
+
+
+def _failed_message(error: str) -> str:
+    return f"transcription failed: {error} (listen to the recording)"
