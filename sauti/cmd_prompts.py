@@ -12,7 +12,8 @@ from core import prompts
 
 from .context import Context, pass_context
 
-KINDS = (prompts.HUMAN, prompts.UNLISTED, prompts.SYNTHESISED, prompts.PLACEHOLDER, prompts.MISSING)
+KINDS = (prompts.HUMAN, prompts.UNLISTED, prompts.SYNTHESISED, prompts.PLACEHOLDER, prompts.GENERATED,
+         prompts.MISSING)
 
 
 def _prompts_dir(ctx: Context) -> Path:
@@ -122,16 +123,28 @@ def status(ctx: Context, languages: tuple[str, ...], show_all: bool) -> None:
         for e in mine:
             if not (show_all or e.needs_human or e.problems or e.stale):
                 continue
-            notes = [e.source]
-            if e.stale:
-                notes.append("words changed since it was made")
-            notes.extend(e.problems)
-            if e.source in (prompts.PLACEHOLDER, prompts.MISSING) or e.stale:
-                notes.append("needs a human recording" if lang != prompts.COMMON else "run `sauti prompts build`")
-            number = f"{e.number:>3}" if e.number else "  -"
-            who = f" by {e.by}" if e.by else ""
-            when = f" ({e.updated}{who})" if show_all and e.updated else ""
-            click.echo(f"   {number} {e.id:<22} {'; '.join(notes)}{when}")
+            click.echo(_line(e, show_all))
+
+
+def _advice(e: prompts.PromptStatus) -> str:
+    if e.protected:
+        return "needs recording again" if (e.stale or e.problems) else ""
+    if e.source == prompts.MISSING or e.stale or e.problems:
+        return "run `sauti prompts build`" + (" or record it" if e.lang != prompts.COMMON else "")
+    return "needs a human recording" if e.source == prompts.PLACEHOLDER else ""
+
+
+def _line(e: prompts.PromptStatus, show_all: bool) -> str:
+    notes = [e.source]
+    if e.stale:
+        notes.append("words changed since it was made")
+    notes.extend(e.problems)
+    if _advice(e):
+        notes.append(_advice(e))
+    number = f"{e.number:>3}" if e.number else "  -"
+    who = f" by {e.by}" if e.by else ""
+    when = f" ({e.updated}{who})" if show_all and e.updated else ""
+    return f"   {number} {e.id:<22} {'; '.join(notes)}{when}"
 
 
 @prompts_group.command("import")
