@@ -1,3 +1,123 @@
-"""CLI commands (filled in by the web work)."""
+"""`sauti web` serves the verification console; `sauti user ...` manages its accounts."""
 
-commands = []
+from __future__ import annotations
+
+import logging
+import signal
+
+import click
+
+from core.identity import hash_password
+from core.model import ROLES
+
+from .context import Context, pass_context
+
+MIN_PASSWORD = 8
+
+
+@click.command()
+@click.option("--bind", default=None, help="Address to listen on. Default: [web] bind in config.toml.")
+@click.option("--port", type=int, default=None, help="Port to listen on. Default: [web] port in config.toml.")
+@click.option("--threads", type=int, default=8, show_default=True, help="Worker threads serving requests.")
+@pass_context
+def web(ctx: Context, bind: str | None, port: int | None, threads: int) -> None:
+    """Serve the verification console (waitress WSGI server) until SIGTERM or Ctrl+C."""
+    from waitress import create_server
+
+    from web import create_app
+
+    config = ctx.config
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    app = create_app(config)
+    host, port = bind or config.web.bind, port or config.web.port
+    try:
+        server = create_server(app, host=host, port=port, threads=threads, ident="sauti")
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+
+    def stop(signum, frame):
+        raise SystemExit(0)  # waitress's loop catches it and shuts its workers down
+
+    signal.signal(signal.SIGTERM, stop)
+    click.echo(f"console listening on http://{host}:{port}/", err=True)
+    try:
+        server.run()
+    finally:
+        server.close()
+    click.echo("console stopped", err=True)
+
+
+@click.group()
+def user() -> None:
+    """Console accounts: add, passwd, list, disable, enable."""
+
+
+def _prompt_password() -> str:
+    while True:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        if len(password) >= MIN_PASSWORD:
+            return password
+        click.echo(f"The password needs at least {MIN_PASSWORD} characters.", err=True)
+
+
+@user.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(ROLES), required=True, help="verifier, supervisor or admin.")
+@pass_context
+def user_add(ctx: Context, name: str, role: str) -> None:
+    """Create account NAME; the password is prompted for twice and stored as a scrypt hash."""
+    with ctx.open_store() as store:
+        if store.get_user(name) is not None:
+            raise click.ClickException(f"account {name!r} already exists")
+        store.add_user(name, hash_password(_prompt_password()), role, actor="cli")
+    click.echo(f"created {role} {name!r}")
+
+
+@user.command("passwd")
+@click.argument("name")
+@pass_context
+def user_passwd(ctx: Context, name: str) -> None:
+    """Set a new password for NAME; its open console sessions end."""
+    with ctx.open_store() as store:
+        if store.get_user(name) is None:
+            raise click.ClickException(f"no account {name!r}")
+        store.update_user(name, "cli", password_hash=hash_password(_prompt_password()))
+    click.echo(f"password changed for {name!r}")
+
+
+@user.command("list")
+@pass_context
+def user_list(ctx: Context) -> None:
+    """List accounts with their role and whether they are disabled."""
+    with ctx.open_store() as store:
+        for row in store.list_users():
+            state = "disabled" if row["disabled"] else "active"
+            click.echo(f"{row['username']}\t{row['role']}\t{state}")
+
+
+def _set_disabled(ctx: Context, name: str, disabled: bool) -> None:
+    with ctx.open_store() as store:
+        if store.get_user(name) is None:
+            raise click.ClickException(f"no account {name!r}")
+        store.update_user(name, "cli", disabled=int(disabled))
+
+
+@user.command("disable")
+@click.argument("name")
+@pass_context
+def user_disable(ctx: Context, name: str) -> None:
+    """Disable account NAME: it can no longer log in, and its open sessions end."""
+    _set_disabled(ctx, name, True)
+    click.echo(f"disabled {name!r}")
+
+
+@user.command("enable")
+@click.argument("name")
+@pass_context
+def user_enable(ctx: Context, name: str) -> None:
+    """Enable account NAME again."""
+    _set_disabled(ctx, name, False)
+    click.echo(f"enabled {name!r}")
+
+
+commands = [web, user]

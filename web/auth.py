@@ -36,8 +36,6 @@ def login():
     if g.user is not None and request.method == "GET":
         return redirect(safe_next(next_url))
     error, username, status = None, "", 200
-    if g.get("session_expired"):
-        error = _("login.expired")
     if request.method == "POST":
         username = request.form.get("username", "").strip()
         password = request.form.get("password", "")

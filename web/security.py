@@ -15,7 +15,7 @@ import threading
 import time
 from collections import defaultdict, deque
 
-from flask import abort, current_app, g, jsonify, redirect, request, session, url_for
+from flask import abort, current_app, flash, g, jsonify, redirect, request, session, url_for
 
 from .views import get_store, wants_json
 
@@ -105,6 +105,10 @@ def load_user():
 def require_login():
     if g.user is not None or request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
         return None
+    if g.session_expired:
+        from .i18n import translate
+
+        flash(translate("login.expired"), "error")
     if wants_json() or request.method != "GET":
         return jsonify(error="login"), 401
     return redirect(url_for("auth.login", next=request.full_path if request.query_string else request.path))

@@ -1,0 +1,63 @@
+"""The audit log for supervisors, account management for admins."""
+
+from __future__ import annotations
+
+import re
+
+from tests.fixtures.web import login, make_alert, post
+
+
+def test_audit_log_is_for_supervisors(client, store, config):
+    alert = make_alert(store, config)
+    store.set_status(alert["id"], "verified", actor="vera")
+    login(client, "vera")
+    assert client.get("/admin/audit").status_code == 403
+    post(client, "/logout")
+    login(client, "sam")
+    text = client.get("/admin/audit").text
+    assert "Nouvelle → Vérifiée" in text and "vera" in text
+    assert "vera" in client.get("/admin/audit?actor=vera").text
+    assert "Nouvelle → Vérifiée" not in client.get("/admin/audit?action=create").text
+
+
+def test_users_page_is_for_admins(client):
+    for name in ("vera", "sam"):
+        login(client, name)
+        assert client.get("/admin/users").status_code == 403
+        assert post(client, "/admin/users", {"username": "x1", "role": "admin"}).status_code == 403
+        post(client, "/logout")
+
+
+def test_admin_adds_a_user_who_can_log_in(app, client, store):
+    login(client, "ada")
+    response = post(client, "/admin/users", {"username": "nadia", "role": "verifier"})
+    assert response.status_code == 200
+    password = re.search(r'id="new-password">([^<]+)<', response.text).group(1)
+    assert store.get_user("nadia")["role"] == "verifier"
+    assert password not in str(store.get_user("nadia"))
+    with client.session_transaction() as session:
+        assert password not in str(dict(session))
+    other = app.test_client()
+    assert login(other, "nadia", password).status_code == 302
+    assert post(client, "/admin/users", {"username": "nadia", "role": "verifier"}).status_code == 409
+    assert post(client, "/admin/users", {"username": "<x>", "role": "verifier"}).status_code == 400
+    assert post(client, "/admin/users", {"username": "okname", "role": "king"}).status_code == 400
+
+
+def test_admin_disables_resets_and_changes_roles(app, client, store):
+    vera = app.test_client()
+    login(vera, "vera")
+    login(client, "ada")
+    post(client, "/admin/users/vera/role", {"role": "supervisor"})
+    assert store.get_user("vera")["role"] == "supervisor"
+    post(client, "/admin/users/vera/disabled", {"disabled": "1"})
+    assert store.get_user("vera")["disabled"] == 1
+    assert vera.get("/").status_code == 302
+    post(client, "/admin/users/vera/disabled", {"disabled": "0"})
+    response = post(client, "/admin/users/vera/password")
+    password = re.search(r'id="new-password">([^<]+)<', response.text).group(1)
+    assert login(vera, "vera", password).status_code == 302
+    assert post(client, "/admin/users/ada/disabled", {"disabled": "1"}).status_code == 400
+    assert post(client, "/admin/users/ghost/role", {"role": "admin"}).status_code == 404
+    actions = [(e["action"], e["actor"]) for e in store.audit_entries("user")]
+    assert ("update", "ada") in actions

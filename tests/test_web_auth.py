@@ -1,0 +1,175 @@
+"""Accounts, sessions, CSRF, rate limits, headers and languages in the console."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from core.store import Store
+from tests.fixtures.core import make_data_dir
+from tests.fixtures.web import PASSWORDS, add_users, csrf, login, make_alert, post
+from web import create_app
+from web.i18n import MESSAGES
+
+
+def test_pages_need_login(client, store, config):
+    alert = make_alert(store, config)
+    for url in ("/", f"/alerts/{alert['id']}", "/admin/audit", "/admin/users", "/password"):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response.location.startswith("/login")
+    assert client.get("/queue/stats", headers={"Accept": "application/json"}).status_code == 401
+    assert client.get(f"/alerts/{alert['id']}/audio/1").status_code == 302
+    with client.get("/static/console.css") as response:
+        assert response.status_code == 200  # assets are public
+
+
+def test_login_and_logout(client):
+    response = client.get("/login")
+    assert response.status_code == 200
+    assert "Connexion" in response.text
+    response = login(client, "vera")
+    assert response.status_code == 302 and response.location == "/"
+    assert client.get("/").status_code == 200
+    response = post(client, "/logout")
+    assert response.status_code == 302
+    assert client.get("/").status_code == 302
+
+
+def test_login_redirects_only_to_local_paths(client):
+    token = csrf(client)
+    for target, expected in (("/admin/audit", "/admin/audit"), ("https://evil.example/", "/"), ("//evil.example", "/")):
+        client.post("/logout", data={"csrf_token": csrf(client)})
+        response = client.post("/login", data={"username": "vera", "password": PASSWORDS["vera"],
+                                               "csrf_token": csrf(client), "next": target})
+        assert response.location == expected, target
+    assert token
+
+
+def test_wrong_password_and_unknown_user(client):
+    assert login(client, "vera", "nope").status_code == 401
+    assert login(client, "nobody", "nope").status_code == 401
+    assert client.get("/").status_code == 302
+
+
+def test_login_is_rate_limited(client):
+    for _ in range(5):
+        assert login(client, "vera", "wrong").status_code == 401
+    response = login(client, "vera")  # even the right password is refused now
+    assert response.status_code == 429
+    assert "Trop de tentatives" in response.text
+    assert login(client, "sam").status_code == 302  # other accounts are not locked out
+
+
+def test_login_rate_limit_per_address(config):
+    app = create_app({"SAUTI_CONFIG": config, "TESTING": True, "LOGIN_MAX_FAILURES_PER_ADDRESS": 3})
+    with Store.open(config.db_path) as store:
+        add_users(store)
+    client = app.test_client()
+    for name in ("a1", "a2", "a3"):
+        assert login(client, name, "x").status_code == 401
+    assert login(client, "vera").status_code == 429
+
+
+def test_disabled_account_cannot_log_in_and_loses_its_session(client, store):
+    assert login(client, "vera").status_code == 302
+    store.update_user("vera", "test", disabled=1)
+    assert client.get("/").status_code == 302
+    assert login(client, "vera").status_code == 401
+
+
+@pytest.mark.parametrize("url", ["/login", "/logout", "/language", "/alerts/1/decision", "/alerts/1/tags",
+                                 "/alerts/1/claim", "/alerts/1/notes", "/admin/users"])
+def test_post_without_csrf_is_400(client, store, config, url):
+    make_alert(store, config)
+    login(client, "ada")
+    response = client.post(url, data={"username": "vera", "password": "x", "status": "verified", "text": "x"})
+    assert response.status_code == 400
+    response = client.post(url, data={"csrf_token": "forged", "status": "verified"})
+    assert response.status_code == 400
+    assert store.get_alert(1)["status"] == "new"
+
+
+def test_csrf_header_is_accepted(client, store, config):
+    make_alert(store, config)
+    login(client)
+    response = client.post("/alerts/1/notes", data={"text": "hello"},
+                           headers={"X-CSRF-Token": csrf(client), "Accept": "application/json"})
+    assert response.status_code == 200
+
+
+def test_cookie_flags(client):
+    response = login(client)
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
+    assert "Expires=" in cookie
+
+
+def test_secure_cookies_when_configured(tmp_path):
+    config = make_data_dir(tmp_path / "tls", {"web": {"secure_cookies": True}})
+    app = create_app({"SAUTI_CONFIG": config, "TESTING": True})
+    with Store.open(config.db_path) as store:
+        add_users(store)
+    client = app.test_client()
+    assert "Secure" in login(client).headers["Set-Cookie"]
+
+
+def test_session_expires(client):
+    login(client)
+    assert client.get("/").status_code == 200
+    with client.session_transaction() as session:
+        session["at"] = int(time.time()) - 481 * 60  # session_minutes defaults to 480
+    response = client.get("/")
+    assert response.status_code == 302
+    response = client.get(response.location)
+    assert "Votre session a expiré" in response.text
+
+
+def test_password_change_ends_other_sessions(app, client):
+    other = app.test_client()
+    login(client)
+    login(other)
+    response = post(client, "/password", {"current": PASSWORDS["vera"], "new": "new-password-1",
+                                          "confirm": "new-password-1"})
+    assert response.status_code == 302
+    assert client.get("/").status_code == 200  # this session goes on
+    assert other.get("/").status_code == 302    # the other one ends
+    assert login(other, "vera", "new-password-1").status_code == 302
+
+
+def test_password_change_errors(client):
+    login(client)
+    assert post(client, "/password", {"current": "bad", "new": "x" * 9, "confirm": "x" * 9}).status_code == 400
+    assert post(client, "/password", {"current": PASSWORDS["vera"], "new": "short", "confirm": "short"}).status_code == 400
+    assert post(client, "/password", {"current": PASSWORDS["vera"], "new": "x" * 9, "confirm": "y" * 9}).status_code == 400
+
+
+def test_security_headers(client):
+    response = client.get("/login")
+    assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+
+
+def test_french_by_default_english_on_request(client):
+    assert "Se connecter" in client.get("/login").text
+    assert "Log in" in client.get("/login", headers={"Accept-Language": "en-GB,en;q=0.9"}).text
+    response = post(client, "/language", {"lang": "en", "next": "/login"})
+    assert response.location == "/login"
+    assert "Username" in client.get("/login").text
+    login(client)
+    assert "Queue" in client.get("/").text
+
+
+def test_catalogs_have_the_same_keys():
+    assert set(MESSAGES["fr"]) == set(MESSAGES["en"])
+    assert all(MESSAGES["fr"].values()) and all(MESSAGES["en"].values())
+
+
+def test_no_asset_from_elsewhere(client, store, config):
+    make_alert(store, config)
+    login(client, "ada")
+    for url in ("/login", "/", "/alerts/1", "/admin/audit", "/admin/users"):
+        text = client.get(url).text
+        assert "http://" not in text and "https://" not in text and "//cdn" not in text, url

@@ -1,0 +1,86 @@
+"""`sauti user ...` and `sauti web`."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import click
+
+from core.identity import check_password
+from sauti.cli import main
+
+
+def test_user_add_list_passwd_disable(runner, store):
+    result = runner.invoke("user", "add", "nadia", "--role", "supervisor", input="pass-word-1\npass-word-1\n")
+    assert result.exit_code == 0, result.output
+    user = store.get_user("nadia")
+    assert user["role"] == "supervisor" and check_password(user["password_hash"], "pass-word-1")
+    assert user["password_hash"].startswith("scrypt:")
+    result = runner.invoke("user", "add", "nadia", "--role", "verifier", input="pass-word-1\npass-word-1\n")
+    assert result.exit_code != 0 and "already exists" in result.output
+    result = runner.invoke("user", "add", "omar", "--role", "boss")
+    assert result.exit_code != 0
+    result = runner.invoke("user", "passwd", "nadia", input="short\nshort\npass-word-2\npass-word-2\n")
+    assert result.exit_code == 0, result.output
+    assert check_password(store.get_user("nadia")["password_hash"], "pass-word-2")
+    assert runner.invoke("user", "disable", "nadia").exit_code == 0
+    assert store.get_user("nadia")["disabled"] == 1
+    listing = runner.invoke("user", "list").output
+    assert "nadia\tsupervisor\tdisabled" in listing and "vera\tverifier\tactive" in listing
+    assert runner.invoke("user", "enable", "nadia").exit_code == 0
+    assert runner.invoke("user", "disable", "ghost").exit_code != 0
+
+
+def test_web_commands_are_documented():
+    for name in ("web", "user"):
+        command = main.commands[name]
+        assert command.help
+        if isinstance(command, click.Group):
+            for sub in command.commands.values():
+                assert sub.help, sub.name
+        for param in command.params:
+            if isinstance(param, click.Option):
+                assert param.help, param.name
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(url: str, deadline: float, process=None) -> int:
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise AssertionError(f"server exited early: {process.communicate()[1].decode()}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                return response.status
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError(f"{url} did not answer")
+
+
+def test_sauti_web_serves_and_stops_on_sigterm(config):
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sauti", "--data", str(config.data_dir), "web", "--port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "PYTHONWARNINGS": "error"},
+    )
+    try:
+        assert wait_for(f"http://127.0.0.1:{port}/login", time.monotonic() + 20, process) == 200
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=15)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 0, err.decode()
+    assert b"Traceback" not in err
+    assert b"console stopped" in err

@@ -1,0 +1,119 @@
+"""The queue: order, filters, full-text search, live count."""
+
+from __future__ import annotations
+
+from core.model import Source
+from core.store.console import QueueFilter, fts_query
+from tests.fixtures.web import login, make_alert
+
+
+def refs(response) -> list[str]:
+    import re
+
+    return re.findall(r'class="ref">(\d{7})<', response.text)
+
+
+def test_queue_orders_by_priority_then_newest(client, store, config):
+    low = make_alert(store, config, priority=1)
+    high = make_alert(store, config, priority=9)
+    low_newer = make_alert(store, config, priority=1)
+    login(client)
+    assert refs(client.get("/")) == [high["reference"], low_newer["reference"], low["reference"]]
+
+
+def test_queue_shows_only_waiting_by_default(client, store, config):
+    done = make_alert(store, config)
+    waiting = make_alert(store, config)
+    store.set_status(done["id"], "verified", actor="test")
+    login(client)
+    assert refs(client.get("/")) == [waiting["reference"]]
+    assert set(refs(client.get("/?status=all"))) == {done["reference"], waiting["reference"]}
+    assert refs(client.get("/?status=verified")) == [done["reference"]]
+
+
+def test_queue_filters(client, store, config):
+    phone = make_alert(store, config, language="sw", locality="Djugu")
+    radio = make_alert(store, config, language="fr", locality="Bunia", source=Source.RADIO, station="test",
+                       keywords=[{"term": "enlevé", "category": "abduction"}])
+    login(client)
+    assert refs(client.get("/?language=fr")) == [radio["reference"]]
+    assert refs(client.get("/?source=radio")) == [radio["reference"]]
+    assert refs(client.get("/?source=phone")) == [phone["reference"]]
+    assert refs(client.get("/?locality=dju")) == [phone["reference"]]
+    assert refs(client.get("/?locality=%25")) == []  # LIKE wildcards are literal
+    assert refs(client.get("/?category=abduction")) == [radio["reference"]]
+    assert refs(client.get("/?category=armed_movement")) == [phone["reference"]]
+    store.set_tags(phone["id"], {"abduction"}, actor="test")  # a verifier's tag counts too
+    assert set(refs(client.get("/?category=abduction"))) == {radio["reference"], phone["reference"]}
+    today = phone["created_at"][:10]
+    assert len(refs(client.get(f"/?date_from={today}&date_to={today}"))) == 2
+    assert refs(client.get("/?date_to=2000-01-01")) == []
+    assert refs(client.get("/?date_from=garbage")) != []  # a malformed date is ignored
+
+
+def test_full_text_search(client, store, config):
+    a = make_alert(store, config, text="watu wenye bunduki wamechoma nyumba")
+    b = make_alert(store, config, text="Les miliciens ont brûlé le marché")
+    login(client)
+    assert refs(client.get("/?q=bunduki")) == [a["reference"]]
+    assert refs(client.get("/?q=brule")) == [b["reference"]]  # diacritics folded
+    assert refs(client.get("/?q=march*")) == [b["reference"]]
+    assert refs(client.get("/?q=watu+brule")) == []           # every word must match
+    # FTS syntax typed by a person is searched literally, never an error.
+    for text in ('"', "NEAR(", "text:watu", "AND", "*", "a OR"):
+        assert client.get("/", query_string={"q": text}).status_code == 200
+
+
+def test_search_finds_corrections(client, store, config):
+    a = make_alert(store, config, text="watu wenye")
+    store.add_transcript(a["id"], "watu wenye mapanga", origin="verifier", author="vera")
+    login(client)
+    assert refs(client.get("/?q=mapanga")) == [a["reference"]]
+
+
+def test_reference_search_opens_the_alert(client, store, config):
+    a = make_alert(store, config)
+    login(client)
+    response = client.get(f"/?q={a['reference']}")
+    assert response.status_code == 302 and response.location == f"/alerts/{a['id']}"
+
+
+def test_pagination(app, client, store, config):
+    app.config["QUEUE_PAGE_SIZE"] = 2
+    for _ in range(5):
+        make_alert(store, config, write_audio=False)
+    login(client)
+    first, second, third = (refs(client.get(f"/?page={n}")) for n in (1, 2, 3))
+    assert len(first) == 2 and len(second) == 2 and len(third) == 1
+    assert not set(first) & set(second)
+    assert "page=2" in client.get("/").text
+
+
+def test_stats_count_waiting(client, store, config):
+    login(client)
+    assert client.get("/queue/stats").json == {"waiting": 0, "latest_id": 0}
+    a = make_alert(store, config, write_audio=False)
+    make_alert(store, config, write_audio=False)
+    store.set_status(a["id"], "false", actor="test")
+    assert client.get("/queue/stats").json == {"waiting": 1, "latest_id": 2}
+    assert 'id="waiting"' in client.get("/").text
+
+
+def test_untrusted_text_is_escaped_in_the_queue(client, store, config):
+    make_alert(store, config, text='<script>alert("x")</script><img src=x onerror=alert(1)>', locality="<b>bold</b>")
+    login(client)
+    text = client.get("/").text
+    assert "<script>alert" not in text and "<img src=x" not in text and "<b>bold" not in text
+    assert "&lt;script&gt;" in text
+
+
+def test_fts_query_quotes_every_word():
+    assert fts_query('watu "bunduki') == '"watu" """bunduki"'
+    assert fts_query("march*") == '"march"*'
+    assert fts_query("  ") == ""
+
+
+def test_queue_filter_from_mapping_ignores_unknown_and_empty():
+    f = QueueFilter.from_mapping({"status": "all", "q": "  ", "nope": "x", "language": "sw"})
+    assert f == QueueFilter(status="all", language="sw")
+    assert f.active() == {"status": "all", "language": "sw"}
