@@ -88,6 +88,10 @@ def load(path: Path | str, fmt: str | None = None) -> Audio:
     if fmt == "gsm":
         if len(data) < GSM_FRAME_BYTES:
             raise AudioError(f"recording is truncated: shorter than one GSM frame: {path.name}")
+        frames = np.frombuffer(data, dtype=np.uint8)[: len(data) // GSM_FRAME_BYTES * GSM_FRAME_BYTES]
+        bad = np.flatnonzero(frames[::GSM_FRAME_BYTES] >> 4 != 0xD)
+        if len(bad):
+            raise AudioError(f"recording does not decode as GSM: frame {bad[0] + 1} lacks the GSM signature: {path.name}")
         return _segment_audio(_ffmpeg(path, "gsm", "gsm"), fmt)
     if fmt in ("wav", "WAV", "wav16", "wav49"):
         return _segment_audio(_wav(path, data), fmt)
