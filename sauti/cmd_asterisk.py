@@ -1,3 +1,126 @@
-"""CLI commands (filled in by the asterisk work)."""
+"""`sauti asterisk install|start|stop|status|cli` and `sauti call`."""
 
-commands = []
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import click
+
+import pbx
+import phone
+
+from .context import Context, pass_context
+
+
+def _pbx_errors(func):
+    """Show PbxError as one clear line instead of a traceback."""
+    import functools
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except pbx.PbxError as exc:
+            raise click.ClickException(str(exc)) from None
+
+    return wrapper
+
+
+@click.group()
+def asterisk() -> None:
+    """Run the line's Asterisk 22 PBX.
+
+    Uses the system's Asterisk 22 when there is one; otherwise `install` builds a
+    Debian unstable root with Asterisk in it (needs root, about 20 s, cached in
+    [asterisk] root) and Asterisk runs there with chroot.
+    """
+
+
+@asterisk.command()
+@click.option("--rebuild", is_flag=True, help="Build the cached root again even if it is there.")
+@click.option("--mirror", default=pbx.runtime.DEBIAN_MIRROR, show_default=True, help="Debian mirror for the root.")
+@pass_context
+@_pbx_errors
+def install(ctx: Context, rebuild: bool, mirror: str) -> None:
+    """Make Asterisk 22 available (system package, cached root, or a new root)."""
+    runtime = pbx.install(ctx.config, echo=click.echo, rebuild=rebuild, mirror=mirror)
+    click.echo(f"ready: {runtime.description}")
+
+
+@asterisk.command()
+@pass_context
+@_pbx_errors
+def start(ctx: Context) -> None:
+    """Render the configuration into <data>/asterisk/ and start Asterisk in the background."""
+    status = pbx.start(ctx.config, echo=click.echo)
+    click.echo(str(status))
+
+
+@asterisk.command()
+@pass_context
+@_pbx_errors
+def stop(ctx: Context) -> None:
+    """Stop Asterisk (its bind mounts go with it)."""
+    click.echo("stopped" if pbx.stop(ctx.config) else "Asterisk was not running")
+
+
+@asterisk.command()
+@pass_context
+@_pbx_errors
+def status(ctx: Context) -> None:
+    """Show whether Asterisk runs, its version and where it comes from. Exits 3 when stopped."""
+    current = pbx.status(ctx.config)
+    click.echo(str(current))
+    if not current.running:
+        raise SystemExit(3)
+
+
+@asterisk.command(context_settings={"ignore_unknown_options": True})
+@click.argument("command", nargs=-1)
+@pass_context
+@_pbx_errors
+def cli(ctx: Context, command: tuple[str, ...]) -> None:
+    """Run an Asterisk CLI COMMAND (e.g. `pjsip show endpoints`), or open the console without one."""
+    if command:
+        click.echo(pbx.cli(ctx.config, " ".join(command)), nl=False)
+        return
+    raise SystemExit(subprocess.call(pbx.console_argv(ctx.config)))
+
+
+@click.command()
+@click.argument("number")
+@click.option("--as", "caller", default="test-phone-1", show_default=True,
+              help="SIP identity: test-phone-N, radio-<station>, any unknown name, or 'anonymous'.")
+@click.option("--record", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Record everything the line says into this WAV (8 kHz, 16-bit).")
+@click.option("--script", default="",
+              help="Steps once answered, separated by ';': wait S, dtmf DIGITS, play FILE, listen S, hangup.")
+@click.option("--answer-timeout", type=float, default=30.0, show_default=True, help="Seconds to wait for an answer.")
+@click.option("--log-level", type=click.IntRange(0, 6), default=0, help="pjsua2 log level on the console.")
+@pass_context
+def call(ctx: Context, number: str, caller: str, record: Path | None, script: str,
+         answer_timeout: float, log_level: int) -> None:
+    """Place a real SIP call to NUMBER on the line with the test phone.
+
+    Example: sauti call 100 --script "wait 2; dtmf 1; play alert.wav; listen 12; hangup"
+
+    Prints what happened with timestamps; exits 1 if the call failed or the line
+    hung up before the script expected (a hang-up during `listen` is expected).
+    """
+    try:
+        steps = phone.parse(script)
+    except phone.ScriptError as exc:
+        raise click.BadParameter(str(exc), param_hint="--script") from None
+    target = phone.target(ctx.config, number, caller)
+    with phone.Phone(log_level=log_level) as sip:
+        result = sip.call(target, steps, record=record, echo=click.echo, answer_timeout=answer_timeout)
+    if result.ok:
+        click.echo(f"ok: {result.steps_done} step(s) done" + (f", recorded {record}" if record else ""))
+        return
+    reason = result.error or ("no answer" if not result.answered else "the line hung up early")
+    click.echo(f"failed: {reason} (SIP {result.status_code} {result.reason})", err=True)
+    raise SystemExit(1)
+
+
+commands = [asterisk, call]

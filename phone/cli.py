@@ -1,0 +1,48 @@
+"""`python -m phone` (see __main__.py): one call in its own process, for tests placing calls side by side.
+
+The password comes from the environment variable named by --password-env so it
+never shows in a process list. With --json the last line on stdout is the
+`CallResult` as JSON; the timestamped log goes to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from .script import ScriptError, parse
+from .sip import PASSWORD_ENV, Phone, Target
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m phone", description=__doc__)
+    parser.add_argument("number")
+    parser.add_argument("--server", required=True, help="HOST:PORT of Asterisk's SIP transport")
+    parser.add_argument("--user", default=None, help="SIP user; omit for an anonymous call")
+    parser.add_argument("--password-env", default=PASSWORD_ENV)
+    parser.add_argument("--record", type=Path, default=None)
+    parser.add_argument("--script", default="")
+    parser.add_argument("--answer-timeout", type=float, default=30.0)
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--log-level", type=int, default=0, help="pjsua2 log level (0-6), to stderr")
+    args = parser.parse_args(argv)
+    host, _, port = args.server.rpartition(":")
+    try:
+        steps = parse(args.script)
+    except ScriptError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    target = Target(host.strip("[]"), int(port), args.number, args.user,
+                    os.environ.get(args.password_env) if args.user else None)
+    out = sys.stderr if args.json else sys.stdout
+    with Phone(log_level=args.log_level) as phone:
+        result = phone.call(target, steps, record=args.record,
+                            echo=lambda line: print(line, file=out, flush=True),
+                            answer_timeout=args.answer_timeout)
+    if args.json:
+        print(json.dumps(result.to_dict()), flush=True)
+    return 0 if result.ok else 1
+
