@@ -39,8 +39,11 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
+import threading
 import tomllib
+import warnings
 import wave
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -58,6 +61,7 @@ PEAK_CEILING_DBFS = -1.0         # never louder than this
 PEAK_FLOOR_DBFS = -12.0          # a normalised prompt peaks between this and the ceiling
 SILENT_DBFS = -45.0              # a recording whose peak is below this holds no speech
 MIN_SECONDS = 0.15               # shorter than this after trimming is not a prompt
+MAX_SECONDS = 60.0               # longer than this after trimming is a mistake (no # pressed...)
 LEAD_PAD_MS = 50                 # silence kept before the speech
 TAIL_PAD_MS = 150                # silence kept after it, so prompts in a row do not run together
 
@@ -388,15 +392,22 @@ def install_recording(prompts_dir: Path, catalogue: Catalogue, lang: str, prompt
 # ---------------------------------------------------------------- audio processing
 
 
+_IMPORT_LOCK = threading.Lock()
+
+
 def _pydub():
-    """pydub, imported without the warning its use of `audioop` raises on Python 3.11/3.12."""
-    import warnings
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*audioop.*", category=DeprecationWarning)
-        import pydub
-        import pydub.generators
-        import pydub.silence
-    return pydub
+    """pydub, imported without the warning its use of `audioop` raises on Python 3.11/3.12.
+
+    Imported on first use and under a lock: `warnings.catch_warnings` is not thread-safe.
+    """
+    with _IMPORT_LOCK:
+        if "pydub.silence" not in sys.modules:
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message=".*audioop.*", category=DeprecationWarning)
+                import pydub.exceptions
+                import pydub.generators
+                import pydub.silence  # noqa: F401
+    return sys.modules["pydub"]
 
 
 def _run(args: list[str], stdin: str | None = None) -> None:
@@ -427,14 +438,20 @@ def _to_telephone(source: Path, dest: Path) -> AudioInfo:
     segment = _trim(segment)
     if len(segment) / 1000 < MIN_SECONDS + (LEAD_PAD_MS + TAIL_PAD_MS) / 1000:
         raise PromptError("the recording is too short")
+    if len(segment) / 1000 > MAX_SECONDS:
+        raise PromptError(f"the recording is too long: a prompt takes at most {MAX_SECONDS:.0f} seconds")
     segment = _normalise(segment)
     _write_wav(segment, dest)
     return check_audio(dest)
 
 
 def _read_wav(path: Path):
-    with open(path, "rb") as handle:   # pydub leaves files it opens itself unclosed
-        return _pydub().AudioSegment.from_wav(handle)
+    pydub = _pydub()
+    try:
+        with open(path, "rb") as handle:   # pydub leaves files it opens itself unclosed
+            return pydub.AudioSegment.from_wav(handle)
+    except (ValueError, pydub.exceptions.CouldntDecodeError) as exc:
+        raise PromptError(f"{path}: cannot read the audio ({exc})") from None
 
 
 def _write_wav(segment, path: Path) -> None:

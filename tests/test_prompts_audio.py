@@ -183,6 +183,7 @@ def test_a_failed_install_leaves_the_old_prompt_and_no_debris(ffmpeg, tmp_path, 
 @pytest.mark.parametrize("samples, message", [
     (silence(3.0), "silent"),
     (speechlike(0.05), "too short"),
+    (speechlike(61.0), "too long"),
 ])
 def test_an_unusable_recording_is_refused(ffmpeg, tmp_path, prompts_dir, prompt_catalogue, samples, message):
     path = write_wav(tmp_path / "bad.wav", samples)
