@@ -116,8 +116,10 @@ def describe(entry: dict) -> str:
         return ", ".join(labels) or "—"
     if action in ("note", "transcript"):
         return clip((after or {}).get("text"))
-    if action == "claim":
+    if action in ("claim", "release"):
         return ""
+    if action == "create" and isinstance(after, dict) and "reference" in after:
+        return f"{translate('alert.reference')} {after['reference']}"
     if isinstance(after, dict):
         parts = []
         for key, value in after.items():

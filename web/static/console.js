@@ -167,6 +167,11 @@
   });
 
   function decide(status) {
+    if (status === "duplicate") {
+      const form = $("#duplicate-form");
+      if (form) form.requestSubmit();
+      return;
+    }
     const button = $("#decision-form button[name=status][value=" + status + "]");
     if (button) button.click();
   }
@@ -227,9 +232,5 @@
         return;
       }
     }
-  });
-  const dupField = $("#duplicate-of");
-  if (dupField) dupField.addEventListener("keydown", (e) => {
-    if (e.key === "Enter") { e.preventDefault(); decide("duplicate"); }
   });
 })();

@@ -1,0 +1,86 @@
+"""The triage loop in a real browser, with the keyboard only: log in, listen, correct, tag, verify."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.fixtures.web import PASSWORDS, make_alert, wait_until
+
+pytestmark = pytest.mark.browser
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+def test_keyboard_triage_loop(live_server, browser, store, config):
+    alert = make_alert(store, config, priority=9, seconds=6,
+                       text="watu wenye bunduki wamechoma nyumba", locality="Djugu")
+    following = make_alert(store, config, priority=4, text="Les miliciens ont brûlé le marché de Fataki",
+                           language="fr", locality="Fataki", keywords=[{"term": "brûlé", "category": "burning_looting"}])
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = browser.new_page(viewport={"width": 1366, "height": 768}, locale="fr-FR")
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+
+    page.goto(live_server + "/")
+    assert "/login" in page.url
+    page.fill("input[name=username]", "vera")
+    page.fill("input[name=password]", PASSWORDS["vera"])
+    page.keyboard.press("Enter")
+    page.wait_for_url(live_server + "/")
+    page.screenshot(path=str(ARTIFACTS / "console-queue.png"))
+
+    # The first row is selected; Enter opens it.
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{live_server}/alerts/{alert['id']}")
+
+    # Space plays the recording: currentTime must advance.
+    page.keyboard.press(" ")
+    page.wait_for_function("() => document.getElementById('player').currentTime > 0.5", timeout=15000)
+    assert not page.evaluate("document.getElementById('player').paused")
+    page.keyboard.press("+")
+    assert page.evaluate("document.getElementById('player').playbackRate") == 1.25
+    page.keyboard.press(" ")
+    assert page.evaluate("document.getElementById('player').paused")
+
+    # e edits the transcript; Ctrl+Enter saves it.
+    page.keyboard.press("e")
+    assert page.evaluate("document.activeElement.id") == "transcript-text"
+    page.keyboard.press("Control+a")
+    page.keyboard.type("watu wenye bunduki wamechoma nyumba tatu")
+    page.keyboard.press("Control+Enter")
+    wait_until(lambda: store.latest_transcript(alert["id"])["origin"] == "verifier", message="the correction")
+    assert store.latest_transcript(alert["id"])["text"] == "watu wenye bunduki wamechoma nyumba tatu"
+    assert store.transcripts_for(alert["id"])[0]["text"] == "watu wenye bunduki wamechoma nyumba"
+    page.keyboard.press("Escape")
+
+    # Digits toggle indicators (1 = attack, 5 = armed group movement).
+    page.keyboard.press("1")
+    wait_until(lambda: store.tags_for(alert["id"]) == ["attack"], message="tag 1")
+    page.keyboard.press("5")
+    wait_until(lambda: store.tags_for(alert["id"]) == ["armed_movement", "attack"], message="tag 5")
+
+    # ? shows the help overlay; Escape closes it.
+    page.keyboard.press("?")
+    assert page.is_visible("#help")
+    page.screenshot(path=str(ARTIFACTS / "console-help.png"))
+    page.keyboard.press("Escape")
+    assert not page.is_visible("#help")
+    page.screenshot(path=str(ARTIFACTS / "console-alert.png"), full_page=True)
+
+    # v verifies and moves on to the next waiting alert.
+    page.keyboard.press("v")
+    page.wait_for_url(f"{live_server}/alerts/{following['id']}")
+    assert store.get_alert(alert["id"])["status"] == "verified"
+    assert page.is_visible("text=Vérifiée.")
+    actions = [e["action"] for e in store.audit_entries("alert", alert["id"])]
+    assert actions[:4] == ["status", "tags", "tags", "transcript"]
+
+    # f rejects the next one; the queue is then empty.
+    page.keyboard.press("f")
+    page.wait_for_url(live_server + "/")
+    assert store.get_alert(following["id"])["status"] == "false"
+    assert page.inner_text("#waiting") == "0"
+    assert errors == []
