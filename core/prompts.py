@@ -25,7 +25,10 @@ The API, for the CLI, the IVR flows and the console:
 `install_recording` takes any audio file ffmpeg reads (a WAV recorded by Asterisk, an
 upload), converts it to the line's format, trims silence, normalises loudness and swaps
 it in atomically, keeping the old file as a backup. It raises `PromptError` with a
-message for the user when the recording is unusable (silent, too short, unreadable).
+message for the user when the recording is unusable (unreadable, silent, too short or
+too long). It blocks for a fraction of a second (ffmpeg): call it from a worker thread,
+not from an event loop. `status`, `build` and `install_recording` may run at the same
+time in different processes: writes to a language folder take a lock (`<lang>/.lock`).
 """
 
 from __future__ import annotations
