@@ -10,6 +10,7 @@ utterance's `Result()` is collected, then `FinalResult()`.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import re
 import threading
@@ -22,6 +23,7 @@ import numpy as np
 
 CHUNK_FRAMES = 4000
 DEFAULT_RATE = 16000
+DITHER_SEED = 0
 
 
 class ModelError(Exception):
@@ -202,6 +204,13 @@ class Models:
 # -- decoding ------------------------------------------------------------------
 
 
+def seed_dither(seed: int = DITHER_SEED) -> None:
+    """Kaldi adds random dither to the features, drawn from the C library's rand(): two
+    decodes of the same audio differ. Seeding rand() before a decode makes it repeatable
+    (exactly so while no other decode runs in the process at the same time)."""
+    ctypes.CDLL(None).srand(seed)
+
+
 def decode(
     model: LoadedModel,
     pcm: np.ndarray,
@@ -216,6 +225,7 @@ def decode(
     `max_seconds` decodes only the beginning (language identification).
     """
     vosk = _vosk()
+    seed_dither()
     if grammar is not None:
         recognizer = vosk.KaldiRecognizer(model.vosk_model, model.rate, json.dumps(list(grammar), ensure_ascii=False))
     else:

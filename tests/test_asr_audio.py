@@ -3,14 +3,13 @@ resampling is band-limited; broken files give clear errors. Also the VAD."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 
 import numpy as np
 import pytest
 
 from asr import audio, vad
-from tests.fixtures.asr import KO_SHORT, need, read_wav, silence, white_noise, write_wav
+from tests.fixtures.asr import KO_SHORT, read_wav, silence, white_noise, write_wav
 
 # How sox writes each Asterisk format, and how sox reads it back (the reference decoder).
 SOX_WRITE = {
@@ -28,12 +27,6 @@ SOX_READ = {
     "sln16": ["-t", "raw", "-e", "signed", "-b", "16", "-r", "16000", "-c", "1"],
 }
 RATE = {"sln16": 16000}
-
-
-@pytest.fixture(scope="session")
-def sox():
-    need(shutil.which("sox") is not None, "sox is not installed (apt-get install sox)")
-    return shutil.which("sox")
 
 
 def asterisk_file(sox, source, fmt, folder):
