@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, TypeVar
 
-from core import secrets
+from core import prompts, secrets
 from core.config import Config
 from core.identity import pseudonym
 from core.store import Store
@@ -47,10 +47,11 @@ class Line:
     config: Config
     db: StoreThread
     pseudonym_key: bytes = field(repr=False)
+    catalogue: prompts.Catalogue = field(repr=False)
 
     @classmethod
     def open(cls, config: Config) -> "Line":
-        return cls(config, StoreThread(config.db_path), secrets.pseudonym_key(config))
+        return cls(config, StoreThread(config.db_path), secrets.pseudonym_key(config), prompts.load_catalogue())
 
     def close(self) -> None:
         self.db.close()
@@ -60,14 +61,11 @@ class Line:
 
     def prompt(self, prompt_id: str, language: str) -> str:
         """A prompt's path as Asterisk wants it: absolute, without extension."""
-        return str(self.config.prompts_dir / language / prompt_id)
+        return prompts.playback_path(self.config.prompts_dir, language, prompt_id)
 
-    def beep(self) -> str:
-        return str(self.config.prompts_dir / "common" / "beep")
-
-    def new_recording(self) -> Path:
+    def new_recording(self, folder: Path | None = None) -> Path:
         """A fresh path (without extension) no caller can choose or collide with."""
         now = dt.datetime.now(dt.timezone.utc)
-        folder = self.config.recordings_dir / f"{now:%Y}" / f"{now:%m}"
+        folder = folder or self.config.recordings_dir / f"{now:%Y}" / f"{now:%m}"
         folder.mkdir(parents=True, exist_ok=True)
         return folder / f"{now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex}"

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from core.dialplan import FLOW_ALERT, FLOW_BEEP, FLOW_RADIO
+from core.dialplan import FLOW_ALERT, FLOW_BEEP, FLOW_PROMPT_RECORD, FLOW_RADIO
 
 from ..registry import Registry
 from .alert import alert
 from .beep import beep
+from .prompt_record import prompt_record
 from .radio import radio
 
 FLOWS = [
     (FLOW_ALERT, alert),
     (FLOW_RADIO, radio),
     (FLOW_BEEP, beep),
+    (FLOW_PROMPT_RECORD, prompt_record),
 ]
 
 

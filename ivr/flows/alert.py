@@ -41,10 +41,15 @@ async def alert(call: Call, args: list[str]) -> None:
     try:
         language = await choose_language(call)
         await call.set_variable(VAR_LANGUAGE, language)
+        await play(call, "welcome", language)
         alert_row = await record_alert(call, call_id, language)
+        if alert_row is None:
+            await play(call, "nothing_heard", language)
+            alert_row = await record_alert(call, call_id, language)
         if alert_row is None:
             await play(call, "goodbye", language)
             return
+        await play(call, "recorded_thanks", language)
         locality = await ask_locality(call, language)
         if locality:
             await line.db(lambda s: s.update_alert(alert_row["id"], "ivr", locality=locality))

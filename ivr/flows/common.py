@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from core import prompts
 from core.store import RecordingFacts
 
 from .. import audio
@@ -19,7 +20,7 @@ async def play(call: Call, prompt_id: str, language: str, escape_digits: str = "
 
 
 async def play_beep(call: Call) -> None:
-    await call.stream_file(call.line.beep())
+    await play(call, prompts.BEEP, prompts.COMMON)
 
 
 async def read_digits(call: Call, digits: str, language: str) -> None:
