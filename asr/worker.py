@@ -121,8 +121,8 @@ class Worker:
             now = time.monotonic()
             if version != seen_version or now - last_full >= self.recheck_seconds or until_idle:
                 seen_version, last_full = version, now
-                self._sync_parked(store)
                 job = store.claim_job(TRANSCRIBE, name, self.config.asr.lease_seconds, self.config.asr.max_attempts)
+                self._sync_parked(store)  # after the claim, which may have parked a job
                 if job is not None:
                     self.process(store, job, name, stop)
                     continue
