@@ -68,10 +68,11 @@ def _port_free(host: str, port: int, kind: int = socket.SOCK_STREAM) -> bool:
 
 
 def check_ports(config) -> None:
-    """One clear line per busy port, before anything is started."""
+    """One clear line per busy port of the Python services, before anything is started.
+
+    (`pbx.start` checks Asterisk's own SIP and AMI ports the same way.)
+    """
     wanted = [
-        ("Asterisk SIP (udp)", config.asterisk.sip_bind, config.asterisk.sip_port, socket.SOCK_DGRAM, "[asterisk] sip_port"),
-        ("Asterisk AMI", config.asterisk.ami_bind, config.asterisk.ami_port, socket.SOCK_STREAM, "[asterisk] ami_port"),
         ("IVR FastAGI", config.ivr.agi_bind, config.ivr.agi_port, socket.SOCK_STREAM, "[ivr] agi_port"),
         ("console", config.web.bind, config.web.port, socket.SOCK_STREAM, "[web] port"),
     ]
