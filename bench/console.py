@@ -147,6 +147,7 @@ def main() -> int:
         "transcript search (one word)": lambda: f"/?status=all&q={rng.choice(words)}",
         "transcript search (two words)": lambda: f"/?status=all&q={rng.choice(words)}+{rng.choice(words)}",
         "transcript search (waiting only)": lambda: f"/?q={rng.choice(words)}",
+        "transcript search (no match)": lambda: f"/?status=all&q=hakuna{rng.randrange(1000)}",
         "live count (/queue/stats)": lambda: "/queue/stats",
     }
     results = {}

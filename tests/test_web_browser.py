@@ -84,3 +84,41 @@ def test_keyboard_triage_loop(live_server, browser, store, config):
     assert store.get_alert(following["id"])["status"] == "false"
     assert page.inner_text("#waiting") == "0"
     assert errors == []
+
+
+def test_supervisor_merges_and_escalates_by_keyboard(live_server, browser, store, config):
+    original = make_alert(store, config, priority=2, locality="Bunia")
+    duplicate = make_alert(store, config, priority=8, locality="Bunia")
+    urgent = make_alert(store, config, priority=5, text="<img src=x onerror=alert(1)> wanajeshi", words=[],
+                        locality="Irumu")
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(live_server + "/login")
+    page.fill("input[name=username]", "sam")
+    page.fill("input[name=password]", PASSWORDS["sam"])
+    page.keyboard.press("Enter")
+    page.wait_for_url(live_server + "/")
+
+    # j moves the selection down, k back up, o opens.
+    page.keyboard.press("j")
+    page.keyboard.press("k")
+    page.keyboard.press("o")
+    page.wait_for_url(f"{live_server}/alerts/{duplicate['id']}")
+
+    # d focuses the "duplicate of" field; typing the reference and Enter merges.
+    page.keyboard.press("d")
+    assert page.evaluate("document.activeElement.id") == "duplicate-of"
+    page.keyboard.type(original["reference"])
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{live_server}/alerts/{urgent['id']}")
+    assert store.get_alert(duplicate["id"])["duplicate_of"] == original["id"]
+
+    # The untrusted transcript is shown as text, never run; s escalates.
+    assert page.locator("#words").inner_text().startswith("<img")
+    page.keyboard.press("s")
+    page.wait_for_url(f"{live_server}/alerts/{original['id']}")
+    assert store.get_alert(urgent["id"])["status"] == "escalated"
+    assert duplicate["reference"] in page.inner_text(".notes")  # merged duplicates are listed
+    page.screenshot(path=str(ARTIFACTS / "console-supervisor.png"), full_page=True)
+    assert dialogs == []

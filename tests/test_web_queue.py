@@ -117,3 +117,19 @@ def test_queue_filter_from_mapping_ignores_unknown_and_empty():
     f = QueueFilter.from_mapping({"status": "all", "q": "  ", "nope": "x", "language": "sw"})
     assert f == QueueFilter(status="all", language="sw")
     assert f.active() == {"status": "all", "language": "sw"}
+
+
+def test_search_gives_the_same_rows_either_way(monkeypatch, store, config):
+    """Common words walk the queue in order; rare ones are looked up and sorted: same result."""
+    from core.store import console
+
+    for n in range(6):
+        make_alert(store, config, text=f"watu {'bunduki' if n % 2 else 'mapanga'}", priority=n % 3,
+                   write_audio=False)
+    f = QueueFilter(status="all", q="watu")
+    looked_up = [row["id"] for row in store.queue(f)]
+    monkeypatch.setattr(console, "SEARCH_WALK_THRESHOLD", 0)
+    walked = [row["id"] for row in store.queue(f)]
+    assert looked_up == walked and len(walked) == 6
+    assert [row["id"] for row in store.queue(QueueFilter(status="all", q="bunduki"))] == [
+        row["id"] for row in store.queue(QueueFilter(status="all")) if row["transcript"].endswith("bunduki")]

@@ -15,6 +15,9 @@ from ..model import Status
 
 QUEUE_ORDER = "alerts.priority DESC, alerts.created_at DESC, alerts.id DESC"
 ALL = "all"
+# A search matching more transcripts than this walks the queue in order and checks
+# each alert against the matches; fewer matches are looked up and sorted.
+SEARCH_WALK_THRESHOLD = 2000
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,9 @@ class ConsoleMixin:
     # -- the queue ------------------------------------------------------------
 
     def _queue_where(self, f: QueueFilter) -> tuple[list[str], list]:
+        """WHERE terms for a filter. A leading + on a column keeps SQLite from driving
+        the query from that term, so it walks the queue index in order and stops at
+        the page's last row instead of sorting every match."""
         where, params = [], []
         if f.status and f.status != ALL:
             where.append("alerts.status = ?")
@@ -77,7 +83,7 @@ class ConsoleMixin:
             where.append("alerts.locality LIKE ? ESCAPE '\\'")
             params.append(_like_prefix(f.locality))
         if f.source:
-            where.append("alerts.call_id IN (SELECT id FROM calls WHERE source = ?)")
+            where.append("+alerts.call_id IN (SELECT id FROM calls WHERE source = ?)")
             params.append(f.source)
         if f.date_from and _DATE.match(f.date_from):
             where.append("alerts.created_at >= ?")
@@ -96,13 +102,20 @@ class ConsoleMixin:
         if f.q:
             match = fts_query(f.q)
             if match:
+                walk = self._search_hits(match, SEARCH_WALK_THRESHOLD + 1) > SEARCH_WALK_THRESHOLD
                 where.append(
-                    "alerts.id IN (SELECT transcripts.alert_id FROM transcripts_fts"
-                    " JOIN transcripts ON transcripts.id = transcripts_fts.rowid"
+                    ("+" if walk else "") + "alerts.id IN (SELECT transcripts.alert_id FROM transcripts_fts"
+                    " JOIN transcripts INDEXED BY transcripts_search ON transcripts.id = transcripts_fts.rowid"
                     " WHERE transcripts_fts MATCH ?)"
                 )
                 params.append(match)
         return where, params
+
+    def _search_hits(self, match: str, cap: int) -> int:
+        return self.conn.execute(
+            "SELECT count(*) FROM (SELECT rowid FROM transcripts_fts WHERE transcripts_fts MATCH ? LIMIT ?)",
+            (match, cap),
+        ).fetchone()[0]
 
     def queue(self, f: QueueFilter | None = None, limit: int = 50, offset: int = 0) -> list[dict]:
         """One page of the queue, each row with its latest transcript text and its tags."""

@@ -155,6 +155,10 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX alerts_duplicate ON alerts(duplicate_of) WHERE duplicate_of IS NOT NULL;
         CREATE INDEX tags_tag ON tags(tag, alert_id);
         CREATE INDEX audit_actor ON audit_log(actor, id);
+        CREATE INDEX calls_source ON calls(source, id);
+        -- Search maps transcript ids (FTS rowids) to alerts through this small index,
+        -- not through the wide transcript rows.
+        CREATE INDEX transcripts_search ON transcripts(id, alert_id);
         """,
     ),
 ]
