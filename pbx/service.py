@@ -183,13 +183,15 @@ def _log_tail(p: Paths, lines: int = 10) -> str:
     return "\n" + "\n".join(text[-lines:]) if text else ""
 
 
-def stop(config: Config, timeout: float = STOP_TIMEOUT) -> bool:
+def stop(config: Config, echo=None, timeout: float = STOP_TIMEOUT) -> bool:
     """Stop this data directory's Asterisk; returns False if it was not running.
 
     Asks Asterisk to stop, then SIGTERM, then SIGKILL. Its mounts go with it.
     """
+    say = echo or (lambda line: None)
     pid = running_pid(config)
     if pid is None:
+        say("Asterisk was not running")
         return False
     p = paths(config)
     deadline = time.monotonic() + timeout
@@ -214,6 +216,7 @@ def stop(config: Config, timeout: float = STOP_TIMEOUT) -> bool:
         raise PbxError(f"Asterisk (pid {pid}) did not stop")
     for stale in (p.pid_file, p.socket):
         stale.unlink(missing_ok=True)
+    say(f"Asterisk stopped (pid {pid})")
     return True
 
 

@@ -70,10 +70,16 @@ def start_call(
     record: Path | None = None,
     answer_timeout: float = ANSWER_TIMEOUT,
     log_level: int = 0,
+    password: str | None = None,
 ) -> RunningCall:
-    """Start a call in a child process and return at once."""
+    """Start a call in a child process and return at once.
+
+    `password` overrides the endpoint's real one (to test a wrong password).
+    """
     parse(script)  # fail here, not in the child, on a bad script
     t = target(config, number, caller)
+    if password is not None and t.user is not None:
+        t = Target(t.host, t.port, t.number, t.user, password)
     argv = [sys.executable, "-m", "phone", number, "--server", f"{t.host}:{t.port}", "--json",
             "--script", script, "--answer-timeout", str(answer_timeout), "--log-level", str(log_level)]
     if t.user is not None:
@@ -90,7 +96,7 @@ def start_call(
 
 def place_call(config: Config, number: str, caller: str = "test-phone-1", script: str = "",
                record: Path | None = None, answer_timeout: float = ANSWER_TIMEOUT,
-               timeout: float | None = None) -> CallResult:
-    """Place a call in a child process and wait for it to end."""
-    running = start_call(config, number, caller, script, record, answer_timeout)
+               timeout: float | None = None, password: str | None = None) -> CallResult:
+    """Place a call in a child process and wait for it to end (or raise TimeoutError)."""
+    running = start_call(config, number, caller, script, record, answer_timeout, password=password)
     return running.result(timeout)
