@@ -7,9 +7,9 @@ import re
 from tests.fixtures.web import login, make_alert, post
 
 
-def test_audit_log_is_for_supervisors(client, store, config):
-    alert = make_alert(store, config)
-    store.set_status(alert["id"], "verified", actor="vera")
+def test_audit_log_is_for_supervisors(client, fresh_db, config):
+    alert = make_alert(fresh_db, config)
+    fresh_db.set_status(alert["id"], "verified", actor="vera")
     login(client, "vera")
     assert client.get("/admin/audit").status_code == 403
     post(client, "/logout")
@@ -28,13 +28,13 @@ def test_users_page_is_for_admins(client):
         post(client, "/logout")
 
 
-def test_admin_adds_a_user_who_can_log_in(app, client, store):
+def test_admin_adds_a_user_who_can_log_in(app, client, fresh_db):
     login(client, "ada")
     response = post(client, "/admin/users", {"username": "nadia", "role": "verifier"})
     assert response.status_code == 200
     password = re.search(r'id="new-password">([^<]+)<', response.text).group(1)
-    assert store.get_user("nadia")["role"] == "verifier"
-    assert password not in str(store.get_user("nadia"))
+    assert fresh_db.get_user("nadia")["role"] == "verifier"
+    assert password not in str(fresh_db.get_user("nadia"))
     with client.session_transaction() as session:
         assert password not in str(dict(session))
     other = app.test_client()
@@ -44,14 +44,14 @@ def test_admin_adds_a_user_who_can_log_in(app, client, store):
     assert post(client, "/admin/users", {"username": "okname", "role": "king"}).status_code == 400
 
 
-def test_admin_disables_resets_and_changes_roles(app, client, store):
+def test_admin_disables_resets_and_changes_roles(app, client, fresh_db):
     vera = app.test_client()
     login(vera, "vera")
     login(client, "ada")
     post(client, "/admin/users/vera/role", {"role": "supervisor"})
-    assert store.get_user("vera")["role"] == "supervisor"
+    assert fresh_db.get_user("vera")["role"] == "supervisor"
     post(client, "/admin/users/vera/disabled", {"disabled": "1"})
-    assert store.get_user("vera")["disabled"] == 1
+    assert fresh_db.get_user("vera")["disabled"] == 1
     assert vera.get("/").status_code == 302
     post(client, "/admin/users/vera/disabled", {"disabled": "0"})
     response = post(client, "/admin/users/vera/password")
@@ -59,5 +59,5 @@ def test_admin_disables_resets_and_changes_roles(app, client, store):
     assert login(vera, "vera", password).status_code == 302
     assert post(client, "/admin/users/ada/disabled", {"disabled": "1"}).status_code == 400
     assert post(client, "/admin/users/ghost/role", {"role": "admin"}).status_code == 404
-    actions = [(e["action"], e["actor"]) for e in store.audit_entries("user")]
+    actions = [(e["action"], e["actor"]) for e in fresh_db.audit_entries("user")]
     assert ("update", "ada") in actions

@@ -7,10 +7,10 @@ from core.store import RecordingFacts
 from tests.fixtures.web import login, make_alert, post
 
 
-def test_alert_page_shows_what_a_verifier_needs(client, store, config):
-    first = make_alert(store, config, pseudonym="C-REPEATER")
-    make_alert(store, config, pseudonym="C-OTHER")
-    alert = make_alert(store, config, pseudonym="C-REPEATER")
+def test_alert_page_shows_what_a_verifier_needs(client, fresh_db, config):
+    first = make_alert(fresh_db, config, pseudonym="C-REPEATER")
+    make_alert(fresh_db, config, pseudonym="C-OTHER")
+    alert = make_alert(fresh_db, config, pseudonym="C-REPEATER")
     login(client)
     text = client.get(f"/alerts/{alert['id']}").text
     assert alert["reference"] in text
@@ -24,10 +24,10 @@ def test_alert_page_shows_what_a_verifier_needs(client, store, config):
     assert first["reference"] not in text
 
 
-def test_alert_page_states_and_radio_segments(client, store, config):
-    pending = make_alert(store, config, text=None)
-    radio = make_alert(store, config, source=Source.RADIO, station="bunia-fm", pseudonym=None)
-    store.set_transcript_state(pending["id"], "failed", "decoder <crashed>")
+def test_alert_page_states_and_radio_segments(client, fresh_db, config):
+    pending = make_alert(fresh_db, config, text=None)
+    radio = make_alert(fresh_db, config, source=Source.RADIO, station="bunia-fm", pseudonym=None)
+    fresh_db.set_transcript_state(pending["id"], "failed", "decoder <crashed>")
     login(client)
     text = client.get(f"/alerts/{pending['id']}").text
     assert "La transcription a échoué" in text and "decoder &lt;crashed&gt;" in text
@@ -40,9 +40,9 @@ def test_missing_alert_is_404(client):
     assert client.get("/alerts/999").status_code == 404
 
 
-def test_audio_is_converted_cached_and_seekable(client, store, config):
-    alert = make_alert(store, config)
-    recording = store.recordings_for(alert["id"])[0]
+def test_audio_is_converted_cached_and_seekable(client, fresh_db, config):
+    alert = make_alert(fresh_db, config)
+    recording = fresh_db.recordings_for(alert["id"])[0]
     login(client)
     url = f"/alerts/{alert['id']}/audio/{recording['id']}"
     with client.get(url) as response:
@@ -57,32 +57,32 @@ def test_audio_is_converted_cached_and_seekable(client, store, config):
     assert list((config.data_dir / "cache" / "audio").glob("*.mp3")) == cached
 
 
-def test_audio_of_another_alert_or_missing_file_is_404(client, store, config):
-    a = make_alert(store, config)
-    b = make_alert(store, config, write_audio=False)
+def test_audio_of_another_alert_or_missing_file_is_404(client, fresh_db, config):
+    a = make_alert(fresh_db, config)
+    b = make_alert(fresh_db, config, write_audio=False)
     login(client)
-    assert client.get(f"/alerts/{b['id']}/audio/{store.recordings_for(a['id'])[0]['id']}").status_code == 404
-    assert client.get(f"/alerts/{b['id']}/audio/{store.recordings_for(b['id'])[0]['id']}").status_code == 404
+    assert client.get(f"/alerts/{b['id']}/audio/{fresh_db.recordings_for(a['id'])[0]['id']}").status_code == 404
+    assert client.get(f"/alerts/{b['id']}/audio/{fresh_db.recordings_for(b['id'])[0]['id']}").status_code == 404
 
 
-def test_audio_path_cannot_leave_the_data_dir(client, store, config):
-    call = store.create_call(Source.PHONE)
-    evil = store.file_alert(call, RecordingFacts("../../etc/passwd", "wav", 1, 8000, 1, "x"))
+def test_audio_path_cannot_leave_the_data_dir(client, fresh_db, config):
+    call = fresh_db.create_call(Source.PHONE)
+    evil = fresh_db.file_alert(call, RecordingFacts("../../etc/passwd", "wav", 1, 8000, 1, "x"))
     login(client)
-    rec = store.recordings_for(evil["id"])[0]
+    rec = fresh_db.recordings_for(evil["id"])[0]
     assert client.get(f"/alerts/{evil['id']}/audio/{rec['id']}").status_code == 404
 
 
-def test_transcript_correction_keeps_the_original(client, store, config):
-    alert = make_alert(store, config)
+def test_transcript_correction_keeps_the_original(client, fresh_db, config):
+    alert = make_alert(fresh_db, config)
     login(client)
     response = post(client, f"/alerts/{alert['id']}/transcript", {"text": "watu wenye bunduki wamechoma nyumba tatu"})
     assert response.status_code == 302
-    versions = store.transcripts_for(alert["id"])
+    versions = fresh_db.transcripts_for(alert["id"])
     assert [v["origin"] for v in versions] == ["asr", "verifier"]
     assert versions[0]["text"] == "watu wenye bunduki wamechoma nyumba"
     assert versions[1]["author"] == "vera"
-    entry = store.audit_entries("alert", alert["id"])[0]
+    entry = fresh_db.audit_entries("alert", alert["id"])[0]
     assert entry["action"] == "transcript" and entry["actor"] == "vera"
     assert entry["before"] == {"text": "watu wenye bunduki wamechoma nyumba"}
     text = client.get(f"/alerts/{alert['id']}").text
@@ -90,45 +90,45 @@ def test_transcript_correction_keeps_the_original(client, store, config):
     # Saving the same text again changes nothing.
     response = post(client, f"/alerts/{alert['id']}/transcript", {"text": "watu wenye bunduki wamechoma nyumba tatu"},
                     json=True)
-    assert response.json["ok"] and len(store.transcripts_for(alert["id"])) == 2
+    assert response.json["ok"] and len(fresh_db.transcripts_for(alert["id"])) == 2
 
 
-def test_tags_from_the_taxonomy_only(client, store, config):
-    alert = make_alert(store, config)
+def test_tags_from_the_taxonomy_only(client, fresh_db, config):
+    alert = make_alert(fresh_db, config)
     login(client)
     response = post(client, f"/alerts/{alert['id']}/tags", {"tag": ["attack", "displacement"]}, json=True)
     assert response.json == {"ok": True, "message": "Indicateurs enregistrés.", "tags": ["attack", "displacement"]}
-    assert store.tags_for(alert["id"]) == ["attack", "displacement"]
-    assert store.audit_entries("alert", alert["id"])[0]["action"] == "tags"
+    assert fresh_db.tags_for(alert["id"]) == ["attack", "displacement"]
+    assert fresh_db.audit_entries("alert", alert["id"])[0]["action"] == "tags"
     assert post(client, f"/alerts/{alert['id']}/tags", {"tag": ["attack", "aliens"]}, json=True).status_code == 400
-    assert store.tags_for(alert["id"]) == ["attack", "displacement"]
+    assert fresh_db.tags_for(alert["id"]) == ["attack", "displacement"]
     post(client, f"/alerts/{alert['id']}/tags", {}, json=True)
-    assert store.tags_for(alert["id"]) == []
+    assert fresh_db.tags_for(alert["id"]) == []
 
 
-def test_notes_are_escaped(client, store, config):
-    alert = make_alert(store, config)
+def test_notes_are_escaped(client, fresh_db, config):
+    alert = make_alert(fresh_db, config)
     login(client)
     assert post(client, f"/alerts/{alert['id']}/notes", {"text": "<script>alert(1)</script>"}).status_code == 302
     assert post(client, f"/alerts/{alert['id']}/notes", {"text": "   "}, json=True).status_code == 422
-    assert [n["text"] for n in store.notes_for(alert["id"])] == ["<script>alert(1)</script>"]
+    assert [n["text"] for n in fresh_db.notes_for(alert["id"])] == ["<script>alert(1)</script>"]
     text = client.get(f"/alerts/{alert['id']}").text
     assert "<script>alert(1)" not in text and "&lt;script&gt;alert(1)" in text
 
 
-def test_details_update_is_audited(client, store, config):
-    alert = make_alert(store, config)
+def test_details_update_is_audited(client, fresh_db, config):
+    alert = make_alert(fresh_db, config)
     login(client)
     post(client, f"/alerts/{alert['id']}/details", {"language": "fr", "locality": "Fataki"})
-    alert = store.get_alert(alert["id"])
+    alert = fresh_db.get_alert(alert["id"])
     assert (alert["language"], alert["locality"]) == ("fr", "Fataki")
-    entry = store.audit_entries("alert", alert["id"])[0]
+    entry = fresh_db.audit_entries("alert", alert["id"])[0]
     assert entry["action"] == "update" and entry["after"] == {"language": "fr", "locality": "Fataki"}
     assert post(client, f"/alerts/{alert['id']}/details", {"language": "xx"}).status_code == 400
 
 
-def test_claims_one_verifier_at_a_time(app, client, store, config):
-    alert = make_alert(store, config)
+def test_claims_one_verifier_at_a_time(app, client, fresh_db, config):
+    alert = make_alert(fresh_db, config)
     other = app.test_client()
     login(client, "vera")
     login(other, "sam")
@@ -138,90 +138,90 @@ def test_claims_one_verifier_at_a_time(app, client, store, config):
                       ("transcript", {"text": "new"})):
         response = post(other, f"/alerts/{alert['id']}/{url}", data, json=True)
         assert response.status_code == 409, url
-    assert store.get_alert(alert["id"])["status"] == "new"
+    assert fresh_db.get_alert(alert["id"])["status"] == "new"
     post(client, f"/alerts/{alert['id']}/release")
     assert post(other, f"/alerts/{alert['id']}/claim", json=True).status_code == 200
-    actions = [e["action"] for e in store.audit_entries("alert", alert["id"])]
+    actions = [e["action"] for e in fresh_db.audit_entries("alert", alert["id"])]
     assert actions[:3] == ["claim", "release", "claim"]
 
 
-def test_expired_claim_can_be_taken(app, client, store, config):
-    alert = make_alert(store, config)
-    store.claim_alert(alert["id"], "sam", minutes=-1)  # already expired
+def test_expired_claim_can_be_taken(app, client, fresh_db, config):
+    alert = make_alert(fresh_db, config)
+    fresh_db.claim_alert(alert["id"], "sam", minutes=-1)  # already expired
     login(client)
     assert post(client, f"/alerts/{alert['id']}/claim", json=True).status_code == 200
-    assert store.get_alert(alert["id"])["claimed_by"] == "vera"
+    assert fresh_db.get_alert(alert["id"])["claimed_by"] == "vera"
 
 
-def test_verifier_decisions_go_to_the_next_alert(client, store, config):
-    first = make_alert(store, config, priority=9)
-    second = make_alert(store, config, priority=5)
+def test_verifier_decisions_go_to_the_next_alert(client, fresh_db, config):
+    first = make_alert(fresh_db, config, priority=9)
+    second = make_alert(fresh_db, config, priority=5)
     login(client)
     response = post(client, f"/alerts/{first['id']}/decision", {"status": "verified"})
     assert response.status_code == 302 and response.location == f"/alerts/{second['id']}"
-    alert = store.get_alert(first["id"])
+    alert = fresh_db.get_alert(first["id"])
     assert alert["status"] == "verified" and alert["claimed_by"] is None
-    entry = store.audit_entries("alert", first["id"])[0]
+    entry = fresh_db.audit_entries("alert", first["id"])[0]
     assert (entry["actor"], entry["before"], entry["after"]) == ("vera", {"status": "new"}, {"status": "verified"})
     assert "Alerte " + first["reference"] + " : Vérifiée." in client.get(response.location).text
     response = post(client, f"/alerts/{second['id']}/decision", {"status": "false"})
     assert response.location == "/"  # the queue is empty
 
 
-def test_verifier_cannot_escalate_or_merge(client, store, config):
-    a = make_alert(store, config)
-    b = make_alert(store, config)
+def test_verifier_cannot_escalate_or_merge(client, fresh_db, config):
+    a = make_alert(fresh_db, config)
+    b = make_alert(fresh_db, config)
     login(client)
     assert post(client, f"/alerts/{a['id']}/decision", {"status": "escalated"}).status_code == 403
     assert post(client, f"/alerts/{a['id']}/decision",
                 {"status": "duplicate", "duplicate_of": b["reference"]}).status_code == 403
     assert post(client, f"/alerts/{a['id']}/decision", {"status": "new"}).status_code == 403
     assert post(client, f"/alerts/{a['id']}/decision", {"status": "bogus"}).status_code == 400
-    assert store.get_alert(a["id"])["status"] == "new"
+    assert fresh_db.get_alert(a["id"])["status"] == "new"
     text = client.get(f"/alerts/{a['id']}").text
     assert 'value="escalated"' not in text and 'value="duplicate"' not in text
 
 
-def test_verifier_cannot_undo_a_supervisor_decision(app, client, store, config):
-    a = make_alert(store, config)
-    store.set_status(a["id"], "escalated", actor="sam")
+def test_verifier_cannot_undo_a_supervisor_decision(app, client, fresh_db, config):
+    a = make_alert(fresh_db, config)
+    fresh_db.set_status(a["id"], "escalated", actor="sam")
     login(client)
     assert post(client, f"/alerts/{a['id']}/decision", {"status": "false"}).status_code == 403
     assert "seul un superviseur" in client.get(f"/alerts/{a['id']}").text
 
 
-def test_supervisor_escalates_and_merges(client, store, config):
-    original = make_alert(store, config)
-    first_dup = make_alert(store, config)
-    second_dup = make_alert(store, config)
-    escalated = make_alert(store, config)
+def test_supervisor_escalates_and_merges(client, fresh_db, config):
+    original = make_alert(fresh_db, config)
+    first_dup = make_alert(fresh_db, config)
+    second_dup = make_alert(fresh_db, config)
+    escalated = make_alert(fresh_db, config)
     login(client, "sam")
     assert post(client, f"/alerts/{escalated['id']}/decision", {"status": "escalated"}).status_code == 302
-    assert store.get_alert(escalated["id"])["status"] == "escalated"
+    assert fresh_db.get_alert(escalated["id"])["status"] == "escalated"
     post(client, f"/alerts/{first_dup['id']}/decision", {"status": "duplicate", "duplicate_of": original["reference"]})
-    assert store.get_alert(first_dup["id"])["duplicate_of"] == original["id"]
+    assert fresh_db.get_alert(first_dup["id"])["duplicate_of"] == original["id"]
     # A duplicate of a duplicate is merged into the original.
     post(client, f"/alerts/{second_dup['id']}/decision", {"status": "duplicate", "duplicate_of": first_dup["reference"]})
-    assert store.get_alert(second_dup["id"])["duplicate_of"] == original["id"]
-    entry = store.audit_entries("alert", second_dup["id"])[0]
+    assert fresh_db.get_alert(second_dup["id"])["duplicate_of"] == original["id"]
+    entry = fresh_db.audit_entries("alert", second_dup["id"])[0]
     assert entry["after"] == {"status": "duplicate", "duplicate_of": original["id"]}
     text = client.get(f"/alerts/{original['id']}").text
     assert first_dup["reference"] in text and second_dup["reference"] in text
     assert original["reference"] in client.get(f"/alerts/{first_dup['id']}").text
 
 
-def test_merge_needs_another_existing_alert(client, store, config):
-    a = make_alert(store, config)
+def test_merge_needs_another_existing_alert(client, fresh_db, config):
+    a = make_alert(fresh_db, config)
     login(client, "sam")
     for target in ("", "1234567", a["reference"], "nonsense"):
         response = post(client, f"/alerts/{a['id']}/decision", {"status": "duplicate", "duplicate_of": target},
                         json=True)
         assert response.status_code == 422, target
-    assert store.get_alert(a["id"])["status"] == "new"
+    assert fresh_db.get_alert(a["id"])["status"] == "new"
 
 
-def test_history_shows_the_audit_log(client, store, config):
-    alert = make_alert(store, config)
+def test_history_shows_the_audit_log(client, fresh_db, config):
+    alert = make_alert(fresh_db, config)
     login(client, "sam")
     post(client, f"/alerts/{alert['id']}/tags", {"tag": "abduction"})
     post(client, f"/alerts/{alert['id']}/decision", {"status": "escalated"})
@@ -230,8 +230,8 @@ def test_history_shows_the_audit_log(client, store, config):
     assert "Nouvelle → Escaladée" in text and "Enlèvement" in text and "prise en charge" in text
 
 
-def test_keyboard_help_lists_the_triage_loop(client, store, config):
-    alert = make_alert(store, config)
+def test_keyboard_help_lists_the_triage_loop(client, fresh_db, config):
+    alert = make_alert(fresh_db, config)
     login(client)
     text = client.get(f"/alerts/{alert['id']}").text
     assert 'id="help"' in text

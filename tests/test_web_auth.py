@@ -13,8 +13,8 @@ from web import create_app
 from web.i18n import MESSAGES
 
 
-def test_pages_need_login(client, store, config):
-    alert = make_alert(store, config)
+def test_pages_need_login(client, fresh_db, config):
+    alert = make_alert(fresh_db, config)
     for url in ("/", f"/alerts/{alert['id']}", "/admin/audit", "/admin/users", "/password"):
         response = client.get(url)
         assert response.status_code == 302
@@ -64,35 +64,35 @@ def test_login_is_rate_limited(client):
 
 def test_login_rate_limit_per_address(config):
     app = create_app({"SAUTI_CONFIG": config, "TESTING": True, "LOGIN_MAX_FAILURES_PER_ADDRESS": 3})
-    with Store.open(config.db_path) as store:
-        add_users(store)
+    with Store.open(config.db_path) as fresh_db:
+        add_users(fresh_db)
     client = app.test_client()
     for name in ("a1", "a2", "a3"):
         assert login(client, name, "x").status_code == 401
     assert login(client, "vera").status_code == 429
 
 
-def test_disabled_account_cannot_log_in_and_loses_its_session(client, store):
+def test_disabled_account_cannot_log_in_and_loses_its_session(client, fresh_db):
     assert login(client, "vera").status_code == 302
-    store.update_user("vera", "test", disabled=1)
+    fresh_db.update_user("vera", "test", disabled=1)
     assert client.get("/").status_code == 302
     assert login(client, "vera").status_code == 401
 
 
 @pytest.mark.parametrize("url", ["/login", "/logout", "/language", "/alerts/1/decision", "/alerts/1/tags",
                                  "/alerts/1/claim", "/alerts/1/notes", "/admin/users"])
-def test_post_without_csrf_is_400(client, store, config, url):
-    make_alert(store, config)
+def test_post_without_csrf_is_400(client, fresh_db, config, url):
+    make_alert(fresh_db, config)
     login(client, "ada")
     response = client.post(url, data={"username": "vera", "password": "x", "status": "verified", "text": "x"})
     assert response.status_code == 400
     response = client.post(url, data={"csrf_token": "forged", "status": "verified"})
     assert response.status_code == 400
-    assert store.get_alert(1)["status"] == "new"
+    assert fresh_db.get_alert(1)["status"] == "new"
 
 
-def test_csrf_header_is_accepted(client, store, config):
-    make_alert(store, config)
+def test_csrf_header_is_accepted(client, fresh_db, config):
+    make_alert(fresh_db, config)
     login(client)
     response = client.post("/alerts/1/notes", data={"text": "hello"},
                            headers={"X-CSRF-Token": csrf(client), "Accept": "application/json"})
@@ -109,8 +109,8 @@ def test_cookie_flags(client):
 def test_secure_cookies_when_configured(tmp_path):
     config = make_data_dir(tmp_path / "tls", {"web": {"secure_cookies": True}})
     app = create_app({"SAUTI_CONFIG": config, "TESTING": True})
-    with Store.open(config.db_path) as store:
-        add_users(store)
+    with Store.open(config.db_path) as fresh_db:
+        add_users(fresh_db)
     client = app.test_client()
     assert "Secure" in login(client).headers["Set-Cookie"]
 
@@ -167,8 +167,8 @@ def test_catalogs_have_the_same_keys():
     assert all(MESSAGES["fr"].values()) and all(MESSAGES["en"].values())
 
 
-def test_no_asset_from_elsewhere(client, store, config):
-    make_alert(store, config)
+def test_no_asset_from_elsewhere(client, fresh_db, config):
+    make_alert(fresh_db, config)
     login(client, "ada")
     for url in ("/login", "/", "/alerts/1", "/admin/audit", "/admin/users"):
         text = client.get(url).text

@@ -13,10 +13,10 @@ pytestmark = pytest.mark.browser
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 
-def test_keyboard_triage_loop(live_server, browser, store, config):
-    alert = make_alert(store, config, priority=9, seconds=6,
+def test_keyboard_triage_loop(live_server, browser, fresh_db, config):
+    alert = make_alert(fresh_db, config, priority=9, seconds=6,
                        text="watu wenye bunduki wamechoma nyumba", locality="Djugu")
-    following = make_alert(store, config, priority=4, text="Les miliciens ont brûlé le marché de Fataki",
+    following = make_alert(fresh_db, config, priority=4, text="Les miliciens ont brûlé le marché de Fataki",
                            language="fr", locality="Fataki", keywords=[{"term": "brûlé", "category": "burning_looting"}])
     ARTIFACTS.mkdir(exist_ok=True)
     page = browser.new_page(viewport={"width": 1366, "height": 768}, locale="fr-FR")
@@ -51,16 +51,16 @@ def test_keyboard_triage_loop(live_server, browser, store, config):
     page.keyboard.press("Control+a")
     page.keyboard.type("watu wenye bunduki wamechoma nyumba tatu")
     page.keyboard.press("Control+Enter")
-    wait_until(lambda: store.latest_transcript(alert["id"])["origin"] == "verifier", message="the correction")
-    assert store.latest_transcript(alert["id"])["text"] == "watu wenye bunduki wamechoma nyumba tatu"
-    assert store.transcripts_for(alert["id"])[0]["text"] == "watu wenye bunduki wamechoma nyumba"
+    wait_until(lambda: fresh_db.latest_transcript(alert["id"])["origin"] == "verifier", message="the correction")
+    assert fresh_db.latest_transcript(alert["id"])["text"] == "watu wenye bunduki wamechoma nyumba tatu"
+    assert fresh_db.transcripts_for(alert["id"])[0]["text"] == "watu wenye bunduki wamechoma nyumba"
     page.keyboard.press("Escape")
 
     # Digits toggle indicators (1 = attack, 5 = armed group movement).
     page.keyboard.press("1")
-    wait_until(lambda: store.tags_for(alert["id"]) == ["attack"], message="tag 1")
+    wait_until(lambda: fresh_db.tags_for(alert["id"]) == ["attack"], message="tag 1")
     page.keyboard.press("5")
-    wait_until(lambda: store.tags_for(alert["id"]) == ["armed_movement", "attack"], message="tag 5")
+    wait_until(lambda: fresh_db.tags_for(alert["id"]) == ["armed_movement", "attack"], message="tag 5")
 
     # ? shows the help overlay; Escape closes it.
     page.keyboard.press("?")
@@ -73,23 +73,23 @@ def test_keyboard_triage_loop(live_server, browser, store, config):
     # v verifies and moves on to the next waiting alert.
     page.keyboard.press("v")
     page.wait_for_url(f"{live_server}/alerts/{following['id']}")
-    assert store.get_alert(alert["id"])["status"] == "verified"
+    assert fresh_db.get_alert(alert["id"])["status"] == "verified"
     assert page.is_visible("text=Vérifiée.")
-    actions = [e["action"] for e in store.audit_entries("alert", alert["id"])]
+    actions = [e["action"] for e in fresh_db.audit_entries("alert", alert["id"])]
     assert actions[:4] == ["status", "tags", "tags", "transcript"]
 
     # f rejects the next one; the queue is then empty.
     page.keyboard.press("f")
     page.wait_for_url(live_server + "/")
-    assert store.get_alert(following["id"])["status"] == "false"
+    assert fresh_db.get_alert(following["id"])["status"] == "false"
     assert page.inner_text("#waiting") == "0"
     assert errors == []
 
 
-def test_supervisor_merges_and_escalates_by_keyboard(live_server, browser, store, config):
-    original = make_alert(store, config, priority=2, locality="Bunia")
-    duplicate = make_alert(store, config, priority=8, locality="Bunia")
-    urgent = make_alert(store, config, priority=5, text="<img src=x onerror=alert(1)> wanajeshi", words=[],
+def test_supervisor_merges_and_escalates_by_keyboard(live_server, browser, fresh_db, config):
+    original = make_alert(fresh_db, config, priority=2, locality="Bunia")
+    duplicate = make_alert(fresh_db, config, priority=8, locality="Bunia")
+    urgent = make_alert(fresh_db, config, priority=5, text="<img src=x onerror=alert(1)> wanajeshi", words=[],
                         locality="Irumu")
     page = browser.new_page(viewport={"width": 1366, "height": 768})
     dialogs = []
@@ -112,13 +112,32 @@ def test_supervisor_merges_and_escalates_by_keyboard(live_server, browser, store
     page.keyboard.type(original["reference"])
     page.keyboard.press("Enter")
     page.wait_for_url(f"{live_server}/alerts/{urgent['id']}")
-    assert store.get_alert(duplicate["id"])["duplicate_of"] == original["id"]
+    assert fresh_db.get_alert(duplicate["id"])["duplicate_of"] == original["id"]
 
     # The untrusted transcript is shown as text, never run; s escalates.
     assert page.locator("#words").inner_text().startswith("<img")
     page.keyboard.press("s")
     page.wait_for_url(f"{live_server}/alerts/{original['id']}")
-    assert store.get_alert(urgent["id"])["status"] == "escalated"
-    assert duplicate["reference"] in page.inner_text(".notes")  # merged duplicates are listed
+    assert fresh_db.get_alert(urgent["id"])["status"] == "escalated"
+    assert duplicate["reference"] in page.inner_text("#duplicates")  # merged duplicates are listed
     page.screenshot(path=str(ARTIFACTS / "console-supervisor.png"), full_page=True)
     assert dialogs == []
+
+
+def test_new_alerts_appear_without_reloading(live_server, browser, fresh_db, config):
+    make_alert(fresh_db, config, priority=2)
+    page = browser.new_page()
+    page.goto(live_server + "/login")
+    page.fill("input[name=username]", "vera")
+    page.fill("input[name=password]", PASSWORDS["vera"])
+    page.keyboard.press("Enter")
+    page.wait_for_url(live_server + "/")
+    assert page.locator("#queue tbody tr").count() == 1
+    page.evaluate("window.sautiMarker = 1")  # survives only if the page is not reloaded
+    urgent = make_alert(fresh_db, config, priority=9, text="<b>nouvelle</b> alerte")
+    page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")  # poll now, not in 15 s
+    page.wait_for_selector(f"text={urgent['reference']}")
+    assert page.locator("#queue tbody tr").count() == 2
+    assert page.inner_text("#waiting") == "2"
+    assert page.evaluate("window.sautiMarker") == 1
+    assert page.locator("#queue tbody b").count() == 0  # escaped, not rendered as HTML

@@ -16,10 +16,10 @@ from core.identity import check_password
 from sauti.cli import main
 
 
-def test_user_add_list_passwd_disable(runner, store):
+def test_user_add_list_passwd_disable(runner, app, fresh_db):
     result = runner.invoke("user", "add", "nadia", "--role", "supervisor", input="pass-word-1\npass-word-1\n")
     assert result.exit_code == 0, result.output
-    user = store.get_user("nadia")
+    user = fresh_db.get_user("nadia")
     assert user["role"] == "supervisor" and check_password(user["password_hash"], "pass-word-1")
     assert user["password_hash"].startswith("scrypt:")
     result = runner.invoke("user", "add", "nadia", "--role", "verifier", input="pass-word-1\npass-word-1\n")
@@ -28,9 +28,9 @@ def test_user_add_list_passwd_disable(runner, store):
     assert result.exit_code != 0
     result = runner.invoke("user", "passwd", "nadia", input="short\nshort\npass-word-2\npass-word-2\n")
     assert result.exit_code == 0, result.output
-    assert check_password(store.get_user("nadia")["password_hash"], "pass-word-2")
+    assert check_password(fresh_db.get_user("nadia")["password_hash"], "pass-word-2")
     assert runner.invoke("user", "disable", "nadia").exit_code == 0
-    assert store.get_user("nadia")["disabled"] == 1
+    assert fresh_db.get_user("nadia")["disabled"] == 1
     listing = runner.invoke("user", "list").output
     assert "nadia\tsupervisor\tdisabled" in listing and "vera\tverifier\tactive" in listing
     assert runner.invoke("user", "enable", "nadia").exit_code == 0

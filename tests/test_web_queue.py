@@ -13,27 +13,27 @@ def refs(response) -> list[str]:
     return re.findall(r'class="ref">(\d{7})<', response.text)
 
 
-def test_queue_orders_by_priority_then_newest(client, store, config):
-    low = make_alert(store, config, priority=1)
-    high = make_alert(store, config, priority=9)
-    low_newer = make_alert(store, config, priority=1)
+def test_queue_orders_by_priority_then_newest(client, fresh_db, config):
+    low = make_alert(fresh_db, config, priority=1)
+    high = make_alert(fresh_db, config, priority=9)
+    low_newer = make_alert(fresh_db, config, priority=1)
     login(client)
     assert refs(client.get("/")) == [high["reference"], low_newer["reference"], low["reference"]]
 
 
-def test_queue_shows_only_waiting_by_default(client, store, config):
-    done = make_alert(store, config)
-    waiting = make_alert(store, config)
-    store.set_status(done["id"], "verified", actor="test")
+def test_queue_shows_only_waiting_by_default(client, fresh_db, config):
+    done = make_alert(fresh_db, config)
+    waiting = make_alert(fresh_db, config)
+    fresh_db.set_status(done["id"], "verified", actor="test")
     login(client)
     assert refs(client.get("/")) == [waiting["reference"]]
     assert set(refs(client.get("/?status=all"))) == {done["reference"], waiting["reference"]}
     assert refs(client.get("/?status=verified")) == [done["reference"]]
 
 
-def test_queue_filters(client, store, config):
-    phone = make_alert(store, config, language="sw", locality="Djugu")
-    radio = make_alert(store, config, language="fr", locality="Bunia", source=Source.RADIO, station="test",
+def test_queue_filters(client, fresh_db, config):
+    phone = make_alert(fresh_db, config, language="sw", locality="Djugu")
+    radio = make_alert(fresh_db, config, language="fr", locality="Bunia", source=Source.RADIO, station="test",
                        keywords=[{"term": "enlevé", "category": "abduction"}])
     login(client)
     assert refs(client.get("/?language=fr")) == [radio["reference"]]
@@ -43,7 +43,7 @@ def test_queue_filters(client, store, config):
     assert refs(client.get("/?locality=%25")) == []  # LIKE wildcards are literal
     assert refs(client.get("/?category=abduction")) == [radio["reference"]]
     assert refs(client.get("/?category=armed_movement")) == [phone["reference"]]
-    store.set_tags(phone["id"], {"abduction"}, actor="test")  # a verifier's tag counts too
+    fresh_db.set_tags(phone["id"], {"abduction"}, actor="test")  # a verifier's tag counts too
     assert set(refs(client.get("/?category=abduction"))) == {radio["reference"], phone["reference"]}
     today = phone["created_at"][:10]
     assert len(refs(client.get(f"/?date_from={today}&date_to={today}"))) == 2
@@ -51,9 +51,9 @@ def test_queue_filters(client, store, config):
     assert refs(client.get("/?date_from=garbage")) != []  # a malformed date is ignored
 
 
-def test_full_text_search(client, store, config):
-    a = make_alert(store, config, text="watu wenye bunduki wamechoma nyumba")
-    b = make_alert(store, config, text="Les miliciens ont brûlé le marché")
+def test_full_text_search(client, fresh_db, config):
+    a = make_alert(fresh_db, config, text="watu wenye bunduki wamechoma nyumba")
+    b = make_alert(fresh_db, config, text="Les miliciens ont brûlé le marché")
     login(client)
     assert refs(client.get("/?q=bunduki")) == [a["reference"]]
     assert refs(client.get("/?q=brule")) == [b["reference"]]  # diacritics folded
@@ -64,24 +64,24 @@ def test_full_text_search(client, store, config):
         assert client.get("/", query_string={"q": text}).status_code == 200
 
 
-def test_search_finds_corrections(client, store, config):
-    a = make_alert(store, config, text="watu wenye")
-    store.add_transcript(a["id"], "watu wenye mapanga", origin="verifier", author="vera")
+def test_search_finds_corrections(client, fresh_db, config):
+    a = make_alert(fresh_db, config, text="watu wenye")
+    fresh_db.add_transcript(a["id"], "watu wenye mapanga", origin="verifier", author="vera")
     login(client)
     assert refs(client.get("/?q=mapanga")) == [a["reference"]]
 
 
-def test_reference_search_opens_the_alert(client, store, config):
-    a = make_alert(store, config)
+def test_reference_search_opens_the_alert(client, fresh_db, config):
+    a = make_alert(fresh_db, config)
     login(client)
     response = client.get(f"/?q={a['reference']}")
     assert response.status_code == 302 and response.location == f"/alerts/{a['id']}"
 
 
-def test_pagination(app, client, store, config):
+def test_pagination(app, client, fresh_db, config):
     app.config["QUEUE_PAGE_SIZE"] = 2
     for _ in range(5):
-        make_alert(store, config, write_audio=False)
+        make_alert(fresh_db, config, write_audio=False)
     login(client)
     first, second, third = (refs(client.get(f"/?page={n}")) for n in (1, 2, 3))
     assert len(first) == 2 and len(second) == 2 and len(third) == 1
@@ -89,18 +89,18 @@ def test_pagination(app, client, store, config):
     assert "page=2" in client.get("/").text
 
 
-def test_stats_count_waiting(client, store, config):
+def test_stats_count_waiting(client, fresh_db, config):
     login(client)
     assert client.get("/queue/stats").json == {"waiting": 0, "latest_id": 0}
-    a = make_alert(store, config, write_audio=False)
-    make_alert(store, config, write_audio=False)
-    store.set_status(a["id"], "false", actor="test")
+    a = make_alert(fresh_db, config, write_audio=False)
+    make_alert(fresh_db, config, write_audio=False)
+    fresh_db.set_status(a["id"], "false", actor="test")
     assert client.get("/queue/stats").json == {"waiting": 1, "latest_id": 2}
     assert 'id="waiting"' in client.get("/").text
 
 
-def test_untrusted_text_is_escaped_in_the_queue(client, store, config):
-    make_alert(store, config, text='<script>alert("x")</script><img src=x onerror=alert(1)>', locality="<b>bold</b>")
+def test_untrusted_text_is_escaped_in_the_queue(client, fresh_db, config):
+    make_alert(fresh_db, config, text='<script>alert("x")</script><img src=x onerror=alert(1)>', locality="<b>bold</b>")
     login(client)
     text = client.get("/").text
     assert "<script>alert" not in text and "<img src=x" not in text and "<b>bold" not in text
@@ -119,17 +119,17 @@ def test_queue_filter_from_mapping_ignores_unknown_and_empty():
     assert f.active() == {"status": "all", "language": "sw"}
 
 
-def test_search_gives_the_same_rows_either_way(monkeypatch, store, config):
+def test_search_gives_the_same_rows_either_way(monkeypatch, fresh_db, config):
     """Common words walk the queue in order; rare ones are looked up and sorted: same result."""
     from core.store import console
 
     for n in range(6):
-        make_alert(store, config, text=f"watu {'bunduki' if n % 2 else 'mapanga'}", priority=n % 3,
+        make_alert(fresh_db, config, text=f"watu {'bunduki' if n % 2 else 'mapanga'}", priority=n % 3,
                    write_audio=False)
     f = QueueFilter(status="all", q="watu")
-    looked_up = [row["id"] for row in store.queue(f)]
+    looked_up = [row["id"] for row in fresh_db.queue(f)]
     monkeypatch.setattr(console, "SEARCH_WALK_THRESHOLD", 0)
-    walked = [row["id"] for row in store.queue(f)]
+    walked = [row["id"] for row in fresh_db.queue(f)]
     assert looked_up == walked and len(walked) == 6
-    assert [row["id"] for row in store.queue(QueueFilter(status="all", q="bunduki"))] == [
-        row["id"] for row in store.queue(QueueFilter(status="all")) if row["transcript"].endswith("bunduki")]
+    assert [row["id"] for row in fresh_db.queue(QueueFilter(status="all", q="bunduki"))] == [
+        row["id"] for row in fresh_db.queue(QueueFilter(status="all")) if row["transcript"].endswith("bunduki")]

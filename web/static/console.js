@@ -65,8 +65,10 @@
           setTimeout(() => badge.classList.remove("bump"), 1500);
         }
         document.title = (stats.waiting ? "(" + stats.waiting + ") " : "") + baseTitle;
-        const banner = $("#new-alerts");
-        if (banner && stats.latest_id > latest) banner.hidden = false;
+        if (stats.latest_id > latest) {
+          latest = stats.latest_id;
+          refreshQueue();
+        }
       } catch (err) { /* offline: try again at the next tick */ }
     }
     setInterval(poll, every);
@@ -83,7 +85,9 @@
   if (help) help.addEventListener("click", (e) => { if (e.target === help) toggleHelp(false); });
 
   // -- queue page ------------------------------------------------------------------
-  const rows = $$("#queue tbody tr");
+  // New alerts appear without reloading: the page's own URL is fetched again and its
+  // rows replace the old ones (the server escaped every text in them).
+  let rows = [];
   let selected = -1;
   function select(i) {
     if (!rows.length) return;
@@ -91,11 +95,30 @@
     rows.forEach((r, j) => r.classList.toggle("selected", j === selected));
     rows[selected].scrollIntoView({ block: "nearest" });
   }
-  rows.forEach((row, i) => row.addEventListener("click", (e) => {
-    if (e.target.closest("a")) return;
-    select(i);
-    window.location = row.dataset.href;
-  }));
+  function bindRows() {
+    rows = $$("#queue tbody tr");
+    rows.forEach((row, i) => row.addEventListener("click", (e) => {
+      if (e.target.closest("a")) return;
+      select(i);
+      window.location = row.dataset.href;
+    }));
+  }
+  async function refreshQueue() {
+    const current = $("#queue-body");
+    if (!current) return;
+    const selectedHref = selected >= 0 && rows[selected] ? rows[selected].dataset.href : null;
+    try {
+      const response = await fetch(window.location.href, { credentials: "same-origin" });
+      if (!response.ok) return;
+      const fresh = new DOMParser().parseFromString(await response.text(), "text/html").getElementById("queue-body");
+      if (!fresh) return;
+      current.replaceWith(document.importNode(fresh, true));
+    } catch (err) { return; }
+    bindRows();
+    const keep = rows.findIndex((r) => r.dataset.href === selectedHref);
+    if (rows.length) select(keep >= 0 ? keep : 0);
+  }
+  bindRows();
   if (rows.length) select(0);
 
   // -- alert page --------------------------------------------------------------------
