@@ -237,3 +237,15 @@ def test_keyboard_help_lists_the_triage_loop(client, fresh_db, config):
     assert 'id="help"' in text
     for label in ("Alerte suivante", "Lecture / pause", "Cocher / décocher un indicateur", "Vérifiée", "Fausse (rejeter)"):
         assert label in text
+
+
+def test_first_listen_is_audited_once_per_user(client, fresh_db, config):
+    alert = make_alert(fresh_db, config)
+    rec = fresh_db.recordings_for(alert["id"])[0]
+    login(client)
+    for headers in ({}, {"Range": "bytes=100-"}, {}):
+        with client.get(f"/alerts/{alert['id']}/audio/{rec['id']}", headers=headers) as response:
+            assert response.status_code in (200, 206)
+    listens = [e for e in fresh_db.audit_entries("alert", alert["id"]) if e["action"] == "listen"]
+    assert [(e["actor"], e["before"], e["after"]) for e in listens] == [("vera", None, None)]
+    assert "écoute" in client.get(f"/alerts/{alert['id']}").text

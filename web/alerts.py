@@ -122,6 +122,8 @@ def audio_file(alert_id: int, recording_id: int):
     except audio.RecordingMissing as exc:
         log.error("alert %s: %s", alert_id, exc)
         abort(404)
+    if not request.range or request.range.ranges[0][0] == 0:
+        get_store().record_listen(alert_id, me())  # once per user; Range requests continue a listen
     response = send_file(path, mimetype=mimetype, conditional=True, max_age=0)
     response.headers["Cache-Control"] = "private, max-age=86400"
     return response

@@ -116,7 +116,7 @@ def describe(entry: dict) -> str:
         return ", ".join(labels) or "—"
     if action in ("note", "transcript"):
         return clip((after or {}).get("text"))
-    if action in ("claim", "release"):
+    if action in ("claim", "release", "listen"):
         return ""
     if action == "create" and isinstance(after, dict) and "reference" in after:
         return f"{translate('alert.reference')} {after['reference']}"

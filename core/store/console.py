@@ -215,6 +215,18 @@ class ConsoleMixin:
     def list_localities(self, limit: int = 500) -> list[dict]:
         return list(self.db.query("SELECT code, name, territory FROM localities ORDER BY name LIMIT ?", [limit]))
 
+    def record_listen(self, alert_id: int, user: str) -> bool:
+        """Audit the first time a user fetches an alert's audio: "listened" for response times."""
+        with self.transaction():
+            seen = self.conn.execute(
+                "SELECT 1 FROM audit_log WHERE entity = 'alert' AND entity_id = ? AND action = 'listen' AND actor = ?",
+                (alert_id, user),
+            ).fetchone()
+            if seen:
+                return False
+            self.audit(user, "listen", "alert", alert_id)
+            return True
+
     # -- the audit log ----------------------------------------------------------
 
     def audit_page(

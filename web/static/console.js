@@ -186,7 +186,12 @@
   const claimForm = $("#claim-form");
   if (claimForm) claimForm.addEventListener("submit", async (e) => {
     e.preventDefault();
-    if (await post(claimForm)) claimForm.querySelector("button").disabled = true;
+    const data = await post(claimForm);
+    if (data) {
+      const button = claimForm.querySelector("button");
+      button.disabled = true;
+      button.textContent = data.message;
+    }
   });
 
   function decide(status) {
