@@ -116,7 +116,7 @@ def _mount_script(config: Config, runtime: Runtime, argv: list[str]) -> str:
     if prompts.is_dir() and config.data_dir not in (prompts, *prompts.parents):
         sources.append(prompts)
     lines = ["set -e", f"mount -t proc proc {shlex.quote(str(root / 'proc'))}"]
-    for source in sources:
+    for source in sorted(sources, key=lambda path: len(path.parts)):  # a parent before its child
         target = shlex.quote(str(root / str(source).lstrip("/")))
         lines.append(f"mkdir -p {target}")
         lines.append(f"mount --bind {shlex.quote(str(source))} {target}")

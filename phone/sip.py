@@ -350,6 +350,7 @@ class _Runner:
 
     def play(self, path: Path) -> None:
         if self.media is None:
+            self.log("no audio stream to play into")
             return
         seconds = wav_seconds(path)
         player = pj.AudioMediaPlayer()
@@ -374,11 +375,8 @@ class _Runner:
 
     def release(self) -> None:
         """Players, recorder, then the call: pjsua2 needs them gone before libDestroy()."""
-        for player in self.players:
-            del player
         self.players.clear()
-        if self.recorder is not None:
-            self.recorder = None  # closing the recorder writes the WAV header
-        if self.call is not None:
-            self.call = None
+        self.recorder = None  # destroying the recorder completes the WAV header
+        self.media = None
+        self.call = None      # also breaks the runner <-> call reference cycle
         self.ep.libHandleEvents(10)

@@ -81,7 +81,7 @@ def status(ctx: Context) -> None:
 @pass_context
 @_pbx_errors
 def cli(ctx: Context, command: tuple[str, ...]) -> None:
-    """Run an Asterisk CLI COMMAND (e.g. `pjsip show endpoints`), or open the console without one."""
+    """Run an Asterisk CLI command such as `pjsip show endpoints`; without one, open the console."""
     if command:
         click.echo(pbx.cli(ctx.config, " ".join(command)), nl=False)
         return

@@ -20,8 +20,9 @@ CLI_PORTS = {
 }
 
 
-def test_install_start_status_stop(tmp_path, asterisk_prompts):
-    config = make_data_dir(tmp_path / "data", {**CLI_PORTS, "prompts": {"dir": str(asterisk_prompts)}})
+def test_install_start_status_stop(tmp_path):
+    (tmp_path / "prompts").mkdir()
+    config = make_data_dir(tmp_path / "data", {**CLI_PORTS, "prompts": {"dir": str(tmp_path / "prompts")}})
     runner = CliRunner()
 
     def sauti(*args):
