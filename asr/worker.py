@@ -167,7 +167,8 @@ class Worker:
         except Exception as exc:
             log.error("job %s (alert %s) failed:\n%s", job.id, job.alert_id, traceback.format_exc())
             outcome = self._fail(store, job, f"{type(exc).__name__}: {exc}", permanent=False)
-        log.info("job %s alert %s: %s in %.2fs", job.id, job.alert_id, outcome.state, time.perf_counter() - started)
+        log.log(logging.DEBUG if outcome.state in ("done", "no_model") else logging.INFO,
+                "job %s alert %s: %s in %.2fs", job.id, job.alert_id, outcome.state, time.perf_counter() - started)
         if self.on_outcome is not None:
             self.on_outcome(outcome)
         return outcome

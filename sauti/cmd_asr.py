@@ -45,7 +45,7 @@ def start_worker(config, threads: int | None = None, stop: threading.Event | Non
 @click.command()
 @click.option("--threads", type=click.IntRange(min=1), default=None,
               help="Decoding threads (default: [asr] threads, 0 there meaning one per CPU core).")
-@click.option("-v", "--verbose", is_flag=True, help="Log every job, not only problems.")
+@click.option("-v", "--verbose", is_flag=True, help="Log every finished job, not only start, stop and problems.")
 @pass_context
 def worker(ctx: Context, threads: int | None, verbose: bool) -> None:
     """Transcribe recorded alerts: run until stopped with Ctrl-C or SIGTERM.
@@ -54,9 +54,8 @@ def worker(ctx: Context, threads: int | None, verbose: bool) -> None:
     with the model for its language, stores the transcript, keywords and priority.
     On stop, a job in progress goes back to the queue.
     """
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
-                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    logging.getLogger("sauti.asr").setLevel(logging.INFO)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("sauti.asr").setLevel(logging.DEBUG if verbose else logging.INFO)
     config = ctx.config
     ctx.open_store().close()  # create and migrate the database before the threads start
     start_worker(config, threads)
