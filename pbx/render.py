@@ -31,6 +31,7 @@ TEMPLATES = [
     "pjsip.conf",
     "extensions.conf",
 ]
+SECRET_FILES = ("manager.conf", "pjsip.conf")  # hold the AMI secret and SIP passwords
 AMI_USER = "sauti"
 ECHO_TEST_DIR = "echo-test"
 ECHO_SILENCE_SECONDS = 3
@@ -69,6 +70,7 @@ MODULES = [
     "res_speech.so",
     "res_agi.so",
     "pbx_config.so",
+    "res_clioriginate.so",
     "app_playback.so",
     "app_record.so",
     "app_exec.so",
@@ -224,6 +226,6 @@ def render(config: Config, modules_dir: str) -> Paths:
         text = env.get_template(name).render(values)
         target = p.etc / name
         target.write_text(text)
-        if name == "manager.conf":
+        if name in SECRET_FILES:
             target.chmod(0o600)
     return p

@@ -85,7 +85,7 @@ def cli(config: Config, command: str, timeout: float = CLI_TIMEOUT) -> str:
         out = subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
         raise PbxError(f"Asterisk did not answer {command!r} within {timeout:.0f} s") from None
-    if out.returncode != 0:
+    if out.returncode != 0 or out.stdout.startswith("No such command"):
         raise PbxError(f"`{command}` failed: {(out.stderr or out.stdout).strip()}")
     return out.stdout
 
@@ -99,7 +99,8 @@ def console_argv(config: Config) -> list[str]:
 def _check_port(kind: int, host: str, port: int, label: str) -> None:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, kind) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if kind == socket.SOCK_STREAM:  # ignore TIME_WAIT; for UDP it would hide a real listener
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError as exc:

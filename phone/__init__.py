@@ -10,6 +10,12 @@ From tests (each call runs in its own process, so many can run at once):
     calls = [phone.start_call(config, "100", f"test-phone-{n}", script) for n in range(1, 11)]
     results = [c.result(timeout=60) for c in calls]
 
+A phone can also wait for the line to call it (call-backs):
+
+    waiting = phone.start_answering(config, "test-phone-2", script="listen 5")
+    # ... once `pjsip show contacts` lists test-phone-2, make Asterisk call it ...
+    result = waiting.result(timeout=60)
+
 `caller` is an endpoint name (test-phone-N, radio-<station>, or any unknown name,
 which Asterisk must reject) or "anonymous". Steps: see `phone.script.parse`.
 
@@ -21,7 +27,7 @@ In one process (`sauti call` does this), at most one `Phone` at a time:
 
 from .script import ScriptError, Step, parse
 from .sip import ANONYMOUS, CallResult, Phone, Target, wav_seconds
-from .spawn import RunningCall, place_call, start_call, target
+from .spawn import RunningCall, place_call, start_answering, start_call, target
 
 __all__ = [
     "ANONYMOUS",
@@ -33,6 +39,7 @@ __all__ = [
     "Target",
     "parse",
     "place_call",
+    "start_answering",
     "start_call",
     "target",
     "wav_seconds",

@@ -19,7 +19,9 @@ from .sip import PASSWORD_ENV, Phone, Target
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m phone", description=__doc__)
-    parser.add_argument("number")
+    parser.add_argument("number", nargs="?", default="", help="number to call (not with --answer)")
+    parser.add_argument("--answer", action="store_true",
+                        help="register as --user and answer the first call instead of calling")
     parser.add_argument("--server", required=True, help="HOST:PORT of Asterisk's SIP transport")
     parser.add_argument("--user", default=None, help="SIP user; omit for an anonymous call")
     parser.add_argument("--password-env", default=PASSWORD_ENV)
@@ -38,10 +40,15 @@ def main(argv: list[str] | None = None) -> int:
     target = Target(host.strip("[]"), int(port), args.number, args.user,
                     os.environ.get(args.password_env) if args.user else None)
     out = sys.stderr if args.json else sys.stdout
+
+    def echo(line: str) -> None:
+        print(line, file=out, flush=True)
+
     with Phone(log_level=args.log_level) as phone:
-        result = phone.call(target, steps, record=args.record,
-                            echo=lambda line: print(line, file=out, flush=True),
-                            answer_timeout=args.answer_timeout)
+        if args.answer:
+            result = phone.answer(target, steps, record=args.record, echo=echo, wait_timeout=args.answer_timeout)
+        else:
+            result = phone.call(target, steps, record=args.record, echo=echo, answer_timeout=args.answer_timeout)
     if args.json:
         print(json.dumps(result.to_dict()), flush=True)
     return 0 if result.ok else 1

@@ -114,18 +114,42 @@ def _stdout_silenced():
         os.close(saved)
 
 
+class _Account(pj.Account):
+    """Notes incoming calls (for `Phone.answer`); callbacks run inside libHandleEvents."""
+
+    def __init__(self):
+        super().__init__()
+        self.runner: "_Runner | None" = None
+        self.incoming: list[_Call] = []
+
+    def onIncomingCall(self, prm):
+        # pjsua2 rejects an incoming call that has no Call object when this returns.
+        call = _Call(self, None if self.incoming else self.runner, prm.callId)
+        if self.incoming:  # one call at a time; the runner never hears of this one
+            busy = pj.CallOpParam(True)
+            busy.statusCode = 486
+            call.hangup(busy)
+        self.incoming.append(call)
+
+    def registered(self) -> bool:
+        info = self.getInfo()
+        return info.regIsActive and info.regStatus == 200
+
+
 class _Call(pj.Call):
     """Forwards pjsua2's callbacks to the runner (they run inside libHandleEvents)."""
 
-    def __init__(self, account: pj.Account, runner: "_Runner"):
-        super().__init__(account)
+    def __init__(self, account: pj.Account, runner: "_Runner | None", call_id: int = pj.PJSUA_INVALID_ID):
+        super().__init__(account, call_id)
         self.runner = runner
 
     def onCallState(self, prm):
-        self.runner.on_state(self.getInfo())
+        if self.runner is not None:
+            self.runner.on_state(self.getInfo())
 
     def onCallMediaState(self, prm):
-        self.runner.on_media(self)
+        if self.runner is not None:
+            self.runner.on_media(self)
 
 
 class Phone:
@@ -192,6 +216,21 @@ class Phone:
             self._transports[local_address] = self.ep.transportCreate(kind, tcfg)
         return self._transports[local_address]
 
+    def _account(self, target: Target, register: bool = False) -> _Account:
+        local = _local_address(target.host, target.port)
+        acfg = pj.AccountConfig()
+        acfg.idUri = target.id_uri
+        acfg.sipConfig.transportId = self._transport(local)
+        acfg.mediaConfig.transportConfig.boundAddress = local
+        if register:
+            acfg.regConfig.registrarUri = f"sip:{_host(target.host)}:{target.port}"
+            acfg.regConfig.timeoutSec = 300
+        if target.user is not None and target.password is not None:
+            acfg.sipConfig.authCreds.append(pj.AuthCredInfo("digest", "*", target.user, 0, target.password))
+        account = _Account()
+        account.create(acfg)
+        return account
+
     def call(
         self,
         target: Target,
@@ -203,24 +242,44 @@ class Phone:
         """Place the call, run the steps once answered, hang up; never raises for call failures."""
         if self.ep is None:
             raise RuntimeError("Phone is not open")
-        local = _local_address(target.host, target.port)
-        transport = self._transport(local)
-        acfg = pj.AccountConfig()
-        acfg.idUri = target.id_uri
-        acfg.sipConfig.transportId = transport
-        acfg.mediaConfig.transportConfig.boundAddress = local
-        if target.user is not None and target.password is not None:
-            acfg.sipConfig.authCreds.append(pj.AuthCredInfo("digest", "*", target.user, 0, target.password))
-        account = pj.Account()
-        account.create(acfg)
+        account = self._account(target)
         runner = _Runner(self.ep, target, record, echo)
         try:
             return runner.run(account, steps, answer_timeout)
         finally:
-            runner.release()
-            account.shutdown()
-            del account
-            self.ep.libHandleEvents(10)
+            self._release(runner, account)
+
+    def answer(
+        self,
+        target: Target,
+        steps: list[Step],
+        record: Path | None = None,
+        echo: Callable[[str], None] | None = None,
+        wait_timeout: float = ANSWER_TIMEOUT,
+    ) -> CallResult:
+        """Register as `target.user`, answer the first call within `wait_timeout`, run the steps.
+
+        For call-backs: the line calls the phone (e.g. `channel originate PJSIP/test-phone-1 ...`).
+        """
+        if self.ep is None:
+            raise RuntimeError("Phone is not open")
+        if target.user is None:
+            raise ValueError("an anonymous phone cannot register")
+        account = self._account(target, register=True)
+        runner = _Runner(self.ep, target, record, echo)
+        account.runner = runner
+        try:
+            return runner.run_incoming(account, steps, wait_timeout)
+        finally:
+            self._release(runner, account)
+
+    def _release(self, runner: "_Runner", account: _Account) -> None:
+        runner.release()
+        account.incoming.clear()
+        account.runner = None
+        account.shutdown()
+        del account
+        self.ep.libHandleEvents(10)
 
 
 class _Runner:
@@ -313,6 +372,35 @@ class _Runner:
                 self.log(f"no answer within {answer_timeout:g} s")
                 self.hangup()
             return self.result
+        return self.run_steps(steps)
+
+    def run_incoming(self, account: _Account, steps: list[Step], wait_timeout: float) -> CallResult:
+        deadline = time.monotonic() + wait_timeout
+        self.pump(wait_timeout, account.registered)
+        if not account.registered():
+            info = account.getInfo()
+            self.result.status_code = int(info.regStatus)
+            self.result.error = f"registration failed: {info.regStatus} {info.regStatusText}"
+            self.log(self.result.error)
+            return self.result
+        self.log(f"registered as {self.target.user}; waiting for a call")
+        self.pump(deadline - time.monotonic(), lambda: bool(account.incoming))
+        if not account.incoming:
+            self.result.error = f"no call within {wait_timeout:g} s"
+            self.log(self.result.error)
+            return self.result
+        self.call = account.incoming[0]
+        self.result.number = self.call.getInfo().remoteUri
+        self.log(f"call from {self.result.number}; answering")
+        answer = pj.CallOpParam(True)
+        answer.statusCode = 200
+        self.call.answer(answer)
+        self.pump(ANSWER_TIMEOUT, lambda: self.disconnected or (self.confirmed and self.media is not None))
+        if not self.confirmed:
+            return self.result
+        return self.run_steps(steps)
+
+    def run_steps(self, steps: list[Step]) -> CallResult:
         for number, step in enumerate(steps):
             if self.disconnected:
                 remaining = steps[number:]

@@ -76,12 +76,32 @@ def start_call(
 
     `password` overrides the endpoint's real one (to test a wrong password).
     """
-    parse(script)  # fail here, not in the child, on a bad script
     t = target(config, number, caller)
     if password is not None and t.user is not None:
         t = Target(t.host, t.port, t.number, t.user, password)
-    argv = [sys.executable, "-m", "phone", number, "--server", f"{t.host}:{t.port}", "--json",
-            "--script", script, "--answer-timeout", str(answer_timeout), "--log-level", str(log_level)]
+    return _spawn(t, [number], script, record, answer_timeout, log_level)
+
+
+def start_answering(
+    config: Config,
+    caller: str = "test-phone-1",
+    script: str = "",
+    record: Path | None = None,
+    wait_timeout: float = ANSWER_TIMEOUT,
+    log_level: int = 0,
+) -> RunningCall:
+    """Register `caller` in a child process and answer the first call the line makes to it.
+
+    Poll `pjsip show contacts` (or AMI) for the registration before making the call.
+    """
+    return _spawn(target(config, "", caller), ["--answer"], script, record, wait_timeout, log_level)
+
+
+def _spawn(t: Target, mode: list[str], script: str, record: Path | None, timeout: float,
+           log_level: int) -> RunningCall:
+    parse(script)  # fail here, not in the child, on a bad script
+    argv = [sys.executable, "-m", "phone", *mode, "--server", f"{t.host}:{t.port}", "--json",
+            "--script", script, "--answer-timeout", str(timeout), "--log-level", str(log_level)]
     if t.user is not None:
         argv += ["--user", t.user]
     if record is not None:
@@ -91,7 +111,7 @@ def start_call(
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PHONE_ROOT), env.get("PYTHONPATH")]))
     proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, env=env)
-    return RunningCall(proc, number)
+    return RunningCall(proc, t.number or f"(answering as {t.user})")
 
 
 def place_call(config: Config, number: str, caller: str = "test-phone-1", script: str = "",

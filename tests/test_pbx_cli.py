@@ -10,19 +10,16 @@ from click.testing import CliRunner
 import pbx
 from pbx.runtime import mounts_under, processes_using, root_path
 from sauti.cli import main
+from tests.fixtures.asterisk import CLI_PORTS, free_ports
 from tests.fixtures.core import in_ci, make_data_dir
 
 pytestmark = pytest.mark.asterisk
 
-CLI_PORTS = {
-    "asterisk": {"sip_port": 5360, "rtp_start": 19000, "rtp_end": 19999, "ami_port": 5338},
-    "ivr": {"agi_port": 4873},
-}
 
 
 def test_install_start_status_stop(tmp_path):
     (tmp_path / "prompts").mkdir()
-    config = make_data_dir(tmp_path / "data", {**CLI_PORTS, "prompts": {"dir": str(tmp_path / "prompts")}})
+    config = make_data_dir(tmp_path / "data", {**free_ports(CLI_PORTS), "prompts": {"dir": str(tmp_path / "prompts")}})
     runner = CliRunner()
 
     def sauti(*args):
@@ -61,18 +58,19 @@ def test_install_start_status_stop(tmp_path):
 
 
 def test_call_command_reports_a_failed_call(tmp_path):
-    config = make_data_dir(tmp_path / "data", CLI_PORTS)
+    config = make_data_dir(tmp_path / "data", free_ports(CLI_PORTS))
+    port = config.asterisk.sip_port
     # In a child process: pjsua2 allows one endpoint per process, and this is pytest's.
     argv = [sys.executable, "-c", "from sauti.cli import main; main()", "--data", str(config.data_dir),
             "call", "100", "--as", "anonymous", "--answer-timeout", "2"]
     result = subprocess.run(argv, capture_output=True, text=True, timeout=60)
     # Nothing listens on this port: the call fails, and says so.
     assert result.returncode == 1
-    assert "calling sip:100@127.0.0.1:5360 as anonymous" in result.stdout
+    assert f"calling sip:100@127.0.0.1:{port} as anonymous" in result.stdout
     assert "failed:" in result.stderr
 
 
 def test_call_command_rejects_a_bad_script(tmp_path):
-    config = make_data_dir(tmp_path / "data", CLI_PORTS)
+    config = make_data_dir(tmp_path / "data")
     result = CliRunner().invoke(main, ["--data", str(config.data_dir), "call", "100", "--script", "dance 3"])
     assert result.exit_code == 2 and "unknown step" in result.output

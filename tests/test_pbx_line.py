@@ -8,7 +8,7 @@ import pytest
 import phone
 from core import dialplan
 from tests.fixtures.asterisk import (
-    PRIVATE_PORTS, AsteriskLine, FastAgiRecorder, make_test_prompts, rms, wait_for,
+    PRIVATE_PORTS, AsteriskLine, FastAgiRecorder, free_ports, make_test_prompts, rms, wait_for,
 )
 
 pytestmark = pytest.mark.asterisk
@@ -20,7 +20,8 @@ SILENCE = 0.003
 @pytest.fixture(scope="module")
 def line(tmp_path_factory):
     prompts = make_test_prompts(tmp_path_factory.mktemp("short-prompts"))
-    with AsteriskLine.started(tmp_path_factory.mktemp("line") / "data", prompts, PRIVATE_PORTS) as started:
+    data_dir = tmp_path_factory.mktemp("line") / "data"
+    with AsteriskLine.started(data_dir, prompts, free_ports(PRIVATE_PORTS)) as started:
         yield started
 
 
@@ -99,11 +100,23 @@ def test_agi_fail_records_the_caller_into_the_spool(line, caller_wav, caller, nu
 
 
 def test_agi_fail_keeps_the_language_already_chosen(line):
-    # No flow sets SAUTI_LANGUAGE here, so the apology plays in both; the IVR's
-    # end-to-end tests cover a language chosen before the failure.
-    result = line.call(dialplan.EXTEN_ALERT, script="listen 1")
-    heard_for = result.ended_at - result.answered_at
-    assert result.answered and heard_for >= 0.9
+    # A flow that chose French, then failed: the apology is French only, and the
+    # .meta says so. Without a language it would be Swahili then French.
+    failed = line.paths.failed
+    before = set(failed.iterdir())
+    set_language = f"SET VARIABLE {dialplan.VAR_LANGUAGE} fr"
+    with FastAgiRecorder("127.0.0.1", line.config.ivr.agi_port, commands=(set_language,)) as agi:
+        # After the apology and the beep, Record() ends on 5 s of silence and the line hangs up.
+        result = line.call(dialplan.EXTEN_ALERT, "test-phone-5", script="listen 12")
+    assert agi.replies == ["200 result=1"]
+    assert result.ok and result.remote_hangup, result.events
+    [meta] = wait_for(lambda: [p for p in failed.glob("*.meta") if p not in before
+                               and "ended=" in p.read_text()], 10, "the .meta with ended=")
+    assert read_meta(meta)["language"] == "fr"
+    log = line.log_text()
+    channel = read_meta(meta)["channel"]
+    played = [text for text in log.splitlines() if channel in text and "Playback(" in text]
+    assert len(played) == 1 and "/fr/failure_apology" in played[0]
 
 
 def test_unknown_and_anonymous_callers_never_reach_a_flow(line):
@@ -113,9 +126,6 @@ def test_unknown_and_anonymous_callers_never_reach_a_flow(line):
             for number in (dialplan.EXTEN_ALERT, dialplan.EXTEN_RADIO, dialplan.EXTEN_BEEP)
             for caller in ("anonymous", "stranger", "radio-nowhere")
         ]
-        wrong_password = line.start_call(dialplan.EXTEN_ALERT, "test-phone-3", "listen 1")
-        wrong_password.proc.kill()  # replaced below by a call with a bad password
-        wrong_password.kill()
         bad = phone.start_call(line.config, dialplan.EXTEN_ALERT, "test-phone-3", "listen 1", password="nope")
         results = [call.result(timeout=30) for call in [*strangers, bad]]
         for result in results:
@@ -127,3 +137,19 @@ def test_unknown_and_anonymous_callers_never_reach_a_flow(line):
     assert not known.answered
     assert [c["agi_network_script"] for c in agi.connections] == [dialplan.FLOW_BEEP]
     assert agi.connections[0]["agi_channel"].startswith("PJSIP/test-phone-4-")
+
+
+def test_the_line_can_call_a_phone_back(line, tmp_path):
+    heard = tmp_path / "heard.wav"
+    waiting = phone.start_answering(line.config, "test-phone-6", script="listen 10", record=heard,
+                                    wait_timeout=20)
+    try:
+        wait_for(lambda: "test-phone-6/sip:" in line.cli("pjsip show contacts"), 10, "test-phone-6 to register")
+        line.cli(f"channel originate PJSIP/test-phone-6 extension {dialplan.EXTEN_ECHO_TEST}@{dialplan.CONTEXT_PHONES}")
+        result = waiting.result(timeout=30)
+    finally:
+        waiting.kill()
+    assert result.ok and result.answered, result.events
+    # The echo test played its prompt to the phone, then hung up after 3 s of silence.
+    assert rms(heard, 0, prompt_seconds(line, "sw", "welcome")) > 5 * SILENCE
+    assert result.remote_hangup
