@@ -17,7 +17,7 @@ from core import secrets
 from core.config import Config
 from core.store import Store
 
-from . import admin, alerts, auth, queue, security, views
+from . import admin, alerts, audio, auth, queue, security, views
 from .i18n import init_i18n
 
 
@@ -51,6 +51,7 @@ def create_app(config_or_mapping: Config | Mapping) -> Flask:
     with Store.open(config.db_path):
         pass  # creates and migrates the database once, before the first request
 
+    audio.import_pydub()  # before request threads start
     security.init_security(app)
     init_i18n(app)
     views.init_views(app)

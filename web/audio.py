@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import threading
 import warnings
 from pathlib import Path
@@ -22,6 +23,23 @@ _locks_guard = threading.Lock()
 
 class RecordingMissing(Exception):
     pass
+
+
+_import_lock = threading.Lock()
+
+
+def import_pydub():
+    """pydub, imported once without the warning its `audioop` import raises on 3.11/3.12.
+
+    create_app calls this before any request thread starts: `warnings.catch_warnings`
+    is not thread-safe.
+    """
+    with _import_lock:
+        if "pydub.exceptions" not in sys.modules:
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message=".*audioop.*", category=DeprecationWarning)
+                import pydub.exceptions  # noqa: F401
+    return sys.modules["pydub"].AudioSegment, sys.modules["pydub.exceptions"].CouldntEncodeError
 
 
 def source_path(data_dir: Path, recording: dict) -> Path:
@@ -57,12 +75,7 @@ def _lock_for(stem: str) -> threading.Lock:
 
 
 def _convert(source: Path, cache_dir: Path, stem: str) -> tuple[Path, str]:
-    with warnings.catch_warnings():
-        # pydub imports audioop, deprecated in 3.11 and provided by audioop-lts from 3.13.
-        warnings.filterwarnings("ignore", message="'audioop' is deprecated", category=DeprecationWarning)
-        from pydub import AudioSegment
-        from pydub.exceptions import CouldntEncodeError
-
+    AudioSegment, CouldntEncodeError = import_pydub()
     with open(source, "rb") as handle:
         audio = AudioSegment.from_file(handle).set_channels(1)
     if audio.frame_rate < 16000:
