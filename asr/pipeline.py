@@ -103,12 +103,12 @@ class Pipeline:
         voiced = [p for p in prepared if not p.speech.silent]
         result.silent = not voiced
 
+        if result.silent:
+            return result  # nothing to recognise: no model needed, no language to identify
         model = self._choose_model(result, voiced, beat)
         if model is None:
             return result
         result.model = model.name
-        if result.silent:
-            return result
 
         words = []
         for p in voiced:

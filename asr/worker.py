@@ -93,6 +93,7 @@ class Worker:
     def run(self, stop: threading.Event, until_idle: bool = False) -> None:
         """Decode with `self.threads` threads until `stop` is set (or, with until_idle,
         until no job is left to claim)."""
+        Store.open(self.config.db_path).close()  # create/migrate once, before the threads
         workers = [
             threading.Thread(target=self._thread_main, args=(i, stop, until_idle), name=f"asr-{i}", daemon=True)
             for i in range(self.threads)
@@ -196,7 +197,7 @@ class Worker:
                 flags.append(FLAG_LANGUAGE_INFERRED)
             if flags:
                 store.add_flags(alert_id, *flags)
-            if result.model is None:
+            if result.model is None and not result.silent:
                 store.set_transcript_state(alert_id, TranscriptState.NO_MODEL, result.no_model_reason)
                 state = TranscriptState.NO_MODEL.value
             else:

@@ -215,3 +215,26 @@ def test_polling_worker_picks_up_a_new_alert_quickly(asr_config, make_models, st
         stop.set()
         thread.join(timeout=10)
     assert not thread.is_alive()
+
+
+def test_silent_recording_without_language_or_model(asr_config, store, tmp_path):
+    """Silence needs no model and no language: the alert is done, flagged silent, language unknown."""
+    from asr.engine import Models
+
+    worker = Worker(asr_config, models=Models({}), threads=1, name="test")
+    alert = store_alert(store, asr_config, write_wav(tmp_path / "silent.wav", silence(3.0), 8000), language=None)
+    drain(worker)
+    alert = store.get_alert(alert["id"])
+    assert alert["flags"] == [FLAG_SILENT]
+    assert alert["transcript_state"] == TranscriptState.DONE and alert["language"] is None
+
+
+def test_no_model_at_all_and_unknown_language(asr_config, store, say):
+    from asr.engine import Models
+
+    worker = Worker(asr_config, models=Models({}), threads=1, name="test")
+    alert = store_alert(store, asr_config, say(KO_SHORT), language=None)
+    drain(worker)
+    alert = store.get_alert(alert["id"])
+    assert alert["transcript_state"] == TranscriptState.NO_MODEL
+    assert "no speech model installed" in alert["transcript_error"]

