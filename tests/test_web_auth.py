@@ -173,3 +173,14 @@ def test_no_asset_from_elsewhere(client, fresh_db, config):
     for url in ("/login", "/", "/alerts/1", "/admin/audit", "/admin/users"):
         text = client.get(url).text
         assert "http://" not in text and "https://" not in text and "//cdn" not in text, url
+
+
+def test_changes_need_login_even_with_a_csrf_token(client, fresh_db, config):
+    alert = make_alert(fresh_db, config)
+    for url, data in (("decision", {"status": "verified"}), ("tags", {"tag": "attack"}), ("notes", {"text": "x"}),
+                      ("claim", {}), ("transcript", {"text": "x"})):
+        response = post(client, f"/alerts/{alert['id']}/{url}", data)
+        assert response.status_code == 302 and response.location == "/login", url
+        assert post(client, f"/alerts/{alert['id']}/{url}", data, json=True).status_code == 401
+    assert fresh_db.get_alert(alert["id"])["status"] == "new"
+    assert [e["action"] for e in fresh_db.audit_entries("alert", alert["id"])] == ["create"]

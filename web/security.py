@@ -109,8 +109,10 @@ def require_login():
         from .i18n import translate
 
         flash(translate("login.expired"), "error")
-    if wants_json() or request.method != "GET":
+    if wants_json():
         return jsonify(error="login"), 401
+    if request.method != "GET":
+        return redirect(url_for("auth.login"))  # the form's data is not replayed after login
     return redirect(url_for("auth.login", next=request.full_path if request.query_string else request.path))
 
 
