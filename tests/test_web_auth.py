@@ -10,7 +10,7 @@ from core.store import Store
 from tests.fixtures.core import make_data_dir
 from tests.fixtures.web import PASSWORDS, add_users, csrf, login, make_alert, post
 from web import create_app
-from web.i18n import MESSAGES
+from web.i18n import catalogs
 
 
 def test_pages_need_login(client, fresh_db, config):
@@ -163,8 +163,10 @@ def test_french_by_default_english_on_request(client):
 
 
 def test_catalogs_have_the_same_keys():
-    assert set(MESSAGES["fr"]) == set(MESSAGES["en"])
-    assert all(MESSAGES["fr"].values()) and all(MESSAGES["en"].values())
+    fr, en = catalogs()["fr"], catalogs()["en"]
+    assert set(fr) == set(en)
+    assert all(fr.values()) and all(en.values())
+    assert all(text.count("{") == en[key].count("{") for key, text in fr.items())
 
 
 def test_no_asset_from_elsewhere(client, fresh_db, config):
@@ -184,3 +186,24 @@ def test_changes_need_login_even_with_a_csrf_token(client, fresh_db, config):
         assert post(client, f"/alerts/{alert['id']}/{url}", data, json=True).status_code == 401
     assert fresh_db.get_alert(alert["id"])["status"] == "new"
     assert [e["action"] for e in fresh_db.audit_entries("alert", alert["id"])] == ["create"]
+
+
+def test_every_message_used_is_translated():
+    import re
+    from pathlib import Path
+
+    from core import model
+    from core.model import ROLES, Source, Status
+    from web.admin import AUDIT_ACTIONS
+    from web.i18n import JS_KEYS, SHORTCUTS
+
+    root = Path(__file__).resolve().parent.parent / "web"
+    used = set(JS_KEYS) | {label for _, label in SHORTCUTS}
+    for path in [*root.glob("templates/*.html"), *root.glob("*.py")]:
+        used |= set(re.findall(r"""\b_\(\s*['"]([a-z_]+\.[a-z_0-9]+)['"]""", path.read_text()))
+    used |= {f"status.{s.value}" for s in Status} | {f"source.{s.value}" for s in Source}
+    used |= {f"role.{r}" for r in ROLES} | {f"action.{a}" for a in AUDIT_ACTIONS}
+    used |= {f"flag.{value}" for name, value in vars(model).items() if name.startswith("FLAG_")}
+    missing = used - set(catalogs()["fr"])
+    assert not missing
+    assert len(used) > 100
