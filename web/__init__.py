@@ -4,6 +4,17 @@
     app = create_app({"SAUTI_CONFIG": config, "TESTING": True, ...})   # tests: Flask overrides
 
 Configuration is passed in, never read here: `sauti web` loads it and serves the app.
+
+Routes (every one needs a login except /login, /language and /static; every POST
+needs the session's CSRF token):
+    auth    GET|POST /login  POST /logout  POST /language  GET|POST /password
+    queue   GET /  (filters: status language locality source date_from date_to category q page)
+            GET /queue/stats  (JSON {waiting, latest_id}, polled by every page)
+    alerts  GET /alerts/<id>  GET /alerts/<id>/audio/<recording_id>  (MP3, cached)
+            POST /alerts/<id>/{claim,release,transcript,tags,details,notes,decision}
+            (answer JSON when the request sends Accept: application/json)
+    admin   GET /admin/audit (supervisor)  GET|POST /admin/users,
+            POST /admin/users/<name>/{role,disabled,password} (admin)
 """
 
 from __future__ import annotations
