@@ -249,3 +249,12 @@ def test_first_listen_is_audited_once_per_user(client, fresh_db, config):
     listens = [e for e in fresh_db.audit_entries("alert", alert["id"]) if e["action"] == "listen"]
     assert [(e["actor"], e["before"], e["after"]) for e in listens] == [("vera", None, None)]
     assert "écoute" in client.get(f"/alerts/{alert['id']}").text
+
+
+def test_partial_asr_data_still_renders(client, fresh_db, config):
+    alert = make_alert(fresh_db, config, words=[{"word": "watu"}, {"word": "<i>x</i>", "conf": None}],
+                       keywords=[{"term": "bunduki"}, {"term": "x", "category": "unknown-category"}])
+    login(client)
+    assert client.get(f"/alerts/{alert['id']}").status_code == 200
+    assert client.get("/").status_code == 200
+    assert "&lt;i&gt;x&lt;/i&gt;" in client.get(f"/alerts/{alert['id']}").text

@@ -11,7 +11,7 @@ from core.store import utcnow
 
 from . import audio
 from .i18n import translate as _
-from .views import get_store, wants_json
+from .views import clean_keywords, clean_words, get_store, wants_json
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +93,8 @@ def show(alert_id: int):
         alert=alert,
         recordings=store.recordings_for(alert_id),
         asr=asr[-1] if asr else None,
+        words=clean_words(asr[-1]["words"]) if asr else [],
+        keywords=clean_keywords(alert["keywords"]),
         latest=latest,
         correction=latest if latest and latest["origin"] != "asr" else None,
         tags=set(store.tags_for(alert_id)),

@@ -35,6 +35,7 @@ def init_views(app) -> None:
     app.jinja_env.globals.update(
         describe=describe,
         priority_class=priority_class,
+        keyword_categories=keyword_categories,
         CATEGORIES=CATEGORIES,
         LANGUAGES=LANGUAGES,
         STATUSES=[s.value for s in Status],
@@ -127,3 +128,37 @@ def describe(entry: dict) -> str:
             parts.append(f"{key}: {old} → {value}" if old is not None else f"{key}: {value}")
         return "; ".join(parts)
     return ""
+
+
+def keyword_categories(keywords) -> list[str]:
+    """The known categories among an alert's keywords, each once, in order."""
+    seen = []
+    for keyword in keywords or []:
+        category = keyword.get("category") if isinstance(keyword, dict) else None
+        if category in CATEGORIES and category not in seen:
+            seen.append(category)
+    return seen
+
+
+def _number(value):
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def clean_words(words) -> list[dict]:
+    """Vosk's word list as the page shows it, tolerant of missing or odd fields."""
+    cleaned = []
+    for word in words or []:
+        if isinstance(word, dict) and word.get("word") is not None:
+            cleaned.append({"word": str(word["word"]), "start": _number(word.get("start")),
+                            "conf": _number(word.get("conf"))})
+    return cleaned
+
+
+def clean_keywords(keywords) -> list[dict]:
+    return [
+        {"term": str(k.get("term", "")), "category": k.get("category") if k.get("category") in CATEGORIES else None}
+        for k in keywords or [] if isinstance(k, dict)
+    ]
