@@ -258,3 +258,17 @@ def test_partial_asr_data_still_renders(client, fresh_db, config):
     assert client.get(f"/alerts/{alert['id']}").status_code == 200
     assert client.get("/").status_code == 200
     assert "&lt;i&gt;x&lt;/i&gt;" in client.get(f"/alerts/{alert['id']}").text
+
+
+def test_a_decision_taken_meanwhile_is_not_overwritten(client, fresh_db, config):
+    alert = make_alert(fresh_db, config)
+    login(client)
+    page = client.get(f"/alerts/{alert['id']}").text
+    assert 'name="seen_status" value="new"' in page
+    fresh_db.set_status(alert["id"], "false", actor="sam")  # another verifier, while the page was open
+    response = post(client, f"/alerts/{alert['id']}/decision", {"status": "verified", "seen_status": "new"})
+    assert response.status_code == 302 and response.location == f"/alerts/{alert['id']}"
+    assert fresh_db.get_alert(alert["id"])["status"] == "false"
+    assert "vient d&#39;être décidée" in client.get(response.location).text
+    response = post(client, f"/alerts/{alert['id']}/decision", {"status": "verified", "seen_status": "false"})
+    assert fresh_db.get_alert(alert["id"])["status"] == "verified"

@@ -210,6 +210,10 @@ def decide(alert_id: int):
         abort(400)
     if status not in DECISIONS_BY_ROLE[g.user["role"]] or locked_for_role(alert):
         abort(403, description=_("decide.forbidden"))
+    seen = request.form.get("seen_status")
+    if seen and seen != alert["status"]:
+        # Someone decided while this page was open: show them the new state, never overwrite it.
+        return refuse(alert_id, _("decide.changed", status=_(f"status.{alert['status']}")), 409)
     original = None
     if status is Status.DUPLICATE:
         target = store.find_alert_id(request.form.get("duplicate_of", ""))
