@@ -207,3 +207,14 @@ def test_every_message_used_is_translated():
     missing = used - set(catalogs()["fr"])
     assert not missing
     assert len(used) > 100
+
+
+def test_static_files_are_versioned_and_cached(client):
+    import re
+
+    page = client.get("/login").text
+    css = re.search(r'href="(/static/console\.css\?v=[0-9a-f]{10})"', page).group(1)
+    assert re.search(r'src="/static/console\.js\?v=[0-9a-f]{10}"', page)
+    with client.get(css) as response:
+        assert response.status_code == 200
+        assert "max-age=31536000" in response.headers["Cache-Control"]

@@ -56,6 +56,7 @@ def create_app(config_or_mapping: Config | Mapping) -> Flask:
         QUEUE_PAGE_SIZE=50,
         POLL_SECONDS=15,
         MAX_CONTENT_LENGTH=256 * 1024,
+        SEND_FILE_MAX_AGE_DEFAULT=365 * 24 * 3600,  # static files: URLs carry a content hash
         AUDIO_CACHE_DIR=config.data_dir / "cache" / "audio",
     )
     app.config.from_mapping(overrides)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
+from pathlib import Path
 
-from flask import current_app, g, jsonify, render_template, request
+from flask import current_app, g, jsonify, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from core.model import CATEGORIES, LANGUAGES, Source, Status
@@ -33,6 +36,7 @@ def init_views(app) -> None:
     app.jinja_env.filters["when"] = format_when
     app.jinja_env.filters["seconds"] = format_seconds
     app.jinja_env.globals.update(
+        static_url=static_url,
         describe=describe,
         priority_class=priority_class,
         keyword_categories=keyword_categories,
@@ -42,6 +46,18 @@ def init_views(app) -> None:
         SOURCES=[s.value for s in Source],
     )
     app.context_processor(page_context)
+
+
+@functools.cache
+def _static_version(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:10]
+
+
+def static_url(filename: str) -> str:
+    """A static file's URL with its content hash, so browsers may cache it for a year
+    (slow connections load the script and style once) and still get a new version."""
+    path = Path(current_app.static_folder) / filename
+    return url_for("static", filename=filename, v=_static_version(path))
 
 
 def page_context() -> dict:
