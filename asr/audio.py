@@ -5,10 +5,12 @@
 
 Formats, by file extension (Asterisk's `Record()` and `MixMonitor` names):
 
-    wav     RIFF WAV, 16-bit PCM (Asterisk's `wav` is 8 kHz, `wav16` 16 kHz)
+    wav     RIFF WAV, 16-bit PCM, 8 kHz (Asterisk's `wav`)
+    wav16   RIFF WAV, 16-bit PCM, 16 kHz (Asterisk's `wav16`)
     WAV     RIFF WAV holding MS-GSM (Asterisk's `wav49`)
     gsm     raw GSM 06.10 frames, 8 kHz
-    ul, al  raw G.711 mu-law / A-law, 8 kHz (decoded here: ffmpeg would assume 44.1 kHz)
+    ul, al  raw G.711 mu-law / A-law, 8 kHz (decoded here: ffmpeg would assume 44.1 kHz);
+            `pcm` is Asterisk's other name for raw mu-law
     sln     raw signed 16-bit little-endian, 8 kHz; sln12, sln16, sln24, sln32, sln44,
             sln48, sln96, sln192 at their own rates
 
@@ -40,7 +42,7 @@ RAW_SLIN_RATES = {
 }
 G711 = {"ul": audioop.ulaw2lin, "ulaw": audioop.ulaw2lin, "pcm": audioop.ulaw2lin,
         "al": audioop.alaw2lin, "alaw": audioop.alaw2lin}
-FORMATS = ("wav", "WAV", "gsm", "ul", "al", *RAW_SLIN_RATES)
+FORMATS = ("wav", "wav16", "WAV", "gsm", "ul", "al", "pcm", *RAW_SLIN_RATES)
 GSM_FRAME_BYTES = 33
 
 
@@ -80,11 +82,11 @@ def load(path: Path | str, fmt: str | None = None) -> Audio:
     if not data:
         raise AudioError(f"recording is empty (0 bytes): {path.name}")
     if fmt in G711:
-        return _segment_audio(AudioSegment(G711[fmt](data, 2), sample_width=2, frame_rate=8000, channels=1), fmt)
+        return _segment_audio(AudioSegment(G711[fmt](data, 2), sample_width=2, frame_rate=8000, channels=1), fmt, path.name)
     if fmt in RAW_SLIN_RATES:
         if len(data) % 2:
             raise AudioError(f"recording is truncated: odd byte count in 16-bit audio: {path.name}")
-        return _segment_audio(AudioSegment(data, sample_width=2, frame_rate=RAW_SLIN_RATES[fmt], channels=1), fmt)
+        return _segment_audio(AudioSegment(data, sample_width=2, frame_rate=RAW_SLIN_RATES[fmt], channels=1), fmt, path.name)
     if fmt == "gsm":
         if len(data) < GSM_FRAME_BYTES:
             raise AudioError(f"recording is truncated: shorter than one GSM frame: {path.name}")
@@ -92,16 +94,20 @@ def load(path: Path | str, fmt: str | None = None) -> Audio:
         bad = np.flatnonzero(frames[::GSM_FRAME_BYTES] >> 4 != 0xD)
         if len(bad):
             raise AudioError(f"recording does not decode as GSM: frame {bad[0] + 1} lacks the GSM signature: {path.name}")
-        return _segment_audio(_ffmpeg(path, "gsm", "gsm"), fmt)
+        return _segment_audio(_ffmpeg(path, "gsm", "gsm"), fmt, path.name)
     if fmt in ("wav", "WAV", "wav16", "wav49"):
-        return _segment_audio(_wav(path, data), fmt)
+        return _segment_audio(_wav(path, data), fmt, path.name)
     raise AudioError(f"unknown recording format {fmt!r}: {path.name} (known: {', '.join(FORMATS)})")
 
 
 def _wav(path: Path, data: bytes) -> AudioSegment:
     tag, declared, offset = _wav_facts(path, data)
     if tag in (1, 0xFFFE):
-        if declared is not None and declared > len(data) - offset:
+        if declared == 0 and len(data) > offset:
+            # Asterisk writes the sizes when it closes the file; if it died while recording,
+            # they are still 0. The audio is there: take all of it.
+            data = _with_data_size(data, offset, len(data) - offset)
+        elif declared is not None and declared > len(data) - offset:
             raise AudioError(
                 f"recording is truncated: its WAV header announces {declared} bytes of audio,"
                 f" the file holds {len(data) - offset}: {path.name}"
@@ -113,6 +119,14 @@ def _wav(path: Path, data: bytes) -> AudioSegment:
     if tag == 0x31:  # MS-GSM, Asterisk's wav49
         return _ffmpeg(path, "wav", "gsm_ms")
     raise AudioError(f"unsupported WAV encoding 0x{tag:X}: {path.name}")
+
+
+def _with_data_size(data: bytes, offset: int, size: int) -> bytes:
+    size -= size % 2
+    fixed = bytearray(data[: offset + size])
+    fixed[4:8] = struct.pack("<I", len(fixed) - 8)
+    fixed[offset - 4:offset] = struct.pack("<I", size)
+    return bytes(fixed)
 
 
 def _wav_facts(path: Path, data: bytes) -> tuple[int, int | None, int]:
@@ -142,14 +156,14 @@ def _ffmpeg(path: Path, fmt: str, codec: str) -> AudioSegment:
         raise AudioError(f"recording does not decode as {fmt}/{codec}: {path.name}: {detail}") from None
 
 
-def _segment_audio(segment: AudioSegment, fmt: str) -> Audio:
+def _segment_audio(segment: AudioSegment, fmt: str, name: str = "") -> Audio:
     if segment.channels != 1:
         segment = segment.set_channels(1)
     if segment.sample_width != 2:
         segment = segment.set_sample_width(2)
     samples = np.frombuffer(segment.raw_data, dtype="<i2").astype(np.int16, copy=False)
     if len(samples) == 0:
-        raise AudioError("recording holds no audio samples")
+        raise AudioError(f"recording holds no audio samples: {name}")
     return Audio(samples, segment.frame_rate, fmt)
 
 

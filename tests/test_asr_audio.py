@@ -14,6 +14,7 @@ from tests.fixtures.asr import KO_SHORT, read_wav, silence, white_noise, write_w
 # How sox writes each Asterisk format, and how sox reads it back (the reference decoder).
 SOX_WRITE = {
     "wav": ["-t", "wav", "-e", "signed", "-b", "16"],
+    "wav16": ["-t", "wav", "-e", "signed", "-b", "16", "-r", "16000"],
     "WAV": ["-t", "wav", "-e", "gsm-full-rate"],
     "gsm": ["-t", "gsm"],
     "ul": ["-t", "ul"],
@@ -22,11 +23,11 @@ SOX_WRITE = {
     "sln16": ["-t", "raw", "-e", "signed", "-b", "16", "-r", "16000"],
 }
 SOX_READ = {
-    "wav": [], "WAV": [], "gsm": ["-t", "gsm", "-r", "8000"], "ul": ["-t", "ul", "-r", "8000", "-c", "1"],
+    "wav": [], "wav16": ["-t", "wav"], "WAV": [], "gsm": ["-t", "gsm", "-r", "8000"], "ul": ["-t", "ul", "-r", "8000", "-c", "1"],
     "al": ["-t", "al", "-r", "8000", "-c", "1"], "sln": ["-t", "raw", "-e", "signed", "-b", "16", "-r", "8000", "-c", "1"],
     "sln16": ["-t", "raw", "-e", "signed", "-b", "16", "-r", "16000", "-c", "1"],
 }
-RATE = {"sln16": 16000}
+RATE = {"sln16": 16000, "wav16": 16000}
 
 
 def asterisk_file(sox, source, fmt, folder):
@@ -107,6 +108,23 @@ def test_broken_files_raise_clear_errors(tmp_path, name, content, message):
     with pytest.raises(audio.AudioError, match=message) as info:
         audio.load(path)
     assert name in str(info.value) or message == "unknown recording format"
+
+
+def test_wav_left_unfinished_by_a_crash_is_recovered(tmp_path):
+    """Asterisk writes the sizes into the header when it closes the file; if it dies while
+    recording they stay 0, but the audio is there."""
+    tone = (3000 * np.sin(np.arange(8000) / 8000 * 2 * np.pi * 440)).astype(np.int16)
+    path = write_wav(tmp_path / "unfinished.wav", tone, 8000)
+    data = bytearray(path.read_bytes())
+    data[4:8] = data[40:44] = b"\x00\x00\x00\x00"
+    path.write_bytes(bytes(data))
+    assert np.array_equal(audio.load(path).samples, tone)
+
+
+def test_wav_header_without_audio(tmp_path):
+    path = write_wav(tmp_path / "nothing.wav", silence(0.0), 8000)
+    with pytest.raises(audio.AudioError, match="nothing.wav"):
+        audio.load(path)
 
 
 def test_missing_file(tmp_path):

@@ -22,7 +22,7 @@ from tests.fixtures.asr import (
     silence,
     write_wav,
 )
-from tests.test_asr_audio import SOX_WRITE, asterisk_file, sox_decode
+from tests.test_asr_audio import RATE, SOX_WRITE, asterisk_file, sox_decode
 
 pytestmark = pytest.mark.model
 
@@ -73,7 +73,7 @@ def test_pipeline_equals_vosk_on_the_same_audio(pipeline, ko_loaded, say):
 def test_every_format_equals_vosk_on_the_reference_decoding(fmt, pipeline, ko_loaded, say, sox, tmp_path):
     path = asterisk_file(sox, say(KO_SHORT), fmt, tmp_path)
     result = pipeline.run([path], "ko")
-    ref = _reference(ko_loaded, sox_decode(sox, path, fmt), 16000 if fmt == "sln16" else 8000)
+    ref = _reference(ko_loaded, sox_decode(sox, path, fmt), RATE.get(fmt, 8000))
     assert result.text == ref["text"]
     assert _pipeline_words(result) == _reference_words(ref)
 
