@@ -101,7 +101,8 @@ def _spawn(t: Target, mode: list[str], script: str, record: Path | None, timeout
            log_level: int) -> RunningCall:
     parse(script)  # fail here, not in the child, on a bad script
     argv = [sys.executable, "-m", "phone", *mode, "--server", f"{t.host}:{t.port}", "--json",
-            "--script", script, "--answer-timeout", str(timeout), "--log-level", str(log_level)]
+            "--script", script, "--answer-timeout", str(timeout), "--log-level", str(log_level),
+            "--realtime"]
     if t.user is not None:
         argv += ["--user", t.user]
     if record is not None:
