@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 
 import phone
-from tests.fixtures.asterisk import rms, voiced_span, wait_for
+from tests.audio_match import normalised_xcorr
+from tests.fixtures.asterisk import read_wav, rms, voiced_span, wait_for
 
 pytestmark = pytest.mark.asterisk
 
@@ -44,6 +45,11 @@ def test_echo_test_carries_audio_both_ways(asterisk, asterisk_prompts, caller_wa
     played = phone.wav_seconds(caller_wav)
     assert abs(phone.wav_seconds(recording) - played) < 0.5
     assert rms(recording) > 5 * SILENCE
+    # ... intact: the phone's WAV is found in Asterisk's recording (1.0 would be bit-exact).
+    sent, rate = read_wav(caller_wav)
+    got, _ = read_wav(recording)
+    middle = sent[int(0.3 * rate): -int(0.3 * rate)]  # shorter than the recording, wherever it starts
+    assert normalised_xcorr(got, middle).max() > 0.9
     rec_start, rec_end = voiced_span(recording)
     wav_start, wav_end = voiced_span(caller_wav)
     assert abs((rec_end - rec_start) - (wav_end - wav_start)) < 0.5
