@@ -34,6 +34,7 @@ def test_every_asr_command_has_help(config):
         assert len(result.output.split("\n\n")[1].strip()) > 20  # a real description
 
 
+@pytest.mark.model
 def test_models_add_folder_keeps_the_config_file(config, ko_model_dir):
     path = config.config_path
     before = path.read_text()
@@ -52,6 +53,7 @@ def test_models_add_folder_keeps_the_config_file(config, ko_model_dir):
     assert tomllib.loads(path.read_text())["asr"]["models"]["ko"] == str(ko_model_dir)
 
 
+@pytest.mark.model
 def test_models_add_zip_unpacks_into_the_data_dir(config, ko_model_dir, tmp_path):
     archive = tmp_path / "vosk-model-small-xx.zip"
     with zipfile.ZipFile(archive, "w") as zf:
@@ -65,6 +67,7 @@ def test_models_add_zip_unpacks_into_the_data_dir(config, ko_model_dir, tmp_path
     assert config_module.load(config.data_dir, env={}).asr.models == {"sw": str(target)}
 
 
+@pytest.mark.model
 @pytest.mark.parametrize("kind", ["empty-folder", "not-zip", "bad-lang", "missing"])
 def test_models_add_refuses_what_is_not_a_model(config, tmp_path, kind, ko_model_dir):
     before = config.config_path.read_text()
@@ -83,6 +86,7 @@ def test_models_add_refuses_what_is_not_a_model(config, tmp_path, kind, ko_model
     assert config.config_path.read_text() == before
 
 
+@pytest.mark.model
 def test_models_list(asr_config, tmp_path):
     result = sauti(asr_config, "models", "list")
     assert result.exit_code == 0, result.output
@@ -91,6 +95,7 @@ def test_models_list(asr_config, tmp_path):
     assert "no models configured" in sauti(empty, "models", "list").output
 
 
+@pytest.mark.model
 def test_transcribe_prints_the_pipeline_result(asr_config, say):
     result = sauti(asr_config, "transcribe", "--lang", "ko", "--json", str(say(KO_SHORT)))
     assert result.exit_code == 0, result.output
@@ -102,6 +107,7 @@ def test_transcribe_prints_the_pipeline_result(asr_config, say):
     assert missing.exit_code == 3 and "no speech model" in missing.output
 
 
+@pytest.mark.model
 def test_transcribe_reports_broken_files(asr_config, tmp_path):
     bad = tmp_path / "bad.wav"
     bad.write_bytes(b"garbage")
@@ -138,6 +144,7 @@ def short_lease(tmp_path, ko_model_dir):
     return make_data_dir(tmp_path / "data", {"asr": {"models": {"ko": str(ko_model_dir)}, "lease_seconds": 3}})
 
 
+@pytest.mark.model
 def test_worker_process_transcribes_and_stops_on_sigterm(asr_config, say):
     process = start_worker(asr_config)
     try:
@@ -150,6 +157,7 @@ def test_worker_process_transcribes_and_stops_on_sigterm(asr_config, say):
     assert process.returncode == 0, out
 
 
+@pytest.mark.model
 def test_sigterm_mid_job_gives_the_job_back(short_lease, long_recording):
     config = short_lease
     with Store.open(config.db_path) as store:
@@ -166,6 +174,7 @@ def test_sigterm_mid_job_gives_the_job_back(short_lease, long_recording):
         assert "released" in out
 
 
+@pytest.mark.model
 def test_sigkill_mid_job_then_another_worker_finishes_it(short_lease, long_recording):
     config = short_lease
     with Store.open(config.db_path) as store:
