@@ -14,7 +14,8 @@ import sys
 from pathlib import Path
 
 from .script import ScriptError, parse
-from .sip import PASSWORD_ENV, Phone, Target
+from .call import PASSWORD_ENV, Target
+from .sip import Phone
 
 
 REALTIME_PRIORITY = 5  # below Asterisk's (10, `highpriority` in asterisk.conf)

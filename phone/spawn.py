@@ -12,7 +12,7 @@ from core import secrets
 from core.config import Config
 
 from .script import parse
-from .sip import ANONYMOUS, ANSWER_TIMEOUT, PASSWORD_ENV, CallResult, Target
+from .call import ANONYMOUS, ANSWER_TIMEOUT, PASSWORD_ENV, CallResult, Target
 
 PHONE_ROOT = Path(__file__).resolve().parent.parent
 

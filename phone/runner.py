@@ -1,0 +1,241 @@
+"""One call on pjsua2: callbacks in, script steps out, all on the Phone's thread."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Callable
+
+import pjsua2 as pj
+
+from .call import ANONYMOUS, ANSWER_TIMEOUT, CallResult, Target, wav_seconds
+from .script import Step
+
+HANGUP_TIMEOUT = 5.0
+DTMF_SECONDS_PER_DIGIT = 0.25  # a 160 ms RFC 4733 event plus the gap before the next
+
+
+class Account(pj.Account):
+    """Notes incoming calls (for `Phone.answer`); callbacks run inside libHandleEvents."""
+
+    def __init__(self):
+        super().__init__()
+        self.runner: "Runner | None" = None
+        self.incoming: list[Call] = []
+
+    def onIncomingCall(self, prm):
+        # pjsua2 rejects an incoming call that has no Call object when this returns.
+        call = Call(self, None if self.incoming else self.runner, prm.callId)
+        if self.incoming:  # one call at a time; the runner never hears of this one
+            busy = pj.CallOpParam(True)
+            busy.statusCode = 486
+            call.hangup(busy)
+        self.incoming.append(call)
+
+    def registered(self) -> bool:
+        info = self.getInfo()
+        return info.regIsActive and info.regStatus == 200
+
+
+class Call(pj.Call):
+    """Forwards pjsua2's callbacks to the runner (they run inside libHandleEvents)."""
+
+    def __init__(self, account: pj.Account, runner: "Runner | None", call_id: int = pj.PJSUA_INVALID_ID):
+        super().__init__(account, call_id)
+        self.runner = runner
+
+    def onCallState(self, prm):
+        if self.runner is not None:
+            self.runner.on_state(self.getInfo())
+
+    def onCallMediaState(self, prm):
+        if self.runner is not None:
+            self.runner.on_media(self)
+
+
+class Runner:
+    """One call: state from the callbacks, steps from the script, all on one thread."""
+
+    def __init__(self, ep: pj.Endpoint, target: Target, record: Path | None, echo):
+        self.ep = ep
+        self.target = target
+        self.record = record
+        self.echo = echo
+        self.result = CallResult(number=target.number, caller=target.user or ANONYMOUS,
+                                 record=str(record) if record else None)
+        self.started = time.monotonic()
+        self.call: Call | None = None
+        self.media: pj.AudioMedia | None = None
+        self.recorder: pj.AudioMediaRecorder | None = None
+        self.players: list[pj.AudioMediaPlayer] = []
+        self.disconnected = False
+        self.confirmed = False
+        self.hanging_up = False
+        self.sending = False
+
+    # callbacks
+    def log(self, text: str) -> None:
+        now = round(time.monotonic() - self.started, 3)
+        self.result.events.append([now, text])
+        if self.echo:
+            self.echo(f"{now:8.3f}  {text}")
+
+    def on_state(self, info) -> None:
+        if info.lastStatusCode:
+            self.result.status_code = int(info.lastStatusCode)
+            self.result.reason = info.lastReason
+        if info.state == pj.PJSIP_INV_STATE_CONFIRMED and not self.confirmed:
+            self.confirmed = True
+            self.result.answered = True
+            self.result.answered_at = round(time.monotonic() - self.started, 3)
+            self.log("answered")
+        elif info.state == pj.PJSIP_INV_STATE_DISCONNECTED and not self.disconnected:
+            self.disconnected = True
+            self.result.ended_at = round(time.monotonic() - self.started, 3)
+            self.media = None
+            if self.hanging_up:
+                self.log("hung up")
+            elif self.confirmed:
+                self.result.remote_hangup = True
+                self.log(f"the line hung up ({info.lastStatusCode} {info.lastReason})")
+            else:
+                self.log(f"call failed: {info.lastStatusCode} {info.lastReason}")
+
+    def on_media(self, call: Call) -> None:
+        info = call.getInfo()
+        for index, media in enumerate(info.media):
+            if media.type == pj.PJMEDIA_TYPE_AUDIO and media.status == pj.PJSUA_CALL_MEDIA_ACTIVE:
+                self.media = call.getAudioMedia(index)
+                if not self.sending:
+                    # The null device's "microphone" is digital silence; connected, it keeps
+                    # RTP flowing like a real phone, so the line's silence detection works.
+                    self.ep.audDevManager().getCaptureDevMedia().startTransmit(self.media)
+                    self.sending = True
+                if self.record is not None and self.recorder is None:
+                    self.record.parent.mkdir(parents=True, exist_ok=True)
+                    self.recorder = pj.AudioMediaRecorder()
+                    self.recorder.createRecorder(str(self.record))
+                    self.media.startTransmit(self.recorder)
+                    self.log(f"recording the line into {self.record}")
+                return
+
+    # the loop
+    def pump(self, seconds: float, until: Callable[[], bool] = lambda: False) -> None:
+        deadline = time.monotonic() + seconds
+        while not until():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return
+            self.ep.libHandleEvents(int(min(remaining, 0.02) * 1000) or 1)
+
+    def run(self, account: pj.Account, steps: list[Step], answer_timeout: float) -> CallResult:
+        self.log(f"calling {self.target.uri} as {self.target.user or ANONYMOUS}")
+        self.call = Call(account, self)
+        try:
+            self.call.makeCall(self.target.uri, pj.CallOpParam(True))
+        except pj.Error as exc:
+            self.result.error = f"cannot place the call: {exc.info()}"
+            self.log(self.result.error)
+            return self.result
+        self.pump(answer_timeout, lambda: self.disconnected or (self.confirmed and self.media is not None))
+        if not self.confirmed:
+            if not self.disconnected:
+                self.log(f"no answer within {answer_timeout:g} s")
+                self.hangup()
+            return self.result
+        return self.run_steps(steps)
+
+    def run_incoming(self, account: Account, steps: list[Step], wait_timeout: float) -> CallResult:
+        deadline = time.monotonic() + wait_timeout
+        self.pump(wait_timeout, account.registered)
+        if not account.registered():
+            info = account.getInfo()
+            self.result.status_code = int(info.regStatus)
+            self.result.error = f"registration failed: {info.regStatus} {info.regStatusText}"
+            self.log(self.result.error)
+            return self.result
+        self.log(f"registered as {self.target.user}; waiting for a call")
+        self.pump(deadline - time.monotonic(), lambda: bool(account.incoming))
+        if not account.incoming:
+            self.result.error = f"no call within {wait_timeout:g} s"
+            self.log(self.result.error)
+            return self.result
+        self.call = account.incoming[0]
+        self.result.number = self.call.getInfo().remoteUri
+        self.log(f"call from {self.result.number}; answering")
+        answer = pj.CallOpParam(True)
+        answer.statusCode = 200
+        self.call.answer(answer)
+        self.pump(ANSWER_TIMEOUT, lambda: self.disconnected or (self.confirmed and self.media is not None))
+        if not self.confirmed:
+            return self.result
+        return self.run_steps(steps)
+
+    def run_steps(self, steps: list[Step]) -> CallResult:
+        for number, step in enumerate(steps):
+            if self.disconnected:
+                remaining = steps[number:]
+                if any(s.action not in ("listen", "hangup") for s in remaining):
+                    self.result.premature_hangup = True
+                    self.log(f"the line hung up before: {'; '.join(map(str, remaining))}")
+                break
+            self.run_step(step)
+            self.result.steps_done = number + 1
+        if not self.disconnected:
+            self.hangup()
+        return self.result
+
+    def run_step(self, step: Step) -> None:
+        self.log(str(step))
+        if step.action == "wait":
+            self.pump(step.seconds, lambda: self.disconnected)
+            self.check_premature(step)
+        elif step.action == "listen":
+            self.pump(step.seconds, lambda: self.disconnected)
+        elif step.action == "dtmf":
+            self.call.dialDtmf(step.digits)
+            self.pump(DTMF_SECONDS_PER_DIGIT * len(step.digits), lambda: self.disconnected)
+            self.check_premature(step)
+        elif step.action == "play":
+            self.play(step.path)
+            self.check_premature(step)
+        elif step.action == "hangup":
+            self.hangup()
+
+    def check_premature(self, step: Step) -> None:
+        if self.disconnected and self.result.remote_hangup and not self.result.premature_hangup:
+            self.result.premature_hangup = True
+            self.log(f"the line hung up during: {step}")
+
+    def play(self, path: Path) -> None:
+        if self.media is None:
+            self.log("no audio stream to play into")
+            return
+        seconds = wav_seconds(path)
+        player = pj.AudioMediaPlayer()
+        self.players.append(player)
+        player.createPlayer(str(path), pj.PJMEDIA_FILE_NO_LOOP)
+        player.startTransmit(self.media)
+        # The null sound device paces the conference bridge in real time.
+        self.pump(seconds + 0.1, lambda: self.disconnected)
+        if not self.disconnected and self.media is not None:
+            player.stopTransmit(self.media)
+        self.log(f"played {path.name} ({seconds:.2f} s)")
+
+    def hangup(self) -> None:
+        if self.disconnected or self.call is None:
+            return
+        self.hanging_up = True
+        try:
+            self.call.hangup(pj.CallOpParam(True))
+        except pj.Error as exc:
+            self.log(f"hangup failed: {exc.info()}")
+        self.pump(HANGUP_TIMEOUT, lambda: self.disconnected)
+
+    def release(self) -> None:
+        """Players, recorder, then the call: pjsua2 needs them gone before libDestroy()."""
+        self.players.clear()
+        self.recorder = None  # destroying the recorder completes the WAV header
+        self.media = None
+        self.call = None      # also breaks the runner <-> call reference cycle
+        self.ep.libHandleEvents(10)
