@@ -8,7 +8,7 @@ the line spoke and compare them with the stored reference number.
 from __future__ import annotations
 
 import numpy as np
-from scipy.signal import fftconvolve, resample_poly
+from scipy.signal import fftconvolve, find_peaks, resample_poly
 
 
 def to_rate(samples: np.ndarray, rate: int, target: int) -> np.ndarray:
@@ -31,7 +31,7 @@ def normalised_xcorr(signal: np.ndarray, template: np.ndarray) -> np.ndarray:
 
 
 def find_prompts(recording: np.ndarray, rate: int, templates: dict[str, tuple[np.ndarray, int]],
-                 threshold: float = 0.6) -> list[tuple[float, str, float]]:
+                 threshold: float = 0.8) -> list[tuple[float, str, float]]:
     """[(seconds, name, score)] of every template heard, in time order, overlaps resolved by score."""
     signal = recording.astype(np.float64)
     hits = []
@@ -40,17 +40,14 @@ def find_prompts(recording: np.ndarray, rate: int, templates: dict[str, tuple[np
         if len(template) >= len(signal):
             continue
         scores = normalised_xcorr(signal, template)
-        above = np.flatnonzero(scores > threshold)
         length = len(template)
-        while above.size:
-            start = above[0]
-            window = above[above < start + length]
-            best = window[np.argmax(scores[window])]
-            hits.append((best / rate, name, float(scores[best]), length / rate))
-            above = above[above >= start + length]
+        peaks, _ = find_peaks(scores, height=threshold, distance=max(1, length // 2))
+        hits += [(peak / rate, name, float(scores[peak]), length / rate) for peak in peaks]
+    # Prompts played back to back can overlap by a few milliseconds in the phone's
+    # recording (jitter buffer), so two hits conflict only when they mostly overlap.
     hits.sort(key=lambda h: -h[2])
     chosen = []
     for hit in hits:
-        if all(hit[0] + hit[3] <= c[0] or c[0] + c[3] <= hit[0] for c in chosen):
+        if all(abs(hit[0] - c[0]) >= 0.5 * min(hit[3], c[3]) for c in chosen):
             chosen.append(hit)
     return sorted((t, name, score) for t, name, score, _ in chosen)
