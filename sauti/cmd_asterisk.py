@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import subprocess
 from pathlib import Path
 
@@ -9,13 +10,13 @@ import click
 
 import pbx
 import phone
+from core import config as config_module
 
 from .context import Context, pass_context
 
 
 def _pbx_errors(func):
     """Show PbxError as one clear line instead of a traceback."""
-    import functools
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
@@ -43,8 +44,14 @@ def asterisk() -> None:
 @pass_context
 @_pbx_errors
 def install(ctx: Context, rebuild: bool, mirror: str) -> None:
-    """Make Asterisk 22 available (system package, cached root, or a new root)."""
-    runtime = pbx.install(ctx.config, echo=click.echo, rebuild=rebuild, mirror=mirror)
+    """Make Asterisk 22 available (system package, cached root, or a new root).
+
+    Works before `sauti init` too (defaults and SAUTI_* variables then apply),
+    so setup scripts can run it first.
+    """
+    initialised = (ctx.data_dir / config_module.CONFIG_NAME).exists()
+    config = ctx.config if initialised else config_module.load(ctx.data_dir, require_file=False)
+    runtime = pbx.install(config, echo=click.echo, rebuild=rebuild, mirror=mirror)
     click.echo(f"ready: {runtime.description}")
 
 

@@ -74,3 +74,12 @@ def test_call_command_rejects_a_bad_script(tmp_path):
     config = make_data_dir(tmp_path / "data")
     result = CliRunner().invoke(main, ["--data", str(config.data_dir), "call", "100", "--script", "dance 3"])
     assert result.exit_code == 2 and "unknown step" in result.output
+
+
+def test_install_works_before_init(tmp_path):
+    result = CliRunner().invoke(main, ["--data", str(tmp_path / "not-yet"), "asterisk", "install"])
+    if result.exit_code != 0 and not in_ci():
+        pytest.skip(f"no Asterisk on this machine: {result.output}")
+    assert result.exit_code == 0, result.output
+    assert "ready: Asterisk 22." in result.output
+    assert not (tmp_path / "not-yet").exists()
