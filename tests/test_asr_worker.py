@@ -238,3 +238,26 @@ def test_no_model_at_all_and_unknown_language(asr_config, store, say):
     alert = store.get_alert(alert["id"])
     assert alert["transcript_state"] == TranscriptState.NO_MODEL
     assert "no speech model installed" in alert["transcript_error"]
+
+
+def test_alert_with_two_recordings_has_one_timeline(worker, store, asr_config, say):
+    import hashlib
+    import shutil
+
+    from core.store import RecordingFacts
+
+    alert = store_alert(store, asr_config, say(KO_SHORT))
+    first = store.recordings_for(alert["id"])[0]
+    second_path = asr_config.recordings_dir / "second.wav"
+    shutil.copyfile(say(KO_SHORT), second_path)
+    store.add_recording(alert["id"], RecordingFacts(
+        path="recordings/second.wav", format="wav", duration=0.0, sample_rate=8000,
+        bytes=second_path.stat().st_size, sha256=hashlib.sha256(second_path.read_bytes()).hexdigest()))
+    drain(worker)
+    words = store.latest_transcript(alert["id"])["words"]
+    ids = [w["recording_id"] for w in words]
+    second = store.recordings_for(alert["id"])[1]
+    assert ids[0] == first["id"] and ids[-1] == second["id"] and ids == sorted(ids)
+    first_len = (second_path.stat().st_size - 44) / 2 / 8000
+    later = [w for w in words if w["recording_id"] == second["id"]]
+    assert all(w["start"] >= first_len - 0.01 for w in later)
