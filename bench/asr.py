@@ -32,7 +32,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from asr import audio  # noqa: E402
 from asr.engine import Models, decode, load_model  # noqa: E402
 from asr.lexicon import Lexicons  # noqa: E402
-from asr.pipeline import Pipeline  # noqa: E402
 from asr.worker import Worker  # noqa: E402
 from core.model import TranscriptState  # noqa: E402
 from core.store import Store  # noqa: E402
