@@ -11,6 +11,7 @@ import tomllib
 from pathlib import Path
 
 TABLE = "[asr.models]"
+TABLE_LINE = re.compile(r"^\s*\[\s*asr\s*\.\s*models\s*\]\s*(#.*)?$")
 LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]+)?$")
 
 
@@ -21,7 +22,7 @@ def set_model(config_path: Path, language: str, model_dir: Path) -> None:
     text = config_path.read_text(encoding="utf-8")
     line = f"{language} = {json.dumps(str(model_dir), ensure_ascii=False)}"
     lines = text.splitlines()
-    header = next((i for i, raw in enumerate(lines) if raw.strip() == TABLE), None)
+    header = next((i for i, raw in enumerate(lines) if TABLE_LINE.match(raw)), None)
     if header is None:
         lines += ["", TABLE, line]
     else:
@@ -34,9 +35,14 @@ def set_model(config_path: Path, language: str, model_dir: Path) -> None:
             last = max((i for i in range(header + 1, end) if lines[i].strip()), default=header)
             lines.insert(last + 1, line)
     new_text = "\n".join(lines) + "\n"
-    parsed = tomllib.loads(new_text)  # never write a file that does not parse
+    try:
+        parsed = tomllib.loads(new_text)  # never write a file that does not parse
+    except tomllib.TOMLDecodeError:
+        parsed = {}
     if parsed.get("asr", {}).get("models", {}).get(language) != str(model_dir):
-        raise RuntimeError(f"could not register the model in {config_path}: edit [asr.models] by hand")
+        raise ValueError(
+            f"could not register the model in {config_path}: add `{line}` under {TABLE} by hand"
+        )
     _write_atomically(config_path, new_text)
 
 

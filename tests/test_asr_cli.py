@@ -196,3 +196,12 @@ def test_sigkill_mid_job_then_another_worker_finishes_it(short_lease, long_recor
         assert done["status"] == "done" and done["attempts"] == 2, out
         assert done["worker"] != job["worker"]
         assert store.latest_transcript(alert["id"])["text"]
+
+
+@pytest.mark.model
+def test_models_add_with_a_commented_table_header(config, ko_model_dir):
+    path = config.config_path
+    path.write_text(path.read_text().replace("[asr.models]", "[asr.models]   # one model per language"))
+    assert sauti(config, "models", "add", "fr", str(ko_model_dir)).exit_code == 0
+    assert config_module.load(config.data_dir, env={}).asr.models == {"fr": str(ko_model_dir)}
+    assert "# one model per language" in path.read_text()
