@@ -2,10 +2,10 @@
 
     import pbx
     pbx.install(config, echo=print)      # system Asterisk 22, the cached root, or build it (~20 s)
-    pbx.start(config)                    # render into <data>/asterisk/, start, wait fully booted
+    pbx.start(config, echo=print)        # render into <data>/asterisk/, start, wait fully booted
     pbx.cli(config, "pjsip show endpoints")  # one CLI command, returns its output
     pbx.status(config)                   # Status(running, pid, runtime, uptime); str() for humans
-    pbx.stop(config)                     # stop; False if it was not running
+    pbx.stop(config, echo=print)         # stop; False if it was not running
 
 Every call takes the `Config` read once by the caller. All of them raise
 `PbxError` with a message meant for the user (e.g. "... needs root").

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -202,6 +203,7 @@ def context(config: Config, modules_dir: str) -> dict:
         "echo_language": config.ivr.default_language,
         "echo_silence": ECHO_SILENCE_SECONDS,
         "echo_max": ECHO_MAX_SECONDS,
+        "high_priority": os.geteuid() == 0,  # SCHED_RR needs root; otherwise a warning at boot
     }
 
 
