@@ -25,10 +25,9 @@ In one process (`sauti call` does this), at most one `Phone` at a time:
         result = p.call(phone.target(config, "100"), phone.parse("listen 5"), record=path)
 """
 
-from .script import ScriptError, Step, parse
 from .call import ANONYMOUS, CallResult, Target, wav_seconds
+from .script import ScriptError, Step, parse
 from .spawn import RunningCall, place_call, start_answering, start_call, target
-
 
 
 def __getattr__(name):

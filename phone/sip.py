@@ -3,8 +3,8 @@
 pjsua2 allows one `Endpoint` per process (a second aborts the process), so
 `Phone` refuses a second instance. Everything pjsua2 does happens on the thread
 that opened the Phone: no worker threads (threadCnt=0), events are pumped by
-`libHandleEvents` in the loop below, so Python callbacks never run elsewhere.
-Run concurrent calls as separate processes (`phone.start_call`).
+`libHandleEvents` in the runner's loop (runner.py), so Python callbacks never run
+elsewhere. Run concurrent calls as separate processes (`phone.start_call`).
 """
 
 from __future__ import annotations
