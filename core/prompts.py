@@ -404,12 +404,13 @@ def _pydub():
     Imported on first use and under a lock: `warnings.catch_warnings` is not thread-safe.
     """
     with _IMPORT_LOCK:
-        if "pydub.silence" not in sys.modules:
-            with warnings.catch_warnings():
-                warnings.filterwarnings("ignore", message=".*audioop.*", category=DeprecationWarning)
-                import pydub.exceptions
-                import pydub.generators
-                import pydub.silence  # noqa: F401
+        # Each submodule this module uses, every time: another module may have
+        # imported pydub with only some of them.
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*audioop.*", category=DeprecationWarning)
+            import pydub.exceptions
+            import pydub.generators
+            import pydub.silence  # noqa: F401
     return sys.modules["pydub"]
 
 
