@@ -35,15 +35,18 @@ _DAMM = (
 REFERENCE_BODY_DIGITS = 6
 
 
-def create_secret(path: Path) -> bool:
-    """Create a secret file with mode 0600. Returns False if it already exists."""
+def create_secret(path: Path, content: bytes | None = None) -> bool:
+    """Create a secret file (random bytes unless `content` is given) with mode 0600.
+
+    Returns False, changing nothing, if it already exists.
+    """
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
         return False
     with os.fdopen(fd, "wb") as handle:
-        handle.write(secrets.token_bytes(SECRET_BYTES))
+        handle.write(secrets.token_bytes(SECRET_BYTES) if content is None else content)
     return True
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets as _random
-from pathlib import Path
 
 from .config import Config
 from .identity import create_secret, read_secret
@@ -21,23 +20,10 @@ def ensure_all(config: Config) -> list[str]:
         if create_secret(config.secrets_dir / name):
             created.append(name)
     for name in (AMI_SECRET, PHONE_SECRET):
-        if _create_text_secret(config.secrets_dir / name):
+        # These go into Asterisk's configuration, so they must be printable.
+        if create_secret(config.secrets_dir / name, _random.token_hex(16).encode()):
             created.append(name)
     return created
-
-
-def _create_text_secret(path: Path) -> bool:
-    """Secrets that go into Asterisk's configuration must be printable."""
-    import os
-
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return False
-    with os.fdopen(fd, "w") as handle:
-        handle.write(_random.token_hex(16))
-    return True
 
 
 def pseudonym_key(config: Config) -> bytes:

@@ -19,8 +19,8 @@ from core import config as config_module
 from core.model import TranscriptState
 from core.store import Store
 from sauti.cli import main
-from tests.fixtures.asr import KO_SENTENCE, KO_SHORT, read_wav, store_alert, wait_for, write_wav
-from tests.fixtures.core import make_data_dir
+from tests.fixtures.asr import KO_SENTENCE, KO_SHORT, read_wav, store_alert, write_wav
+from tests.fixtures.core import make_data_dir, wait_for
 
 
 def sauti(config, *args):
@@ -151,7 +151,7 @@ def test_worker_process_transcribes_and_stops_on_sigterm(asr_config, say):
         with Store.open(asr_config.db_path) as store:
             alert = store_alert(store, asr_config, say(KO_SHORT))
             wait_for(lambda: store.get_alert(alert["id"])["transcript_state"] == TranscriptState.DONE,
-                     timeout=60, what="the worker process to transcribe")
+                     timeout=60, message="the worker process to transcribe")
     finally:
         out = stop(process)
     assert process.returncode == 0, out
@@ -165,7 +165,7 @@ def test_sigterm_mid_job_gives_the_job_back(short_lease, long_recording):
         process = start_worker(config)
         try:
             wait_for(lambda: store.jobs_for_alert(alert["id"])[0]["status"] == "running", timeout=60,
-                     what="the job to be claimed")
+                     message="the job to be claimed")
         finally:
             out = stop(process)
         assert process.returncode == 0, out
@@ -182,14 +182,14 @@ def test_sigkill_mid_job_then_another_worker_finishes_it(short_lease, long_recor
         first = start_worker(config)
         try:
             job = wait_for(lambda: (j := store.jobs_for_alert(alert["id"])[0])["status"] == "running" and j,
-                           timeout=60, what="the first worker to claim the job")
+                           timeout=60, message="the first worker to claim the job")
         finally:
             stop(first, signal.SIGKILL)
         assert first.returncode == -signal.SIGKILL
         second = start_worker(config)
         try:
             wait_for(lambda: store.get_alert(alert["id"])["transcript_state"] == TranscriptState.DONE,
-                     timeout=90, what="the second worker to finish the job")
+                     timeout=90, message="the second worker to finish the job")
         finally:
             out = stop(second)
         done = store.jobs_for_alert(alert["id"])[0]

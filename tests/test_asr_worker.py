@@ -12,7 +12,8 @@ from asr.worker import Worker
 from core.model import FLAG_LANGUAGE_INFERRED, FLAG_SILENT, TranscriptState
 from core.store import Store
 from core.store.alerts import TRANSCRIBE
-from tests.fixtures.asr import KO_SHORT, silence, store_alert, wait_for, write_wav
+from tests.fixtures.asr import KO_SHORT, silence, store_alert, write_wav
+from tests.fixtures.core import wait_for
 
 pytestmark = pytest.mark.model
 
@@ -210,7 +211,7 @@ def test_polling_worker_picks_up_a_new_alert_quickly(asr_config, make_models, st
     try:
         alert = store_alert(store, asr_config, say(KO_SHORT))
         wait_for(lambda: store.get_alert(alert["id"])["transcript_state"] == TranscriptState.DONE,
-                 timeout=20, what="the transcript")
+                 timeout=20, message="the transcript")
     finally:
         stop.set()
         thread.join(timeout=10)

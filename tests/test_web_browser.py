@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.fixtures.web import PASSWORDS, make_alert, wait_until
+from tests.fixtures.core import wait_for
+from tests.fixtures.web import PASSWORDS, make_alert
 
 pytestmark = pytest.mark.browser
 
@@ -51,16 +52,16 @@ def test_keyboard_triage_loop(live_server, browser, fresh_db, config):
     page.keyboard.press("Control+a")
     page.keyboard.type("watu wenye bunduki wamechoma nyumba tatu")
     page.keyboard.press("Control+Enter")
-    wait_until(lambda: fresh_db.latest_transcript(alert["id"])["origin"] == "verifier", message="the correction")
+    wait_for(lambda: fresh_db.latest_transcript(alert["id"])["origin"] == "verifier", message="the correction")
     assert fresh_db.latest_transcript(alert["id"])["text"] == "watu wenye bunduki wamechoma nyumba tatu"
     assert fresh_db.transcripts_for(alert["id"])[0]["text"] == "watu wenye bunduki wamechoma nyumba"
     page.keyboard.press("Escape")
 
     # Digits toggle indicators (1 = attack, 5 = armed group movement).
     page.keyboard.press("1")
-    wait_until(lambda: fresh_db.tags_for(alert["id"]) == ["attack"], message="tag 1")
+    wait_for(lambda: fresh_db.tags_for(alert["id"]) == ["attack"], message="tag 1")
     page.keyboard.press("5")
-    wait_until(lambda: fresh_db.tags_for(alert["id"]) == ["armed_movement", "attack"], message="tag 5")
+    wait_for(lambda: fresh_db.tags_for(alert["id"]) == ["armed_movement", "attack"], message="tag 5")
 
     # ? shows the help overlay; Escape closes it.
     page.keyboard.press("?")
