@@ -82,6 +82,21 @@ def check_ports(config) -> None:
         raise click.ClickException("; ".join(busy))
 
 
+def test_call_hint(config, data_dir) -> list[str]:
+    """Commands that place a real test call, timed to speak when the line starts recording."""
+    from core import prompts
+
+    before_beep = sum(
+        prompts.check_audio(prompts.audio_path(config.prompts_dir, "sw", prompt_id)).seconds
+        for prompt_id in ("welcome", "record_after_beep", "beep")
+    )
+    return [
+        'espeak-ng -v sw -w /tmp/alert.wav "Watu wenye silaha wameonekana karibu na kijiji."',
+        f"sauti --data {data_dir} call 100 --as test-phone-1 --script "
+        f'"wait 1; dtmf 1; wait {before_beep + 0.5:.0f}; play /tmp/alert.wav; dtmf #; listen 40"',
+    ]
+
+
 @click.command()
 @click.option("--no-asterisk", is_flag=True, help="Do not start Asterisk (use one you run yourself).")
 @pass_context
@@ -116,9 +131,9 @@ def up(ctx: Context, no_asterisk: bool) -> None:
         host = config.web.bind if ":" not in config.web.bind else f"[{config.web.bind}]"
         click.echo("")
         click.echo(f"Sauti is up. Console: http://{host}:{config.web.port}/")
-        click.echo("Place a test call to the alert line (key 1 for Kiswahili, speak, # to finish):")
-        click.echo(f"  sauti --data {ctx.data_dir} call 100 --as test-phone-1 "
-                   "--script 'wait 1; dtmf 1; listen 6; hangup'")
+        click.echo("Place a test call to the alert line: key 1 for Kiswahili, speak after the beep, # to finish:")
+        for line in test_call_hint(config, ctx.data_dir):
+            click.echo(f"  {line}")
         click.echo("Press Ctrl-C to stop.")
         supervisor.watch()
     finally:

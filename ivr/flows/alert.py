@@ -104,7 +104,8 @@ async def record_alert(call: Call, call_id: int, language: str) -> dict | None:
     if not audio.has_speech(samples, rate):
         flags.append(FLAG_SILENT)
     alert_row = await line.db(lambda s: s.file_alert(call_id, facts, language=language, flags=flags))
-    log.info("%s: filed alert %s (%.1f s %s)", call.channel, alert_row["reference"], facts.duration, " ".join(flags))
+    log.info("%s: filed alert %s (%.1f s%s)", call.channel, alert_row["reference"], facts.duration,
+             "".join(f", {flag}" for flag in flags))
     if result.hung_up:
         raise HangupError(f"{call.channel}: hung up while recording")
     return alert_row
