@@ -192,7 +192,7 @@ def test_every_message_used_is_translated():
     import re
     from pathlib import Path
 
-    from core import model
+    from core import model, prompts
     from core.model import ROLES, Source, Status
     from web.admin import AUDIT_ACTIONS
     from web.i18n import JS_KEYS, SHORTCUTS
@@ -204,6 +204,8 @@ def test_every_message_used_is_translated():
     used |= {f"status.{s.value}" for s in Status} | {f"source.{s.value}" for s in Source}
     used |= {f"role.{r}" for r in ROLES} | {f"action.{a}" for a in AUDIT_ACTIONS}
     used |= {f"flag.{value}" for name, value in vars(model).items() if name.startswith("FLAG_")}
+    used |= {f"prompt_source.{source}" for source in (prompts.HUMAN, prompts.SYNTHESISED, prompts.PLACEHOLDER,
+                                                      prompts.GENERATED, prompts.UNLISTED, prompts.MISSING)}
     missing = used - set(catalogs()["fr"])
     assert not missing
     assert len(used) > 100

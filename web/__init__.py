@@ -28,7 +28,7 @@ from core import secrets
 from core.config import Config
 from core.store import Store
 
-from . import admin, alerts, audio, auth, queue, security, views
+from . import admin, alerts, audio, auth, prompts, queue, security, views
 from .i18n import init_i18n
 
 
@@ -71,4 +71,5 @@ def create_app(config_or_mapping: Config | Mapping) -> Flask:
     app.register_blueprint(queue.bp)
     app.register_blueprint(alerts.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(prompts.bp)
     return app

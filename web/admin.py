@@ -17,7 +17,7 @@ from .views import get_store
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 USERNAME = re.compile(r"^[A-Za-z0-9._-]{2,40}$")
-AUDIT_ACTIONS = ("create", "listen", "status", "update", "claim", "release", "tags", "note", "transcript")
+AUDIT_ACTIONS = ("create", "listen", "status", "update", "claim", "release", "tags", "note", "transcript", "record")
 AUDIT_PAGE = 100
 
 

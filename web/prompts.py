@@ -1,0 +1,89 @@
+"""Admins hear the line's prompts and replace one with a person's recording.
+
+The same installation path as the phone recording line and `sauti prompts import`:
+any common audio format is converted, trimmed and normalised by core.prompts,
+swapped in atomically, the old file kept as a backup, and the change audited.
+"""
+
+from __future__ import annotations
+
+import io
+import tempfile
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, send_file, url_for
+
+from core import prompts
+
+from .i18n import translate as _
+from .security import role_required
+from .views import get_store
+
+bp = Blueprint("prompts", __name__, url_prefix="/admin/prompts")
+
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+
+
+def prompts_dir() -> Path:
+    return current_app.config["SAUTI_CONFIG"].prompts_dir
+
+
+def catalogue() -> prompts.Catalogue:
+    if "prompt_catalogue" not in current_app.extensions:
+        current_app.extensions["prompt_catalogue"] = prompts.load_catalogue()
+    return current_app.extensions["prompt_catalogue"]
+
+
+def page(status: int = 200, error: str | None = None):
+    rows: dict[str, dict] = {}
+    for item in prompts.status(prompts_dir(), catalogue()):
+        if item.number is not None:  # the beep is generated, not recorded
+            rows.setdefault(item.id, {"number": item.number, "by_lang": {}})["by_lang"][item.lang] = item
+    return render_template("prompts.html", rows=rows, catalogue=catalogue(), error=error), status
+
+
+@bp.route("")
+@role_required("admin")
+def index():
+    return page()
+
+
+@bp.route("/<lang>/<prompt_id>.wav")
+@role_required("admin")
+def audio(lang: str, prompt_id: str):
+    try:
+        catalogue().language(lang)
+        path = prompts.audio_path(prompts_dir(), lang, catalogue().get(prompt_id).id)
+    except prompts.PromptError:
+        abort(404)
+    if not path.exists():
+        abort(404)
+    # Prompts are small; reading them whole never leaves a file open behind the response.
+    return send_file(io.BytesIO(path.read_bytes()), mimetype="audio/wav", max_age=0)
+
+
+@bp.route("/<lang>/<prompt_id>", methods=("POST",))
+@role_required("admin")
+def upload(lang: str, prompt_id: str):
+    try:
+        catalogue().language(lang)
+        prompt = catalogue().get(prompt_id)
+    except prompts.PromptError:
+        abort(404)
+    upload = request.files.get("recording")
+    if upload is None or not upload.filename:
+        return page(400, _("prompts.no_file"))
+    if request.content_length and request.content_length > MAX_UPLOAD_BYTES:
+        return page(413, _("prompts.too_big"))
+    user = g.user["username"]
+    with tempfile.TemporaryDirectory(prefix="sauti-upload-") as folder:
+        source = Path(folder) / "upload"
+        upload.save(source)
+        try:
+            installed = prompts.install_recording(prompts_dir(), catalogue(), lang, prompt.id, source, by=user)
+        except prompts.PromptError as exc:
+            return page(400, _("prompts.refused", reason=str(exc)))
+    after = {"language": lang, "prompt": prompt.id, "backup": str(installed.backup) if installed.backup else None}
+    get_store().audit(user, "record", "prompt", prompt.number, None, after)
+    flash(_("prompts.saved", prompt=prompt.id, lang=lang), "success")
+    return redirect(url_for("prompts.index"))
