@@ -12,9 +12,8 @@ import logging
 from core.dialplan import VAR_LANGUAGE, VAR_SOURCE
 from core.model import FLAG_PARTIAL, FLAG_SILENT, Source
 
-from .. import audio
 from ..agi import Call, HangupError
-from .common import play, play_beep, read_digits, recording_facts
+from .common import finished_recording, play, play_beep, read_digits
 
 log = logging.getLogger(__name__)
 
@@ -92,16 +91,15 @@ async def record_alert(call: Call, call_id: int, language: str) -> dict | None:
         beep=False,
         silence_seconds=config.silence_seconds,
     )
-    wav = path.with_suffix(".wav")
-    facts = recording_facts(call, wav)
-    if facts is None:
+    finished = finished_recording(call, path.with_suffix(".wav"))
+    if finished is None:
         log.info("%s: caller left no recording", call.channel)
         if result.hung_up:
             raise HangupError(f"{call.channel}: hung up before speaking")
         return None
+    facts, speech = finished
     flags = [FLAG_PARTIAL] if result.hung_up else []
-    samples, rate = audio.read_wav(wav)
-    if not audio.has_speech(samples, rate):
+    if not speech:
         flags.append(FLAG_SILENT)
     alert_row = await line.db(lambda s: s.file_alert(call_id, facts, language=language, flags=flags))
     log.info("%s: filed alert %s (%.1f s%s)", call.channel, alert_row["reference"], facts.duration,

@@ -29,8 +29,8 @@ async def read_digits(call: Call, digits: str, language: str) -> None:
         await play(call, f"digit_{digit}", language)
 
 
-def recording_facts(call: Call, path: Path) -> RecordingFacts | None:
-    """Facts of a finished recording, or None when the caller left no audio at all."""
+def finished_recording(call: Call, path: Path) -> tuple[RecordingFacts, bool] | None:
+    """A finished recording's facts and whether it holds speech; None when the caller left no audio."""
     if not path.exists():
         log.warning("%s: no recording at %s", call.channel, path)
         return None
@@ -38,4 +38,4 @@ def recording_facts(call: Call, path: Path) -> RecordingFacts | None:
     if len(samples) < rate * audio.MIN_SPEECH_SECONDS:
         path.unlink()
         return None
-    return audio.facts(path, call.line.config.data_dir)
+    return audio.facts(path, call.line.config.data_dir), audio.has_speech(samples, rate)
