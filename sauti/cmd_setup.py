@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 
 import click
 
 from core import config as config_module
-from core import secrets
+from core import prompts, secrets
 from core.identity import hash_password, new_password
 
 from .context import Context, pass_context
@@ -39,9 +40,16 @@ def init(ctx: Context, force: bool, admin_name: str) -> None:
         probe.unlink()
     except OSError as exc:
         raise click.ClickException(f"data directory {data_dir} is not writable: {exc.strerror}") from None
-    config_path.write_text(config_module.default_toml())
+    # The installation's own prompts folder: recordings made by its people live with its
+    # data, never in the checkout, and survive an upgrade of Sauti.
+    prompts_dir = data_dir / "prompts"
+    config_path.write_text(config_module.default_toml({"prompts": {"dir": str(prompts_dir)}}))
     click.echo(f"{'rewrote' if existed else 'wrote'} {config_path}")
     config = config_module.load(data_dir)
+    if not prompts_dir.exists():
+        shutil.copytree(prompts.CATALOGUE_PATH.parent, prompts_dir,
+                        ignore=shutil.ignore_patterns("*.lock", "backup", "*.toml", "*.md", ".gitignore"))
+        click.echo(f"copied the shipped prompts into {prompts_dir}")
     for sub in (config.recordings_dir, config.spool_dir):
         sub.mkdir(parents=True, exist_ok=True)
     os.chmod(data_dir, 0o750)

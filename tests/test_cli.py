@@ -76,6 +76,15 @@ def test_init_creates_everything_once(tmp_path):
     password = result.output.split("with password: ")[1].split()[0]
     for name in ("pseudonym.key", "console.key", "ami.secret", "phones.secret"):
         assert stat.S_IMODE((data / "secrets" / name).stat().st_mode) == 0o600
+    # The installation's prompts are its own copy: recordings never touch the checkout.
+    config = config_module.load(data, env={})
+    assert config.prompts_dir == data / "prompts"
+    from core import prompts
+
+    shipped = prompts.status(prompts.CATALOGUE_PATH.parent, prompts.load_catalogue())
+    copied = prompts.status(config.prompts_dir, prompts.load_catalogue())
+    assert [(s.lang, s.id, s.source) for s in copied] == [(s.lang, s.id, s.source) for s in shipped]
+    assert not (data / "prompts" / "catalogue.toml").exists(), "the catalogue stays with the code"
     from core.identity import check_password
 
     store = Store.open(data / "sauti.db")
