@@ -18,17 +18,11 @@ import pbx
 from core.store import Store
 from ivr.audio import facts, write_wav
 from tests.fixtures.asterisk import free_ports
-from tests.fixtures.core import in_ci, make_data_dir, wait_for
+from tests.fixtures.core import free_port, in_ci, make_data_dir, wait_for
 
 pytestmark = pytest.mark.asterisk
 
 UP_PORTS = (5460, 5438, 4973, 20000)
-
-
-def free_tcp_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def port_open(port: int) -> bool:
@@ -52,7 +46,7 @@ def alive(pid: int) -> bool:
 @pytest.fixture
 def line_dir(tmp_path, asterisk_prompts):
     overrides = free_ports(UP_PORTS)
-    overrides["web"] = {"port": free_tcp_port()}
+    overrides["web"] = {"port": free_port()}
     overrides["prompts"] = {"dir": str(asterisk_prompts)}
     return make_data_dir(tmp_path / "data", overrides)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -14,6 +13,7 @@ import click
 
 from core.identity import check_password
 from sauti.cli import main
+from tests.fixtures.core import free_port
 
 
 def test_user_add_list_passwd_disable(runner, app, fresh_db):
@@ -47,12 +47,6 @@ def test_web_commands_are_documented():
         for param in command.params:
             if isinstance(param, click.Option):
                 assert param.help, param.name
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_for(url: str, deadline: float, process=None) -> int:
