@@ -22,15 +22,6 @@ class Status(StrEnum):
     ESCALATED = "escalated"
 
 
-# Which decisions each role may take. Escalation and merging need a supervisor.
-DECISIONS_BY_ROLE = {
-    "verifier": {Status.VERIFIED, Status.UNVERIFIED, Status.FALSE},
-    "supervisor": {Status.VERIFIED, Status.UNVERIFIED, Status.FALSE, Status.DUPLICATE, Status.ESCALATED},
-    "admin": {Status.VERIFIED, Status.UNVERIFIED, Status.FALSE, Status.DUPLICATE, Status.ESCALATED},
-}
-
-ROLES = ("verifier", "supervisor", "admin")
-
 
 class TranscriptState(StrEnum):
     PENDING = "pending"      # job queued or running
@@ -52,7 +43,8 @@ CATEGORIES = {
     "other": {"en": "Other", "fr": "Autre"},
 }
 
-LANGUAGES = {"sw": "Kiswahili", "ln": "Lingala", "fr": "Français"}
+# The languages callers speak (alerts and prompts), not the console's own.
+ALERT_LANGUAGES = {"sw": "Kiswahili", "ln": "Lingala", "fr": "Français"}
 
 # Flags an alert can carry, shown to verifiers.
 FLAG_SILENT = "silent"             # no speech detected in the recording

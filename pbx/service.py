@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.config import Config
+from core.net import bind_error
 
 from .render import Paths, paths, render
 from .runtime import PbxError, Runtime, find, require_root
@@ -97,16 +98,12 @@ def console_argv(config: Config) -> list[str]:
 
 
 def _check_port(kind: int, host: str, port: int, label: str) -> None:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, kind) as sock:
-        if kind == socket.SOCK_STREAM:  # ignore TIME_WAIT; for UDP it would hide a real listener
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((host, port))
-        except OSError as exc:
-            if exc.errno == errno.EADDRINUSE:
-                raise PbxError(f"{label} {host}:{port} is already in use (another Asterisk?)") from None
-            raise PbxError(f"cannot use {label} {host}:{port}: {exc.strerror}") from None
+    exc = bind_error(host, port, kind)
+    if exc is None:
+        return
+    if exc.errno == errno.EADDRINUSE:
+        raise PbxError(f"{label} {host}:{port} is already in use (another Asterisk?)")
+    raise PbxError(f"cannot use {label} {host}:{port}: {exc.strerror}")
 
 
 def _mount_script(config: Config, runtime: Runtime, argv: list[str]) -> str:

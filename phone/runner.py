@@ -21,11 +21,11 @@ class Account(pj.Account):
     def __init__(self):
         super().__init__()
         self.runner: "Runner | None" = None
-        self.incoming: list[Call] = []
+        self.incoming: list[SipCall] = []
 
     def onIncomingCall(self, prm):
         # pjsua2 rejects an incoming call that has no Call object when this returns.
-        call = Call(self, None if self.incoming else self.runner, prm.callId)
+        call = SipCall(self, None if self.incoming else self.runner, prm.callId)
         if self.incoming:  # one call at a time; the runner never hears of this one
             busy = pj.CallOpParam(True)
             busy.statusCode = 486
@@ -37,7 +37,7 @@ class Account(pj.Account):
         return info.regIsActive and info.regStatus == 200
 
 
-class Call(pj.Call):
+class SipCall(pj.Call):
     """Forwards pjsua2's callbacks to the runner (they run inside libHandleEvents)."""
 
     def __init__(self, account: pj.Account, runner: "Runner | None", call_id: int = pj.PJSUA_INVALID_ID):
@@ -64,7 +64,7 @@ class Runner:
         self.result = CallResult(number=target.number, caller=target.user or ANONYMOUS,
                                  record=str(record) if record else None)
         self.started = time.monotonic()
-        self.call: Call | None = None
+        self.call: SipCall | None = None
         self.media: pj.AudioMedia | None = None
         self.recorder: pj.AudioMediaRecorder | None = None
         self.players: list[pj.AudioMediaPlayer] = []
@@ -101,7 +101,7 @@ class Runner:
             else:
                 self.log(f"call failed: {info.lastStatusCode} {info.lastReason}")
 
-    def on_media(self, call: Call) -> None:
+    def on_media(self, call: SipCall) -> None:
         info = call.getInfo()
         for index, media in enumerate(info.media):
             if media.type == pj.PJMEDIA_TYPE_AUDIO and media.status == pj.PJSUA_CALL_MEDIA_ACTIVE:
@@ -130,7 +130,7 @@ class Runner:
 
     def run(self, account: pj.Account, steps: list[Step], answer_timeout: float) -> CallResult:
         self.log(f"calling {self.target.uri} as {self.target.user or ANONYMOUS}")
-        self.call = Call(account, self)
+        self.call = SipCall(account, self)
         try:
             self.call.makeCall(self.target.uri, pj.CallOpParam(True))
         except pj.Error as exc:

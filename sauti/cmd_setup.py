@@ -11,6 +11,7 @@ import click
 from core import config as config_module
 from core import prompts, secrets
 from core.identity import hash_password, new_password
+from core.net import bind_error
 
 from .context import Context, pass_context
 
@@ -64,17 +65,6 @@ def init(ctx: Context, force: bool, admin_name: str) -> None:
     click.echo(f"ready: run `sauti --data {data_dir} up` to start the line")
 
 
-def _port_free(host: str, port: int, kind: int = socket.SOCK_STREAM) -> bool:
-    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, kind) as probe:
-        if kind == socket.SOCK_STREAM:
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except OSError:
-            return False
-    return True
-
-
 def check_ports(config) -> None:
     """One clear line per busy port of the Python services, before anything is started.
 
@@ -85,7 +75,7 @@ def check_ports(config) -> None:
         ("console", config.web.bind, config.web.port, socket.SOCK_STREAM, "[web] port"),
     ]
     busy = [f"{name} port {port} on {host} is in use (change {setting})"
-            for name, host, port, kind, setting in wanted if not _port_free(host, port, kind)]
+            for name, host, port, kind, setting in wanted if bind_error(host, port, kind)]
     if busy:
         raise click.ClickException("; ".join(busy))
 

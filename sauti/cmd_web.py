@@ -7,12 +7,10 @@ import signal
 
 import click
 
+from core.accounts import MIN_PASSWORD, ROLES, password_long_enough
 from core.identity import hash_password
-from core.model import ROLES
 
 from .context import Context, pass_context
-
-MIN_PASSWORD = 8
 
 
 @click.command()
@@ -55,14 +53,14 @@ def user() -> None:
 def _prompt_password() -> str:
     while True:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-        if len(password) >= MIN_PASSWORD:
+        if password_long_enough(password):
             return password
         click.echo(f"The password needs at least {MIN_PASSWORD} characters.", err=True)
 
 
 @user.command("add")
 @click.argument("name")
-@click.option("--role", type=click.Choice(ROLES), required=True, help="verifier, supervisor or admin.")
+@click.option("--role", type=click.Choice(ROLES), required=True, help="What the account may do: " + ", ".join(ROLES) + ".")
 @pass_context
 def user_add(ctx: Context, name: str, role: str) -> None:
     """Create account NAME; the password is prompted for twice and stored as a scrypt hash."""

@@ -193,7 +193,8 @@ def test_every_message_used_is_translated():
     from pathlib import Path
 
     from core import model, prompts
-    from core.model import ROLES, Source, Status
+    from core.accounts import ROLES
+    from core.model import Source, Status
     from web.admin import AUDIT_ACTIONS
     from web.i18n import JS_KEYS, SHORTCUTS
 

@@ -5,6 +5,11 @@
 
 Configuration is passed in, never read here: `sauti web` loads it and serves the app.
 
+Modules, bottom up: `context` (the store on `g`, the user's role, JSON or HTML) and
+`i18n` import nothing else from web/; `templating` (filters, page context, error
+pages) and `security` (sessions, CSRF, login throttling) sit on them; one blueprint
+per area on top: auth, queue, alerts, admin, prompts.
+
 Routes (every one needs a login except /login, /language and /static; every POST
 needs the session's CSRF token):
     auth    GET|POST /login  POST /logout  POST /language  GET|POST /password
@@ -28,7 +33,7 @@ from core import secrets
 from core.config import Config
 from core.store import Store
 
-from . import admin, alerts, audio, auth, prompts, queue, security, views
+from . import admin, alerts, audio, auth, context, prompts, queue, security, templating
 from .i18n import init_i18n
 
 
@@ -64,9 +69,10 @@ def create_app(config_or_mapping: Config | Mapping) -> Flask:
         pass  # creates and migrates the database once, before the first request
 
     audio.import_pydub()  # before request threads start
+    app.teardown_appcontext(context.close_store)
     security.init_security(app)
     init_i18n(app)
-    views.init_views(app)
+    templating.init_templating(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(queue.bp)
     app.register_blueprint(alerts.bp)

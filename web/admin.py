@@ -8,11 +8,11 @@ import sqlite3
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
 from core.identity import hash_password, new_password
-from core.model import ROLES
+from core.accounts import ROLES
 
 from .i18n import translate as _
 from .security import role_required
-from .views import get_store
+from .context import get_store
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

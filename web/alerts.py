@@ -6,12 +6,14 @@ import logging
 
 from flask import Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template, request, send_file, url_for
 
-from core.model import CATEGORIES, DECISIONS_BY_ROLE, LANGUAGES, Status
+from core.accounts import DECISIONS_BY_ROLE
+from core.model import ALERT_LANGUAGES, CATEGORIES, Status
 from core.store import utcnow
 
 from . import audio
 from .i18n import translate as _
-from .views import clean_keywords, clean_words, get_store, wants_json
+from .context import get_store, wants_json
+from .templating import clean_keywords, clean_words
 
 log = logging.getLogger(__name__)
 
@@ -179,7 +181,7 @@ def details(alert_id: int):
     alert = load_alert(alert_id)
     language = request.form.get("language", "").strip() or None
     locality = request.form.get("locality", "").strip()[:MAX_LOCALITY] or None
-    if language is not None and language not in LANGUAGES:
+    if language is not None and language not in ALERT_LANGUAGES:
         abort(400)
     changes = {k: v for k, v in (("language", language), ("locality", locality)) if alert[k] != v}
     if changes:

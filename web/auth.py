@@ -6,16 +6,16 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 
+from core.accounts import MIN_PASSWORD, password_long_enough
 from core.identity import check_password, hash_password
 
-from .i18n import LANGUAGES
+from .i18n import UI_LANGUAGES
 from .i18n import translate as _
 from .security import end_session, login_limiter, start_session
-from .views import get_store
+from .context import get_store
 
 bp = Blueprint("auth", __name__)
 
-MIN_PASSWORD = 8
 # Checked against when the account does not exist, so both cases take as long.
 _DUMMY_HASH = hash_password("not-a-real-password")
 
@@ -66,7 +66,7 @@ def logout():
 @bp.route("/language", methods=("POST",))
 def language():
     chosen = request.form.get("lang")
-    if chosen in LANGUAGES:
+    if chosen in UI_LANGUAGES:
         session["lang"] = chosen
     return redirect(safe_next(request.form.get("next")))
 
@@ -78,7 +78,7 @@ def password():
         current, new, confirm = (request.form.get(k, "") for k in ("current", "new", "confirm"))
         if not check_password(g.user["password_hash"], current):
             error = _("password.wrong")
-        elif len(new) < MIN_PASSWORD:
+        elif not password_long_enough(new):
             error = _("password.short", n=MIN_PASSWORD)
         elif new != confirm:
             error = _("password.mismatch")

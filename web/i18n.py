@@ -15,9 +15,9 @@ from pathlib import Path
 
 from flask import g, request, session
 
-from core.model import ROLES
+from core.accounts import ROLES
 
-LANGUAGES = ("fr", "en")
+UI_LANGUAGES = ("fr", "en")
 DEFAULT = "fr"
 
 CATALOG_DIR = Path(__file__).resolve().parent / "translations"
@@ -26,7 +26,7 @@ CATALOG_DIR = Path(__file__).resolve().parent / "translations"
 @functools.cache
 def catalogs() -> dict[str, dict[str, str]]:
     """web/translations/<lang>.json: one flat key → text mapping per language."""
-    return {lang: json.loads((CATALOG_DIR / f"{lang}.json").read_text(encoding="utf-8")) for lang in LANGUAGES}
+    return {lang: json.loads((CATALOG_DIR / f"{lang}.json").read_text(encoding="utf-8")) for lang in UI_LANGUAGES}
 
 
 # Strings the page's JavaScript needs, sent with every page.
@@ -60,7 +60,7 @@ SHORTCUTS = (
 def current_language() -> str:
     if "lang" not in g:
         chosen = session.get("lang")
-        g.lang = chosen if chosen in LANGUAGES else (request.accept_languages.best_match(LANGUAGES) or DEFAULT)
+        g.lang = chosen if chosen in UI_LANGUAGES else (request.accept_languages.best_match(UI_LANGUAGES) or DEFAULT)
     return g.lang
 
 

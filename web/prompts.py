@@ -17,7 +17,7 @@ from core import prompts
 
 from .i18n import translate as _
 from .security import role_required
-from .views import get_store
+from .context import get_store
 
 bp = Blueprint("prompts", __name__, url_prefix="/admin/prompts")
 

@@ -7,7 +7,7 @@ from flask import Blueprint, current_app, jsonify, redirect, render_template, re
 from core.identity import is_valid_reference
 from core.store.console import QueueFilter
 
-from .views import get_store
+from .context import get_store
 
 bp = Blueprint("queue", __name__)
 

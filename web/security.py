@@ -17,11 +17,11 @@ from collections import defaultdict, deque
 
 from flask import abort, current_app, flash, g, jsonify, redirect, request, session, url_for
 
-from .views import get_store, wants_json
+from .context import get_store, has_role, wants_json
+from .i18n import translate
 
 PUBLIC_ENDPOINTS = {"auth.login", "auth.language", "static"}
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
-ROLE_RANK = {"verifier": 0, "supervisor": 1, "admin": 2}
 
 
 def init_security(app) -> None:
@@ -106,18 +106,12 @@ def require_login():
     if g.user is not None or request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
         return None
     if g.session_expired:
-        from .i18n import translate
-
         flash(translate("login.expired"), "error")
     if wants_json():
         return jsonify(error="login"), 401
     if request.method != "GET":
         return redirect(url_for("auth.login"))  # the form's data is not replayed after login
     return redirect(url_for("auth.login", next=request.full_path if request.query_string else request.path))
-
-
-def has_role(role: str) -> bool:
-    return g.user is not None and ROLE_RANK[g.user["role"]] >= ROLE_RANK[role]
 
 
 def role_required(role: str):

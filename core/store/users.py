@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..model import ROLES
+from ..accounts import ROLES
 from ._time import utcnow
 
 

@@ -1,4 +1,4 @@
-"""What every page shares: the store on `g`, template helpers, error pages."""
+"""What every page shows alike: template filters and globals, the page context, error pages."""
 
 from __future__ import annotations
 
@@ -7,31 +7,17 @@ import functools
 import hashlib
 from pathlib import Path
 
-from flask import current_app, g, jsonify, render_template, request, url_for
+from flask import current_app, g, jsonify, render_template, url_for
 from werkzeug.exceptions import HTTPException
 
-from core.model import CATEGORIES, LANGUAGES, Source, Status
-from core.store import Store, utcnow
+from core.model import ALERT_LANGUAGES, CATEGORIES, Source, Status
+from core.store import utcnow
+
+from .context import get_store, has_role, wants_json
+from .i18n import current_language, translate
 
 
-def get_store() -> Store:
-    if "store" not in g:
-        g.store = Store.open(current_app.config["SAUTI_CONFIG"].db_path, migrate=False)
-    return g.store
-
-
-def close_store(exc=None) -> None:
-    store = g.pop("store", None)
-    if store is not None:
-        store.close()
-
-
-def wants_json() -> bool:
-    return request.headers.get("Accept", "").startswith("application/json")
-
-
-def init_views(app) -> None:
-    app.teardown_appcontext(close_store)
+def init_templating(app) -> None:
     app.register_error_handler(HTTPException, http_error)
     app.jinja_env.filters["when"] = format_when
     app.jinja_env.filters["seconds"] = format_seconds
@@ -41,7 +27,7 @@ def init_views(app) -> None:
         priority_class=priority_class,
         keyword_categories=keyword_categories,
         CATEGORIES=CATEGORIES,
-        LANGUAGES=LANGUAGES,
+        ALERT_LANGUAGES=ALERT_LANGUAGES,
         STATUSES=[s.value for s in Status],
         SOURCES=[s.value for s in Source],
     )
@@ -61,8 +47,6 @@ def static_url(filename: str) -> str:
 
 
 def page_context() -> dict:
-    from .security import has_role
-
     stats = get_store().queue_stats() if g.get("user") else {"waiting": 0, "latest_id": 0}
     return {
         "stats": stats,
@@ -111,8 +95,6 @@ def priority_class(priority) -> str:
 
 def describe(entry: dict) -> str:
     """One audit entry as a short line of plain text (escaped by the template)."""
-    from .i18n import current_language, translate
-
     before, after, action = entry.get("before"), entry.get("after"), entry["action"]
     lang = current_language()
 
