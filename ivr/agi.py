@@ -94,7 +94,6 @@ class Call:
         self._writer = writer
         self.env = env
         self.hung_up = False
-        self.line = None  # set by the server: what flows need beyond the call (config, store)
 
     # -- session ------------------------------------------------------------
 
@@ -128,15 +127,6 @@ class Call:
         """The path of agi://host:port/NAME, without query string."""
         script = self.env.get("agi_network_script", "")
         return script.split("?", 1)[0].strip("/")
-
-    @property
-    def args(self) -> list[str]:
-        args = []
-        index = 1
-        while f"agi_arg_{index}" in self.env:
-            args.append(self.env[f"agi_arg_{index}"])
-            index += 1
-        return args
 
     async def command(self, *words: str) -> Response:
         if self.hung_up:
@@ -262,11 +252,9 @@ class Call:
         return response.data if response.value == 1 else None
 
     async def exec(self, application: str, *arguments: str) -> int:
+        """Run a dialplan application (e.g. MixMonitor); its return value, -2 if unknown."""
         response = await self.command("EXEC", application, quote(",".join(arguments)))
         return self._check_hangup(response).value
-
-    async def verbose(self, message: str, level: int = 1) -> None:
-        await self.command("VERBOSE", quote(message), str(level))
 
     async def close(self) -> None:
         try:

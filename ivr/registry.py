@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Awaitable, Callable
 
 from .agi import Call
+from .line import Line
 
-Flow = Callable[[Call, list[str]], Awaitable[None]]
+# A flow receives the call (the protocol) and the line (config, store, catalogue).
+Flow = Callable[[Call, Line], Awaitable[None]]
 
 
 class Registry:

@@ -60,13 +60,12 @@ class AgiServer:
             log.warning("dropped AGI connection: %s", exc)
             writer.close()
             return
-        call.line = self.line
         flow = self.registry.get(call.flow_name)
         try:
             if flow is None:
                 raise LookupError(f"no flow named {call.flow_name!r}")
             log.info("%s: flow %s started", call.channel, call.flow_name)
-            await flow(call, call.args)
+            await flow(call, self.line)
             if not call.hung_up:
                 await call.set_variable(VAR_RESULT, RESULT_OK)
             log.info("%s: flow %s finished", call.channel, call.flow_name)

@@ -42,7 +42,10 @@ def test_caller_chooses_lingala_records_and_hears_reference_twice(run_flow, line
     assert call.variables[VAR_LANGUAGE] == "ln"
     # Menu stopped at the Lingala option; the rest of the call is in Lingala.
     assert call.played[:2] == [("sw", "language_menu"), ("ln", "language_menu")]
-    digits = [p.removeprefix("digit_") for p in call.prompts_in("ln") if p.startswith("digit_")]
+    said = call.prompts_in("ln")
+    # The keyed locality is read back, then the reference twice.
+    assert said[said.index("locality_is") + 1: said.index("locality_is") + 5] == [f"digit_{d}" for d in "4021"]
+    digits = [p.removeprefix("digit_") for p in said[said.index("locality_is") + 5:] if p.startswith("digit_")]
     assert "".join(digits) == row["reference"] * 2
     assert call.prompts_in("ln")[-1] == "goodbye"
     recording = line.db.run(lambda s: s.recordings_for(row["id"]))[0]

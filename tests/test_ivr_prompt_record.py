@@ -29,9 +29,9 @@ def prompt_line(tmp_path, ffmpeg):
 
 
 def run(line, **script):
-    call = FakeCall(line=line, **script)
+    call = FakeCall(**script)
     try:
-        asyncio.run(prompt_record(call, []))
+        asyncio.run(prompt_record(call, line))
     except HangupError:
         pass
     return call

@@ -71,7 +71,7 @@ class FakeAsterisk:
         return self.commands
 
 
-def serve_and_call(registry: Registry, fake_kwargs: dict, line=None) -> list[str]:
+def serve_and_call(registry: Registry, fake_kwargs: dict, line="the line") -> list[str]:
     async def scenario():
         server = AgiServer(registry, line)
         await server.start("127.0.0.1", 0)
@@ -87,8 +87,8 @@ def test_a_flow_that_finishes_sets_the_result():
     seen = {}
     registry = Registry()
 
-    async def hello(call: Call, args: list[str]) -> None:
-        seen["args"] = args
+    async def hello(call: Call, line) -> None:
+        seen["line"] = line
         seen["channel"] = call.channel
         seen["key"] = await call.stream_file("/prompts/sw/welcome", "12")
         seen["var"] = await call.get_variable("SAUTI_STATION")
@@ -98,7 +98,7 @@ def test_a_flow_that_finishes_sets_the_result():
         "script": "hello",
         "answers": {"STREAM FILE": ["200 result=50 endpos=1234"], "GET VARIABLE": ["200 result=1 (beni)"]},
     })
-    assert seen == {"args": ["first"], "channel": "PJSIP/test-phone-1-00000007", "key": "2", "var": "beni"}
+    assert seen == {"line": "the line", "channel": "PJSIP/test-phone-1-00000007", "key": "2", "var": "beni"}
     assert commands == [
         'STREAM FILE "/prompts/sw/welcome" "12"',
         'GET VARIABLE "SAUTI_STATION"',
@@ -109,7 +109,7 @@ def test_a_flow_that_finishes_sets_the_result():
 def test_a_failing_flow_leaves_the_call_to_the_failure_path(caplog):
     registry = Registry()
 
-    async def broken(call: Call, args: list[str]) -> None:
+    async def broken(call: Call, line) -> None:
         await call.answer()
         raise RuntimeError("database on fire")
 
@@ -129,7 +129,7 @@ def test_hangup_notice_raises_and_stops_the_flow():
     registry = Registry()
     reached = []
 
-    async def flow(call: Call, args: list[str]) -> None:
+    async def flow(call: Call, line) -> None:
         await call.answer()
         try:
             await call.stream_file("/p/sw/welcome")
@@ -148,7 +148,7 @@ def test_record_file_reports_a_hang_up_instead_of_raising():
     registry = Registry()
     outcome = {}
 
-    async def flow(call: Call, args: list[str]) -> None:
+    async def flow(call: Call, line) -> None:
         outcome["rec"] = await call.record_file("/data/r/x", "wav", "#", 10000, beep=False, silence_seconds=5)
 
     registry.register("flow", flow)
@@ -163,7 +163,7 @@ def test_usage_and_invalid_command_errors():
     registry = Registry()
     errors = []
 
-    async def flow(call: Call, args: list[str]) -> None:
+    async def flow(call: Call, line) -> None:
         from ivr.agi import InvalidCommandError, UsageError
 
         for command in ("FOO", "GET DATA"):
@@ -183,7 +183,7 @@ def test_usage_and_invalid_command_errors():
 def test_registering_a_name_twice_is_an_error():
     registry = Registry()
 
-    async def flow(call, args):
+    async def flow(call, line):
         pass
 
     registry.register("alert", flow)
@@ -195,7 +195,7 @@ def test_many_calls_at_once_are_served_concurrently():
     registry = Registry()
     inside = {"now": 0, "most": 0}
 
-    async def slow(call: Call, args: list[str]) -> None:
+    async def slow(call: Call, line) -> None:
         inside["now"] += 1
         inside["most"] = max(inside["most"], inside["now"])
         await asyncio.sleep(0.2)

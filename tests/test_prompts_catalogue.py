@@ -93,7 +93,7 @@ def test_a_broken_catalogue_is_refused_with_the_reason(tmp_path, body, message):
 SAMPLE_FLOW = '''
 async def flow(call, language):
     await play(call, "welcome", language, escape_digits="123")
-    digits, _ = await call.get_data(call.line.prompt("enter_locality", language), 6000, 6)
+    digits, _ = await call.get_data(line.prompt("enter_locality", language), 6000, 6)
     await call.play_prompts(["goodbye", "not_in_catalogue"], language)
     await play_beep(call)
     await play(call, f"digit_{d}", language)

@@ -1,4 +1,9 @@
-"""The call flows, one module each, registered by the name the dialplan uses."""
+"""The call flows, one module each, registered by the name the dialplan uses.
+
+Every flow is `async def flow(call: Call, line: Line) -> None`: `call` is the
+AGI session (the protocol only), `line` what the flow works with (config, store,
+catalogue, recording paths). Steps several flows share live in `common.py`.
+"""
 
 from __future__ import annotations
 

@@ -13,21 +13,18 @@ from core.dialplan import VAR_LANGUAGE, VAR_SOURCE
 from core.model import FLAG_PARTIAL, FLAG_SILENT, Source
 
 from ..agi import Call, HangupError
-from .common import finished_recording, play, play_beep, read_digits
+from ..line import Line
+from .common import choose_language, finished_recording, play, play_beep, read_digits
 
 log = logging.getLogger(__name__)
 
-LANGUAGE_KEYS = {"1": "sw", "2": "ln", "3": "fr"}
-MENU_ORDER = ("sw", "ln", "fr")
-MENU_WAIT_MS = 4000
 LOCALITY_DIGITS = 6
 LOCALITY_WAIT_MS = 6000
 LOCALITY_TRIES = 2
 REFERENCE_READINGS = 2
 
 
-async def alert(call: Call, args: list[str]) -> None:
-    line = call.line
+async def alert(call: Call, line: Line) -> None:
     source = Source((await call.get_variable(VAR_SOURCE)) or Source.PHONE)
     call_id = await line.db(
         lambda s: s.create_call(
@@ -38,50 +35,36 @@ async def alert(call: Call, args: list[str]) -> None:
         )
     )
     try:
-        language = await choose_language(call)
+        language = await choose_language(call, line)
         await call.set_variable(VAR_LANGUAGE, language)
-        await play(call, "welcome", language)
-        alert_row = await record_alert(call, call_id, language)
+        await play(call, line, "welcome", language)
+        alert_row = await record_alert(call, line, call_id, language)
         if alert_row is None:
-            await play(call, "nothing_heard", language)
-            alert_row = await record_alert(call, call_id, language)
+            await play(call, line, "nothing_heard", language)
+            alert_row = await record_alert(call, line, call_id, language)
         if alert_row is None:
-            await play(call, "goodbye", language)
+            await play(call, line, "goodbye", language)
             return
-        await play(call, "recorded_thanks", language)
-        locality = await ask_locality(call, language)
+        await play(call, line, "recorded_thanks", language)
+        locality = await ask_locality(call, line, language)
         if locality:
             await line.db(lambda s: s.update_alert(alert_row["id"], "ivr", locality=locality))
+            # Read the code back, so a caller who mistyped hears what was kept.
+            await play(call, line, "locality_is", language)
+            await read_digits(call, line, locality, language)
         for _ in range(REFERENCE_READINGS):
-            await play(call, "reference_is", language)
-            await read_digits(call, alert_row["reference"], language)
-        await play(call, "goodbye", language)
+            await play(call, line, "reference_is", language)
+            await read_digits(call, line, alert_row["reference"], language)
+        await play(call, line, "goodbye", language)
     finally:
         await line.db(lambda s: s.end_call(call_id))
 
 
-async def choose_language(call: Call) -> str:
-    """The menu speaks each option in its own language; no choice means the default."""
-    config = call.line.config.ivr
-    for attempt in range(config.menu_attempts):
-        for language in MENU_ORDER:
-            key = await play(call, "language_menu", language, escape_digits="123")
-            if key:
-                return LANGUAGE_KEYS[key]
-        key = await call.wait_for_digit(MENU_WAIT_MS)
-        if key in LANGUAGE_KEYS:
-            return LANGUAGE_KEYS[key]
-        if key:
-            await play(call, "invalid_choice", config.default_language)
-    return config.default_language
-
-
-async def record_alert(call: Call, call_id: int, language: str) -> dict | None:
+async def record_alert(call: Call, line: Line, call_id: int, language: str) -> dict | None:
     """Record after the beep and file the alert; a hang-up files the partial recording."""
-    line = call.line
     config = line.config.ivr
-    await play(call, "record_after_beep", language)
-    await play_beep(call)
+    await play(call, line, "record_after_beep", language)
+    await play_beep(call, line)
     path = line.new_recording()
     result = await call.record_file(
         str(path),
@@ -91,7 +74,7 @@ async def record_alert(call: Call, call_id: int, language: str) -> dict | None:
         beep=False,
         silence_seconds=config.silence_seconds,
     )
-    finished = finished_recording(call, path.with_suffix(".wav"))
+    finished = finished_recording(call, line, path.with_suffix(".wav"))
     if finished is None:
         log.info("%s: caller left no recording", call.channel)
         if result.hung_up:
@@ -109,9 +92,8 @@ async def record_alert(call: Call, call_id: int, language: str) -> dict | None:
     return alert_row
 
 
-async def ask_locality(call: Call, language: str) -> str | None:
+async def ask_locality(call: Call, line: Line, language: str) -> str | None:
     """Optional: a wrong code is asked once more, then skipped."""
-    line = call.line
     for attempt in range(LOCALITY_TRIES):
         digits, _ = await call.get_data(line.prompt("enter_locality", language), LOCALITY_WAIT_MS, LOCALITY_DIGITS)
         if not digits:
@@ -119,5 +101,5 @@ async def ask_locality(call: Call, language: str) -> str | None:
         known = await line.db(lambda s: (not s.has_gazetteer()) or s.locality(digits) is not None)
         if known:
             return digits
-        await play(call, "locality_not_found", language)
+        await play(call, line, "locality_not_found", language)
     return None

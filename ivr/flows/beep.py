@@ -9,10 +9,10 @@ from __future__ import annotations
 from core.model import Source
 
 from ..agi import Call
+from ..line import Line
 
 
-async def beep(call: Call, args: list[str]) -> None:
-    line = call.line
+async def beep(call: Call, line: Line) -> None:
     pseudonym = line.pseudonym(call.caller_number)
     await line.db(
         lambda s: s.end_call(

@@ -1,4 +1,8 @@
-"""Small steps every flow uses: playing prompts, reading numbers, filing recordings."""
+"""Steps several flows use: playing prompts, reading numbers, the language menu, filing recordings.
+
+Each step receives the call (the AGI session) and the line (config, store,
+catalogue) it works with; nothing here keeps state between calls.
+"""
 
 from __future__ import annotations
 
@@ -10,26 +14,47 @@ from core.store import RecordingFacts
 
 from .. import audio
 from ..agi import Call
+from ..line import Line
 
 log = logging.getLogger(__name__)
 
+LANGUAGE_KEYS = {"1": "sw", "2": "ln", "3": "fr"}
+MENU_ORDER = ("sw", "ln", "fr")
+MENU_WAIT_MS = 4000
 
-async def play(call: Call, prompt_id: str, language: str, escape_digits: str = "") -> str:
+
+async def play(call: Call, line: Line, prompt_id: str, language: str, escape_digits: str = "") -> str:
     """Play one catalogue prompt in `language`; returns the key that interrupted it, or ""."""
-    return await call.stream_file(call.line.prompt(prompt_id, language), escape_digits)
+    return await call.stream_file(line.prompt(prompt_id, language), escape_digits)
 
 
-async def play_beep(call: Call) -> None:
-    await play(call, prompts.BEEP, prompts.COMMON)
+async def play_beep(call: Call, line: Line) -> None:
+    await play(call, line, prompts.BEEP, prompts.COMMON)
 
 
-async def read_digits(call: Call, digits: str, language: str) -> None:
+async def read_digits(call: Call, line: Line, digits: str, language: str) -> None:
     """Read a number digit by digit from the language's own digit prompts."""
     for digit in digits:
-        await play(call, f"digit_{digit}", language)
+        await play(call, line, f"digit_{digit}", language)
 
 
-def finished_recording(call: Call, path: Path) -> tuple[RecordingFacts, bool] | None:
+async def choose_language(call: Call, line: Line) -> str:
+    """The menu speaks each option in its own language; no choice means the default."""
+    config = line.config.ivr
+    for attempt in range(config.menu_attempts):
+        for language in MENU_ORDER:
+            key = await play(call, line, "language_menu", language, escape_digits="123")
+            if key:
+                return LANGUAGE_KEYS[key]
+        key = await call.wait_for_digit(MENU_WAIT_MS)
+        if key in LANGUAGE_KEYS:
+            return LANGUAGE_KEYS[key]
+        if key:
+            await play(call, line, "invalid_choice", config.default_language)
+    return config.default_language
+
+
+def finished_recording(call: Call, line: Line, path: Path) -> tuple[RecordingFacts, bool] | None:
     """A finished recording's facts and whether it holds speech; None when the caller left no audio."""
     if not path.exists():
         log.warning("%s: no recording at %s", call.channel, path)
@@ -38,4 +63,4 @@ def finished_recording(call: Call, path: Path) -> tuple[RecordingFacts, bool] | 
     if len(samples) < rate * audio.MIN_SPEECH_SECONDS:
         path.unlink()
         return None
-    return audio.facts(path, call.line.config.data_dir), audio.has_speech(samples, rate)
+    return audio.facts(path, line.config.data_dir), audio.has_speech(samples, rate)

@@ -16,8 +16,8 @@ import logging
 from core import prompts
 
 from ..agi import Call
-from .alert import choose_language
-from .common import play, play_beep
+from ..line import Line
+from .common import choose_language, play, play_beep
 
 log = logging.getLogger(__name__)
 
@@ -28,58 +28,57 @@ MAX_PROMPT_SECONDS = 60
 SILENCE_SECONDS = 3
 
 
-async def prompt_record(call: Call, args: list[str]) -> None:
-    if not await check_pin(call):
-        await play(call, "goodbye", MENU_LANGUAGE)
+async def prompt_record(call: Call, line: Line) -> None:
+    if not await check_pin(call, line):
+        await play(call, line, "goodbye", MENU_LANGUAGE)
         await call.hangup()
         return
-    language = await choose_language(call)
+    language = await choose_language(call, line)
     while True:
-        prompt = await choose_prompt(call)
+        prompt = await choose_prompt(call, line)
         if prompt is None:
             break
-        await record_prompt(call, language, prompt)
-    await play(call, "goodbye", MENU_LANGUAGE)
+        await record_prompt(call, line, language, prompt)
+    await play(call, line, "goodbye", MENU_LANGUAGE)
     log.info("%s: prompt recording session ended", call.channel)
 
 
-async def check_pin(call: Call) -> bool:
-    pin = call.line.config.prompts.pin
+async def check_pin(call: Call, line: Line) -> bool:
+    pin = line.config.prompts.pin
     if not pin:
         log.warning("%s: prompt line called but no [prompts] pin is set; refusing", call.channel)
         return False
     for _ in range(PIN_TRIES):
-        digits, _ = await call.get_data(call.line.prompt("prompt_pin", MENU_LANGUAGE), DIGITS_WAIT_MS, 12)
+        digits, _ = await call.get_data(line.prompt("prompt_pin", MENU_LANGUAGE), DIGITS_WAIT_MS, 12)
         if digits and hmac.compare_digest(digits.encode(), pin.encode()):
             return True
-        await play(call, "invalid_choice", MENU_LANGUAGE)
+        await play(call, line, "invalid_choice", MENU_LANGUAGE)
     log.warning("%s: wrong PIN on the prompt line", call.channel)
     return False
 
 
-async def choose_prompt(call: Call) -> prompts.Prompt | None:
+async def choose_prompt(call: Call, line: Line) -> prompts.Prompt | None:
     """The prompt whose number is keyed; None when the administrator keys nothing."""
     for _ in range(3):
-        digits, _ = await call.get_data(call.line.prompt("prompt_choose", MENU_LANGUAGE), DIGITS_WAIT_MS, 3)
+        digits, _ = await call.get_data(line.prompt("prompt_choose", MENU_LANGUAGE), DIGITS_WAIT_MS, 3)
         if not digits:
             return None
-        prompt = call.line.catalogue.by_number(int(digits))
+        prompt = line.catalogue.by_number(int(digits))
         if prompt is not None:
             return prompt
-        await play(call, "invalid_choice", MENU_LANGUAGE)
+        await play(call, line, "invalid_choice", MENU_LANGUAGE)
     return None
 
 
-async def record_prompt(call: Call, language: str, prompt: prompts.Prompt) -> None:
-    line = call.line
-    await play(call, "prompt_current", MENU_LANGUAGE)
-    await play(call, prompt.id, language)
-    await play(call, "prompt_words", MENU_LANGUAGE)
+async def record_prompt(call: Call, line: Line, language: str, prompt: prompts.Prompt) -> None:
+    await play(call, line, "prompt_current", MENU_LANGUAGE)
+    await play(call, line, prompt.id, language)
+    await play(call, line, "prompt_words", MENU_LANGUAGE)
     await call.stream_file(str(prompts.words_path(line.config.prompts_dir, prompt.id).with_suffix("")))
     folder = line.config.spool_dir / "prompt-recordings"
     while True:
-        await play(call, "prompt_record_now", MENU_LANGUAGE)
-        await play_beep(call)
+        await play(call, line, "prompt_record_now", MENU_LANGUAGE)
+        await play_beep(call, line)
         path = line.new_recording(folder)
         result = await call.record_file(str(path), "wav", "#", MAX_PROMPT_SECONDS * 1000, beep=False,
                                         silence_seconds=SILENCE_SECONDS)
@@ -87,28 +86,27 @@ async def record_prompt(call: Call, language: str, prompt: prompts.Prompt) -> No
         if result.hung_up:
             wav.unlink(missing_ok=True)  # an unconfirmed recording is never installed
             return
-        await play(call, "prompt_playback", MENU_LANGUAGE)
+        await play(call, line, "prompt_playback", MENU_LANGUAGE)
         await call.stream_file(str(path))
         choice, _ = await call.get_data(line.prompt("prompt_keep_or_retry", MENU_LANGUAGE), DIGITS_WAIT_MS, 1)
         if choice != "1":
             wav.unlink(missing_ok=True)
             continue
         try:
-            installed = await install(call, language, prompt, wav)
+            installed = await install(call, line, language, prompt, wav)
         except prompts.PromptError as exc:
             log.info("%s: recording for %s/%s refused: %s", call.channel, language, prompt.id, exc)
-            await play(call, "nothing_heard", MENU_LANGUAGE)
+            await play(call, line, "nothing_heard", MENU_LANGUAGE)
             continue
         finally:
             wav.unlink(missing_ok=True)
         log.info("%s: new recording of %s/%s installed (backup %s)", call.channel, language, prompt.id,
                  installed.backup)
-        await play(call, "prompt_saved", MENU_LANGUAGE)
+        await play(call, line, "prompt_saved", MENU_LANGUAGE)
         return
 
 
-async def install(call: Call, language: str, prompt: prompts.Prompt, wav) -> prompts.Installed:
-    line = call.line
+async def install(call: Call, line: Line, language: str, prompt: prompts.Prompt, wav) -> prompts.Installed:
     actor = f"phone:{line.pseudonym(call.caller_number) or call.channel}"
     # Conversion runs ffmpeg: keep it off the event loop that serves every call.
     installed = await asyncio.to_thread(

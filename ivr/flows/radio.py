@@ -14,13 +14,13 @@ from core.model import FLAG_PARTIAL, FLAG_SILENT, Source
 
 from .. import audio
 from ..agi import Call, HangupError
+from ..line import Line
 from .common import play, play_beep, read_digits
 
 log = logging.getLogger(__name__)
 
 
-async def radio(call: Call, args: list[str]) -> None:
-    line = call.line
+async def radio(call: Call, line: Line) -> None:
     config = line.config.ivr
     language = config.default_language
     station = await call.get_variable(VAR_STATION) or None
@@ -28,8 +28,8 @@ async def radio(call: Call, args: list[str]) -> None:
         lambda s: s.create_call(Source.RADIO, channel=call.channel, uniqueid=call.uniqueid, station=station)
     )
     try:
-        await play(call, "radio_instructions", language)
-        await play_beep(call)
+        await play(call, line, "radio_instructions", language)
+        await play_beep(call, line)
         path = line.new_recording()
         result = await call.record_file(
             str(path),
@@ -39,21 +39,20 @@ async def radio(call: Call, args: list[str]) -> None:
             beep=False,
             silence_seconds=config.radio_silence_seconds,
         )
-        alerts = await file_reports(call, call_id, path.with_suffix(".wav"), partial=result.hung_up)
+        alerts = await file_reports(call, line, call_id, path.with_suffix(".wav"), partial=result.hung_up)
         if result.hung_up:
             raise HangupError(f"{call.channel}: radio session ended by hang-up")
-        await play(call, "radio_recorded", language)
+        await play(call, line, "radio_recorded", language)
         for alert_row in alerts:
-            await play(call, "reference_is", language)
-            await read_digits(call, alert_row["reference"], language)
-        await play(call, "goodbye", language)
+            await play(call, line, "reference_is", language)
+            await read_digits(call, line, alert_row["reference"], language)
+        await play(call, line, "goodbye", language)
     finally:
         await line.db(lambda s: s.end_call(call_id))
 
 
-async def file_reports(call: Call, call_id: int, session_wav, partial: bool) -> list[dict]:
+async def file_reports(call: Call, line: Line, call_id: int, session_wav, partial: bool) -> list[dict]:
     """One alert per report, each with its own file and its offset in the session."""
-    line = call.line
     if not session_wav.exists():
         return []
     samples, rate = audio.read_wav(session_wav)
