@@ -17,6 +17,7 @@ COMMAND_MODULES = [
     "sauti.cmd_ivr",        # ivr
     "sauti.cmd_asr",        # worker, models, transcribe
     "sauti.cmd_web",        # web, user
+    "sauti.cmd_dialler",    # dialler
 ]
 
 

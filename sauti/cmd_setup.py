@@ -99,7 +99,7 @@ def test_call_hint(config, data_dir) -> list[str]:
 @click.option("--no-asterisk", is_flag=True, help="Do not start Asterisk (use one you run yourself).")
 @pass_context
 def up(ctx: Context, no_asterisk: bool) -> None:
-    """Start the whole line: Asterisk, the IVR, the ASR worker and the console.
+    """Start the whole line: Asterisk, the IVR, the ASR worker, the console and the dialler.
 
     Runs until Ctrl-C or SIGTERM, then stops every service cleanly. A service
     that crashes is restarted. Asterisk comes from the system or from the cached
@@ -125,6 +125,7 @@ def up(ctx: Context, no_asterisk: bool) -> None:
         supervisor.add("ivr", "ivr")
         supervisor.add("asr worker", "worker")
         supervisor.add("console", "web")
+        supervisor.add("dialler", "dialler")
         supervisor.start_all()
         host = config.web.bind if ":" not in config.web.bind else f"[{config.web.bind}]"
         click.echo("")

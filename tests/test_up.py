@@ -93,6 +93,8 @@ def test_up_runs_the_whole_line_and_stops_it_cleanly(line_dir, tmp_path):
         os.kill(first["asr worker"], signal.SIGKILL)
         wait_for(lambda: pids(output())["asr worker"] != first["asr worker"], 30, "the worker to be restarted")
         running = pids(output())
+        assert {"ivr", "asr worker", "console", "dialler"} <= set(running), output()
+        wait_for(lambda: "AMI logged in" in output(), 30, "the dialler to log in to Asterisk")
         assert all(alive(pid) for pid in running.values()), output()
     finally:
         up.send_signal(signal.SIGTERM)

@@ -1,0 +1,30 @@
+"""`sauti dialler`: the service that places the line's outgoing calls through AMI."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import click
+
+from .context import Context, pass_context
+
+
+@click.command()
+@click.option("-v", "--verbose", is_flag=True, help="Log every call-back decision.")
+@pass_context
+def dialler(ctx: Context, verbose: bool) -> None:
+    """Run the dialler: calls back callers who beeped, and acknowledges handled alerts.
+
+    Logs in to Asterisk's Manager Interface with the installation's AMI secret and
+    keeps the connection (reconnecting with back-off when Asterisk restarts). Stops
+    cleanly on Ctrl-C or SIGTERM.
+    """
+    from dialler import service
+
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
+                        format="%(asctime)s dialler %(levelname)s %(message)s")
+    asyncio.run(service.run(ctx.config))
+
+
+commands = [dialler]
