@@ -92,6 +92,15 @@ class PromptsConfig:
 
 
 @dataclass(frozen=True)
+class RetentionConfig:
+    days: int = setting(
+        90,
+        "Days after an alert is closed (verified, false, duplicate or escalated) before its recordings"
+        " and transcripts are purged; 0 keeps them forever.",
+    )
+
+
+@dataclass(frozen=True)
 class Config:
     data_dir: Path
     asterisk: AsteriskConfig = field(default_factory=AsteriskConfig)
@@ -99,6 +108,7 @@ class Config:
     asr: AsrConfig = field(default_factory=AsrConfig)
     web: WebConfig = field(default_factory=WebConfig)
     prompts: PromptsConfig = field(default_factory=PromptsConfig)
+    retention: RetentionConfig = field(default_factory=RetentionConfig)
 
     @property
     def db_path(self) -> Path:
@@ -133,6 +143,7 @@ SECTIONS = {
     "asr": AsrConfig,
     "web": WebConfig,
     "prompts": PromptsConfig,
+    "retention": RetentionConfig,
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import threading
 
 import click
 
@@ -127,6 +128,7 @@ def up(ctx: Context, no_asterisk: bool) -> None:
         supervisor.add("console", "web")
         supervisor.add("dialler", "dialler")
         supervisor.start_all()
+        threading.Thread(target=_purge_daily, args=(ctx, supervisor.stopping), name="retention", daemon=True).start()
         host = config.web.bind if ":" not in config.web.bind else f"[{config.web.bind}]"
         click.echo("")
         click.echo(f"Sauti is up. Console: http://{host}:{config.web.port}/")
@@ -141,6 +143,24 @@ def up(ctx: Context, no_asterisk: bool) -> None:
         if not no_asterisk:
             pbx.stop(config, echo=click.echo)
         click.echo("Sauti is down.")
+
+
+PURGE_EVERY_SECONDS = 24 * 3600
+
+
+def _purge_daily(ctx: Context, stopping: threading.Event) -> None:
+    """Retention while the line runs: a purge at start, then once a day."""
+    from core import retention
+
+    while not stopping.is_set():
+        try:
+            with ctx.open_store() as store:
+                summary = retention.purge(ctx.config, store)
+            if summary["alerts"]:
+                click.echo(f"retention: purged {len(summary['alerts'])} closed alert(s)")
+        except Exception as exc:  # the line keeps running; the next day tries again
+            click.echo(f"retention: purge failed: {exc}", err=True)
+        stopping.wait(PURGE_EVERY_SECONDS)
 
 
 commands = [init, up]

@@ -23,13 +23,14 @@ from .alerts import AlertsMixin, RecordingFacts
 from .asr import AsrMixin
 from .console import ConsoleMixin
 from .jobs import Job, JobsMixin
+from .retention import CLOSED_STATUSES, RetentionMixin
 from .schema import MIGRATIONS
 from .users import UsersMixin
 
-__all__ = ["Store", "Job", "RecordingFacts", "utcnow"]
+__all__ = ["Store", "Job", "RecordingFacts", "CLOSED_STATUSES", "utcnow"]
 
 
-class Store(AlertsMixin, AsrMixin, ConsoleMixin, JobsMixin, UsersMixin):
+class Store(AlertsMixin, AsrMixin, ConsoleMixin, JobsMixin, RetentionMixin, UsersMixin):
     def __init__(self, conn: sqlite3.Connection):
         self.conn = conn
         self.db = sqlite_utils.Database(conn)

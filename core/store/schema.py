@@ -161,4 +161,12 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX transcripts_search ON transcripts(id, alert_id);
         """,
     ),
+    (
+        "0003_retention",
+        """
+        -- When a closed alert's recordings and transcripts were purged (NULL: still here).
+        ALTER TABLE alerts ADD COLUMN purged_at TEXT;
+        CREATE INDEX alerts_retention ON alerts(status, updated_at) WHERE purged_at IS NULL;
+        """,
+    ),
 ]

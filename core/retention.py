@@ -1,0 +1,66 @@
+"""Purging closed alerts' recordings and transcripts once `[retention] days` have passed.
+
+`sauti purge` runs it on demand and `sauti up` once a day. The store chooses the
+alerts and deletes their rows; this module deletes the files: each recording and
+every cached, browser-playable copy of it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from pathlib import Path
+
+from .config import Config
+from .store import CLOSED_STATUSES, Store
+
+__all__ = ["CLOSED_STATUSES", "cutoff", "purge", "remove_files"]
+
+log = logging.getLogger(__name__)
+
+# Where the console keeps converted copies of recordings, named "<recording id>-<sha256 prefix>.<ext>"
+# (web/audio.py). TODO(ops): when the audio cache module with its own eviction function lands,
+# call it from `_drop_cached_copies` instead of globbing its folder here.
+AUDIO_CACHE = Path("cache") / "audio"
+
+
+def cutoff(days: int, now: dt.datetime | None = None) -> str:
+    now = now or dt.datetime.now(dt.timezone.utc)
+    return (now - dt.timedelta(days=days)).isoformat(timespec="milliseconds")
+
+
+def purge(config: Config, store: Store, days: int | None = None, actor: str = "retention",
+          now: dt.datetime | None = None) -> dict:
+    """Purge closed alerts untouched for `days` (default: the configured retention).
+
+    Returns the store's summary: {"alerts": [ids], "recordings": n, "transcripts": n}.
+    `days` of 0 or less means keep everything, and nothing is purged.
+    """
+    days = config.retention.days if days is None else days
+    if days <= 0:
+        return {"alerts": [], "recordings": 0, "transcripts": 0}
+    summary = store.purge_closed(cutoff(days, now), lambda recordings: remove_files(config, recordings), actor=actor)
+    if summary["alerts"]:
+        log.info("retention: purged %d alert(s), %d recording(s), %d transcript(s)",
+                 len(summary["alerts"]), summary["recordings"], summary["transcripts"])
+    return summary
+
+
+def remove_files(config: Config, recordings: list[dict]) -> None:
+    """Delete each recording and its cached copies; a file already gone is fine (a rerun after a crash)."""
+    data_dir = config.data_dir.resolve()
+    for recording in recordings:
+        path = (data_dir / recording["path"]).resolve()
+        if not path.is_relative_to(data_dir):
+            raise ValueError(f"recording {recording['id']} points outside the data directory: not purged")
+        path.unlink(missing_ok=True)
+    _drop_cached_copies(data_dir, recordings)
+
+
+def _drop_cached_copies(data_dir: Path, recordings: list[dict]) -> None:
+    cache = data_dir / AUDIO_CACHE
+    if not cache.is_dir():
+        return
+    for recording in recordings:
+        for copy in cache.glob(f"{int(recording['id'])}-*"):
+            copy.unlink(missing_ok=True)

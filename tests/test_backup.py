@@ -1,0 +1,143 @@
+"""`sauti backup` while the line writes, and `sauti restore` into a fresh data directory."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+import textwrap
+
+import pytest
+from click.testing import CliRunner
+
+from core import backup
+from core import config as config_module
+from core.model import Status
+from core.store import Store
+from tests.fixtures.core import make_data_dir, wait_for
+from tests.fixtures.web import add_users, login, make_alert
+
+
+def sauti(data_dir, *args):
+    from sauti.cli import main
+
+    return CliRunner().invoke(main, ["--data", str(data_dir), *args])
+
+
+def console(config):
+    from web import create_app
+
+    app = create_app({"SAUTI_CONFIG": config, "TESTING": True})
+    client = app.test_client()
+    login(client, "sam")
+    return client
+
+
+def what_the_console_shows(client, alerts) -> dict:
+    """Per alert: its page's words and the audio bytes the console serves."""
+    shown = {}
+    for alert in alerts:
+        page = client.get(f"/alerts/{alert['id']}")
+        assert page.status_code == 200
+        text = page.get_data(as_text=True)
+        audio = []
+        for recording_id in sorted(set(re.findall(rf"/alerts/{alert['id']}/audio/(\d+)", text))):
+            response = client.get(f"/alerts/{alert['id']}/audio/{recording_id}")
+            assert response.status_code == 200
+            audio.append(response.get_data())
+            response.close()
+        shown[alert["reference"]] = (alert["status"], "watu wenye bunduki" in text, audio)
+    shown["queue"] = sorted(a["reference"] for a in alerts if a["reference"] in client.get("/?status=all").get_data(as_text=True))
+    return shown
+
+
+def test_a_restored_backup_shows_the_same_alerts_and_plays_the_same_audio(config, fresh_db, tmp_path):
+    add_users(fresh_db)
+    alerts = [make_alert(fresh_db, config, seconds=2 + i) for i in range(3)]
+    fresh_db.set_status(alerts[1]["id"], Status.VERIFIED, actor="sam")
+    alerts = [fresh_db.get_alert(a["id"]) for a in alerts]
+    before = what_the_console_shows(console(config), alerts)
+    assert all(audio for _, _, audio in before.values() if isinstance(audio, list))
+
+    made = sauti(config.data_dir, "backup", str(tmp_path / "backup"))
+    assert made.exit_code == 0, made.output
+    assert "backed up 3 alert(s), 3 recording(s)" in made.output
+    assert oct((tmp_path / "backup").stat().st_mode & 0o777) == "0o700"
+    restored = sauti(tmp_path / "elsewhere", "restore", str(tmp_path / "backup"))
+    assert restored.exit_code == 0, restored.output
+
+    new_config = config_module.load(tmp_path / "elsewhere", env={})
+    assert new_config.prompts_dir != config.prompts_dir or not str(config.prompts_dir).startswith(str(config.data_dir))
+    assert (new_config.secrets_dir / "pseudonym.key").read_bytes() == (config.secrets_dir / "pseudonym.key").read_bytes()
+    after = what_the_console_shows(console(new_config), alerts)
+    assert after == before
+
+
+def test_restore_never_overwrites_data_unless_told(config, fresh_db, tmp_path):
+    make_alert(fresh_db, config)
+    assert sauti(config.data_dir, "backup", str(tmp_path / "b")).exit_code == 0
+    again = sauti(config.data_dir, "backup", str(tmp_path / "b"))
+    assert again.exit_code != 0 and "not empty" in again.output
+
+    other = make_data_dir(tmp_path / "other")
+    refused = sauti(other.data_dir, "restore", str(tmp_path / "b"))
+    assert refused.exit_code != 0 and "--force" in refused.output
+    forced = sauti(other.data_dir, "restore", "--force", str(tmp_path / "b"))
+    assert forced.exit_code == 0, forced.output
+    with Store.open(other.db_path) as store:
+        assert store.count_alerts() == 1
+
+    (tmp_path / "b" / backup.MANIFEST).unlink()
+    unfinished = sauti(tmp_path / "third", "restore", str(tmp_path / "b"))
+    assert unfinished.exit_code != 0 and "unfinished" in unfinished.output
+
+
+WRITER = textwrap.dedent("""
+    import hashlib, sys
+    from pathlib import Path
+    from core.store import RecordingFacts, Store
+    from tests.fixtures.web import write_wav
+    data = Path(sys.argv[1])
+    store = Store.open(data / "sauti.db")
+    for i in range(100000):
+        name = f"recordings/load-{i}.wav"
+        audio = write_wav(data / name, seconds=0.3 + (i % 5) / 10)
+        call = store.create_call("phone", caller_pseudonym=f"C-{i}")
+        store.file_alert(call, RecordingFacts(name, "wav", 0.3, 8000, len(audio), hashlib.sha256(audio).hexdigest()))
+""")
+
+
+def test_a_backup_taken_while_alerts_are_filed_is_consistent(config, fresh_db, tmp_path):
+    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(config.data_dir)], stdout=subprocess.DEVNULL,
+                              env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    try:
+        wait_for(lambda: fresh_db.count_alerts() >= 20, 60, "the writer to file alerts")
+        counts = []
+        for n in range(3):
+            low = fresh_db.count_alerts()
+            summary = backup.backup(config.data_dir, tmp_path / f"b{n}")
+            high = fresh_db.count_alerts()
+            assert low <= summary.alerts <= high
+            assert summary.missing == [] and summary.recordings == summary.alerts
+            counts.append(summary.alerts)
+            assert writer.poll() is None, "the writer must still be writing"
+    finally:
+        writer.kill()
+        writer.wait()
+    assert counts[0] < counts[-1], "alerts were filed during the backups"
+    for n in range(3):
+        checked = backup.verify(tmp_path / f"b{n}")
+        assert checked.missing == [] and checked.alerts == counts[n]
+        with contextlib.closing(sqlite3.connect(tmp_path / f"b{n}" / "sauti.db")) as conn:
+            jobs = conn.execute("SELECT count(*) FROM jobs").fetchone()[0]
+            audits = conn.execute("SELECT count(*) FROM audit_log WHERE action = 'create'").fetchone()[0]
+        assert jobs == audits == counts[n], "each alert's recording, job and audit entry are in the same snapshot"
+        assert not (tmp_path / f"b{n}" / "sauti.db-wal").exists()
+
+
+def test_backup_refuses_to_copy_into_the_data_directory(config, fresh_db):
+    with pytest.raises(backup.BackupError):
+        backup.backup(config.data_dir, config.data_dir / "backup")
