@@ -101,6 +101,27 @@ class RetentionConfig:
 
 
 @dataclass(frozen=True)
+class DiallerConfig:
+    callback_delay_seconds: int = setting(
+        20, "Seconds between a beep and its call-back, so the caller's phone is free again.")
+    ring_seconds: int = setting(30, "How long a call-back rings before it counts as not answered.")
+    max_attempts: int = setting(3, "Attempts at one call-back (first call and retries) before giving up.")
+    retry_spacing_seconds: int = setting(300, "Seconds between two attempts at the same call-back.")
+    calling_hours: str = setting(
+        "07:00-20:00", "Local hours when the line may call people (HH:MM-HH:MM; may wrap midnight).")
+    per_caller_limit: int = setting(
+        3, "Call-backs one caller (one number) can get within per_caller_window_hours; more beeps are ignored.")
+    per_caller_window_hours: int = setting(24, "The window of per_caller_limit, in hours.")
+    max_per_hour: int = setting(30, "Outgoing calls the line places in any hour, all callers together.")
+    contact_keep_hours: int = setting(
+        72, "A caller's encrypted number is deleted this long after their last beep, or sooner, once"
+        " their last call-back is done.")
+    trunk_channel: str = setting(
+        "PJSIP/{number}@trunk",
+        "How to dial a caller who is not a local SIP endpoint; {number} is replaced. Needs [asterisk] trunk_ip.")
+
+
+@dataclass(frozen=True)
 class Config:
     data_dir: Path
     asterisk: AsteriskConfig = field(default_factory=AsteriskConfig)
@@ -109,6 +130,7 @@ class Config:
     web: WebConfig = field(default_factory=WebConfig)
     prompts: PromptsConfig = field(default_factory=PromptsConfig)
     retention: RetentionConfig = field(default_factory=RetentionConfig)
+    dialler: DiallerConfig = field(default_factory=DiallerConfig)
 
     @property
     def db_path(self) -> Path:
@@ -144,6 +166,7 @@ SECTIONS = {
     "web": WebConfig,
     "prompts": PromptsConfig,
     "retention": RetentionConfig,
+    "dialler": DiallerConfig,
 }
 
 

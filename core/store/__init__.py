@@ -21,6 +21,7 @@ import sqlite_utils
 from ._time import utcnow
 from .alerts import AlertsMixin, RecordingFacts
 from .asr import AsrMixin
+from .callbacks import CallbacksMixin
 from .console import ConsoleMixin
 from .jobs import Job, JobsMixin
 from .retention import CLOSED_STATUSES, RetentionMixin
@@ -30,7 +31,7 @@ from .users import UsersMixin
 __all__ = ["Store", "Job", "RecordingFacts", "CLOSED_STATUSES", "utcnow"]
 
 
-class Store(AlertsMixin, AsrMixin, ConsoleMixin, JobsMixin, RetentionMixin, UsersMixin):
+class Store(AlertsMixin, AsrMixin, CallbacksMixin, ConsoleMixin, JobsMixin, RetentionMixin, UsersMixin):
     def __init__(self, conn: sqlite3.Connection):
         self.conn = conn
         self.db = sqlite_utils.Database(conn)

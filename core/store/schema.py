@@ -169,4 +169,51 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX alerts_retention ON alerts(status, updated_at) WHERE purged_at IS NULL;
         """,
     ),
+    (
+        "0004_callbacks",
+        """
+        -- A caller's number, sealed with the contacts key (core/contacts.py); one row per
+        -- caller, deleted once no call-back needs it or at expires_at.
+        CREATE TABLE contacts (
+            id INTEGER PRIMARY KEY,
+            caller_pseudonym TEXT NOT NULL UNIQUE,
+            sealed BLOB NOT NULL,
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL
+        );
+        CREATE INDEX contacts_expiry ON contacts(expires_at);
+
+        -- Calls the line places: a call-back for a beep, an acknowledgement of an alert.
+        CREATE TABLE callbacks (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,
+            caller_pseudonym TEXT NOT NULL,
+            contact_id INTEGER REFERENCES contacts(id) ON DELETE SET NULL,
+            beep_call_id INTEGER REFERENCES calls(id),
+            alert_id INTEGER REFERENCES alerts(id),
+            language TEXT,
+            state TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_at TEXT,
+            last_result TEXT,
+            uniqueid TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX callbacks_due ON callbacks(state, next_at);
+        CREATE INDEX callbacks_caller ON callbacks(caller_pseudonym, created_at);
+        CREATE INDEX callbacks_alert ON callbacks(alert_id) WHERE alert_id IS NOT NULL;
+        CREATE INDEX callbacks_uniqueid ON callbacks(uniqueid) WHERE uniqueid IS NOT NULL;
+
+        -- Every dial and how it ended (answered, busy, no_answer, congestion, failed).
+        CREATE TABLE callback_attempts (
+            id INTEGER PRIMARY KEY,
+            callback_id INTEGER NOT NULL REFERENCES callbacks(id),
+            started_at TEXT NOT NULL,
+            result TEXT
+        );
+        CREATE INDEX callback_attempts_time ON callback_attempts(started_at);
+        CREATE INDEX callback_attempts_callback ON callback_attempts(callback_id);
+        """,
+    ),
 ]

@@ -1,0 +1,213 @@
+"""Calls the line places: call-backs to callers who beeped, and the sealed numbers they need.
+
+A caller's number is stored only sealed (core/contacts.py), in `contacts`, one row
+per pseudonym. It goes as soon as no call-back still needs it, or at its expiry,
+whichever comes first. Every dial is a row in `callback_attempts`; every change of
+state is audited.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from ._time import utc_after, utcnow
+
+
+class CallbackKind(StrEnum):
+    CALLBACK = "callback"                # a caller beeped: call them into the alert flow
+    ACKNOWLEDGEMENT = "acknowledgement"  # tell a caller their alert was handled
+
+
+class CallbackState(StrEnum):
+    WAITING = "waiting"      # an acknowledgement waiting for its alert to be closed
+    QUEUED = "queued"        # due at next_at
+    DIALLING = "dialling"
+    ANSWERED = "answered"    # done
+    GIVEN_UP = "given_up"    # done: every attempt failed
+    EXPIRED = "expired"      # done: the number was deleted first
+
+
+ACTIVE_STATES = (CallbackState.WAITING, CallbackState.QUEUED, CallbackState.DIALLING)
+
+
+class RequestOutcome(StrEnum):
+    QUEUED = "queued"
+    ALREADY_QUEUED = "already_queued"
+    RATE_LIMITED = "rate_limited"
+
+
+def _marks(values) -> str:
+    return ", ".join("?" for _ in values)
+
+
+class CallbacksMixin:
+    # -- contacts -----------------------------------------------------------
+
+    def save_contact(self, pseudonym: str, sealed: bytes, keep_hours: float) -> int:
+        """Store (or replace) a caller's sealed number; it expires `keep_hours` from now."""
+        self.conn.execute(
+            "INSERT INTO contacts (caller_pseudonym, sealed, created_at, expires_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT(caller_pseudonym) DO UPDATE SET sealed = excluded.sealed,"
+            " expires_at = max(expires_at, excluded.expires_at)",
+            (pseudonym, sealed, utcnow(), utc_after(keep_hours * 3600)),
+        )
+        return self.conn.execute("SELECT id FROM contacts WHERE caller_pseudonym = ?", (pseudonym,)).fetchone()[0]
+
+    def contact_count(self) -> int:
+        return self.conn.execute("SELECT count(*) FROM contacts").fetchone()[0]
+
+    def _forget_contact_if_unused(self, contact_id: int | None) -> None:
+        if contact_id is None:
+            return
+        self.conn.execute(
+            f"DELETE FROM contacts WHERE id = ? AND NOT EXISTS (SELECT 1 FROM callbacks"
+            f" WHERE contact_id = ? AND state IN ({_marks(ACTIVE_STATES)}))",
+            (contact_id, contact_id, *ACTIVE_STATES),
+        )
+
+    def purge_contacts(self, actor: str = "dialler") -> int:
+        """Delete expired numbers; call-backs still waiting for them expire too."""
+        with self.transaction():
+            now = utcnow()
+            expired = [row[0] for row in self.conn.execute("SELECT id FROM contacts WHERE expires_at <= ?", (now,))]
+            for contact_id in expired:
+                pending = self.conn.execute(
+                    f"SELECT id FROM callbacks WHERE contact_id = ? AND state IN ({_marks(ACTIVE_STATES)})",
+                    (contact_id, *ACTIVE_STATES)).fetchall()
+                for (callback_id,) in pending:
+                    self._set_callback_state(callback_id, CallbackState.EXPIRED, actor)
+                self.conn.execute("DELETE FROM contacts WHERE id = ?", (contact_id,))
+            return len(expired)
+
+    # -- requests -----------------------------------------------------------
+
+    def request_callback(self, beep_call_id: int, pseudonym: str, sealed: bytes, *, delay_seconds: float,
+                         keep_hours: float, per_caller_limit: int, window_hours: float) -> tuple[int | None, str]:
+        """Queue a call-back for a beep, unless one is pending or the caller had their share.
+
+        Returns (callback id or None, RequestOutcome).
+        """
+        with self.transaction():
+            pending = self.conn.execute(
+                "SELECT id FROM callbacks WHERE caller_pseudonym = ? AND kind = ? AND state IN (?, ?)",
+                (pseudonym, CallbackKind.CALLBACK, CallbackState.QUEUED, CallbackState.DIALLING)).fetchone()
+            if pending:
+                return pending[0], RequestOutcome.ALREADY_QUEUED
+            recent = self.conn.execute(
+                "SELECT count(*) FROM callbacks WHERE caller_pseudonym = ? AND kind = ? AND created_at >= ?",
+                (pseudonym, CallbackKind.CALLBACK, utc_after(-window_hours * 3600))).fetchone()[0]
+            if recent >= per_caller_limit:
+                self.audit("ivr", "callback_rate_limited", "call", beep_call_id)
+                return None, RequestOutcome.RATE_LIMITED
+            contact_id = self.save_contact(pseudonym, sealed, keep_hours)
+            callback_id = self._insert_callback(CallbackKind.CALLBACK, pseudonym, contact_id,
+                                                CallbackState.QUEUED, utc_after(delay_seconds),
+                                                beep_call_id=beep_call_id)
+            return callback_id, RequestOutcome.QUEUED
+
+    def _insert_callback(self, kind: CallbackKind, pseudonym: str, contact_id: int, state: CallbackState,
+                         next_at: str | None, beep_call_id: int | None = None, alert_id: int | None = None,
+                         language: str | None = None, actor: str = "ivr") -> int:
+        now = utcnow()
+        callback_id = self.conn.execute(
+            "INSERT INTO callbacks (kind, caller_pseudonym, contact_id, beep_call_id, alert_id, language, state,"
+            " next_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (kind, pseudonym, contact_id, beep_call_id, alert_id, language, state, next_at, now, now),
+        ).lastrowid
+        self.audit(actor, f"{kind}_{state}", "callback", callback_id,
+                   after={"kind": kind, "state": state, "beep_call_id": beep_call_id, "alert_id": alert_id})
+        return callback_id
+
+    def _set_callback_state(self, callback_id: int, state: CallbackState, actor: str, **details) -> None:
+        before = self.conn.execute("SELECT state, alert_id FROM callbacks WHERE id = ?", (callback_id,)).fetchone()
+        self.conn.execute("UPDATE callbacks SET state = ?, updated_at = ? WHERE id = ?",
+                          (state, utcnow(), callback_id))
+        self.audit(actor, f"callback_{state}", "callback", callback_id,
+                   before={"state": before["state"]}, after={"state": state, **details})
+        if before["alert_id"] is not None:
+            self.audit(actor, f"callback_{state}", "alert", before["alert_id"],
+                       after={"callback_id": callback_id, "state": state, **details})
+
+    # -- the dialler --------------------------------------------------------
+
+    def attempts_since(self, seconds_ago: float) -> int:
+        return self.conn.execute("SELECT count(*) FROM callback_attempts WHERE started_at >= ?",
+                                 (utc_after(-seconds_ago),)).fetchone()[0]
+
+    def claim_due_callbacks(self, limit: int) -> list[dict]:
+        """Due call-backs, marked dialling with a new attempt each; their sealed numbers included."""
+        if limit <= 0:
+            return []
+        with self.transaction():
+            now = utcnow()
+            rows = list(self.db.query(
+                "SELECT cb.*, c.sealed FROM callbacks cb JOIN contacts c ON c.id = cb.contact_id"
+                " WHERE cb.state = ? AND cb.next_at <= ? ORDER BY cb.next_at LIMIT ?",
+                [CallbackState.QUEUED, now, limit]))
+            for row in rows:
+                self.conn.execute(
+                    "UPDATE callbacks SET state = ?, attempts = attempts + 1, updated_at = ? WHERE id = ?",
+                    (CallbackState.DIALLING, now, row["id"]))
+                row["attempt_id"] = self.conn.execute(
+                    "INSERT INTO callback_attempts (callback_id, started_at) VALUES (?, ?)", (row["id"], now),
+                ).lastrowid
+                row["attempts"] += 1
+            return rows
+
+    def finish_attempt(self, callback_id: int, attempt_id: int, result: str, *, max_attempts: int,
+                       retry_seconds: float, actor: str = "dialler") -> CallbackState:
+        """Record how a dial ended; answered is done, otherwise retry later or give up."""
+        with self.transaction():
+            self.conn.execute("UPDATE callback_attempts SET result = ? WHERE id = ?", (result, attempt_id))
+            row = self.conn.execute("SELECT attempts, contact_id FROM callbacks WHERE id = ?",
+                                    (callback_id,)).fetchone()
+            if result == "answered":
+                state = CallbackState.ANSWERED
+            elif row["attempts"] >= max_attempts:
+                state = CallbackState.GIVEN_UP
+            else:
+                state = CallbackState.QUEUED
+                self.conn.execute("UPDATE callbacks SET next_at = ? WHERE id = ?",
+                                  (utc_after(retry_seconds), callback_id))
+            self.conn.execute("UPDATE callbacks SET last_result = ? WHERE id = ?", (result, callback_id))
+            self._set_callback_state(callback_id, state, actor, result=result, attempt=row["attempts"])
+            if state != CallbackState.QUEUED:
+                self._forget_contact_if_unused(row["contact_id"])
+            return state
+
+    def requeue_interrupted_callbacks(self) -> int:
+        """Call-backs a stopped dialler left dialling go back to the queue (their attempt counts)."""
+        return self.conn.execute("UPDATE callbacks SET state = ?, next_at = ?, updated_at = ? WHERE state = ?",
+                                 (CallbackState.QUEUED, utcnow(), utcnow(), CallbackState.DIALLING)).rowcount
+
+    # -- the IVR, once a call-back is answered ------------------------------
+
+    def link_callback_call(self, callback_id: int, uniqueid: str) -> None:
+        """Tie the answered call-back's Asterisk call (and so its alert) to the call-back and its caller."""
+        with self.transaction():
+            self.conn.execute("UPDATE callbacks SET uniqueid = ?, updated_at = ? WHERE id = ?",
+                              (uniqueid, utcnow(), callback_id))
+            self.conn.execute(
+                "UPDATE calls SET caller_pseudonym = (SELECT caller_pseudonym FROM callbacks WHERE id = ?)"
+                " WHERE uniqueid = ?", (callback_id, uniqueid))
+
+    # -- reading ------------------------------------------------------------
+
+    def get_callback(self, callback_id: int) -> dict | None:
+        rows = list(self.db.query("SELECT * FROM callbacks WHERE id = ?", [callback_id]))
+        return rows[0] if rows else None
+
+    def callbacks_for_caller(self, pseudonym: str) -> list[dict]:
+        return list(self.db.query("SELECT * FROM callbacks WHERE caller_pseudonym = ? ORDER BY id", [pseudonym]))
+
+    def callback_attempts(self, callback_id: int) -> list[dict]:
+        return list(self.db.query("SELECT * FROM callback_attempts WHERE callback_id = ? ORDER BY id",
+                                  [callback_id]))
+
+    def callbacks_for_alert(self, alert_id: int) -> list[dict]:
+        """The call-back this alert was recorded on, and any acknowledgement of it."""
+        return list(self.db.query(
+            "SELECT cb.* FROM callbacks cb WHERE cb.alert_id = ? UNION"
+            " SELECT cb.* FROM callbacks cb JOIN calls ON calls.uniqueid = cb.uniqueid"
+            " JOIN alerts a ON a.call_id = calls.id WHERE a.id = ? ORDER BY id",
+            [alert_id, alert_id]))
