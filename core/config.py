@@ -14,6 +14,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import clock
+
 CONFIG_NAME = "config.toml"
 
 
@@ -122,6 +124,21 @@ class DiallerConfig:
 
 
 @dataclass(frozen=True)
+class SiteConfig:
+    timezone: str = setting(
+        clock.DEFAULT_ZONE,
+        "Time zone every time is shown in (console, CLI, logs), an IANA name such as Africa/Kinshasa. "
+        "Times are stored in UTC whatever this says.",
+    )
+
+
+@dataclass(frozen=True)
+class LogsConfig:
+    max_mb: int = setting(10, "Size at which a service's log file in data/logs/ is rotated.")
+    keep: int = setting(5, "Rotated log files kept per service.")
+
+
+@dataclass(frozen=True)
 class Config:
     data_dir: Path
     asterisk: AsteriskConfig = field(default_factory=AsteriskConfig)
@@ -131,6 +148,8 @@ class Config:
     prompts: PromptsConfig = field(default_factory=PromptsConfig)
     retention: RetentionConfig = field(default_factory=RetentionConfig)
     dialler: DiallerConfig = field(default_factory=DiallerConfig)
+    site: SiteConfig = field(default_factory=SiteConfig)
+    logs: LogsConfig = field(default_factory=LogsConfig)
 
     @property
     def db_path(self) -> Path:
@@ -155,6 +174,14 @@ class Config:
         return Path(__file__).resolve().parent.parent / "prompts"
 
     @property
+    def logs_dir(self) -> Path:
+        return self.data_dir / "logs"
+
+    @property
+    def audio_cache_dir(self) -> Path:
+        return self.data_dir / "cache" / "audio"
+
+    @property
     def config_path(self) -> Path:
         return self.data_dir / CONFIG_NAME
 
@@ -167,6 +194,8 @@ SECTIONS = {
     "prompts": PromptsConfig,
     "retention": RetentionConfig,
     "dialler": DiallerConfig,
+    "site": SiteConfig,
+    "logs": LogsConfig,
 }
 
 
@@ -231,6 +260,10 @@ def load(data_dir: Path | str, env: dict | None = None, require_file: bool = Tru
     if unknown:
         raise ConfigError(f"{path}: unknown section(s): {', '.join(sorted(unknown))}")
     sections = {name: _section(cls, raw.get(name, {}), env, name) for name, cls in SECTIONS.items()}
+    try:
+        clock.zone(sections["site"].timezone)
+    except ValueError as exc:
+        raise ConfigError(f"[site] timezone: {exc}") from None
     return Config(data_dir=data_dir, **sections)
 
 

@@ -19,6 +19,7 @@ COMMAND_MODULES = [
     "sauti.cmd_web",        # web, user
     "sauti.cmd_dialler",    # dialler
     "sauti.cmd_data",       # purge, backup, restore
+    "sauti.cmd_logs",       # logs
 ]
 
 

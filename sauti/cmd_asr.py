@@ -10,6 +10,8 @@ from pathlib import Path
 
 import click
 
+from core import logs
+
 from .context import Context, pass_context
 
 
@@ -54,9 +56,9 @@ def worker(ctx: Context, threads: int | None, verbose: bool) -> None:
     with the model for its language, stores the transcript, keywords and priority.
     On stop, a job in progress goes back to the queue.
     """
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    logging.getLogger("sauti.asr").setLevel(logging.DEBUG if verbose else logging.INFO)
     config = ctx.config
+    logs.setup(config, "worker")
+    logging.getLogger("sauti.asr").setLevel(logging.DEBUG if verbose else logging.INFO)
     ctx.open_store().close()  # create and migrate the database before the threads start
     start_worker(config, threads)
 

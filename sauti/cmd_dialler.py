@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 
 import click
+
+from core import logs
 
 from .context import Context, pass_context
 
@@ -22,9 +23,9 @@ def dialler(ctx: Context, verbose: bool) -> None:
     """
     from dialler import service
 
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
-                        format="%(asctime)s dialler %(levelname)s %(message)s")
-    asyncio.run(service.run(ctx.config))
+    config = ctx.config
+    logs.setup(config, "dialler", verbose=verbose)
+    asyncio.run(service.run(config))
 
 
 commands = [dialler]

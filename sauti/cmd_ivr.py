@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import errno
-import logging
-
 import click
+
+from core import logs
 
 from .context import Context, pass_context
 
@@ -23,9 +23,8 @@ def ivr(ctx: Context, verbose: bool) -> None:
     """
     from ivr import service
 
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
-                        format="%(asctime)s ivr %(levelname)s %(message)s")
     config = ctx.config
+    logs.setup(config, "ivr", verbose=verbose)
     try:
         asyncio.run(service.run(config))
     except OSError as exc:

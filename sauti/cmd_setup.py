@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import socket
+import sys
 import threading
 
 import click
 
 from core import config as config_module
-from core import prompts, secrets
+from core import clock, logs, prompts, secrets
 from core.identity import hash_password, new_password
 from core.net import bind_error
 
 from .context import Context, pass_context
+
+log = logging.getLogger("sauti.up")
 
 
 @click.command()
@@ -45,7 +49,9 @@ def init(ctx: Context, force: bool, admin_name: str) -> None:
     # The installation's own prompts folder: recordings made by its people live with its
     # data, never in the checkout, and survive an upgrade of Sauti.
     prompts_dir = data_dir / "prompts"
-    config_path.write_text(config_module.default_toml({"prompts": {"dir": str(prompts_dir)}}))
+    # The time zone is written out, not left to the default, so the installation keeps it.
+    chosen = {"prompts": {"dir": str(prompts_dir)}, "site": {"timezone": clock.DEFAULT_ZONE}}
+    config_path.write_text(config_module.default_toml(chosen))
     click.echo(f"{'rewrote' if existed else 'wrote'} {config_path}")
     config = config_module.load(data_dir)
     if not prompts_dir.exists():
@@ -111,18 +117,21 @@ def up(ctx: Context, no_asterisk: bool) -> None:
     from .supervisor import Supervisor
 
     config = ctx.config
+    # The supervisor's own messages: the terminal as before, and data/logs/up.log.
+    logs.setup(config, "up", terminal_format="%(message)s", stream=sys.stdout)
+    echo = log.info
     with ctx.open_store():
         pass  # creates or migrates the database before the services race to it
     if not no_asterisk and pbx.status(config).running:
         raise click.ClickException("Asterisk for this data directory is already running: stop it with `sauti asterisk stop`")
     check_ports(config)
-    supervisor = Supervisor(ctx.data_dir, echo=click.echo)
+    supervisor = Supervisor(ctx.data_dir, echo=echo)
     if not no_asterisk:
-        click.echo("Asterisk:")
-        pbx.install(config, echo=click.echo)
-        pbx.start(config, echo=click.echo)
+        echo("Asterisk:")
+        pbx.install(config, echo=echo)
+        pbx.start(config, echo=echo)
     try:
-        click.echo("Services:")
+        echo("Services:")
         supervisor.add("ivr", "ivr")
         supervisor.add("asr worker", "worker")
         supervisor.add("console", "web")
@@ -130,19 +139,19 @@ def up(ctx: Context, no_asterisk: bool) -> None:
         supervisor.start_all()
         threading.Thread(target=_purge_daily, args=(ctx, supervisor.stopping), name="retention", daemon=True).start()
         host = config.web.bind if ":" not in config.web.bind else f"[{config.web.bind}]"
-        click.echo("")
-        click.echo(f"Sauti is up. Console: http://{host}:{config.web.port}/")
-        click.echo("Place a test call to the alert line: key 1 for Kiswahili, speak after the beep, # to finish:")
+        echo("")
+        echo(f"Sauti is up. Console: http://{host}:{config.web.port}/")
+        echo("Place a test call to the alert line: key 1 for Kiswahili, speak after the beep, # to finish:")
         for line in test_call_hint(config, ctx.data_dir):
-            click.echo(f"  {line}")
-        click.echo("Press Ctrl-C to stop.")
+            echo(f"  {line}")
+        echo("Press Ctrl-C to stop.")
         supervisor.watch()
     finally:
-        click.echo("Stopping:")
+        echo("Stopping:")
         supervisor.stop_all()
         if not no_asterisk:
-            pbx.stop(config, echo=click.echo)
-        click.echo("Sauti is down.")
+            pbx.stop(config, echo=echo)
+        echo("Sauti is down.")
 
 
 PURGE_EVERY_SECONDS = 24 * 3600
@@ -157,9 +166,9 @@ def _purge_daily(ctx: Context, stopping: threading.Event) -> None:
             with ctx.open_store() as store:
                 summary = retention.purge(ctx.config, store)
             if summary["alerts"]:
-                click.echo(f"retention: purged {len(summary['alerts'])} closed alert(s)")
+                log.info("retention: purged %d closed alert(s)", len(summary["alerts"]))
         except Exception as exc:  # the line keeps running; the next day tries again
-            click.echo(f"retention: purge failed: {exc}", err=True)
+            log.error("retention: purge failed: %s", exc)
         stopping.wait(PURGE_EVERY_SECONDS)
 
 

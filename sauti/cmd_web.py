@@ -7,10 +7,13 @@ import signal
 
 import click
 
+from core import logs
 from core.accounts import MIN_PASSWORD, ROLES, password_long_enough
 from core.identity import hash_password
 
 from .context import Context, pass_context
+
+log = logging.getLogger("sauti.web")
 
 
 @click.command()
@@ -25,7 +28,7 @@ def web(ctx: Context, bind: str | None, port: int | None, threads: int) -> None:
     from web import create_app
 
     config = ctx.config
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logs.setup(config, "web")
     app = create_app(config)
     host, port = bind or config.web.bind, port or config.web.port
     try:
@@ -37,12 +40,12 @@ def web(ctx: Context, bind: str | None, port: int | None, threads: int) -> None:
         raise SystemExit(0)  # waitress's loop catches it and shuts its workers down
 
     signal.signal(signal.SIGTERM, stop)
-    click.echo(f"console listening on http://{host}:{port}/", err=True)
+    log.info("console listening on http://%s:%s/", host, port)
     try:
         server.run()
     finally:
         server.close()
-    click.echo("console stopped", err=True)
+    log.info("console stopped")
 
 
 @click.group()
