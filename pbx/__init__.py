@@ -16,10 +16,15 @@ later runs reuse it. Asterisk then runs as root in that chroot, in a private
 mount namespace holding bind mounts of the data directory and the prompts folder
 at their host paths; the mounts disappear with Asterisk. See `service.py`.
 
+Logs keep no caller's number (issue 19): `messages.log` has errors and warnings,
+`security.log` rejected requests without the claimed number (`seclog.py` says why
+a filter), and `debuglog` turns verbose logging on for a limited time.
+
 Where things are: `pbx.paths(config)` (rendered config, logs, control socket,
 `failed` = <data>/spool/failed, `echo` = <data>/recordings/echo-test).
 """
 
+from . import debuglog
 from .render import AMI_USER, agi_url, endpoints, paths, render
 from .runtime import PbxError, Runtime, find
 from .runtime import install as install
@@ -33,6 +38,7 @@ __all__ = [
     "agi_url",
     "cli",
     "console_argv",
+    "debuglog",
     "endpoints",
     "find",
     "install",

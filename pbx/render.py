@@ -70,6 +70,7 @@ MODULES = [
     "format_sln.so",
     "res_speech.so",
     "res_agi.so",
+    "res_security_log.so",
     "pbx_config.so",
     "res_clioriginate.so",
     "app_playback.so",
@@ -175,7 +176,7 @@ def agi_url(config: Config) -> str:
     return f"agi://{_connect_host(config.ivr.agi_bind)}:{config.ivr.agi_port}"
 
 
-def context(config: Config, modules_dir: str) -> dict:
+def context(config: Config, modules_dir: str, security_syslog: bool = False) -> dict:
     p = paths(config)
     constants = {name: getattr(dialplan, name) for name in dir(dialplan) if name.isupper()}
     return {
@@ -203,15 +204,27 @@ def context(config: Config, modules_dir: str) -> dict:
         "echo_language": config.ivr.default_language,
         "echo_silence": ECHO_SILENCE_SECONDS,
         "echo_max": ECHO_MAX_SECONDS,
+        "security_syslog": security_syslog,
         "high_priority": os.geteuid() == 0,  # SCHED_RR needs root; otherwise a warning at boot
     }
 
 
-def render(config: Config, modules_dir: str) -> Paths:
-    """Write every template into `<data>/asterisk/` and create the folders Asterisk writes to."""
+def render(config: Config, modules_dir: str, security_syslog: bool = False) -> Paths:
+    """Write every template into `<data>/asterisk/` and create the folders Asterisk writes to.
+
+    `security_syslog`: Asterisk's security events go to syslog, which only Sauti's
+    filter (pbx/seclog.py) may receive; otherwise they are not logged at all.
+    The data directory and Asterisk's folders are made private (0700) and its logs
+    0600, also for files an older version left readable.
+    """
     p = paths(config)
     for folder in (p.etc, p.run, p.log, p.lib, p.spool, p.failed, p.echo):
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for folder in (config.data_dir, p.etc, p.run, p.log, p.lib, p.spool):
+        folder.chmod(0o700)
+    for log_file in p.log.iterdir():
+        if log_file.is_file():
+            log_file.chmod(0o600)
     # The control socket path must fit in a sockaddr_un (108 bytes).
     if len(str(p.socket).encode()) > 100:
         raise PbxError(f"data directory path too long for Asterisk's control socket: {p.socket}")
@@ -223,7 +236,7 @@ def render(config: Config, modules_dir: str) -> Paths:
         keep_trailing_newline=True,
         autoescape=False,
     )
-    values = context(config, modules_dir)
+    values = context(config, modules_dir, security_syslog)
     for name in TEMPLATES:
         text = env.get_template(name).render(values)
         target = p.etc / name

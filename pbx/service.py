@@ -22,7 +22,8 @@ from pathlib import Path
 from core.config import Config
 from core.net import bind_error
 
-from .render import Paths, paths, render
+from . import seclog
+from .render import Paths, endpoints, paths, render
 from .runtime import PbxError, Runtime, find, require_root
 
 BOOT_TIMEOUT = 60.0
@@ -106,8 +107,12 @@ def _check_port(kind: int, host: str, port: int, label: str) -> None:
     raise PbxError(f"cannot use {label} {host}:{port}: {exc.strerror}")
 
 
-def _mount_script(config: Config, runtime: Runtime, argv: list[str]) -> str:
-    """Shell script run in the new mount namespace: bind-mount, then exec Asterisk in the root."""
+def _mount_script(config: Config, runtime: Runtime, argv: list[str], syslog_socket: Path) -> str:
+    """Shell script run in the new mount namespace: bind-mount, then exec Asterisk in the root.
+
+    /dev/log becomes the security log filter's socket (pbx/seclog.py), so whatever
+    Asterisk sends to syslog reaches the filter and nothing else.
+    """
     root = runtime.root
     sources = [config.data_dir]
     prompts = config.prompts_dir
@@ -118,6 +123,9 @@ def _mount_script(config: Config, runtime: Runtime, argv: list[str]) -> str:
         target = shlex.quote(str(root / str(source).lstrip("/")))
         lines.append(f"mkdir -p {target}")
         lines.append(f"mount --bind {shlex.quote(str(source))} {target}")
+    dev_log = shlex.quote(str(root / "dev/log"))
+    lines.append(f"[ -e {dev_log} ] || touch {dev_log}")
+    lines.append(f"mount --bind {shlex.quote(str(syslog_socket))} {dev_log}")
     lines.append("exec " + shlex.join(argv))
     return "\n".join(lines)
 
@@ -138,17 +146,26 @@ def start(config: Config, echo=None, timeout: float = BOOT_TIMEOUT) -> Status:
     a = config.asterisk
     _check_port(socket.SOCK_DGRAM, a.sip_bind, a.sip_port, "SIP port (UDP)")
     _check_port(socket.SOCK_STREAM, a.ami_bind, a.ami_port, "AMI port (TCP)")
-    p = render(config, runtime.modules_dir())
+    in_chroot = runtime.root is not None
+    p = render(config, runtime.modules_dir(), security_syslog=in_chroot)
     for stale in (p.pid_file, p.socket):
         stale.unlink(missing_ok=True)
     argv = runtime.command("-C", str(p.config_file))
-    if runtime.root is not None:
+    if in_chroot:
+        try:
+            syslog_socket = seclog.spawn(p.run, p.log, [e.name for e in endpoints(config)], p.pid_file,
+                                         str(p.config_file))
+        except RuntimeError as exc:
+            raise PbxError(str(exc)) from None
         argv = ["unshare", "--mount", "--propagation", "private", "--", "sh", "-c",
-                _mount_script(config, runtime, argv)]
+                _mount_script(config, runtime, argv, syslog_socket)]
     started = time.monotonic()
     # Without -f Asterisk forks into the background once its options are read;
     # this returns then, and boot errors land in <data>/asterisk/log/messages.log.
-    out = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+    # umask 077: its logs, recordings and the failure path's spool files (which
+    # hold the caller's number) are the service user's alone, also after rotation.
+    out = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL,
+                         umask=0o077)
     if out.returncode != 0:
         raise PbxError(f"Asterisk did not start: {(out.stderr or out.stdout).strip()}")
     _wait_booted(config, runtime, p, started + timeout)
@@ -187,11 +204,12 @@ def stop(config: Config, echo=None, timeout: float = STOP_TIMEOUT) -> bool:
     Asks Asterisk to stop, then SIGTERM, then SIGKILL. Its mounts go with it.
     """
     say = echo or (lambda line: None)
+    p = paths(config)
     pid = running_pid(config)
     if pid is None:
+        seclog.stop(p.run)
         say("Asterisk was not running")
         return False
-    p = paths(config)
     deadline = time.monotonic() + timeout
     try:
         cli(config, "core stop now", timeout=5)
@@ -214,6 +232,7 @@ def stop(config: Config, echo=None, timeout: float = STOP_TIMEOUT) -> bool:
         raise PbxError(f"Asterisk (pid {pid}) did not stop")
     for stale in (p.pid_file, p.socket):
         stale.unlink(missing_ok=True)
+    seclog.stop(p.run)
     say(f"Asterisk stopped (pid {pid})")
     return True
 

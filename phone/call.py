@@ -13,13 +13,19 @@ PASSWORD_ENV = "SAUTI_PHONE_PASSWORD"  # how `python -m phone` receives the pass
 
 @dataclass(frozen=True)
 class Target:
-    """Who calls whom: `user` None with `password` None is an anonymous caller."""
+    """Who calls whom: `user` None with `password` None is an anonymous caller.
+
+    `source`: the local address to call from (e.g. 127.0.0.2 to be the operator trunk
+    matched by address); `display`: the From display name.
+    """
 
     host: str
     port: int
     number: str
     user: str | None
     password: str | None
+    source: str | None = None
+    display: str | None = None
 
     @property
     def uri(self) -> str:
@@ -29,7 +35,8 @@ class Target:
     def id_uri(self) -> str:
         if self.user is None:
             return '"Anonymous" <sip:anonymous@anonymous.invalid>'
-        return f"sip:{self.user}@{sip_host(self.host)}:{self.port}"
+        uri = f"sip:{self.user}@{sip_host(self.host)}:{self.port}"
+        return f'"{self.display}" <{uri}>' if self.display else uri
 
 
 @dataclass

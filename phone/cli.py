@@ -41,6 +41,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--server", required=True, help="HOST:PORT of Asterisk's SIP transport")
     parser.add_argument("--user", default=None, help="SIP user; omit for an anonymous call")
     parser.add_argument("--password-env", default=PASSWORD_ENV)
+    parser.add_argument("--source", default=None, help="local address to call from (default: the route's)")
+    parser.add_argument("--display", default=None, help="display name in the From header")
     parser.add_argument("--record", type=Path, default=None)
     parser.add_argument("--script", default="")
     parser.add_argument("--answer-timeout", type=float, default=30.0)
@@ -58,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     target = Target(host.strip("[]"), int(port), args.number, args.user,
-                    os.environ.get(args.password_env) if args.user else None)
+                    os.environ.get(args.password_env) if args.user else None, args.source, args.display)
     out = sys.stderr if args.json else sys.stdout
 
     def echo(line: str) -> None:

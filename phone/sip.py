@@ -111,7 +111,7 @@ class Phone:
         return self._transports[local_address]
 
     def _account(self, target: Target, register: bool = False) -> Account:
-        local = _local_address(target.host, target.port)
+        local = target.source or _local_address(target.host, target.port)
         acfg = pj.AccountConfig()
         acfg.idUri = target.id_uri
         acfg.sipConfig.transportId = self._transport(local)

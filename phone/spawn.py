@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -71,14 +72,18 @@ def start_call(
     answer_timeout: float = ANSWER_TIMEOUT,
     log_level: int = 0,
     password: str | None = None,
+    source: str | None = None,
+    display: str | None = None,
 ) -> RunningCall:
     """Start a call in a child process and return at once.
 
-    `password` overrides the endpoint's real one (to test a wrong password).
+    `password` overrides the endpoint's real one (to test a wrong password);
+    `source` and `display`: see `Target`.
     """
     t = target(config, number, caller)
     if password is not None and t.user is not None:
         t = Target(t.host, t.port, t.number, t.user, password)
+    t = dataclasses.replace(t, source=source, display=display)
     return _spawn(t, [number], script, record, answer_timeout, log_level)
 
 
@@ -105,6 +110,10 @@ def _spawn(t: Target, mode: list[str], script: str, record: Path | None, timeout
             "--realtime"]
     if t.user is not None:
         argv += ["--user", t.user]
+    if t.source is not None:
+        argv += ["--source", t.source]
+    if t.display is not None:
+        argv += ["--display", t.display]
     if record is not None:
         argv += ["--record", str(Path(record).absolute())]
     env = dict(os.environ)
@@ -117,7 +126,9 @@ def _spawn(t: Target, mode: list[str], script: str, record: Path | None, timeout
 
 def place_call(config: Config, number: str, caller: str = "test-phone-1", script: str = "",
                record: Path | None = None, answer_timeout: float = ANSWER_TIMEOUT,
-               timeout: float | None = None, password: str | None = None) -> CallResult:
+               timeout: float | None = None, password: str | None = None,
+               source: str | None = None, display: str | None = None) -> CallResult:
     """Place a call in a child process and wait for it to end (or raise TimeoutError)."""
-    running = start_call(config, number, caller, script, record, answer_timeout, password=password)
+    running = start_call(config, number, caller, script, record, answer_timeout, password=password,
+                         source=source, display=display)
     return running.result(timeout)

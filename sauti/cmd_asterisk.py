@@ -1,9 +1,10 @@
-"""`sauti asterisk install|start|stop|status|cli` and `sauti call`."""
+"""`sauti asterisk install|start|stop|status|cli|debug-log` and `sauti call`."""
 
 from __future__ import annotations
 
 import functools
 import subprocess
+import time
 from pathlib import Path
 
 import click
@@ -93,6 +94,33 @@ def cli(ctx: Context, command: tuple[str, ...]) -> None:
         click.echo(pbx.cli(ctx.config, " ".join(command)), nl=False)
         return
     raise SystemExit(subprocess.call(pbx.console_argv(ctx.config)))
+
+
+@asterisk.command("debug-log")
+@click.option("--minutes", type=click.FloatRange(0, pbx.debuglog.MAX_MINUTES, min_open=True), default=10.0,
+              show_default=True, help="How long to keep the debug log on.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation (the warning is still shown).")
+@pass_context
+@_pbx_errors
+def debug_log(ctx: Context, minutes: float, yes: bool) -> None:
+    """Write Asterisk's verbose dialplan log to <data>/asterisk/log/debug.log for a limited time.
+
+    Off by default because it writes callers' numbers in clear. Stays in the
+    foreground and turns the log off after --minutes or at Ctrl-C; a restart of
+    Asterisk or `logger reload` also turns it off.
+    """
+    click.echo(pbx.debuglog.warning(ctx.config, minutes), err=True)
+    if not yes:
+        click.confirm("Turn debug logging on?", abort=True)
+    target = pbx.debuglog.start(ctx.config)
+    click.echo(f"debug logging on: {target} (Ctrl-C to stop early)")
+    try:
+        time.sleep(minutes * 60)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        pbx.debuglog.stop(ctx.config)
+    click.echo(f"debug logging off; delete {target} when you no longer need it")
 
 
 @click.command()

@@ -60,7 +60,7 @@ def init(ctx: Context, force: bool, admin_name: str) -> None:
         click.echo(f"copied the shipped prompts into {prompts_dir}")
     for sub in (config.recordings_dir, config.spool_dir):
         sub.mkdir(parents=True, exist_ok=True)
-    os.chmod(data_dir, 0o750)
+    os.chmod(data_dir, 0o700)  # callers' recordings and spool: the service user's alone
     for name in secrets.ensure_all(config):
         click.echo(f"created secret {config.secrets_dir / name} (mode 0600)")
     with ctx.open_store() as store:

@@ -5,6 +5,7 @@ import time
 
 import pytest
 
+import pbx
 import phone
 from core import dialplan
 from tests.audio_match import normalised_xcorr
@@ -109,15 +110,20 @@ def test_agi_fail_keeps_the_language_already_chosen(line):
     failed = line.paths.failed
     before = set(failed.iterdir())
     set_language = f"SET VARIABLE {dialplan.VAR_LANGUAGE} fr"
-    with FastAgiRecorder("127.0.0.1", line.config.ivr.agi_port, commands=(set_language,)) as agi:
-        # After the apology and the beep, Record() ends on 5 s of silence and the line hangs up.
-        result = line.call(dialplan.EXTEN_ALERT, "test-phone-5", script="listen 12")
+    debug_log = pbx.debuglog.start(line.config)  # the dialplan steps are logged only there
+    try:
+        with FastAgiRecorder("127.0.0.1", line.config.ivr.agi_port, commands=(set_language,)) as agi:
+            # After the apology and the beep, Record() ends on 5 s of silence and the line hangs up.
+            result = line.call(dialplan.EXTEN_ALERT, "test-phone-5", script="listen 12")
+    finally:
+        pbx.debuglog.stop(line.config)
     assert agi.replies == ["200 result=1"]
     assert result.ok and result.remote_hangup, result.events
     [meta] = wait_for(lambda: [p for p in failed.glob("*.meta") if p not in before
                                and "ended=" in p.read_text()], 10, "the .meta with ended=")
     assert read_meta(meta)["language"] == "fr"
-    log = line.log_text()
+    log = debug_log.read_text(errors="replace")
+    debug_log.unlink()
     channel = read_meta(meta)["channel"]
     played = [text for text in log.splitlines() if channel in text and "Playback(" in text]
     assert len(played) == 1 and "/fr/failure_apology" in played[0]

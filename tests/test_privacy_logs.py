@@ -1,0 +1,244 @@
+"""No caller's number on disk in clear (issue 19), through the real Asterisk and IVR.
+
+Every way into the line is called with its own distinctive number; then every file
+under the data directory and the Asterisk root's log folders is searched for those
+numbers. The only place one may be is the failure path's spool .meta (mode 0600),
+until the IVR imports it. A second test checks the file modes after a log rotation,
+a reload and a restart, and that a rejected request is still logged with its source.
+
+A new way in (call-backs, outbound alerts) is one more entry in `PATHS`: a function
+that places its call with the number it is given and returns once the line has
+handled it.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+from pathlib import Path
+
+import pytest
+
+import pbx
+import phone
+from core import identity, secrets
+from core.dialplan import EXTEN_ALERT, EXTEN_BEEP, EXTEN_RADIO, RADIO_PREFIX, SPOOL_FAILED
+from core.store import Store
+from pbx import seclog
+from tests.fixtures.asterisk import PRIVATE_PORTS, AsteriskLine, free_ports
+from tests.fixtures.core import wait_for
+from tests.fixtures.ivr import IvrProcess
+
+pytestmark = pytest.mark.asterisk
+
+TRUNK_ADDRESS = "127.0.0.2"   # the operator trunk, matched by address; test phones call from 127.0.0.1
+STATION = "privacy"
+NUMBERS = {
+    "failure path": "+243817310001",
+    "rejected": "+243817310002",
+    "alert line": "+243817310003",
+    "beep line": "+243817310004",
+    "radio relay": "+243817310005",
+    "debug log": "+243817310006",
+}
+
+
+def digits(number: str) -> bytes:
+    """What the search looks for: the subscriber digits, in whatever format they were written."""
+    return number[-9:].encode()
+
+
+@pytest.fixture(scope="module")
+def line(tmp_path_factory, asterisk_prompts):
+    overrides = free_ports(PRIVATE_PORTS)
+    overrides["asterisk"] |= {"trunk_ip": TRUNK_ADDRESS, "radio_stations": [STATION]}
+    data_dir = tmp_path_factory.mktemp("privacy") / "data"
+    with AsteriskLine.started(data_dir, asterisk_prompts, overrides) as started:
+        ivr = IvrProcess(started.config)
+        started.ivr = ivr
+        try:
+            yield started
+        finally:
+            ivr.stop()
+
+
+def calls_where(config, **where) -> list[dict]:
+    store = Store.open(config.db_path)
+    try:
+        clause = " AND ".join(f"{column} = ?" for column in where)
+        rows = store.conn.execute(f"SELECT * FROM calls WHERE {clause}", tuple(where.values()))
+        columns = [c[0] for c in rows.description]
+        return [dict(zip(columns, row)) for row in rows]
+    finally:
+        store.close()
+
+
+def by_pseudonym(config, number: str) -> list[dict]:
+    return calls_where(config, caller_pseudonym=identity.pseudonym(secrets.pseudonym_key(config), number))
+
+
+def trunk_call(config, exten: str, number: str, script: str, answer_timeout: float = 15.0) -> phone.RunningCall:
+    return phone.start_call(config, exten, caller=number, script=script, answer_timeout=answer_timeout,
+                            source=TRUNK_ADDRESS, display=number)
+
+
+def security_events(config) -> str:
+    path = pbx.paths(config).log / seclog.LOG_NAME
+    return path.read_text() if path.exists() else ""
+
+
+# Each path: place the call as `number`, return once the line has handled it.
+
+def failure_path(line, number: str) -> None:
+    """The IVR is down: the dialplan writes the spool .meta (mode 0600), the IVR imports it later."""
+    assert not line.ivr.running
+    config = line.config
+    spool = config.spool_dir / SPOOL_FAILED
+    call = trunk_call(config, EXTEN_ALERT, number, "listen 40; hangup")
+    meta = wait_for(lambda: [m for m in spool.glob("*.meta") if number in m.read_text()], 20, "the spool meta")[0]
+    assert stat.S_IMODE(meta.stat().st_mode) == 0o600, "the only file allowed to hold the number is private"
+    result = call.result(timeout=90)
+    assert result.answered and result.remote_hangup, result.events
+    wait_for(lambda: "ended=" in meta.read_text(), 10, "the end of the call in the meta")
+    line.ivr.start()
+    wait_for(lambda: not meta.exists(), 30, "the import to delete the meta")
+    assert by_pseudonym(config, number), "imported under the caller's pseudonym"
+
+
+def rejected(line, number: str) -> None:
+    """An unknown SIP user: refused, logged with its source address and without the number."""
+    result = phone.place_call(line.config, EXTEN_ALERT, caller=number, display=number, answer_timeout=10, timeout=30)
+    assert not result.answered and result.status_code in (401, 403, 404), (result.status_code, result.reason)
+    wait_for(lambda: 'SecurityEvent="InvalidAccountID"' in security_events(line.config), 10, "the security event")
+
+
+def alert_line(line, number: str) -> None:
+    result = trunk_call(line.config, EXTEN_ALERT, number, "wait 1; dtmf 1; listen 4; hangup").result(timeout=60)
+    assert result.answered, result.events
+    wait_for(lambda: by_pseudonym(line.config, number), 10, "the call under the caller's pseudonym")
+
+
+def beep_line(line, number: str) -> None:
+    result = trunk_call(line.config, EXTEN_BEEP, number, "", answer_timeout=20).result(timeout=60)
+    assert not result.answered, "the beep line never answers"
+    wait_for(lambda: by_pseudonym(line.config, number), 10, "the missed call under the caller's pseudonym")
+
+
+def radio_relay(line, number: str) -> None:
+    """A radio endpoint is named after its station; the number comes as the From display name."""
+    result = phone.place_call(line.config, EXTEN_RADIO, caller=f"{RADIO_PREFIX}{STATION}", display=number,
+                              script="wait 1; listen 4; hangup", timeout=60)
+    assert result.answered, result.events
+    wait_for(lambda: calls_where(line.config, station=STATION), 10, "the radio call")
+
+
+# In this order: the failure path needs the IVR down, and starts it.
+PATHS = {
+    "failure path": failure_path,
+    "rejected": rejected,
+    "alert line": alert_line,
+    "beep line": beep_line,
+    "radio relay": radio_relay,
+}
+
+
+def files_holding(roots: list[Path], needles: dict[str, bytes]) -> list[tuple[str, Path]]:
+    found = []
+    for root in roots:
+        for path in sorted(root.rglob("*")):
+            if not path.is_file() or path.is_symlink():
+                continue
+            try:
+                content = path.read_bytes()
+            except OSError:
+                continue
+            found += [(name, path) for name, needle in needles.items() if needle in content]
+    return found
+
+
+def allowed(path: Path, config) -> bool:
+    """The failure path's transient spool metadata (the encrypted contacts store will join it)."""
+    return path.parent == config.spool_dir / SPOOL_FAILED and path.suffix == ".meta"
+
+
+def test_no_caller_number_in_any_file_after_calls_through_every_path(line):
+    for name, place in PATHS.items():
+        place(line, NUMBERS[name])
+    config = line.config
+    root_logs = []
+    runtime = pbx.find(config)
+    if runtime.root is not None:
+        root_logs = [p for p in (runtime.root / "var/log", runtime.root / "var/spool/asterisk") if p.is_dir()]
+    needles = {name: digits(NUMBERS[name]) for name in PATHS}
+    found = [(name, path) for name, path in files_holding([config.data_dir, *root_logs], needles)
+             if not allowed(path, config)]
+    assert not found, f"caller numbers written in clear: {found}"
+    events = security_events(config)
+    assert 'RemoteAddress="IPV4/UDP/127.0.0.1/' in events, "rejected requests keep their source address"
+    assert "AccountID=\"<unknown>\"" in events
+
+
+def test_the_debug_log_writes_numbers_only_while_it_is_on(line):
+    config = line.config
+    number = NUMBERS["debug log"]
+    assert "numbers in clear" in pbx.debuglog.warning(config, 10)
+    target = pbx.debuglog.start(config)
+    try:
+        phone.place_call(config, EXTEN_ALERT, caller=number, answer_timeout=10, timeout=30)
+        wait_for(lambda: target.exists() and digits(number) in target.read_bytes(), 10, "the debug log")
+    finally:
+        pbx.debuglog.stop(config)
+    size = target.stat().st_size
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    rejections = security_events(config).count("InvalidAccountID")
+    phone.place_call(config, EXTEN_ALERT, caller=number, answer_timeout=10, timeout=30)
+    wait_for(lambda: security_events(config).count("InvalidAccountID") > rejections, 10, "one more rejection")
+    assert target.stat().st_size == size, "nothing more once it is off"
+    target.unlink()
+
+
+def modes(config) -> dict[str, int]:
+    """Octal modes of the data directory, Asterisk's folders, and every log file."""
+    p = pbx.paths(config)
+    found = {str(path): stat.S_IMODE(path.stat().st_mode) for path in (config.data_dir, p.etc, p.log, p.run)}
+    for path in p.log.iterdir():
+        found[str(path)] = stat.S_IMODE(path.stat().st_mode)
+    return found
+
+
+def private(found: dict[str, int]) -> dict[str, str]:
+    """The entries readable or writable by anyone but their owner."""
+    return {path: oct(mode) for path, mode in found.items() if mode & 0o077}
+
+
+def test_logs_and_the_data_directory_stay_private_after_rotation_and_restart(line):
+    config = line.config
+    p = pbx.paths(config)
+    assert private(modes(config)) == {}
+    line.cli("logger rotate")
+    wait_for(lambda: list(p.log.glob("messages.log.*")), 10, "the rotated messages.log")
+    assert private(modes(config)) == {}
+    # An external logrotate renames security.log; the filter opens a new one.
+    security = p.log / seclog.LOG_NAME
+    if security.exists():
+        security.rename(p.log / (seclog.LOG_NAME + ".1"))
+    phone.place_call(config, EXTEN_ALERT, caller="+243817310099", answer_timeout=10, timeout=30)
+    wait_for(security.exists, 10, "a new security.log")
+    line.cli("logger reload")
+    pbx.stop(config)
+    os.chmod(config.data_dir, 0o755)  # as an older version left it
+    pbx.start(config)
+    assert private(modes(config)) == {}
+    result = phone.place_call(config, "901", caller="test-phone-1", script="listen 1; hangup", timeout=30)
+    assert result.answered, "the line works after the restart"
+
+
+def test_sauti_init_makes_the_data_directory_private(tmp_path):
+    import sys
+
+    data = tmp_path / "fresh"
+    out = subprocess.run([sys.executable, "-m", "sauti", "--data", str(data), "init"], capture_output=True,
+                         text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert stat.S_IMODE(data.stat().st_mode) == 0o700
