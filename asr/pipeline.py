@@ -3,7 +3,7 @@
     pipeline = Pipeline(models, lexicons)
     result = pipeline.run([path], language="sw")     # or language=None to identify it
 
-Steps: decode the file (audio.load) -> 16 kHz for VAD -> silent? stop -> language
+Steps: decode the file (core.audio.formats) -> 16 kHz for VAD -> silent? stop -> language
 (given, or identified by decoding the first seconds with each model) -> the model's
 rate -> trim long leading/trailing silence -> Vosk -> keywords and priority.
 """
@@ -17,8 +17,8 @@ from typing import Callable
 
 import numpy as np
 
-from . import audio as audio_mod
-from . import vad
+from core.audio import formats, pydub_import, vad
+
 from .engine import Decoded, LoadedModel, ModelError, Models, decode
 from .lexicon import Lexicons
 
@@ -58,7 +58,7 @@ class Transcription:
 
 @dataclass
 class _Prepared:
-    audio: audio_mod.Audio
+    audio: formats.Audio
     vad_pcm: np.ndarray
     speech: vad.Speech
     offset: float           # start of this recording on the alert's timeline
@@ -70,6 +70,9 @@ class Pipeline:
     models: Models
     lexicons: Lexicons
     langid_seconds: float = LANGID_SECONDS
+
+    def __post_init__(self) -> None:
+        pydub_import.load()  # before the worker's decoding threads share this pipeline
 
     def run(
         self,
@@ -89,8 +92,8 @@ class Pipeline:
         for index, path in enumerate(paths):
             beat()
             started = time.perf_counter()
-            audio = audio_mod.load(path)
-            vad_pcm = audio_mod.to_rate(audio, vad.VAD_RATE)
+            audio = formats.load(path)
+            vad_pcm = formats.to_rate(audio, vad.VAD_RATE)
             timings.add("convert", started)
             started = time.perf_counter()
             speech = vad.bounds(vad_pcm)
@@ -113,7 +116,7 @@ class Pipeline:
         words = []
         for p in voiced:
             started = time.perf_counter()
-            pcm = p.vad_pcm if model.rate == vad.VAD_RATE else audio_mod.to_rate(p.audio, model.rate)
+            pcm = p.vad_pcm if model.rate == vad.VAD_RATE else formats.to_rate(p.audio, model.rate)
             start, end = vad.trim_bounds(p.speech, p.audio.seconds)
             first, last = int(round(start * model.rate)), int(round(end * model.rate))
             timings.add("convert", started)
@@ -169,7 +172,7 @@ class Pipeline:
         best = None
         for language, model in candidates:
             if model.path not in scores:
-                pcm = sample.vad_pcm if model.rate == vad.VAD_RATE else audio_mod.to_rate(sample.audio, model.rate)
+                pcm = sample.vad_pcm if model.rate == vad.VAD_RATE else formats.to_rate(sample.audio, model.rate)
                 start, _ = vad.trim_bounds(sample.speech, sample.audio.seconds)
                 first = int(round(start * model.rate))
                 decoded = decode(model, pcm[first:], heartbeat=beat, max_seconds=self.langid_seconds)

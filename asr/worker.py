@@ -24,12 +24,12 @@ import time
 import traceback
 from dataclasses import dataclass
 
+from core.audio.formats import AudioError
 from core.config import Config
 from core.model import FLAG_LANGUAGE_INFERRED, FLAG_SILENT, TranscriptState
 from core.store import Job, Store
 from core.store.alerts import TRANSCRIBE
 
-from .audio import AudioError
 from .engine import Models
 from .lexicon import Lexicons
 from .pipeline import Pipeline, Transcription

@@ -29,7 +29,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from asr import audio  # noqa: E402
+from core.audio import formats  # noqa: E402
 from asr.engine import Models, decode, load_model  # noqa: E402
 from asr.lexicon import Lexicons  # noqa: E402
 from asr.worker import Worker  # noqa: E402
@@ -63,7 +63,7 @@ def speech(seconds: float) -> np.ndarray:
                              check=True, capture_output=True).stdout
         with wave.open(io.BytesIO(raw)) as w:
             samples = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2")
-            parts += [audio.resample(samples, w.getframerate(), 8000), pause]
+            parts += [formats.resample(samples, w.getframerate(), 8000), pause]
         total += len(parts[-2]) + len(pause)
         i += 1
     return np.concatenate(parts)[: int(seconds * 8000)]
@@ -94,7 +94,7 @@ def main() -> None:
 
     # -- real-time factor of Vosk itself, 60 s of speech -----------------------
     minute = speech(60.0)
-    pcm = audio.resample(minute, 8000, loaded.rate)
+    pcm = formats.resample(minute, 8000, loaded.rate)
     decode(loaded, pcm[: loaded.rate * 5])  # warm up
     started = time.perf_counter()
     decode(loaded, pcm)

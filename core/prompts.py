@@ -42,17 +42,16 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
-import threading
 import tomllib
-import warnings
 import wave
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
+
+from .audio import pydub_import
 
 CATALOGUE_PATH = Path(__file__).resolve().parent.parent / "prompts" / "catalogue.toml"
 
@@ -306,7 +305,7 @@ def build(prompts_dir: Path, catalogue: Catalogue, *, languages: list[str] | Non
     synthesised ones with `force_synth`. Never touches a human (or unlisted) recording.
     Returns counts per outcome: built, kept (already fine), human (left alone).
     """
-    _pydub()  # import once, before the worker threads
+    pydub_import.load()  # import once, before the worker threads
     todo, counts = [], {"built": 0, "kept": 0, "human": 0}
     for entry in status(prompts_dir, catalogue, languages):
         if ids is not None and entry.id not in ids:
@@ -395,25 +394,6 @@ def install_recording(prompts_dir: Path, catalogue: Catalogue, lang: str, prompt
 # ---------------------------------------------------------------- audio processing
 
 
-_IMPORT_LOCK = threading.Lock()
-
-
-def _pydub():
-    """pydub, imported without the warning its use of `audioop` raises on Python 3.11/3.12.
-
-    Imported on first use and under a lock: `warnings.catch_warnings` is not thread-safe.
-    """
-    with _IMPORT_LOCK:
-        # Each submodule this module uses, every time: another module may have
-        # imported pydub with only some of them.
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message=".*audioop.*", category=DeprecationWarning)
-            import pydub.exceptions
-            import pydub.generators
-            import pydub.silence  # noqa: F401
-    return sys.modules["pydub"]
-
-
 def _run(args: list[str], stdin: str | None = None) -> None:
     try:
         subprocess.run(args, input=stdin, text=True, capture_output=True, check=True, timeout=120)
@@ -450,7 +430,7 @@ def _to_telephone(source: Path, dest: Path) -> AudioInfo:
 
 
 def _read_wav(path: Path):
-    pydub = _pydub()
+    pydub = pydub_import.load()
     try:
         with open(path, "rb") as handle:   # pydub leaves files it opens itself unclosed
             return pydub.AudioSegment.from_wav(handle)
@@ -465,7 +445,7 @@ def _write_wav(segment, path: Path) -> None:
 
 def _trim(segment):
     """Cut leading and trailing silence (relative to the loudest sound), keeping short pads."""
-    silence = _pydub().silence
+    silence = pydub_import.load().silence
     threshold = max(segment.max_dBFS - 35.0, -60.0)
     lead = silence.detect_leading_silence(segment, silence_threshold=threshold, chunk_size=10)
     tail = silence.detect_leading_silence(segment.reverse(), silence_threshold=threshold, chunk_size=10)
@@ -491,7 +471,7 @@ def _normalise(segment):
 
 
 def _beep():
-    tone = _pydub().generators.Sine(BEEP_HZ, sample_rate=SAMPLE_RATE, bit_depth=8 * SAMPLE_WIDTH)
+    tone = pydub_import.load().generators.Sine(BEEP_HZ, sample_rate=SAMPLE_RATE, bit_depth=8 * SAMPLE_WIDTH)
     return tone.to_audio_segment(duration=BEEP_MS, volume=BEEP_PEAK_DBFS).fade_in(10).fade_out(10)
 
 

@@ -132,7 +132,7 @@ def transcribe(ctx: Context, file: Path, language: str | None, as_json: bool) ->
     stored. For operators checking a model and for debugging. Exits with status 3
     when there is no model for the language.
     """
-    from asr.audio import AudioError
+    from core.audio.formats import AudioError
     from asr.engine import ModelError, Models
     from asr.lexicon import Lexicons
     from asr.pipeline import Pipeline

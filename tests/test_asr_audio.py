@@ -8,7 +8,7 @@ import subprocess
 import numpy as np
 import pytest
 
-from asr import audio, vad
+from core.audio import formats, vad
 from tests.fixtures.asr import KO_SHORT, read_wav, silence, white_noise, write_wav
 
 # How sox writes each Asterisk format, and how sox reads it back (the reference decoder).
@@ -49,7 +49,7 @@ def sox_decode(sox, path, fmt) -> np.ndarray:
 @pytest.mark.parametrize("fmt", list(SOX_WRITE))
 def test_every_asterisk_format_decodes_like_sox(fmt, say, sox, tmp_path):
     path = asterisk_file(sox, say(KO_SHORT), fmt, tmp_path)
-    loaded = audio.load(path)
+    loaded = formats.load(path)
     reference = sox_decode(sox, path, fmt)
     assert loaded.rate == RATE.get(fmt, 8000)
     assert loaded.samples.dtype == np.int16
@@ -63,22 +63,22 @@ def test_raw_mulaw_is_8khz_not_44khz(say, sox, tmp_path):
     """ffmpeg (and so pydub) would take raw mu-law as 44.1 kHz: the file would last 1/5 as long."""
     source = say(KO_SHORT)
     seconds = len(read_wav(source)[0]) / 8000
-    loaded = audio.load(asterisk_file(sox, source, "ul", tmp_path))
+    loaded = formats.load(asterisk_file(sox, source, "ul", tmp_path))
     assert loaded.rate == 8000
     assert loaded.seconds == pytest.approx(seconds, abs=0.01)
 
 
 def test_uppercase_WAV_is_wav49_gsm(say, sox, tmp_path):
     path = asterisk_file(sox, say(KO_SHORT), "WAV", tmp_path)
-    assert audio.format_of(path) == "WAV"
-    assert audio.load(path).format == "WAV"
+    assert formats.format_of(path) == "WAV"
+    assert formats.load(path).format == "WAV"
 
 
 def test_resampling_is_band_limited():
     """8 kHz -> 16 kHz must not leave images above 4 kHz (pydub's linear set_frame_rate does)."""
     t = np.arange(8000) / 8000
     tone = (10000 * np.sin(2 * np.pi * 1000 * t)).astype(np.int16)
-    up = audio.to_rate(audio.Audio(tone, 8000, "wav"), 16000).astype(np.float64)
+    up = formats.to_rate(formats.Audio(tone, 8000, "wav"), 16000).astype(np.float64)
     spectrum = np.abs(np.fft.rfft(up[2000:-2000] * np.hanning(len(up) - 4000)))
     freqs = np.fft.rfftfreq(len(up) - 4000, 1 / 16000)
     signal = spectrum[np.abs(freqs - 1000) < 20].max()
@@ -105,8 +105,8 @@ def test_broken_files_raise_clear_errors(tmp_path, name, content, message):
         path.write_bytes(path.read_bytes()[:44 + 1600])
     else:
         path.write_bytes(content)
-    with pytest.raises(audio.AudioError, match=message) as info:
-        audio.load(path)
+    with pytest.raises(formats.AudioError, match=message) as info:
+        formats.load(path)
     assert name in str(info.value) or message == "unknown recording format"
 
 
@@ -118,18 +118,18 @@ def test_wav_left_unfinished_by_a_crash_is_recovered(tmp_path):
     data = bytearray(path.read_bytes())
     data[4:8] = data[40:44] = b"\x00\x00\x00\x00"
     path.write_bytes(bytes(data))
-    assert np.array_equal(audio.load(path).samples, tone)
+    assert np.array_equal(formats.load(path).samples, tone)
 
 
 def test_wav_header_without_audio(tmp_path):
     path = write_wav(tmp_path / "nothing.wav", silence(0.0), 8000)
-    with pytest.raises(audio.AudioError, match="nothing.wav"):
-        audio.load(path)
+    with pytest.raises(formats.AudioError, match="nothing.wav"):
+        formats.load(path)
 
 
 def test_missing_file(tmp_path):
-    with pytest.raises(audio.AudioError, match="missing"):
-        audio.load(tmp_path / "gone.wav")
+    with pytest.raises(formats.AudioError, match="missing"):
+        formats.load(tmp_path / "gone.wav")
 
 
 # -- VAD --------------------------------------------------------------------------
@@ -137,7 +137,7 @@ def test_missing_file(tmp_path):
 
 def test_digital_silence_and_quiet_noise_are_silent():
     for samples in (silence(5.0), white_noise(5.0, -45)):
-        pcm = audio.to_rate(audio.Audio(samples, 8000, "wav"), 16000)
+        pcm = formats.to_rate(formats.Audio(samples, 8000, "wav"), 16000)
         assert vad.bounds(pcm).silent
         assert vad.detect(pcm).silent
 
@@ -145,7 +145,7 @@ def test_digital_silence_and_quiet_noise_are_silent():
 def test_speech_is_found_and_long_silence_trimmed(say):
     speech, _ = read_wav(say(KO_SHORT))
     padded = np.concatenate([silence(4.0), speech, silence(4.0)])
-    pcm = audio.to_rate(audio.Audio(padded, 8000, "wav"), 16000)
+    pcm = formats.to_rate(formats.Audio(padded, 8000, "wav"), 16000)
     found = vad.bounds(pcm)
     assert not found.silent
     (start, end), = found.segments
@@ -160,5 +160,5 @@ def test_speech_is_found_and_long_silence_trimmed(say):
 
 def test_short_silence_at_the_ends_is_kept(say):
     speech, _ = read_wav(say(KO_SHORT))
-    pcm = audio.to_rate(audio.Audio(speech, 8000, "wav"), 16000)
+    pcm = formats.to_rate(formats.Audio(speech, 8000, "wav"), 16000)
     assert vad.trim_bounds(vad.bounds(pcm), len(speech) / 8000) == (0.0, len(speech) / 8000)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from asr import audio
+from core.audio import formats
 from asr.engine import ModelError, Models, decode, has_runtime_grammar, model_rate, validate_model_dir
 from asr.lexicon import Lexicons
 from asr.pipeline import Pipeline
@@ -79,7 +79,7 @@ def test_every_format_equals_vosk_on_the_reference_decoding(fmt, pipeline, ko_lo
 def test_grammar_finds_spoken_keywords_inside_the_speech(ko_loaded, say):
     path = say(". ".join(KEYWORDS_SPOKEN) + ".", pad=0.5)
     samples, rate = read_wav(path)
-    pcm = audio.to_rate(audio.Audio(samples, rate, "wav"), ko_loaded.rate)
+    pcm = formats.to_rate(formats.Audio(samples, rate, "wav"), ko_loaded.rate)
     decoded = decode(ko_loaded, pcm, grammar=GRAMMAR_WORDS)
     assert [w.word for w in decoded.words] == KEYWORDS_SPOKEN
     assert all(w.conf >= 0.9 for w in decoded.words)
@@ -162,7 +162,7 @@ def test_keywords_from_a_korean_lexicon(make_models, say, tmp_path, ko_loaded):
     overrides.mkdir()
     # Whatever the model hears in this clip becomes the lexicon: the point is the plumbing.
     samples, rate = read_wav(say(KO_SHORT))
-    heard = reference_decode(ko_loaded, audio.resample(samples, rate, 16000))["words"]
+    heard = reference_decode(ko_loaded, formats.resample(samples, rate, 16000))["words"]
     (overrides / "ko.txt").write_text(f"[displacement]\n{heard[0]['word']}\n", encoding="utf-8")
     result = Pipeline(make_models("ko"), Lexicons(overrides)).run([say(KO_SHORT)], "ko")
     assert result.keywords

@@ -1,4 +1,4 @@
-"""Recordings as browsers play them: MP3 (mono), converted once with pydub and cached.
+"""Recordings as browsers play them: converted once (core.audio.browser) and cached.
 
 The IVR writes WAV files (often 8 kHz telephone audio, sometimes a format a browser
 won't play); the converted copy lives in `<data>/cache/audio/` and is named by the
@@ -7,14 +7,11 @@ recording's id and checksum, so a replaced file is converted again.
 
 from __future__ import annotations
 
-import logging
 import os
-import sys
 import threading
-import warnings
 from pathlib import Path
 
-log = logging.getLogger(__name__)
+from core.audio import browser, pydub_import
 
 MIMETYPES = {"mp3": "audio/mpeg", "wav": "audio/wav"}
 _locks: dict[str, threading.Lock] = {}
@@ -25,21 +22,9 @@ class RecordingMissing(Exception):
     pass
 
 
-_import_lock = threading.Lock()
-
-
-def import_pydub():
-    """pydub, imported once without the warning its `audioop` import raises on 3.11/3.12.
-
-    create_app calls this before any request thread starts: `warnings.catch_warnings`
-    is not thread-safe.
-    """
-    with _import_lock:
-        if "pydub.exceptions" not in sys.modules:
-            with warnings.catch_warnings():
-                warnings.filterwarnings("ignore", message=".*audioop.*", category=DeprecationWarning)
-                import pydub.exceptions  # noqa: F401
-    return sys.modules["pydub"].AudioSegment, sys.modules["pydub.exceptions"].CouldntEncodeError
+def import_pydub() -> None:
+    """create_app calls this before any request thread starts (see core.audio.pydub_import)."""
+    pydub_import.load()
 
 
 def source_path(data_dir: Path, recording: dict) -> Path:
@@ -75,20 +60,9 @@ def _lock_for(stem: str) -> threading.Lock:
 
 
 def _convert(source: Path, cache_dir: Path, stem: str) -> tuple[Path, str]:
-    AudioSegment, CouldntEncodeError = import_pydub()
-    with open(source, "rb") as handle:
-        audio = AudioSegment.from_file(handle).set_channels(1)
-    if audio.frame_rate < 16000:
-        audio = audio.set_frame_rate(16000)  # MPEG-2 rates play everywhere; 8 kHz (MPEG-2.5) may not
-    target = cache_dir / f"{stem}.mp3"
     tmp = cache_dir / f".{stem}.{os.getpid()}.{threading.get_ident()}.tmp"
     try:
-        try:
-            audio.export(tmp, format="mp3", bitrate="32k").close()
-        except CouldntEncodeError as exc:
-            log.warning("no MP3 encoder (%s); serving 16-bit WAV", exc)
-            target = cache_dir / f"{stem}.wav"
-            audio.set_sample_width(2).export(tmp, format="wav").close()
+        target = cache_dir / f"{stem}.{browser.to_browser(source, tmp)}"
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)

@@ -21,27 +21,19 @@ not decode raises `AudioError` with a message meant for the verifier's screen.
 from __future__ import annotations
 
 import struct
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import soxr
 
-with warnings.catch_warnings():
-    # Python 3.11-3.12 warn that audioop is deprecated; pydub and the G.711 decoders need it
-    # (audioop-lts provides it from 3.13 on).
-    warnings.filterwarnings("ignore", message=".*audioop.*", category=DeprecationWarning)
-    import audioop
-    from pydub import AudioSegment
-    from pydub.exceptions import CouldntDecodeError
+from . import pydub_import
 
 RAW_SLIN_RATES = {
     "sln": 8000, "sln12": 12000, "sln16": 16000, "sln24": 24000, "sln32": 32000,
     "sln44": 44100, "sln48": 48000, "sln96": 96000, "sln192": 192000,
 }
-G711 = {"ul": audioop.ulaw2lin, "ulaw": audioop.ulaw2lin, "pcm": audioop.ulaw2lin,
-        "al": audioop.alaw2lin, "alaw": audioop.alaw2lin}
+G711 = {"ul": "ulaw2lin", "ulaw": "ulaw2lin", "pcm": "ulaw2lin", "al": "alaw2lin", "alaw": "alaw2lin"}
 FORMATS = ("wav", "wav16", "WAV", "gsm", "ul", "al", "pcm", *RAW_SLIN_RATES)
 GSM_FRAME_BYTES = 33
 
@@ -81,8 +73,10 @@ def load(path: Path | str, fmt: str | None = None) -> Audio:
         raise AudioError(f"recording file cannot be read: {path.name}: {exc.strerror}") from None
     if not data:
         raise AudioError(f"recording is empty (0 bytes): {path.name}")
+    AudioSegment = pydub_import.load().AudioSegment
     if fmt in G711:
-        return _segment_audio(AudioSegment(G711[fmt](data, 2), sample_width=2, frame_rate=8000, channels=1), fmt, path.name)
+        linear = getattr(pydub_import.audioop(), G711[fmt])(data, 2)
+        return _segment_audio(AudioSegment(linear, sample_width=2, frame_rate=8000, channels=1), fmt, path.name)
     if fmt in RAW_SLIN_RATES:
         if len(data) % 2:
             raise AudioError(f"recording is truncated: odd byte count in 16-bit audio: {path.name}")
@@ -100,7 +94,7 @@ def load(path: Path | str, fmt: str | None = None) -> Audio:
     raise AudioError(f"unknown recording format {fmt!r}: {path.name} (known: {', '.join(FORMATS)})")
 
 
-def _wav(path: Path, data: bytes) -> AudioSegment:
+def _wav(path: Path, data: bytes):
     tag, declared, offset = _wav_facts(path, data)
     if tag in (1, 0xFFFE):
         if declared == 0 and len(data) > offset:
@@ -112,9 +106,10 @@ def _wav(path: Path, data: bytes) -> AudioSegment:
                 f"recording is truncated: its WAV header announces {declared} bytes of audio,"
                 f" the file holds {len(data) - offset}: {path.name}"
             )
+        pydub = pydub_import.load()
         try:
-            return AudioSegment(data)
-        except (CouldntDecodeError, struct.error, ValueError) as exc:
+            return pydub.AudioSegment(data)
+        except (pydub.exceptions.CouldntDecodeError, struct.error, ValueError) as exc:
             raise AudioError(f"recording does not decode as WAV: {path.name}: {exc}") from None
     if tag == 0x31:  # MS-GSM, Asterisk's wav49
         return _ffmpeg(path, "wav", "gsm_ms")
@@ -148,15 +143,16 @@ def _wav_facts(path: Path, data: bytes) -> tuple[int, int | None, int]:
     raise AudioError(f"recording is truncated: WAV header without audio data: {path.name}")
 
 
-def _ffmpeg(path: Path, fmt: str, codec: str) -> AudioSegment:
+def _ffmpeg(path: Path, fmt: str, codec: str):
+    pydub = pydub_import.load()
     try:
-        return AudioSegment.from_file(str(path), format=fmt, codec=codec)
-    except CouldntDecodeError as exc:
+        return pydub.AudioSegment.from_file(str(path), format=fmt, codec=codec)
+    except pydub.exceptions.CouldntDecodeError as exc:
         detail = str(exc).strip().splitlines()[-1] if str(exc).strip() else "ffmpeg failed"
         raise AudioError(f"recording does not decode as {fmt}/{codec}: {path.name}: {detail}") from None
 
 
-def _segment_audio(segment: AudioSegment, fmt: str, name: str = "") -> Audio:
+def _segment_audio(segment, fmt: str, name: str = "") -> Audio:
     if segment.channels != 1:
         segment = segment.set_channels(1)
     if segment.sample_width != 2:

