@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 
 log = logging.getLogger(__name__)
 
-_RESPONSE = re.compile(r"^(?P<code>\d{3})(?:[ -](?P<rest>.*))?$")
-_RESULT = re.compile(r"result=(?P<result>-?\d+|\S*)(?:\s+\((?P<data>[^)]*)\))?(?P<extra>.*)$")
+_RESPONSE = re.compile(r"^(?P<code>\d{3})(?:[ -](?P<rest>.*))?$", re.ASCII)
+_RESULT = re.compile(r"result=(?P<result>-?\d+|\S*)(?:\s+\((?P<data>[^)]*)\))?(?P<extra>.*)$", re.ASCII)
+DTMF_KEYS = "0123456789*#ABCD"
 
 
 class AgiError(Exception):
@@ -71,6 +72,11 @@ def quote(argument: str) -> str:
     return f'"{argument}"'
 
 
+def key_of(value: int) -> str:
+    """The DTMF key Asterisk reports as its character code; "" for none or anything else."""
+    return chr(value) if 0 < value < 128 and chr(value) in DTMF_KEYS else ""
+
+
 def parse_response(line: str) -> Response:
     match = _RESPONSE.match(line)
     if not match:
@@ -84,6 +90,14 @@ def parse_response(line: str) -> Response:
         raise ProtocolError(f"200 without result: {line!r}")
     extra = dict(pair.split("=", 1) for pair in result.group("extra").split() if "=" in pair)
     return Response(code, result.group("result"), result.group("data") or "", extra)
+
+
+async def _readline(reader: asyncio.StreamReader) -> bytes:
+    """One line, or b"" at the end; a line longer than the stream's limit is a ProtocolError."""
+    try:
+        return await reader.readline()
+    except ValueError as exc:  # asyncio's LimitOverrunError, re-raised as ValueError
+        raise ProtocolError(f"AGI line too long: {exc}") from None
 
 
 class Call:
@@ -101,7 +115,7 @@ class Call:
     async def accept(cls, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> "Call":
         env: dict[str, str] = {}
         while True:
-            raw = await reader.readline()
+            raw = await _readline(reader)
             if not raw:
                 raise ProtocolError("connection closed before the AGI environment ended")
             text = raw.decode("utf-8", "replace").rstrip("\r\n")
@@ -150,7 +164,7 @@ class Call:
 
     async def _read_response(self) -> Response:
         while True:
-            raw = await self._reader.readline()
+            raw = await _readline(self._reader)
             if not raw:
                 self.hung_up = True
                 raise HangupError(f"{self.channel}: connection closed")
@@ -162,7 +176,7 @@ class Call:
             if text.startswith("520-"):
                 # Multi-line usage text ends with "520 End of proper usage."
                 while not text.startswith("520 "):
-                    raw = await self._reader.readline()
+                    raw = await _readline(self._reader)
                     if not raw:
                         break
                     text = raw.decode("utf-8", "replace").rstrip("\r\n")
@@ -197,7 +211,7 @@ class Call:
                 raise HangupError(f"{self.channel}: hung up")
             log.error("%s: Asterisk could not play %s", self.channel, path)
             return ""
-        return chr(response.value) if response.value > 0 else ""
+        return key_of(response.value)
 
     async def is_alive(self) -> bool:
         try:
@@ -208,14 +222,15 @@ class Call:
 
     async def wait_for_digit(self, timeout_ms: int) -> str:
         response = self._check_hangup(await self.command("WAIT FOR DIGIT", str(int(timeout_ms))))
-        return chr(response.value) if response.value > 0 else ""
+        return key_of(response.value)
 
     async def get_data(self, path: str, timeout_ms: int, max_digits: int) -> tuple[str, bool]:
         """Play a prompt and collect digits up to # or `max_digits`. Returns (digits, timed_out)."""
         response = self._check_hangup(
             await self.command("GET DATA", quote(path), str(int(timeout_ms)), str(int(max_digits)))
         )
-        return response.result if response.result.isdigit() else "", response.data == "timeout"
+        digits = response.result if response.result.isascii() and response.result.isdigit() else ""
+        return digits, response.data == "timeout"
 
     async def record_file(
         self,
@@ -233,16 +248,17 @@ class Call:
         if silence_seconds:
             words.append(f"s={int(silence_seconds)}")
         response = await self.command(*words)
-        end = int(response.extra.get("endpos", "0") or 0)
+        endpos = response.extra.get("endpos", "")
+        end = int(endpos) if endpos.isdigit() else 0
         if response.result == "-1" or response.data == "hangup":
             self.hung_up = True
             return Recording("", end, hung_up=True, timed_out=False)
-        digit = chr(response.value) if response.value > 0 and response.data == "dtmf" else ""
+        digit = key_of(response.value) if response.data == "dtmf" else ""
         return Recording(digit, end, hung_up=False, timed_out=response.data == "timeout")
 
     async def say_digits(self, digits: str, escape_digits: str = "") -> str:
         response = self._check_hangup(await self.command("SAY DIGITS", digits, quote(escape_digits)))
-        return chr(response.value) if response.value > 0 else ""
+        return key_of(response.value)
 
     async def set_variable(self, name: str, value: str) -> None:
         await self.command("SET VARIABLE", quote(name), quote(value))
