@@ -46,6 +46,31 @@ def set_model(config_path: Path, language: str, model_dir: Path) -> None:
     _write_atomically(config_path, new_text)
 
 
+def remove_model(config_path: Path, language: str) -> bool:
+    """Delete `language`'s line from [asr.models]; False if it had none."""
+    text = config_path.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    header = next((i for i, raw in enumerate(lines) if TABLE_LINE.match(raw)), None)
+    if header is None:
+        return False
+    end = next((i for i in range(header + 1, len(lines)) if lines[i].lstrip().startswith("[")), len(lines))
+    key = re.compile(rf"^\s*{re.escape(language)}\s*=")
+    existing = next((i for i in range(header + 1, end) if key.match(lines[i])), None)
+    if existing is None:
+        return False
+    del lines[existing]
+    new_text = "\n".join(lines) + "\n"
+    try:
+        parsed = tomllib.loads(new_text)
+    except tomllib.TOMLDecodeError:
+        parsed = None
+    if parsed is None or language in parsed.get("asr", {}).get("models", {}):
+        raise ValueError(f"could not remove the model from {config_path}: delete `{language} = ...` "
+                         f"under {TABLE} by hand")
+    _write_atomically(config_path, new_text)
+    return True
+
+
 def _write_atomically(path: Path, text: str) -> None:
     mode = path.stat().st_mode & 0o777
     fd, tmp = tempfile.mkstemp(prefix=".config-", dir=path.parent)

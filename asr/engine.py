@@ -190,6 +190,40 @@ class Models:
             self.paths.setdefault(language, str(loaded.path))
             self._loaded[language] = LoadedModel(language, loaded.path, loaded.rate, loaded.vosk_model, 0.0)
 
+    def update(self, paths: dict[str, str]) -> dict[str, str]:
+        """Switch to a new set of models while decoding goes on; returns language -> error.
+
+        New models load before the switch, outside the lock, so jobs keep being served
+        meanwhile; an unchanged model is kept as it is; a decode already running keeps
+        the model it started with, even one just removed. A model that does not load
+        is left out; the others are used."""
+        wanted = {language: str(path) for language, path in paths.items()}
+        with self._lock:
+            current = dict(self._loaded)
+        loaded: dict[str, LoadedModel] = {}
+        errors: dict[str, str] = {}
+        for language, path in sorted(wanted.items()):
+            resolved = Path(path).expanduser()
+            kept = current.get(language)
+            if kept is not None and kept.path == resolved:
+                loaded[language] = kept
+                continue
+            same = [m for m in (*current.values(), *loaded.values()) if m.path == resolved]
+            try:
+                loaded[language] = (
+                    LoadedModel(language, same[0].path, same[0].rate, same[0].vosk_model, 0.0)
+                    if same else load_model(language, resolved)
+                )
+            except ModelError as exc:
+                errors[language] = str(exc)
+        with self._lock:
+            self.paths, self._loaded, self._errors = wanted, loaded, dict(errors)
+        return errors
+
+    def errors(self) -> dict[str, str]:
+        with self._lock:
+            return dict(self._errors)
+
     def load_all(self) -> dict[str, str]:
         """Load every model now; returns language -> error for those that fail."""
         errors = {}

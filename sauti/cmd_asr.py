@@ -16,9 +16,11 @@ from .context import Context, pass_context
 
 
 def start_worker(config, threads: int | None = None, stop: threading.Event | None = None) -> None:
-    """Run the transcription worker in this process until SIGTERM/SIGINT (or `stop` is set).
+    """Run the transcription worker in this process until SIGTERM/SIGINT (or `stop` is set);
+    the models follow config.toml's [asr.models] (and SIGHUP re-reads it).
 
     The entry point `sauti up` runs as a subprocess (`sauti --data DIR worker`)."""
+    from asr.reload import ModelReloader
     from asr.worker import Worker
 
     stop = stop or threading.Event()
@@ -28,16 +30,21 @@ def start_worker(config, threads: int | None = None, stop: threading.Event | Non
         logging.getLogger("sauti.asr").info("signal %s: finishing (current jobs go back to the queue)", signum)
         stop.set()
 
+    worker = Worker(config, threads=threads)
+    reloader = ModelReloader(worker)
     if threading.current_thread() is threading.main_thread():
         for signum in (signal.SIGTERM, signal.SIGINT):
             previous[signum] = signal.signal(signum, handle)
+        previous[signal.SIGHUP] = signal.signal(signal.SIGHUP, lambda *_: reloader.requested.set())
     try:
-        worker = Worker(config, threads=threads)
         worker.load_models()
+        reloader.publish()
         logging.getLogger("sauti.asr").info(
             "worker %s ready: %d decoding thread(s), models: %s",
             worker.name, worker.threads, ", ".join(worker.models.languages) or "none (alerts marked no model)",
         )
+        # config.toml is watched: `sauti models add|remove` take effect without a restart.
+        threading.Thread(target=reloader.run, args=(stop,), name="model-reload", daemon=True).start()
         worker.run(stop)
     finally:
         for signum, old in previous.items():
@@ -103,8 +110,9 @@ def models_add(ctx: Context, language: str, source: Path) -> None:
     """Register a Vosk model for LANGUAGE (e.g. sw, ln, fr) from a folder or a zip.
 
     The model's structure is checked (am/, conf/, graph/ with HCLG.fst or HCLr.fst and
-    Gr.fst). A zip is unpacked into the data directory's models/ folder. The running
-    worker picks the model up when restarted.
+    Gr.fst). A zip is unpacked into the data directory's models/ folder. A running
+    worker loads it within seconds, without a restart, and transcribes the alerts that
+    were waiting for it.
     """
     from asr.config_file import set_model
     from asr.install import InstallError, prepare_model
@@ -116,7 +124,29 @@ def models_add(ctx: Context, language: str, source: Path) -> None:
     except (InstallError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"registered {language} = {model_dir} in {config.config_path}")
-    click.echo("restart the worker (or `sauti up`) to use it")
+    click.echo("a running worker loads it within seconds; `sauti models list` or the console shows its state")
+
+
+@models.command("remove")
+@click.argument("language")
+@pass_context
+def models_remove(ctx: Context, language: str) -> None:
+    """Stop using the model for LANGUAGE: its line leaves config.toml [asr.models].
+
+    A running worker drops it within seconds; a recording it is decoding right then
+    finishes with it, later alerts in that language are marked "no model". The model's
+    files are left where they are (add it again with `sauti models add`).
+    """
+    from asr.config_file import remove_model
+
+    config = ctx.config
+    try:
+        removed = remove_model(config.config_path, language)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    if not removed:
+        raise click.ClickException(f"no model for {language!r} in {config.config_path}")
+    click.echo(f"removed {language} from {config.config_path}; a running worker drops it within seconds")
 
 
 @click.command()

@@ -33,6 +33,8 @@ def index():
         more=len(rows) > size,
         page=page,
         localities=store.list_localities(),
+        # The worker records which speech models load; one that fails is shown to everyone.
+        model_problems=[m for m in store.model_statuses() if m["state"] == "failed"],
     )
 
 

@@ -216,4 +216,18 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX callback_attempts_callback ON callback_attempts(callback_id);
         """,
     ),
+    (
+        "0005_model_status",
+        """
+        -- What each worker could load, per language: the console shows models that fail.
+        CREATE TABLE model_status (
+            language TEXT PRIMARY KEY,
+            path TEXT NOT NULL,
+            state TEXT NOT NULL,
+            error TEXT,
+            worker TEXT,
+            updated_at TEXT NOT NULL
+        );
+        """,
+    ),
 ]
