@@ -85,6 +85,10 @@ class WebConfig:
     secure_cookies: bool = setting(
         False, "Send cookies only over HTTPS; set true when the console is served behind TLS."
     )
+    audio_cache_mb: int = setting(
+        500, "Largest size of the console's MP3 copies of recordings (data/cache/audio); "
+        "the least recently played are removed first and made again when played."
+    )
 
 
 @dataclass(frozen=True)

@@ -9,20 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from pathlib import Path
 
 from .config import Config
+from .playback_cache import PlaybackCache
 from .store import CLOSED_STATUSES, Store
 
 __all__ = ["CLOSED_STATUSES", "cutoff", "purge", "remove_files"]
 
 log = logging.getLogger(__name__)
-
-# Where the console keeps converted copies of recordings, named "<recording id>-<sha256 prefix>.<ext>"
-# (web/audio.py). TODO(ops): when the audio cache module with its own eviction function lands,
-# call it from `_drop_cached_copies` instead of globbing its folder here.
-AUDIO_CACHE = Path("cache") / "audio"
-
 
 def cutoff(days: int, now: dt.datetime | None = None) -> str:
     now = now or dt.datetime.now(dt.timezone.utc)
@@ -54,13 +48,4 @@ def remove_files(config: Config, recordings: list[dict]) -> None:
         if not path.is_relative_to(data_dir):
             raise ValueError(f"recording {recording['id']} points outside the data directory: not purged")
         path.unlink(missing_ok=True)
-    _drop_cached_copies(data_dir, recordings)
-
-
-def _drop_cached_copies(data_dir: Path, recordings: list[dict]) -> None:
-    cache = data_dir / AUDIO_CACHE
-    if not cache.is_dir():
-        return
-    for recording in recordings:
-        for copy in cache.glob(f"{int(recording['id'])}-*"):
-            copy.unlink(missing_ok=True)
+    PlaybackCache.forget(config.audio_cache_dir, [recording["id"] for recording in recordings])

@@ -69,7 +69,7 @@ def test_closed_alerts_lose_audio_transcripts_and_pseudonym_after_retention(conf
         assert after["status"] == status.value and after["reference"] == alert["reference"]
         assert (after["caller_pseudonym"] is None) == (not kept)
         assert (after["purged_at"] is None) == kept
-    assert not list((config.data_dir / retention.AUDIO_CACHE).iterdir()), "the console's cached copy stays"
+    assert not list(config.audio_cache_dir.iterdir()), "the console's cached copy stays"
     # What remains of the words: only the open alerts' own transcripts, nowhere else.
     dump = _everything_stored(fresh_db)
     for status in retention.CLOSED_STATUSES:

@@ -31,6 +31,7 @@ from flask import Flask
 
 from core import secrets
 from core.config import Config
+from core.playback_cache import PlaybackCache
 from core.store import Store
 
 from . import admin, alerts, audio, auth, context, prompts, queue, security, templating
@@ -62,7 +63,7 @@ def create_app(config_or_mapping: Config | Mapping) -> Flask:
         POLL_SECONDS=15,
         MAX_CONTENT_LENGTH=256 * 1024,
         SEND_FILE_MAX_AGE_DEFAULT=365 * 24 * 3600,  # static files: URLs carry a content hash
-        AUDIO_CACHE_DIR=config.data_dir / "cache" / "audio",
+        AUDIO_CACHE=PlaybackCache(config.audio_cache_dir, config.web.audio_cache_mb * 1024 * 1024),
     )
     app.config.from_mapping(overrides)
     with Store.open(config.db_path):

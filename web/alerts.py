@@ -122,7 +122,7 @@ def audio_file(alert_id: int, recording_id: int):
         abort(404)
     config = current_app.config["SAUTI_CONFIG"]
     try:
-        path, mimetype = audio.playable(config.data_dir, current_app.config["AUDIO_CACHE_DIR"], recording)
+        path, mimetype = audio.playable(config.data_dir, current_app.config["AUDIO_CACHE"], recording)
     except audio.RecordingMissing as exc:
         log.error("alert %s: %s", alert_id, exc)
         abort(404)

@@ -2,7 +2,8 @@
 
 The IVR writes WAV files (often 8 kHz telephone audio, sometimes a format a browser
 won't play); the converted copy lives in `<data>/cache/audio/` and is named by the
-recording's id and checksum, so a replaced file is converted again.
+recording's id and checksum, so a replaced file is converted again. The folder is
+kept under `[web] audio_cache_mb` by core.playback_cache.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import threading
 from pathlib import Path
 
 from core.audio import browser, pydub_import
+from core.playback_cache import PlaybackCache
 
 MIMETYPES = {"mp3": "audio/mpeg", "wav": "audio/wav"}
 _locks: dict[str, threading.Lock] = {}
@@ -37,21 +39,21 @@ def source_path(data_dir: Path, recording: dict) -> Path:
     return path
 
 
-def playable(data_dir: Path, cache_dir: Path, recording: dict) -> tuple[Path, str]:
-    """The cached browser-playable file for a recording, converting it on first use."""
+def playable(data_dir: Path, cache: PlaybackCache, recording: dict) -> tuple[Path, str]:
+    """The cached browser-playable file for a recording, converting it when it is not cached."""
     source = source_path(data_dir, recording)
-    stem = f"{int(recording['id'])}-{(recording.get('sha256') or 'nosum')[:16]}"
-    for ext in MIMETYPES:
-        cached = cache_dir / f"{stem}.{ext}"
-        if cached.exists():
-            return cached, MIMETYPES[ext]
+    stem = cache.stem(recording)
+    cached = cache.lookup(stem, MIMETYPES)
+    if cached is not None:
+        return cached, MIMETYPES[cached.suffix[1:]]
     with _lock_for(stem):
-        for ext in MIMETYPES:
-            cached = cache_dir / f"{stem}.{ext}"
-            if cached.exists():
-                return cached, MIMETYPES[ext]
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        return _convert(source, cache_dir, stem)
+        cached = cache.lookup(stem, MIMETYPES)
+        if cached is not None:
+            return cached, MIMETYPES[cached.suffix[1:]]
+        cache.folder.mkdir(parents=True, exist_ok=True)
+        path, mimetype = _convert(source, cache.folder, stem)
+        cache.admit(path)
+        return path, mimetype
 
 
 def _lock_for(stem: str) -> threading.Lock:
