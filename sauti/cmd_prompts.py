@@ -159,13 +159,15 @@ def import_(ctx: Context, lang: str, prompt: str, file: Path, by: str) -> None:
     FILE may be any audio ffmpeg reads (wav, mp3, m4a, ogg, amr...). It is converted
     to 8 kHz mono, trimmed and normalised, and replaces the old audio atomically;
     the old file is kept in <lang>/backup/. `prompts build` never overwrites it.
+    Like every prompt change, it is audited: it needs an initialised data directory.
     """
-    directory = _prompts_dir(ctx)
     catalogue = _catalogue()
-    try:
-        installed = prompts.install_recording(directory, catalogue, lang, prompt, file, by=by)
-    except prompts.PromptError as exc:
-        raise click.ClickException(str(exc)) from None
+    with ctx.open_store() as store:   # first: a change that cannot be audited is not made
+        try:
+            installed = prompts.install_recording(ctx.config.prompts_dir, catalogue, lang, prompt, file, by=by)
+        except prompts.PromptError as exc:
+            raise click.ClickException(str(exc)) from None
+        store.audit("cli", "record", "prompt", installed.number, None, installed.audit_details())
     click.echo(f"installed {installed.path} ({installed.info.seconds:.1f} s, recorded by a person)")
     if installed.backup:
         click.echo(f"previous audio kept at {installed.backup}")

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from core import prompts
+from core.prompts import builder
 from tests.fixtures.prompts import read_samples, require_tools, silence, speechlike, write_wav
 
 SAMPLE_IDS = ["welcome", "language_menu", "digit_7"]
@@ -91,6 +92,29 @@ def test_build_never_overwrites_a_human_recording(espeak, tmp_path, prompts_dir,
     sources = {s.id: s.source for s in prompts.status(prompts_dir, prompt_catalogue, ["ln"])}
     assert (sources["welcome"], sources["goodbye"], sources["invalid_choice"]) == (
         prompts.HUMAN, prompts.UNLISTED, prompts.MISSING)
+
+
+def test_a_recording_made_while_build_synthesises_wins_and_is_not_counted_as_built(
+        espeak, tmp_path, prompts_dir, prompt_catalogue, monkeypatch):
+    """The race: a person installs a recording (phone, console) after build decided to
+    synthesise the prompt and before it swaps the file in. The person's file stays, and
+    the count says so: it was left alone, not built."""
+    voice = write_wav(tmp_path / "voice.wav", speechlike(1.5))
+    real_synthesise = builder.synthesise
+
+    def a_person_records_meanwhile(text, voice_name, speed, dest):
+        real_synthesise(text, voice_name, speed, dest)
+        prompts.install_recording(prompts_dir, prompt_catalogue, "ln", "goodbye", voice, by="amani")
+
+    monkeypatch.setattr(builder, "synthesise", a_person_records_meanwhile)
+    seen = []
+    counts = prompts.build(prompts_dir, prompt_catalogue, languages=["ln"], ids=["goodbye"],
+                           progress=lambda done, total, what: seen.append(what))
+
+    assert counts == {"built": 0, "kept": 0, "human": 1}
+    assert seen == ["ln/goodbye: kept: a person recorded it meanwhile"]
+    entry = manifest(prompts_dir, "ln")["goodbye"]
+    assert (entry["source"], entry["by"]) == (prompts.HUMAN, "amani")
 
 
 def test_changed_words_redo_synthesised_audio_and_flag_human_recordings(espeak, tmp_path, prompts_dir):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from click.testing import CliRunner
 
 from core import prompts
+from core.store import Store
 from sauti.cli import main
 from tests.fixtures.prompts import speechlike, write_wav
 
@@ -39,6 +40,11 @@ def test_import_installs_a_recording_that_build_then_keeps(espeak, tmp_path, pro
     assert f"installed {prompts_dir / 'ln' / 'welcome.wav'}" in result.output
     result = run(prompts_config, "import", "ln", "welcome", str(voice))
     assert "previous audio kept at" in result.output
+    backup = result.output.split("previous audio kept at ")[1].strip()
+    with Store.open(prompts_config.db_path) as store:
+        entries = store.audit_entries("prompt")
+    assert [(e["actor"], e["action"], e["entity_id"]) for e in entries] == [("cli", "record", 1)] * 2
+    assert entries[0]["after"] == {"language": "ln", "prompt": "welcome", "backup": backup}
     audio = (prompts_dir / "ln" / "welcome.wav").read_bytes()
 
     result = run(prompts_config, "build", "--lang", "ln", "--force-synth")
@@ -47,6 +53,12 @@ def test_import_installs_a_recording_that_build_then_keeps(espeak, tmp_path, pro
     assert (prompts_dir / "ln" / "welcome.wav").read_bytes() == audio
     status = run(prompts_config, "status", "--lang", "ln", "--all").output
     assert "1 human" in status and "welcome                human" in status
+
+
+def test_import_needs_an_installation_to_audit_it_in(tmp_path):
+    voice = write_wav(tmp_path / "amani.wav", speechlike(1.5))
+    result = CliRunner().invoke(main, ["--data", str(tmp_path / "nowhere"), "prompts", "import", "ln", "1", str(voice)])
+    assert result.exit_code != 0 and "sauti init" in result.output and "Traceback" not in result.output
 
 
 def test_import_refuses_unknown_prompts_and_silence(tmp_path, prompts_config):
