@@ -81,7 +81,9 @@ def damm_check_digit(digits: str) -> str:
 
 
 def is_valid_reference(reference: str) -> bool:
-    return reference.isdigit() and len(reference) == REFERENCE_BODY_DIGITS + 1 and damm_check_digit(reference) == "0"
+    # isascii: str.isdigit() also accepts superscripts and other scripts' digits.
+    return (reference.isascii() and reference.isdigit() and len(reference) == REFERENCE_BODY_DIGITS + 1
+            and damm_check_digit(reference) == "0")
 
 
 def new_reference() -> str:

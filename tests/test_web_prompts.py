@@ -12,7 +12,7 @@ import pytest
 
 from core import prompts
 from tests.fixtures.core import make_data_dir
-from tests.fixtures.web import login, post
+from tests.fixtures.web import csrf, login, post
 
 
 @pytest.fixture
@@ -100,3 +100,52 @@ def test_upload_without_csrf_is_rejected(client, config):
     response = client.post("/admin/prompts/sw/welcome", data={"recording": (io.BytesIO(b"x"), "x.wav")},
                            content_type="multipart/form-data")
     assert response.status_code == 400
+
+
+def post_big(client, url: str, data: dict):
+    """A large multipart POST from a body in memory: the test client would spool it to an
+    unclosed temporary file, which pytest (warnings as errors) reports."""
+    from werkzeug.datastructures import FileStorage
+    from werkzeug.test import encode_multipart
+
+    fields = {k: FileStorage(v[0], filename=v[1]) if isinstance(v, tuple) else v for k, v in data.items()}
+    boundary, body = encode_multipart({**fields, "csrf_token": csrf(client)})
+    return client.post(url, input_stream=io.BytesIO(body), content_length=len(body),
+                       content_type=f"multipart/form-data; boundary={boundary}")
+
+
+def test_a_phone_recorder_s_wav_over_a_megabyte_is_accepted(client, config, tmp_path):
+    """Six seconds of 48 kHz stereo: far over the 256 KiB every other form is held to."""
+    wav, big = tmp_path / "speech.wav", tmp_path / "recorder.wav"
+    subprocess.run(["espeak-ng", "-v", "sw", "-w", str(wav), "Kwaheri na asante sana kwa kupiga simu."], check=True)
+    subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-i", str(wav), "-af", "apad=whole_dur=6",
+                    "-ar", "48000", "-ac", "2", str(big)], check=True)
+    assert big.stat().st_size > 1024 * 1024
+    login(client, "ada")
+    target = prompts.audio_path(config.prompts_dir, "ln", "goodbye")
+    before = target.read_bytes()
+    response = post_big(client, "/admin/prompts/ln/goodbye", {"recording": (io.BytesIO(big.read_bytes()), "r.wav")})
+    assert response.status_code == 302, response.text
+    assert target.read_bytes() != before
+
+
+def test_uploads_over_the_prompts_limit_are_refused_in_french(client, config, monkeypatch):
+    from web import prompts as web_prompts
+
+    monkeypatch.setattr(web_prompts, "MAX_UPLOAD_BYTES", 1024 * 1024)  # the check, not 20 MB of test data
+    login(client, "ada")
+    target = prompts.audio_path(config.prompts_dir, "sw", "welcome")
+    before = target.read_bytes()
+    # Just over the limit: the form as a whole passes, the page says why the file does not.
+    response = post_big(client, "/admin/prompts/sw/welcome",
+                        {"recording": (io.BytesIO(b"\0" * (1024 * 1024 + 1)), "big.wav")})
+    assert response.status_code == 413 and "Fichier trop lourd (1 Mo au plus)" in response.text
+    assert 'id="prompt-welcome"' in response.text  # the prompts page again, not a bare error
+    # Far over: refused before it is read, still in French.
+    response = post_big(client, "/admin/prompts/sw/welcome",
+                        {"recording": (io.BytesIO(b"\0" * (1200 * 1024)), "huge.wav")})
+    assert response.status_code == 413 and "Envoi trop volumineux" in response.text
+    assert target.read_bytes() == before
+    # Every other form keeps the small app-wide limit.
+    response = post_big(client, "/admin/users", {"username": "x" * (300 * 1024), "role": "verifier"})
+    assert response.status_code == 413

@@ -16,10 +16,15 @@ needs the session's CSRF token):
     queue   GET /  (filters: status language locality source date_from date_to category q page)
             GET /queue/stats  (JSON {waiting, latest_id}, polled by every page)
     alerts  GET /alerts/<id>  GET /alerts/<id>/audio/<recording_id>  (MP3, cached)
-            POST /alerts/<id>/{claim,release,transcript,tags,details,notes,decision}
+            POST /alerts/<id>/{transcript,tags,details,notes,decision}
+    claims  POST /alerts/<id>/{claim,release,takeover}  (takeover: supervisor)
             (answer JSON when the request sends Accept: application/json)
     admin   GET /admin/audit (supervisor)  GET|POST /admin/users,
             POST /admin/users/<name>/{role,disabled,password} (admin)
+    prompts GET /admin/prompts  GET /admin/prompts/<lang>/<id>.wav  POST /admin/prompts/<lang>/<id> (admin)
+
+Ids in paths are ASCII digits within SQLite's 64-bit range (the `id` converter);
+every query and form value passes web.inputs, so bad input is a 4xx, never a 500.
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ from core.config import Config
 from core.playback_cache import PlaybackCache
 from core.store import Store
 
-from . import admin, alerts, audio, auth, context, prompts, queue, security, templating
+from . import admin, alerts, audio, auth, claims, compress, context, inputs, prompts, queue, security, templating
 from .i18n import init_i18n
 
 
@@ -71,12 +76,19 @@ def create_app(config_or_mapping: Config | Mapping) -> Flask:
 
     audio.import_pydub()  # before request threads start
     app.teardown_appcontext(context.close_store)
+    app.url_map.converters["id"] = inputs.IdConverter
+    # In this order: the upload's own size limit before anything reads the form; the
+    # input check after the user is known, so a refused form can be shown again.
+    app.before_request(prompts.allow_large_upload)
     security.init_security(app)
+    app.before_request(inputs.check_request)
+    compress.init_compression(app)
     init_i18n(app)
     templating.init_templating(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(queue.bp)
     app.register_blueprint(alerts.bp)
+    app.register_blueprint(claims.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(prompts.bp)
     return app

@@ -5,32 +5,30 @@ from __future__ import annotations
 import re
 import sqlite3
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
 from core.identity import hash_password, new_password
 from core.accounts import ROLES
 
 from .i18n import translate as _
 from .security import role_required
+from .templating import refused
 from .context import get_store
+from .inputs import InputError, query_int, text_value
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 USERNAME = re.compile(r"^[A-Za-z0-9._-]{2,40}$")
-AUDIT_ACTIONS = ("create", "listen", "status", "update", "claim", "release", "tags", "note", "transcript", "record")
+AUDIT_ACTIONS = ("create", "listen", "status", "update", "claim", "release", "takeover", "tags", "note", "transcript",
+                 "record")
 AUDIT_PAGE = 100
 
 
 @bp.route("/audit")
 @role_required("supervisor")
 def audit():
-    actor = request.args.get("actor", "").strip()
-    entity = request.args.get("entity", "").strip()
-    action = request.args.get("action", "").strip()
-    try:
-        before = int(request.args.get("before", 0)) or None
-    except ValueError:
-        before = None
+    actor, entity, action = (text_value(request.args.get(k, ""), "audit_filter") for k in ("actor", "entity", "action"))
+    before = query_int("before", 0) or None
     entries = get_store().audit_page(actor=actor, entity=entity, action=action, before_id=before, limit=AUDIT_PAGE)
     return render_template(
         "audit.html",
@@ -56,10 +54,14 @@ def users():
 @bp.route("/users", methods=("POST",))
 @role_required("admin")
 def add_user():
-    username = request.form.get("username", "").strip()
+    typed = request.form.get("username", "")
+    try:
+        username = text_value(typed, "username")
+    except InputError as exc:
+        return users_page(400, error=exc.message, typed=typed)
     role = request.form.get("role", "")
     if not USERNAME.match(username) or role not in ROLES:
-        return users_page(400, error=_("users.invalid"))
+        return users_page(400, error=_("users.invalid"), typed=typed)
     password = new_password()
     try:
         get_store().add_user(username, hash_password(password), role, actor=g.user["username"])
@@ -72,7 +74,7 @@ def add_user():
 def existing(username: str) -> dict:
     user = get_store().get_user(username)
     if user is None:
-        abort(404)
+        raise refused(404, _("users.unknown", user=username))
     return user
 
 
@@ -82,7 +84,7 @@ def set_role(username: str):
     existing(username)
     role = request.form.get("role", "")
     if role not in ROLES:
-        abort(400)
+        return users_page(400, error=_("users.invalid_role"))
     get_store().update_user(username, g.user["username"], role=role)
     flash(_("users.updated"), "success")
     return redirect(url_for("admin.users"))

@@ -1,19 +1,24 @@
-"""One alert: listen, read, correct, tag, note, claim and decide."""
+"""One alert: listen, read, correct, tag, note and decide (claims are in claims.py).
+
+A form refused for what was typed (too long, not a reference) shows the page again
+with the text as typed and the reason, so nothing is lost.
+"""
 
 from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, current_app, flash, g, jsonify, redirect, render_template, request, send_file, url_for
 
 from core.accounts import DECISIONS_BY_ROLE
 from core.model import ALERT_LANGUAGES, CATEGORIES, Status
-from core.store import utcnow
 
 from . import audio
-from .i18n import translate as _
+from .claims import claim_holder, done, hold_claim, load_alert, me, not_held_by_other
 from .context import get_store, wants_json
-from .templating import clean_keywords, clean_words
+from .i18n import translate as _
+from .inputs import InputError, free_text, parse_id, text_value
+from .templating import clean_keywords, clean_words, refused
 
 log = logging.getLogger(__name__)
 
@@ -24,64 +29,46 @@ DECISION_KEYS = (("verified", "v"), ("unverified", "u"), ("false", "f"), ("escal
 # Decisions only a supervisor may take; a verifier cannot undo them either.
 SUPERVISOR_STATES = {Status.DUPLICATE.value, Status.ESCALATED.value}
 LOW_CONFIDENCE = 0.6
-MAX_TRANSCRIPT = 20000
-MAX_NOTE = 4000
-MAX_LOCALITY = 200
+# What a refused form shows again, per view: {form field: the page's draft key}.
+DRAFTS = {
+    "alerts.transcript": {"text": "transcript"},
+    "alerts.note": {"text": "note"},
+    "alerts.details": {"locality": "locality", "language": "language"},
+    "alerts.decide": {"duplicate_of": "duplicate_of"},
+}
 
 
 # -- helpers ---------------------------------------------------------------------
-
-
-def load_alert(alert_id: int) -> dict:
-    alert = get_store().get_alert(alert_id)
-    if alert is None:
-        abort(404)
-    return alert
-
-
-def me() -> str:
-    return g.user["username"]
-
-
-def claim_holder(alert: dict) -> str | None:
-    if alert["claimed_by"] and alert["claimed_until"] and alert["claimed_until"] > utcnow():
-        return alert["claimed_by"]
-    return None
-
-
-def hold_claim(alert: dict) -> None:
-    """Changes need the alert's claim: take it if free, refuse (409) if someone else has it."""
-    holder = claim_holder(alert)
-    if holder == me():
-        return
-    if holder is None and get_store().claim_alert(alert["id"], me(), current_app.config["CLAIM_MINUTES"]):
-        return
-    abort(409, description=_("alert.claimed_other", user=holder or "?"))
 
 
 def locked_for_role(alert: dict) -> bool:
     return alert["status"] in SUPERVISOR_STATES and g.user["role"] == "verifier"
 
 
-def done(alert_id: int, message: str, **payload):
-    if wants_json():
-        return jsonify(ok=True, message=message, **payload)
-    flash(message, "success")
-    return redirect(url_for("alerts.show", alert_id=alert_id))
-
-
 def refuse(alert_id: int, message: str, code: int = 422):
+    """A change refused: the reason in JSON for the page's script, else the page again
+    with the reason and, in its forms, what the verifier typed."""
     if wants_json():
         return jsonify(ok=False, error=message), code
-    flash(message, "error")
-    return redirect(url_for("alerts.show", alert_id=alert_id))
+    typed = DRAFTS.get(request.endpoint, {})
+    draft = {shown: request.form.get(sent, "") for sent, shown in typed.items()}
+    return render_alert(alert_id, error=message, draft=draft), code
+
+
+@bp.errorhandler(InputError)
+def refuse_input(error: InputError):
+    return refuse(request.view_args["alert_id"], error.message, error.status)
 
 
 # -- the page --------------------------------------------------------------------
 
 
-@bp.route("/<int:alert_id>")
+@bp.route("/<id:alert_id>")
 def show(alert_id: int):
+    return render_alert(alert_id)
+
+
+def render_alert(alert_id: int, error: str | None = None, draft: dict | None = None) -> str:
     store = get_store()
     alert = load_alert(alert_id)
     transcripts = store.transcripts_for(alert_id)
@@ -112,20 +99,22 @@ def show(alert_id: int):
         decision_buttons=[(s, k) for s, k in DECISION_KEYS if s in allowed],
         locked_for_role=locked_for_role(alert),
         low_confidence=LOW_CONFIDENCE,
+        form_error=error,
+        draft=draft or {},
     )
 
 
-@bp.route("/<int:alert_id>/audio/<int:recording_id>", endpoint="audio")
+@bp.route("/<id:alert_id>/audio/<id:recording_id>", endpoint="audio")
 def audio_file(alert_id: int, recording_id: int):
     recording = get_store().get_recording(recording_id)
     if recording is None or recording["alert_id"] != alert_id:
-        abort(404)
+        raise refused(404, _("error.404"))
     config = current_app.config["SAUTI_CONFIG"]
     try:
         path, mimetype = audio.playable(config.data_dir, current_app.config["AUDIO_CACHE"], recording)
     except audio.RecordingMissing as exc:
         log.error("alert %s: %s", alert_id, exc)
-        abort(404)
+        raise refused(404, _("alert.recording_missing"))
     if not request.range or request.range.ranges[0][0] == 0:
         get_store().record_listen(alert_id, me())  # once per user; Range requests continue a listen
     response = send_file(path, mimetype=mimetype, conditional=True, max_age=0)
@@ -136,27 +125,11 @@ def audio_file(alert_id: int, recording_id: int):
 # -- changes ---------------------------------------------------------------------
 
 
-@bp.route("/<int:alert_id>/claim", methods=("POST",))
-def claim(alert_id: int):
-    alert = load_alert(alert_id)
-    hold_claim(alert)
-    return done(alert_id, _("alert.claimed"), claimed_by=me())
-
-
-@bp.route("/<int:alert_id>/release", methods=("POST",))
-def release(alert_id: int):
-    load_alert(alert_id)
-    get_store().release_alert(alert_id, me())
-    return done(alert_id, _("alert.released"))
-
-
-@bp.route("/<int:alert_id>/transcript", methods=("POST",))
+@bp.route("/<id:alert_id>/transcript", methods=("POST",))
 def transcript(alert_id: int):
     store = get_store()
     alert = load_alert(alert_id)
-    text = request.form.get("text", "").replace("\r\n", "\n").strip()
-    if len(text) > MAX_TRANSCRIPT:
-        abort(400)
+    text = free_text(request.form.get("text", ""), "transcript")
     latest = store.latest_transcript(alert_id)
     if latest is not None and latest["text"] == text or (latest is None and not text):
         return done(alert_id, _("transcript.unchanged"))
@@ -165,24 +138,24 @@ def transcript(alert_id: int):
     return done(alert_id, _("transcript.saved"))
 
 
-@bp.route("/<int:alert_id>/tags", methods=("POST",))
+@bp.route("/<id:alert_id>/tags", methods=("POST",))
 def tags(alert_id: int):
     alert = load_alert(alert_id)
     chosen = set(request.form.getlist("tag"))
     if not chosen <= set(CATEGORIES):
         return refuse(alert_id, _("tags.unknown"), 400)
-    hold_claim(alert)
+    not_held_by_other(alert)  # a tag key must not claim the alert for the claim's minutes
     get_store().set_tags(alert_id, chosen, actor=me())
     return done(alert_id, _("tags.saved"), tags=sorted(chosen))
 
 
-@bp.route("/<int:alert_id>/details", methods=("POST",))
+@bp.route("/<id:alert_id>/details", methods=("POST",))
 def details(alert_id: int):
     alert = load_alert(alert_id)
-    language = request.form.get("language", "").strip() or None
-    locality = request.form.get("locality", "").strip()[:MAX_LOCALITY] or None
+    language = text_value(request.form.get("language", ""), "other") or None
+    locality = text_value(request.form.get("locality", ""), "locality") or None
     if language is not None and language not in ALERT_LANGUAGES:
-        abort(400)
+        raise InputError(_("details.unknown_language"))
     changes = {k: v for k, v in (("language", language), ("locality", locality)) if alert[k] != v}
     if changes:
         hold_claim(alert)
@@ -190,38 +163,49 @@ def details(alert_id: int):
     return done(alert_id, _("details.saved"))
 
 
-@bp.route("/<int:alert_id>/notes", methods=("POST",))
+@bp.route("/<id:alert_id>/notes", methods=("POST",))
 def note(alert_id: int):
-    load_alert(alert_id)
-    text = request.form.get("text", "").replace("\r\n", "\n").strip()
+    alert = load_alert(alert_id)
+    text = free_text(request.form.get("text", ""), "note")
     if not text:
         return refuse(alert_id, _("notes.empty"))
-    if len(text) > MAX_NOTE:
-        abort(400)
+    not_held_by_other(alert)
     get_store().add_note(alert_id, me(), text)
     return done(alert_id, _("notes.added"))
 
 
-@bp.route("/<int:alert_id>/decision", methods=("POST",))
+def duplicate_target(typed: str) -> int | None:
+    """The alert a verifier names as the original: its reference, or #id."""
+    typed = text_value(typed, "alert_ref")
+    if parse_id(typed.removeprefix("#")) is None:  # ASCII digits within SQLite's integers
+        return None
+    return get_store().find_alert_id(typed)
+
+
+@bp.route("/<id:alert_id>/decision", methods=("POST",))
 def decide(alert_id: int):
     store = get_store()
     alert = load_alert(alert_id)
     try:
         status = Status(request.form.get("status", ""))
     except ValueError:
-        abort(400)
+        return refuse(alert_id, _("decide.unknown"), 400)
     if status not in DECISIONS_BY_ROLE[g.user["role"]] or locked_for_role(alert):
-        abort(403, description=_("decide.forbidden"))
+        raise refused(403, _("decide.forbidden"))
     seen = request.form.get("seen_status")
     if seen and seen != alert["status"]:
         # Someone decided while this page was open: show them the new state, never overwrite it.
-        return refuse(alert_id, _("decide.changed", status=_(f"status.{alert['status']}")), 409)
+        message = _("decide.changed", status=_(f"status.{alert['status']}"))
+        if wants_json():
+            return jsonify(ok=False, error=message), 409
+        flash(message, "error")
+        return redirect(url_for("alerts.show", alert_id=alert_id))
     original = None
     if status is Status.DUPLICATE:
-        target = store.find_alert_id(request.form.get("duplicate_of", ""))
+        target = duplicate_target(request.form.get("duplicate_of", ""))
         original = store.root_alert(target) if target is not None else None
         if original is None or original == alert_id:
-            return refuse(alert_id, _("decide.no_original"))
+            raise InputError(_("decide.no_original"), 422)
     hold_claim(alert)
     prev_id, next_id = store.queue_neighbours(alert_id)
     store.set_status(alert_id, status, actor=me(), duplicate_of=original)

@@ -13,6 +13,7 @@ from .i18n import UI_LANGUAGES
 from .i18n import translate as _
 from .security import end_session, login_limiter, start_session
 from .context import get_store
+from .inputs import FIELD_LIMITS
 
 bp = Blueprint("auth", __name__)
 
@@ -39,6 +40,10 @@ def login():
     if request.method == "POST":
         username = request.form.get("username", "").strip()
         password = request.form.get("password", "")
+        if len(username) > FIELD_LIMITS["username"] or len(password) > FIELD_LIMITS["password"]:
+            error = _("login.failed")
+            return render_template("login.html", error=error, username=username[:FIELD_LIMITS["username"]],
+                                   next=next_url), 400
         address = request.remote_addr or "?"
         limiter = login_limiter()
         if limiter.blocked(username, address):
@@ -76,8 +81,10 @@ def password():
     error = None
     if request.method == "POST":
         current, new, confirm = (request.form.get(k, "") for k in ("current", "new", "confirm"))
-        if not check_password(g.user["password_hash"], current):
+        if len(current) > FIELD_LIMITS["password"] or not check_password(g.user["password_hash"], current):
             error = _("password.wrong")
+        elif len(new) > FIELD_LIMITS["password"]:
+            error = _("input.too_long", n=FIELD_LIMITS["password"], got=len(new))
         elif not password_long_enough(new):
             error = _("password.short", n=MIN_PASSWORD)
         elif new != confirm:
@@ -88,4 +95,5 @@ def password():
             start_session(store.get_user(g.user["username"]))
             flash(_("password.changed"), "success")
             return redirect(url_for("queue.index"))
-    return render_template("password.html", error=error, min_length=MIN_PASSWORD), (400 if error else 200)
+    return render_template("password.html", error=error, min_length=MIN_PASSWORD,
+                           max_length=FIELD_LIMITS["password"]), (400 if error else 200)

@@ -21,7 +21,15 @@ from .context import get_store
 
 bp = Blueprint("prompts", __name__, url_prefix="/admin/prompts")
 
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # a prompt recording; minutes of WAV from a phone recorder
+FORM_BYTES = 64 * 1024  # the rest of the upload form: its token and field names
+
+
+def allow_large_upload() -> None:
+    """Every other POST keeps the app-wide MAX_CONTENT_LENGTH; a prompt upload may carry
+    a recording up to MAX_UPLOAD_BYTES. Registered before any hook reads the form."""
+    if request.endpoint == "prompts.upload":
+        request.max_content_length = MAX_UPLOAD_BYTES + FORM_BYTES
 
 
 def prompts_dir() -> Path:
@@ -73,12 +81,12 @@ def upload(lang: str, prompt_id: str):
     upload = request.files.get("recording")
     if upload is None or not upload.filename:
         return page(400, _("prompts.no_file"))
-    if request.content_length and request.content_length > MAX_UPLOAD_BYTES:
-        return page(413, _("prompts.too_big"))
     user = g.user["username"]
     with tempfile.TemporaryDirectory(prefix="sauti-upload-") as folder:
         source = Path(folder) / "upload"
         upload.save(source)
+        if source.stat().st_size > MAX_UPLOAD_BYTES:
+            return page(413, _("prompts.too_big", mb=MAX_UPLOAD_BYTES // (1024 * 1024)))
         try:
             installed = prompts.install_recording(prompts_dir(), catalogue(), lang, prompt.id, source, by=user)
         except prompts.PromptError as exc:

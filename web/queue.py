@@ -8,6 +8,10 @@ from core.identity import is_valid_reference
 from core.store.console import QueueFilter
 
 from .context import get_store
+from .inputs import query_int, text_value
+
+# Deep enough for any real queue; the bound keeps OFFSET within SQLite's integers.
+MAX_PAGE = 100_000
 
 bp = Blueprint("queue", __name__)
 
@@ -16,14 +20,13 @@ bp = Blueprint("queue", __name__)
 def index():
     store = get_store()
     f = QueueFilter.from_mapping(request.args)
+    text_value(f.q, "search")
+    text_value(f.locality, "locality")
     if is_valid_reference(f.q):
         alert_id = store.find_alert_id(f.q)
         if alert_id is not None:
             return redirect(url_for("alerts.show", alert_id=alert_id))
-    try:
-        page = max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        page = 1
+    page = query_int("page", 1, maximum=MAX_PAGE)
     size = current_app.config["QUEUE_PAGE_SIZE"]
     rows = store.queue(f, limit=size + 1, offset=(page - 1) * size)
     return render_template(

@@ -8,21 +8,24 @@ import hashlib
 from pathlib import Path
 
 from flask import current_app, g, jsonify, render_template, url_for
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, default_exceptions
 
 from core.model import ALERT_LANGUAGES, CATEGORIES, Source, Status
 from core.store import utcnow
 
 from .context import get_store, has_role, wants_json
-from .i18n import current_language, translate
+from .i18n import current_language, has_message, translate
+from .inputs import InputError, field_limit
 
 
 def init_templating(app) -> None:
     app.register_error_handler(HTTPException, http_error)
+    app.register_error_handler(InputError, input_error)
     app.jinja_env.filters["when"] = format_when
     app.jinja_env.filters["seconds"] = format_seconds
     app.jinja_env.globals.update(
         static_url=static_url,
+        field_limit=field_limit,
         describe=describe,
         priority_class=priority_class,
         keyword_categories=keyword_categories,
@@ -57,9 +60,30 @@ def page_context() -> dict:
 
 
 def http_error(error: HTTPException):
+    """Every error page and JSON error, in the user's language. A view that aborts
+    with a translated description (`refused`) has it shown; otherwise the code's text."""
+    code = error.code or 500
+    message = getattr(error, "translated", None)
+    if message is None:
+        message = translate(f"error.{code}") if has_message(f"error.{code}") else translate("error.other", code=code)
+    return error_response(code, message)
+
+
+def input_error(error: InputError):
+    return error_response(error.status, error.message)
+
+
+def error_response(code: int, message: str):
     if wants_json():
-        return jsonify(error=error.description if error.code in (400, 409, 422) else error.name), error.code
-    return render_template("error.html", error=error), error.code
+        return jsonify(ok=False, error=message), code
+    return render_template("error.html", code=code, message=message), code
+
+
+def refused(code: int, message: str) -> HTTPException:
+    """An HTTP error carrying a message already in the user's language: `raise refused(409, ...)`."""
+    error = default_exceptions[code](description=message)
+    error.translated = message
+    return error
 
 
 def format_when(value: str | None) -> str:

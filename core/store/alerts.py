@@ -173,7 +173,8 @@ class AlertsMixin:
                 self.audit(user, "claim", "alert", alert_id, None, {"claimed_by": user})
             return bool(cursor.rowcount)
 
-    def release_alert(self, alert_id: int, user: str) -> None:
+    def release_alert(self, alert_id: int, user: str) -> bool:
+        """Only the holder releases a claim; returns whether there was one to release."""
         with self.transaction():
             cursor = self.conn.execute(
                 "UPDATE alerts SET claimed_by = NULL, claimed_until = NULL WHERE id = ? AND claimed_by = ?",
@@ -181,6 +182,25 @@ class AlertsMixin:
             )
             if cursor.rowcount:
                 self.audit(user, "release", "alert", alert_id, {"claimed_by": user}, None)
+            return bool(cursor.rowcount)
+
+    def take_over_claim(self, alert_id: int, user: str, minutes: float) -> str | None:
+        """A supervisor takes the claim whoever holds it; returns the holder it was taken
+        from (None when it was free or expired), audited as "takeover"."""
+        with self.transaction():
+            row = self.conn.execute(
+                "SELECT claimed_by FROM alerts WHERE id = ? AND claimed_until > ? AND claimed_by != ?",
+                (alert_id, utcnow(), user),
+            ).fetchone()
+            previous = row[0] if row else None
+            self.conn.execute(
+                "UPDATE alerts SET claimed_by = ?, claimed_until = ? WHERE id = ?",
+                (user, utc_after(minutes * 60), alert_id),
+            )
+            action = "takeover" if previous else "claim"
+            self.audit(user, action, "alert", alert_id, {"claimed_by": previous} if previous else None,
+                       {"claimed_by": user})
+            return previous
 
     # -- recordings ---------------------------------------------------------
 

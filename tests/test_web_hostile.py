@@ -1,0 +1,149 @@
+"""The console under hostile and careless input: never a 500, always a 4xx in the user's language.
+
+The probes of the reliability issue first (numbers beyond 64 bits, NUL and control
+characters, digits that are not ASCII), then hypothesis fuzzing every route and
+form: whatever is sent, the answer is never a server error. TESTING makes Flask
+raise instead of answering 500, so an unhandled exception fails the test with its
+traceback.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.fixtures.web import csrf, login, make_alert, post
+
+BIG = "9" * 25  # beyond SQLite's 64-bit integers
+HOSTILE = [BIG, "-" + BIG, "18446744073709551616", "9223372036854775808", "²", "١٢٣", "𝟙𝟚", "#" + BIG, "#²",
+           "a\x00b", "\x00", "\x1b[31m", "\u202e", "-1", "0", "", " ", "1e9", "0x10", "%00", "../etc", "'", '"']
+
+
+@pytest.mark.parametrize("url", [
+    f"/?page={BIG}", f"/?page=-{BIG}", "/?page=%C2%B2", "/?page=%D9%A1", "/?page=0", "/?page=abc",
+    "/?q=a%00b", "/?q=%1B", "/?locality=%00", "/?date_from=%00", "/?status=%00",
+    f"/alerts/{BIG}", "/alerts/%C2%B2", "/alerts/1/audio/" + BIG, f"/admin/audit?before={BIG}",
+    "/admin/audit?before=%C2%B2", "/admin/audit?actor=a%00", "/admin/users/a%00b/role", "/login?next=%00",
+    "/" + "x" * 3000, "/?q=" + "a" * 5000,
+])
+def test_hostile_urls_get_a_clear_4xx(client, fresh_db, config, url):
+    make_alert(fresh_db, config)
+    login(client, "ada")
+    response = client.get(url)
+    assert 400 <= response.status_code < 500, (url, response.status_code)
+    if response.status_code in (400, 422):
+        assert "caractères de contrôle" in response.text or "nombre entier" in response.text or \
+            "trop long" in response.text, response.text
+
+
+@pytest.mark.parametrize("q", ["²²²²²²²", "#" + BIG, BIG, "#²", "١٢٣٤٥٦٧", '"', "NEAR(", "*"])
+def test_searching_for_numbers_of_any_kind_is_just_a_search(client, fresh_db, config, q):
+    """'²²²²²²²' looks like a reference to str.isdigit(), but it is none."""
+    make_alert(fresh_db, config)
+    login(client)
+    assert client.get("/", query_string={"q": q}).status_code == 200
+
+
+@pytest.mark.parametrize("typed", ["#" + BIG, BIG, "#²", "²²²²²²²", "１２３４５６７", "#-1", "#", "x" * 100])
+def test_duplicate_of_anything_typed_is_refused_in_french(client, fresh_db, config, typed):
+    alert = make_alert(fresh_db, config)
+    login(client, "sam")
+    response = post(client, f"/alerts/{alert['id']}/decision", {"status": "duplicate", "duplicate_of": typed})
+    assert response.status_code in (400, 422)
+    assert 'id="form-error"' in response.text
+    assert f'value="{typed}"' in response.text or len(typed) > 20  # what was typed is still there
+    assert fresh_db.get_alert(alert["id"])["status"] == "new"
+
+
+@pytest.mark.parametrize("path, field", [("transcript", "text"), ("notes", "text"), ("details", "locality"),
+                                         ("details", "language")])
+def test_control_characters_in_forms(client, fresh_db, config, path, field):
+    alert = make_alert(fresh_db, config)
+    login(client)
+    response = post(client, f"/alerts/{alert['id']}/{path}", {field: "Djugu\x00\x07"})
+    assert response.status_code < 500
+    if path != "details":  # free text: the invisible characters are dropped, the words kept
+        assert response.status_code == 302
+    else:
+        assert response.status_code == 400 and "caractères de contrôle" in response.text
+
+
+def test_json_errors_are_in_the_user_s_language(client, fresh_db, config):
+    login(client)
+    response = client.get(f"/alerts/{BIG}", headers={"Accept": "application/json"})
+    assert response.status_code == 404 and response.json == {"ok": False, "error": "Introuvable"}
+    response = client.get("/?page=%C2%B2", headers={"Accept": "application/json"})
+    assert response.status_code == 400 and "nombre entier" in response.json["error"]
+    client.post("/language", data={"lang": "en", "csrf_token": csrf(client)})
+    response = client.get(f"/alerts/{BIG}", headers={"Accept": "application/json"})
+    assert response.json["error"] == "Not found"
+
+
+# -- fuzzing every route -------------------------------------------------------------
+
+texts = st.one_of(
+    st.sampled_from(HOSTILE),
+    st.text(max_size=40),
+    st.integers(min_value=-(2**70), max_value=2**70).map(str),
+    st.text(alphabet=st.characters(categories=["Nd", "No", "Cc", "Zs"]), max_size=12),
+)
+ids = st.one_of(st.sampled_from(["1", "2"]), st.integers(min_value=0, max_value=2**70).map(str), texts)
+FORM_FIELDS = ["text", "status", "duplicate_of", "tag", "language", "locality", "seen_status", "username",
+               "password", "role", "disabled", "lang", "next", "current", "new", "confirm"]
+QUERY_FIELDS = ["page", "q", "status", "language", "locality", "source", "date_from", "date_to", "category",
+                "before", "actor", "entity", "action", "next"]
+
+
+def routes(app):
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        for method in sorted(rule.methods & {"GET", "POST"}):
+            yield rule, method
+
+
+def fill(rule, values: dict) -> str:
+    """The rule's path with each <converter:name> replaced by its value, percent-encoded."""
+    path = rule.rule
+    for name in rule.arguments:
+        start = path.index("<")
+        path = path[:start] + quote(values[name], safe="") + path[path.index(">", start) + 1:]
+    return path
+
+
+@pytest.fixture
+def fuzz_client(app, fresh_db, config):
+    make_alert(fresh_db, config)
+    make_alert(fresh_db, config)
+    client = app.test_client()
+    login(client, "ada")
+    return client
+
+
+def ensure_logged_in(client):
+    if client.get("/queue/stats", headers={"Accept": "application/json"}).status_code == 401:
+        login(client, "ada")
+
+
+FUZZ = settings(max_examples=250, derandomize=True, database=None, deadline=None,
+                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+
+
+@FUZZ
+@given(data=st.data())
+def test_no_route_answers_500(app, fuzz_client, data):
+    """Any route, any method it takes, any path values, query and form: never a server error."""
+    rule, method = data.draw(st.sampled_from(sorted(routes(app), key=lambda r: (r[0].rule, r[1]))), label="route")
+    values = {name: data.draw(ids, label=name) for name in sorted(rule.arguments)}
+    url = fill(rule, values)
+    query = data.draw(st.dictionaries(st.sampled_from(QUERY_FIELDS), texts, max_size=3), label="query")
+    ensure_logged_in(fuzz_client)
+    if method == "GET":
+        response = fuzz_client.get(url, query_string=query)
+    else:
+        form = data.draw(st.dictionaries(st.sampled_from(FORM_FIELDS), texts, max_size=4), label="form")
+        response = fuzz_client.post(url, query_string=query, data={**form, "csrf_token": csrf(fuzz_client)})
+    assert response.status_code < 500, (method, url, response.status_code)
