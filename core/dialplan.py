@@ -16,12 +16,15 @@ EXTEN_ECHO_TEST = "901"    # plays a prompt, records the caller: proves audio bo
 CONTEXT_PHONES = "sauti-phones"   # trunk and local phones enter here
 CONTEXT_RADIO = "sauti-radio"     # radio station endpoints enter here
 CONTEXT_AGI_FAIL = "agi_fail"     # failure path: apology, then record into the spool
+CONTEXT_CALLBACK = "sauti-callback"  # where an answered call-back goes (the dialler originates into it)
+EXTEN_CALLBACK = "s"
 
 # FastAGI flow names (the path of the agi:// URL).
 FLOW_ALERT = "alert"
 FLOW_RADIO = "radio"
 FLOW_BEEP = "beep"
 FLOW_PROMPT_RECORD = "prompt_record"
+FLOW_CALLBACK = "callback"
 
 # Channel variables.
 VAR_RESULT = "SAUTI_RESULT"       # set to RESULT_OK by a flow that finished
@@ -29,6 +32,7 @@ RESULT_OK = "ok"
 VAR_SOURCE = "SAUTI_SOURCE"       # phone | radio | callback (set by the dialplan)
 VAR_STATION = "SAUTI_STATION"     # radio station identity (set on the radio endpoint)
 VAR_LANGUAGE = "SAUTI_LANGUAGE"   # language chosen so far, so agi_fail can keep it
+VAR_CALLBACK = "SAUTI_CALLBACK"   # the call-back's id, set by the dialler on the call it places
 
 # Where the failure path records: <data>/spool/failed/<UNIQUEID>.wav plus
 # <UNIQUEID>.meta (key=value lines: source, station, caller, channel, language,

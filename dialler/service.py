@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 
 from core.config import Config
+from core.contacts import ContactCipher
+from core.store.thread import StoreThread
 
 from .ami import AmiClient, AmiSettings
+from .callbacks import CallbackDialler
 
 log = logging.getLogger(__name__)
 
@@ -17,16 +21,29 @@ TICK_SECONDS = 1.0
 
 async def run(config: Config, ready=None) -> None:
     client = AmiClient(AmiSettings.from_config(config))
+    db = StoreThread(config.db_path, "dialler-store")
+    callbacks = CallbackDialler(config, db, client, ContactCipher.from_config(config))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    requeued = await db(lambda s: s.requeue_interrupted_callbacks())
+    if requeued:
+        log.info("%d call-back(s) interrupted by the last stop are queued again", requeued)
     await client.start()
     log.info("dialler started; AMI at %s:%d", client.settings.host, client.settings.port)
     if ready:
         ready(client)
     try:
-        await stop.wait()
+        while not stop.is_set():
+            try:
+                await callbacks.tick()
+            except Exception:
+                log.exception("call-back round failed; trying again")
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(stop.wait(), TICK_SECONDS)
     finally:
+        await callbacks.stop()
         await client.close()
+        db.close()
         log.info("dialler stopped")

@@ -6,40 +6,16 @@ event loop that serves every concurrent call.
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import datetime as dt
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, TypeVar
 
 from core import prompts, secrets
+from core.contacts import ContactCipher
 from core.config import Config
 from core.identity import pseudonym
-from core.store import Store
-
-T = TypeVar("T")
-
-
-class StoreThread:
-    """Runs store calls on one thread that owns the connection."""
-
-    def __init__(self, db_path: Path):
-        self._executor = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="ivr-store")
-        self._store: Store = self._executor.submit(Store.open, db_path).result()
-
-    async def __call__(self, work: Callable[[Store], T]) -> T:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, work, self._store)
-
-    def run(self, work: Callable[[Store], T]) -> T:
-        """The same from synchronous code (start-up, tests)."""
-        return self._executor.submit(work, self._store).result()
-
-    def close(self) -> None:
-        self._executor.submit(self._store.close).result()
-        self._executor.shutdown()
+from core.store.thread import StoreThread
 
 
 @dataclass
@@ -48,10 +24,12 @@ class Line:
     db: StoreThread
     pseudonym_key: bytes = field(repr=False)
     catalogue: prompts.Catalogue = field(repr=False)
+    contacts: ContactCipher = field(repr=False)  # seals a beeper's number for the dialler
 
     @classmethod
     def open(cls, config: Config) -> "Line":
-        return cls(config, StoreThread(config.db_path), secrets.pseudonym_key(config), prompts.load_catalogue())
+        return cls(config, StoreThread(config.db_path, "ivr-store"), secrets.pseudonym_key(config),
+                   prompts.load_catalogue(), ContactCipher.from_config(config))
 
     def close(self) -> None:
         self.db.close()

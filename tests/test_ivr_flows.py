@@ -143,4 +143,8 @@ def test_beep_line_notes_the_missed_call_without_the_number(run_flow, line):
     row = line.db.run(lambda s: s.get_call(1))
     assert row["source"] == Source.BEEP and row["caller_pseudonym"].startswith("C-")
     assert "243812345678" not in str(row)
-    assert call.hung_up
+    assert not call.hung_up, "the dialplan rejects the call once the flow has queued the call-back"
+    (callback,) = line.db.run(lambda s: s.callbacks_for_caller(row["caller_pseudonym"]))
+    assert callback["beep_call_id"] == row["id"] and callback["state"] == "queued"
+    sealed = line.db.run(lambda s: s.conn.execute("SELECT sealed FROM contacts").fetchone()[0])
+    assert line.contacts.open(sealed, row["caller_pseudonym"]) == "+243812345678"

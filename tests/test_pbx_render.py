@@ -80,10 +80,11 @@ def test_every_flow_goes_through_fastagi_with_the_failure_path(rendered):
     config, p = rendered
     text = read(p, "extensions.conf")
     url = f"agi://127.0.0.1:{config.ivr.agi_port}"
-    for flow in (dialplan.FLOW_ALERT, dialplan.FLOW_RADIO, dialplan.FLOW_PROMPT_RECORD, dialplan.FLOW_BEEP):
+    for flow in (dialplan.FLOW_ALERT, dialplan.FLOW_RADIO, dialplan.FLOW_PROMPT_RECORD, dialplan.FLOW_BEEP,
+                 dialplan.FLOW_CALLBACK):
         assert f"AGI({url}/{flow})" in text
     checks = text.count(f'"${{{dialplan.VAR_RESULT}}}" != "{dialplan.RESULT_OK}"]?{dialplan.CONTEXT_AGI_FAIL},s,1)')
-    assert checks == 3  # alert, radio, prompt recording; the beep line is never answered
+    assert checks == 4  # alert, radio, prompt recording, call-back; the beep line is never answered
     assert f"[{dialplan.CONTEXT_AGI_FAIL}]" in text and "System(" not in text
     assert f"{config.spool_dir / dialplan.SPOOL_FAILED}" in text
     beep = text.split(f"exten => {dialplan.EXTEN_BEEP},")[1].split("exten =>")[0]

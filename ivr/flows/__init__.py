@@ -7,11 +7,12 @@ catalogue, recording paths). Steps several flows share live in `common.py`.
 
 from __future__ import annotations
 
-from core.dialplan import FLOW_ALERT, FLOW_BEEP, FLOW_PROMPT_RECORD, FLOW_RADIO
+from core.dialplan import FLOW_ALERT, FLOW_BEEP, FLOW_CALLBACK, FLOW_PROMPT_RECORD, FLOW_RADIO
 
 from ..registry import Registry
 from .alert import alert
 from .beep import beep
+from .callback import callback
 from .prompt_record import prompt_record
 from .radio import radio
 
@@ -19,6 +20,7 @@ FLOWS = [
     (FLOW_ALERT, alert),
     (FLOW_RADIO, radio),
     (FLOW_BEEP, beep),
+    (FLOW_CALLBACK, callback),
     (FLOW_PROMPT_RECORD, prompt_record),
 ]
 

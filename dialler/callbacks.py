@@ -1,0 +1,111 @@
+"""Call-backs: place the due ones through AMI, inside calling hours, within the hourly limit.
+
+The store decides what is due and what an outcome means (retry later or give up,
+core/store/callbacks.py); this module only dials. The number is opened just
+before dialling and never logged: logs name the call-back by id and pseudonym.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import re
+from dataclasses import dataclass
+
+from core import dialplan
+from core.config import Config
+from core.contacts import ContactCipher, ContactError
+from core.store.thread import StoreThread
+
+from .ami import AmiClient, AmiError, OriginateResult
+
+log = logging.getLogger(__name__)
+
+LOCAL_ENDPOINT = re.compile(rf"^{re.escape(dialplan.TEST_PHONE_PREFIX)}\d+$")
+DIALLABLE = re.compile(r"^\+?\d{3,20}$")
+LINE_CALLER_ID = f'"Sauti" <{dialplan.EXTEN_ALERT}>'
+HOUR = 3600
+
+
+@dataclass(frozen=True)
+class CallingHours:
+    start: dt.time
+    end: dt.time
+
+    @classmethod
+    def parse(cls, text: str) -> "CallingHours":
+        match = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*", text)
+        if not match:
+            raise ValueError(f"calling hours {text!r}: expected HH:MM-HH:MM")
+        h1, m1, h2, m2 = map(int, match.groups())
+        end = dt.time(23, 59, 59, 999999) if (h2, m2) == (24, 0) else dt.time(h2, m2)
+        return cls(dt.time(h1, m1), end)
+
+    def __contains__(self, moment: dt.time) -> bool:
+        if self.start <= self.end:
+            return self.start <= moment <= self.end
+        return moment >= self.start or moment <= self.end  # wraps midnight
+
+
+def channel_for(number: str, config: Config) -> str | None:
+    """The Asterisk channel that reaches `number`: a local test phone, or the trunk."""
+    if LOCAL_ENDPOINT.match(number):
+        return f"PJSIP/{number}"
+    if config.asterisk.trunk_ip and DIALLABLE.match(number):
+        return config.dialler.trunk_channel.format(number=number)
+    return None
+
+
+class CallbackDialler:
+    def __init__(self, config: Config, db: StoreThread, ami: AmiClient, contacts: ContactCipher):
+        self.config = config
+        self.db = db
+        self.ami = ami
+        self.contacts = contacts
+        self.hours = CallingHours.parse(config.dialler.calling_hours)
+        self.calls: set[asyncio.Task] = set()
+
+    async def tick(self) -> None:
+        """Delete expired numbers, then start every due call-back there is room for."""
+        await self.db(lambda s: s.purge_contacts())
+        if not self.ami.connected.is_set() or dt.datetime.now().astimezone().time() not in self.hours:
+            return
+        limit = self.config.dialler.max_per_hour
+
+        def claim(store):
+            return store.claim_due_callbacks(limit - store.attempts_since(HOUR))
+
+        for due in await self.db(claim):
+            task = asyncio.get_running_loop().create_task(self.place(due), name=f"callback-{due['id']}")
+            self.calls.add(task)
+            task.add_done_callback(self.calls.discard)
+
+    async def place(self, due: dict) -> None:
+        policy = self.config.dialler
+        try:
+            channel = channel_for(self.contacts.open(due["sealed"], due["caller_pseudonym"]), self.config)
+        except ContactError:
+            channel = None
+        result = OriginateResult.FAILED
+        if channel is None:
+            log.warning("call-back %d to %s: no route for the number", due["id"], due["caller_pseudonym"])
+        else:
+            try:
+                result = await self.ami.originate(
+                    channel, dialplan.CONTEXT_CALLBACK, dialplan.EXTEN_CALLBACK,
+                    ring_seconds=policy.ring_seconds, caller_id=LINE_CALLER_ID,
+                    variables={dialplan.VAR_CALLBACK: due["id"], dialplan.VAR_SOURCE: "callback"})
+            except AmiError as exc:
+                log.warning("call-back %d: %s", due["id"], exc)
+        state = await self.db(lambda s: s.finish_attempt(
+            due["id"], due["attempt_id"], result, max_attempts=policy.max_attempts,
+            retry_seconds=policy.retry_spacing_seconds))
+        log.info("call-back %d to %s, attempt %d: %s, now %s", due["id"], due["caller_pseudonym"],
+                 due["attempts"], result, state)
+
+    async def stop(self) -> None:
+        """Abandon the calls being placed; the next start puts them back in the queue."""
+        for task in list(self.calls):
+            task.cancel()
+        await asyncio.gather(*self.calls, return_exceptions=True)

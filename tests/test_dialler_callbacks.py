@@ -1,0 +1,160 @@
+"""Call-backs end to end: a pjsua2 phone beeps the real Asterisk, the IVR queues a call-back,
+the dialler calls the phone back through AMI and the phone records an alert.
+
+The session's line and IVR are used; the IVR is restarted with fast call-back settings
+(environment overrides) for this module, and a dialler runs beside it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+from unittest import mock
+
+import pytest
+
+from core import secrets
+from core.dialplan import EXTEN_BEEP
+from core.identity import pseudonym
+from core.model import Source
+from core.store import Store
+from core.store.callbacks import CallbackKind, CallbackState
+import phone
+from tests.audio_match import normalised_xcorr
+from tests.fixtures.asterisk import read_wav, rms, wait_for
+from tests.test_ivr_e2e import newest_alerts, last_alert_id, seconds_of, speech, until_recording
+
+pytestmark = pytest.mark.asterisk
+
+DELAY = 2
+MAX_ATTEMPTS = 2
+FAST = {
+    "SAUTI_DIALLER_CALLBACK_DELAY_SECONDS": str(DELAY),
+    "SAUTI_DIALLER_RETRY_SPACING_SECONDS": "1",
+    "SAUTI_DIALLER_MAX_ATTEMPTS": str(MAX_ATTEMPTS),
+    "SAUTI_DIALLER_RING_SECONDS": "8",
+    "SAUTI_DIALLER_CALLING_HOURS": "00:00-24:00",
+}
+
+
+class DiallerProcess:
+    def __init__(self, config):
+        self.config = config
+        self.log_path = config.data_dir / "dialler-test.log"
+        with open(self.log_path, "a") as log, mock.patch.dict(os.environ, FAST):
+            self.proc = subprocess.Popen([sys.executable, "-m", "sauti", "--data", str(config.data_dir), "dialler"],
+                                         stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        wait_for(lambda: "AMI logged in" in self.log() or self.proc.poll() is not None, 30, "the dialler")
+        assert self.proc.poll() is None, self.log()
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self) -> None:
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def dialler(asterisk, ivr_process):
+    ivr_process.stop()
+    with mock.patch.dict(os.environ, FAST):
+        ivr_process.start()
+    process = DiallerProcess(asterisk.config)
+    yield process
+    process.stop()
+    ivr_process.stop()
+    ivr_process.start()  # back to the installation's own settings for the rest of the session
+
+
+def caller_of(config, endpoint: str) -> str:
+    return pseudonym(secrets.pseudonym_key(config), endpoint)
+
+
+def callbacks_of(config, endpoint: str) -> list[dict]:
+    with Store.open(config.db_path) as store:
+        return store.callbacks_for_caller(caller_of(config, endpoint))
+
+
+def contact_kept(config, endpoint: str) -> bool:
+    with Store.open(config.db_path) as store:
+        return store.conn.execute("SELECT count(*) FROM contacts WHERE caller_pseudonym = ?",
+                                  (caller_of(config, endpoint),)).fetchone()[0] > 0
+
+
+def beep(asterisk, endpoint: str) -> phone.CallResult:
+    result = asterisk.call(EXTEN_BEEP, endpoint, answer_timeout=15, timeout=40)
+    assert not result.answered, result.events
+    assert result.status_code >= 400, "rejected, not left ringing"
+    return result
+
+
+def registered(asterisk, endpoint: str) -> bool:
+    return f"{endpoint}/sip:" in asterisk.cli("pjsip show contacts")
+
+
+def test_a_beep_is_called_back_and_the_alert_is_linked_to_it(asterisk, dialler, tmp_path):
+    config = asterisk.config
+    endpoint = "test-phone-17"
+    before = last_alert_id(config)
+    hello = seconds_of(config, config.ivr.default_language, "callback_hello")
+    script = (f"wait {hello + 1:.2f}; dtmf 3; wait {until_recording(config, 'fr'):.2f}; "
+              f"play {speech(tmp_path, 'fr', 4.0)}; dtmf #; wait 1; hangup")
+    heard = tmp_path / "heard.wav"
+    waiting = phone.start_answering(config, endpoint, script=script, record=heard, wait_timeout=90)
+    try:
+        wait_for(lambda: registered(asterisk, endpoint), 15, f"{endpoint} to register")
+        beep(asterisk, endpoint)
+        result = waiting.result(timeout=150)
+    finally:
+        waiting.kill()
+    assert result.answered and not result.premature_hangup, (result.events, dialler.log()[-2000:])
+    (alert,) = wait_for(lambda: newest_alerts(config, before), 20, "the call-back's alert")
+    assert alert["source"] == Source.CALLBACK and alert["language"] == "fr"
+    assert alert["caller_pseudonym"] == caller_of(config, endpoint)
+    assert rms(config.data_dir / alert["recordings"][0]["path"]) > 0.02
+    with Store.open(config.db_path) as store:
+        (callback,) = store.callbacks_for_alert(alert["id"])
+        beep_call = store.get_call(callback["beep_call_id"])
+        (attempt,) = store.callback_attempts(callback["id"])
+    # Called back after the configured delay, give or take the dialler's one-second tick.
+    waited = (dt.datetime.fromisoformat(attempt["started_at"]) - dt.datetime.fromisoformat(beep_call["ended_at"]))
+    assert DELAY - 0.1 <= waited.total_seconds() <= DELAY + 2, waited
+    assert not contact_kept(config, endpoint), "the number is deleted once its call-back is done"
+    assert callback["kind"] == CallbackKind.CALLBACK and callback["state"] == CallbackState.ANSWERED
+    assert beep_call["source"] == Source.BEEP and beep_call["caller_pseudonym"] == alert["caller_pseudonym"]
+    # The phone heard who was calling first: the call-back's opening, by cross-correlation
+    # (its first 3 s: on a loaded machine the jitter buffer may shift the rest by a frame).
+    samples, rate = read_wav(heard)
+    opening, _ = read_wav(config.prompts_dir / config.ivr.default_language / "callback_hello.wav")
+    match = normalised_xcorr(samples[: int(rate * (hello + 2))], opening[: 3 * rate])
+    assert match.max() > 0.9 and match.argmax() < rate, "the opening, from the start of the call"
+
+
+def test_an_unanswered_call_back_is_retried_then_given_up(asterisk, dialler):
+    endpoint = "test-phone-18"  # never registers: every attempt fails
+    beep(asterisk, endpoint)
+    (callback,) = wait_for(lambda: [c for c in callbacks_of(asterisk.config, endpoint)
+                                    if c["state"] == CallbackState.GIVEN_UP], 60, "the call-back to be given up")
+    assert callback["attempts"] == MAX_ATTEMPTS
+    with Store.open(asterisk.config.db_path) as store:
+        attempts = store.callback_attempts(callback["id"])
+    assert not contact_kept(asterisk.config, endpoint), "the number is deleted once its last call-back is done"
+    assert len(attempts) == MAX_ATTEMPTS and all(a["result"] != "answered" for a in attempts)
+    # Spaced: the retry started after the first attempt had ended.
+    assert attempts[1]["started_at"] > attempts[0]["started_at"]
+
+
+def test_a_flood_of_beeps_from_one_number_gets_one_call_back(asterisk, dialler):
+    endpoint = "test-phone-19"
+    calls = [asterisk.start_call(EXTEN_BEEP, endpoint, answer_timeout=15) for _ in range(6)]
+    results = [call.result(timeout=60) for call in calls]
+    assert not any(r.answered for r in results)
+    with Store.open(asterisk.config.db_path) as store:
+        beeps = store.conn.execute("SELECT count(*) FROM calls WHERE source = 'beep' AND caller_pseudonym = ?",
+                                   (caller_of(asterisk.config, endpoint),)).fetchone()[0]
+    assert beeps == 6
+    assert len(callbacks_of(asterisk.config, endpoint)) == 1
