@@ -114,7 +114,7 @@ class DiallerConfig:
     max_attempts: int = setting(3, "Attempts at one call-back (first call and retries) before giving up.")
     retry_spacing_seconds: int = setting(300, "Seconds between two attempts at the same call-back.")
     calling_hours: str = setting(
-        "07:00-20:00", "Local hours when the line may call people (HH:MM-HH:MM; may wrap midnight).")
+        "07:00-20:00", "Hours, in [site] timezone, when the line may call people (HH:MM-HH:MM; may wrap midnight).")
     per_caller_limit: int = setting(
         3, "Call-backs one caller (one number) can get within per_caller_window_hours; more beeps are ignored.")
     per_caller_window_hours: int = setting(24, "The window of per_caller_limit, in hours.")

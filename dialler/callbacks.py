@@ -13,7 +13,7 @@ import logging
 import re
 from dataclasses import dataclass
 
-from core import dialplan
+from core import clock, dialplan
 from core.config import Config
 from core.contacts import ContactCipher, ContactError
 from core.store.thread import StoreThread
@@ -69,7 +69,8 @@ class CallbackDialler:
     async def tick(self) -> None:
         """Delete expired numbers, then start every due call-back there is room for."""
         await self.db(lambda s: s.purge_contacts())
-        if not self.ami.connected.is_set() or dt.datetime.now().astimezone().time() not in self.hours:
+        now = dt.datetime.now(clock.zone(self.config.site.timezone)).time()
+        if not self.ami.connected.is_set() or now not in self.hours:
             return
         limit = self.config.dialler.max_per_hour
 
