@@ -20,6 +20,7 @@ COMMAND_MODULES = [
     "sauti.cmd_dialler",    # dialler
     "sauti.cmd_data",       # purge, backup, restore
     "sauti.cmd_logs",       # logs
+    "sauti.cmd_alerts",     # alerts list
 ]
 
 

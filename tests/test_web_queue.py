@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from core import clock
 from core.model import Source
 from core.store.console import QueueFilter, fts_query
 from tests.fixtures.web import login, make_alert
@@ -45,7 +46,7 @@ def test_queue_filters(client, fresh_db, config):
     assert refs(client.get("/?category=armed_movement")) == [phone["reference"]]
     fresh_db.set_tags(phone["id"], {"abduction"}, actor="test")  # a verifier's tag counts too
     assert set(refs(client.get("/?category=abduction"))) == {radio["reference"], phone["reference"]}
-    today = phone["created_at"][:10]
+    today = clock.local(phone["created_at"], config.site.timezone).date().isoformat()  # a local day
     assert len(refs(client.get(f"/?date_from={today}&date_to={today}"))) == 2
     assert refs(client.get("/?date_to=2000-01-01")) == []
     assert refs(client.get("/?date_from=garbage")) != []  # a malformed date is ignored

@@ -19,7 +19,7 @@ bp = Blueprint("queue", __name__)
 @bp.route("/")
 def index():
     store = get_store()
-    f = QueueFilter.from_mapping(request.args)
+    f = QueueFilter.from_mapping(request.args, zone=current_app.config["SAUTI_CONFIG"].site.timezone)
     text_value(f.q, "search")
     text_value(f.locality, "locality")
     if is_valid_reference(f.q):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import hashlib
 from pathlib import Path
@@ -10,6 +9,7 @@ from pathlib import Path
 from flask import current_app, g, jsonify, render_template, url_for
 from werkzeug.exceptions import HTTPException, default_exceptions
 
+from core import clock
 from core.model import ALERT_LANGUAGES, CATEGORIES, Source, Status
 from core.store import utcnow
 
@@ -87,16 +87,9 @@ def refused(code: int, message: str) -> HTTPException:
 
 
 def format_when(value: str | None) -> str:
-    """ISO UTC timestamp → '25/11 14:35 UTC' (the year when it is not this year)."""
-    if not value:
-        return ""
-    try:
-        moment = dt.datetime.fromisoformat(value)
-    except ValueError:
-        return value
-    now = dt.datetime.now(dt.timezone.utc)
-    pattern = "%d/%m %H:%M" if moment.year == now.year else "%d/%m/%Y %H:%M"
-    return moment.strftime(pattern) + " UTC"
+    """A stored UTC time as a person reads it: in the installation's zone, with its offset,
+    the date written the way the page's language writes it ('26 nov. 06:07 UTC+2')."""
+    return clock.display(value, current_app.config["SAUTI_CONFIG"].site.timezone, current_language())
 
 
 def format_seconds(value) -> str:

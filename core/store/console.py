@@ -11,6 +11,7 @@ import json
 import re
 from dataclasses import dataclass, fields
 
+from .. import clock
 from ..model import Status
 
 QUEUE_ORDER = "alerts.priority DESC, alerts.created_at DESC, alerts.id DESC"
@@ -28,24 +29,40 @@ class QueueFilter:
     language: str = ""
     locality: str = ""               # prefix match, case-insensitive
     source: str = ""                 # a Source value
-    date_from: str = ""              # YYYY-MM-DD, inclusive (UTC)
-    date_to: str = ""                # YYYY-MM-DD, inclusive (UTC)
+    date_from: str = ""              # YYYY-MM-DD, inclusive, a day in `zone`
+    date_to: str = ""                # YYYY-MM-DD, inclusive, a day in `zone`
     category: str = ""               # keyword category found by ASR, or a verifier's tag
     q: str = ""                      # full-text search over transcripts
+    zone: str = "UTC"                # the installation's time zone: what the dates mean, not a filter
 
     @classmethod
-    def from_mapping(cls, values) -> "QueueFilter":
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: str(values.get(k, "")).strip() for k in known if values.get(k) is not None
-                      and str(values.get(k, "")).strip() != ""})
+    def from_mapping(cls, values, zone: str = "UTC") -> "QueueFilter":
+        known = {f.name for f in fields(cls)} - {"zone"}
+        return cls(zone=zone, **{k: str(values.get(k, "")).strip() for k in known if values.get(k) is not None
+                                 and str(values.get(k, "")).strip() != ""})
 
     def active(self) -> dict:
         """The filters that differ from the defaults (for links and the UI)."""
         default = QueueFilter()
-        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) != getattr(default, f.name)}
+        return {f.name: getattr(self, f.name) for f in fields(self)
+                if f.name != "zone" and getattr(self, f.name) != getattr(default, f.name)}
+
+    def day_bounds(self) -> tuple[str | None, str | None]:
+        """date_from and date_to as UTC instants: from the start of the first local day to
+        the start of the day after the last. A malformed date is no bound."""
+        return _day_start(self.date_from, self.zone, 0), _day_start(self.date_to, self.zone, 1)
 
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _day_start(day: str, zone: str, days_after: int) -> str | None:
+    if not day or not _DATE.match(day):
+        return None
+    try:
+        return clock.day_start_utc(clock.next_day(day) if days_after else day, zone)
+    except ValueError:  # 2026-02-31, or an unknown zone
+        return None
 
 
 def fts_query(text: str) -> str:
@@ -85,12 +102,13 @@ class ConsoleMixin:
         if f.source:
             where.append("+alerts.call_id IN (SELECT id FROM calls WHERE source = ?)")
             params.append(f.source)
-        if f.date_from and _DATE.match(f.date_from):
+        start, end = f.day_bounds()
+        if start:
             where.append("alerts.created_at >= ?")
-            params.append(f.date_from)
-        if f.date_to and _DATE.match(f.date_to):
+            params.append(start)
+        if end:
             where.append("alerts.created_at < ?")
-            params.append(f.date_to + "T99")  # sorts after every time on that day
+            params.append(end)
         if f.category:
             # instr() is a cheap prefilter; json_each() makes the match exact.
             where.append(
