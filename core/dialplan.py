@@ -17,7 +17,8 @@ CONTEXT_PHONES = "sauti-phones"   # trunk and local phones enter here
 CONTEXT_RADIO = "sauti-radio"     # radio station endpoints enter here
 CONTEXT_AGI_FAIL = "agi_fail"     # failure path: apology, then record into the spool
 CONTEXT_CALLBACK = "sauti-callback"  # where an answered call-back goes (the dialler originates into it)
-EXTEN_CALLBACK = "s"
+CONTEXT_ACKNOWLEDGEMENT = "sauti-acknowledgement"  # where an answered acknowledgement goes
+EXTEN_CALLBACK = "s"              # the extension the dialler originates into, in both
 
 # FastAGI flow names (the path of the agi:// URL).
 FLOW_ALERT = "alert"
@@ -25,6 +26,7 @@ FLOW_RADIO = "radio"
 FLOW_BEEP = "beep"
 FLOW_PROMPT_RECORD = "prompt_record"
 FLOW_CALLBACK = "callback"
+FLOW_ACKNOWLEDGEMENT = "acknowledgement"
 
 # Channel variables.
 VAR_RESULT = "SAUTI_RESULT"       # set to RESULT_OK by a flow that finished

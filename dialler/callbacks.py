@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from core import clock, dialplan
 from core.config import Config
 from core.contacts import ContactCipher, ContactError
+from core.store.callbacks import CallbackKind
 from core.store.thread import StoreThread
 
 from .ami import AmiClient, AmiError, OriginateResult
@@ -26,6 +27,8 @@ LOCAL_ENDPOINT = re.compile(rf"^{re.escape(dialplan.TEST_PHONE_PREFIX)}\d+$")
 DIALLABLE = re.compile(r"^\+?\d{3,20}$")
 LINE_CALLER_ID = f'"Sauti" <{dialplan.EXTEN_ALERT}>'
 HOUR = 3600
+CONTEXTS = {CallbackKind.CALLBACK: dialplan.CONTEXT_CALLBACK,
+            CallbackKind.ACKNOWLEDGEMENT: dialplan.CONTEXT_ACKNOWLEDGEMENT}
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,7 @@ class CallbackDialler:
     async def tick(self) -> None:
         """Delete expired numbers, then start every due call-back there is room for."""
         await self.db(lambda s: s.purge_contacts())
+        await self.db(lambda s: s.release_acknowledgements())
         now = dt.datetime.now(clock.zone(self.config.site.timezone)).time()
         if not self.ami.connected.is_set() or now not in self.hours:
             return
@@ -90,11 +94,11 @@ class CallbackDialler:
             channel = None
         result = OriginateResult.FAILED
         if channel is None:
-            log.warning("call-back %d to %s: no route for the number", due["id"], due["caller_pseudonym"])
+            log.warning("%s %d to %s: no route for the number", due["kind"], due["id"], due["caller_pseudonym"])
         else:
             try:
                 result = await self.ami.originate(
-                    channel, dialplan.CONTEXT_CALLBACK, dialplan.EXTEN_CALLBACK,
+                    channel, CONTEXTS[due["kind"]], dialplan.EXTEN_CALLBACK,
                     ring_seconds=policy.ring_seconds, caller_id=LINE_CALLER_ID,
                     variables={dialplan.VAR_CALLBACK: due["id"], dialplan.VAR_SOURCE: "callback"})
             except AmiError as exc:
@@ -102,7 +106,7 @@ class CallbackDialler:
         state = await self.db(lambda s: s.finish_attempt(
             due["id"], due["attempt_id"], result, max_attempts=policy.max_attempts,
             retry_seconds=policy.retry_spacing_seconds))
-        log.info("call-back %d to %s, attempt %d: %s, now %s", due["id"], due["caller_pseudonym"],
+        log.info("%s %d to %s, attempt %d: %s, now %s", due["kind"], due["id"], due["caller_pseudonym"],
                  due["attempts"], result, state)
 
     async def stop(self) -> None:

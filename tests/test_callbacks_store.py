@@ -10,6 +10,7 @@ import pytest
 from core.contacts import ContactCipher, ContactError
 from core.identity import pseudonym
 from core.secrets import CONTACTS_KEY, pseudonym_key
+from core.model import Status
 from core.store.callbacks import CallbackState, RequestOutcome
 
 NUMBER = "+243812345678"
@@ -70,21 +71,60 @@ def test_retries_wait_their_spacing(fresh_db, cipher, caller):
     assert fresh_db.attempts_since(3600) == 1
 
 
-def test_an_answered_call_back_deletes_the_number(fresh_db, cipher, caller):
+def answer(store, callback_id):
+    (due,) = store.claim_due_callbacks(10)
+    assert due["id"] == callback_id
+    return store.finish_attempt(callback_id, due["attempt_id"], "answered", max_attempts=3, retry_seconds=0)
+
+
+def test_an_answered_call_back_deletes_the_number_once_its_call_is_over(fresh_db, cipher, caller):
     callback_id, _ = beep(fresh_db, caller, cipher)
-    (due,) = fresh_db.claim_due_callbacks(10)
-    assert fresh_db.finish_attempt(callback_id, due["attempt_id"], "answered", max_attempts=3,
-                                   retry_seconds=0) == CallbackState.ANSWERED
+    assert answer(fresh_db, callback_id) == CallbackState.ANSWERED
+    assert fresh_db.contact_count() == 1, "kept while the caller is on the call"
+    fresh_db.link_callback_call(callback_id, "1700000000.5")
     assert fresh_db.contact_count() == 0
+
+
+def test_an_acknowledgement_waits_for_the_alert_to_be_handled(fresh_db, cipher, caller):
+    call_id = fresh_db.create_call("phone", caller_pseudonym=caller)
+    alert_id = fresh_db.conn.execute(
+        "INSERT INTO alerts (reference, call_id, language, created_at, updated_at)"
+        " VALUES ('1234567', ?, 'fr', 'now', 'now')", (call_id,)).lastrowid
+    ack_id = fresh_db.request_acknowledgement(alert_id, caller, cipher.seal(NUMBER, caller), keep_hours=72)
+    assert fresh_db.request_acknowledgement(alert_id, caller, cipher.seal(NUMBER, caller), keep_hours=72) == ack_id
+    assert fresh_db.release_acknowledgements() == 0 and fresh_db.claim_due_callbacks(10) == []
+    fresh_db.set_status(alert_id, Status.VERIFIED, actor="vera")
+    assert fresh_db.release_acknowledgements() == 0, "verified is not yet handled"
+    fresh_db.set_status(alert_id, Status.ESCALATED, actor="sam")
+    assert fresh_db.release_acknowledgements() == 1
+    assert answer(fresh_db, ack_id) == CallbackState.ANSWERED
+    assert fresh_db.acknowledgement_message(ack_id) == {"alert_id": alert_id, "reference": "1234567", "language": "fr"}
+    fresh_db.acknowledgement_delivered(ack_id, "1700000000.9")
+    assert fresh_db.contact_count() == 0
+    history = [e["action"] for e in fresh_db.audit_entries("alert", alert_id)]
+    assert {"acknowledgement_waiting", "callback_queued", "callback_answered",
+            "acknowledgement_delivered"} <= set(history)
+
+
+def test_an_acknowledgement_asked_on_a_call_back_keeps_its_number(fresh_db, cipher, caller):
+    callback_id, _ = beep(fresh_db, caller, cipher)
+    answer(fresh_db, callback_id)
+    alert_id = fresh_db.conn.execute(
+        "INSERT INTO alerts (reference, language, created_at, updated_at) VALUES ('7654321', 'sw', 'now', 'now')"
+    ).lastrowid
+    assert fresh_db.request_acknowledgement(alert_id, caller, None, keep_hours=72) is not None
+    fresh_db.link_callback_call(callback_id, "1700000000.5")
+    assert fresh_db.contact_count() == 1
+    assert fresh_db.request_acknowledgement(alert_id + 1, "C-NOBODY", None, keep_hours=72) is None
 
 
 def test_a_flood_of_beeps_gets_one_pending_call_back_and_at_most_the_limit(fresh_db, cipher, caller):
     outcomes = [beep(fresh_db, caller, cipher)[1] for _ in range(5)]
     assert outcomes == [RequestOutcome.QUEUED] + [RequestOutcome.ALREADY_QUEUED] * 4
+    callback_id = fresh_db.callbacks_for_caller(caller)[0]["id"]
     for _ in range(2):  # answer the pending one, beep again
-        (due,) = fresh_db.claim_due_callbacks(10)
-        fresh_db.finish_attempt(due["id"], due["attempt_id"], "answered", max_attempts=3, retry_seconds=0)
-        outcome = beep(fresh_db, caller, cipher)[1]
+        answer(fresh_db, callback_id)
+        callback_id, outcome = beep(fresh_db, caller, cipher)
     assert outcome == RequestOutcome.RATE_LIMITED
     assert len(fresh_db.callbacks_for_caller(caller)) == 2
 

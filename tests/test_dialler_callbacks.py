@@ -17,15 +17,17 @@ from unittest import mock
 import pytest
 
 from core import secrets
-from core.dialplan import EXTEN_BEEP
+from core.dialplan import EXTEN_ALERT, EXTEN_BEEP
 from core.identity import pseudonym
-from core.model import Source
+from core.model import Source, Status
 from core.store import Store
 from core.store.callbacks import CallbackKind, CallbackState
 import phone
 from tests.audio_match import normalised_xcorr
 from tests.fixtures.asterisk import read_wav, rms, wait_for
-from tests.test_ivr_e2e import newest_alerts, last_alert_id, seconds_of, speech, until_recording
+from tests.test_ivr_e2e import (
+    KEYS, heard_digits, last_alert_id, newest_alerts, seconds_of, speech, until_recording,
+)
 
 pytestmark = pytest.mark.asterisk
 
@@ -123,7 +125,7 @@ def test_a_beep_is_called_back_and_the_alert_is_linked_to_it(asterisk, dialler, 
     # Called back after the configured delay, give or take the dialler's one-second tick.
     waited = (dt.datetime.fromisoformat(attempt["started_at"]) - dt.datetime.fromisoformat(beep_call["ended_at"]))
     assert DELAY - 0.1 <= waited.total_seconds() <= DELAY + 2, waited
-    assert not contact_kept(config, endpoint), "the number is deleted once its call-back is done"
+    wait_for(lambda: not contact_kept(config, endpoint), 10, "the number to be deleted once the call-back is over")
     assert callback["kind"] == CallbackKind.CALLBACK and callback["state"] == CallbackState.ANSWERED
     assert beep_call["source"] == Source.BEEP and beep_call["caller_pseudonym"] == alert["caller_pseudonym"]
     # The phone heard who was calling first: the call-back's opening, by cross-correlation
@@ -158,3 +160,55 @@ def test_a_flood_of_beeps_from_one_number_gets_one_call_back(asterisk, dialler):
                                    (caller_of(asterisk.config, endpoint),)).fetchone()[0]
     assert beeps == 6
     assert len(callbacks_of(asterisk.config, endpoint)) == 1
+
+
+def accepting_script(config, tmp_path, language: str) -> str:
+    """An alert with locality 4021, then `1` pressed through the window where the line offers
+    the acknowledgement (keys pressed while a prompt cannot be interrupted are dropped)."""
+    digit = sum(seconds_of(config, language, f"digit_{d}") for d in "0123456789") / 10
+    to_offer = (seconds_of(config, language, "locality_is") + 4 * digit
+                + 2 * (seconds_of(config, language, "reference_is") + 7 * digit))
+    presses = "; ".join(["dtmf 1; wait 1.2"] * 6)
+    return (f"wait 1; dtmf {KEYS[language]}; wait {until_recording(config, language):.2f}; "
+            f"play {speech(tmp_path, language, 4.0)}; dtmf #; "
+            f"wait {seconds_of(config, language, 'recorded_thanks') + 0.4:.2f}; dtmf 4021#; "
+            f"wait {max(to_offer - 2.5, 0):.2f}; {presses}; listen 15; hangup")
+
+
+def test_an_acknowledgement_reaches_the_phone_that_accepted_it(asterisk, dialler, tmp_path):
+    config = asterisk.config
+    endpoint, language = "test-phone-16", "fr"
+    before = last_alert_id(config)
+    result = asterisk.call(EXTEN_ALERT, endpoint, accepting_script(config, tmp_path, language), timeout=150)
+    assert result.answered, result.events
+    (alert,) = wait_for(lambda: newest_alerts(config, before), 20, "the alert")
+    (ack,) = wait_for(lambda: [c for c in callbacks_of(config, endpoint) if c["alert_id"] == alert["id"]],
+                      10, "the acknowledgement the caller accepted")
+    assert ack["kind"] == CallbackKind.ACKNOWLEDGEMENT and ack["state"] == CallbackState.WAITING
+
+    heard = tmp_path / "acknowledgement.wav"
+    waiting = phone.start_answering(config, endpoint, script="listen 60", record=heard, wait_timeout=90)
+    try:
+        wait_for(lambda: registered(asterisk, endpoint), 15, f"{endpoint} to register")
+        with Store.open(config.db_path) as store:
+            store.set_status(alert["id"], Status.ESCALATED, actor="supervisor-test")
+        answered = waiting.result(timeout=120)
+    finally:
+        waiting.kill()
+    assert answered.answered and answered.remote_hangup, (answered.events, dialler.log()[-2000:])
+
+    samples, rate = read_wav(heard)
+    message, _ = read_wav(config.prompts_dir / language / "acknowledgement.wav")
+    expected = (seconds_of(config, language, "acknowledgement", "goodbye")
+                + sum(seconds_of(config, language, f"digit_{d}") for d in alert["reference"]))
+    assert expected - 1.5 <= len(samples) / rate <= expected + 5, (len(samples) / rate, expected)
+    assert rms(heard) > 0.02, "a message, not silence"
+    match = normalised_xcorr(samples[: rate * 8], message[: 3 * rate])
+    assert match.max() > 0.9 and match.argmax() < rate, "the acknowledgement prompt, from the start"
+    assert heard_digits(config, language, heard) == alert["reference"]
+    with Store.open(config.db_path) as store:
+        done = store.get_callback(ack["id"])
+        history = [e["action"] for e in store.audit_entries("alert", alert["id"])]
+    assert done["state"] == CallbackState.ANSWERED and done["last_result"] == "delivered"
+    assert "acknowledgement_delivered" in history
+    assert not contact_kept(config, endpoint)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from ..model import Status
 from ._time import utc_after, utcnow
 
 
@@ -28,6 +29,10 @@ class CallbackState(StrEnum):
 
 
 ACTIVE_STATES = (CallbackState.WAITING, CallbackState.QUEUED, CallbackState.DIALLING)
+
+# An alert is handled, and its caller may be told so, once a supervisor has escalated
+# (closed) it after verification.
+HANDLED_STATUSES = (Status.ESCALATED,)
 
 
 class RequestOutcome(StrEnum):
@@ -107,15 +112,17 @@ class CallbacksMixin:
 
     def _insert_callback(self, kind: CallbackKind, pseudonym: str, contact_id: int, state: CallbackState,
                          next_at: str | None, beep_call_id: int | None = None, alert_id: int | None = None,
-                         language: str | None = None, actor: str = "ivr") -> int:
+                         actor: str = "ivr") -> int:
         now = utcnow()
         callback_id = self.conn.execute(
-            "INSERT INTO callbacks (kind, caller_pseudonym, contact_id, beep_call_id, alert_id, language, state,"
-            " next_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (kind, pseudonym, contact_id, beep_call_id, alert_id, language, state, next_at, now, now),
+            "INSERT INTO callbacks (kind, caller_pseudonym, contact_id, beep_call_id, alert_id, state,"
+            " next_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (kind, pseudonym, contact_id, beep_call_id, alert_id, state, next_at, now, now),
         ).lastrowid
-        self.audit(actor, f"{kind}_{state}", "callback", callback_id,
-                   after={"kind": kind, "state": state, "beep_call_id": beep_call_id, "alert_id": alert_id})
+        after = {"kind": kind, "state": state, "beep_call_id": beep_call_id, "alert_id": alert_id}
+        self.audit(actor, f"{kind}_{state}", "callback", callback_id, after=after)
+        if alert_id is not None:
+            self.audit(actor, f"{kind}_{state}", "alert", alert_id, after={"callback_id": callback_id})
         return callback_id
 
     def _set_callback_state(self, callback_id: int, state: CallbackState, actor: str, **details) -> None:
@@ -159,7 +166,7 @@ class CallbacksMixin:
         """Record how a dial ended; answered is done, otherwise retry later or give up."""
         with self.transaction():
             self.conn.execute("UPDATE callback_attempts SET result = ? WHERE id = ?", (result, attempt_id))
-            row = self.conn.execute("SELECT attempts, contact_id FROM callbacks WHERE id = ?",
+            row = self.conn.execute("SELECT kind, attempts, contact_id FROM callbacks WHERE id = ?",
                                     (callback_id,)).fetchone()
             if result == "answered":
                 state = CallbackState.ANSWERED
@@ -171,7 +178,10 @@ class CallbacksMixin:
                                   (utc_after(retry_seconds), callback_id))
             self.conn.execute("UPDATE callbacks SET last_result = ? WHERE id = ?", (result, callback_id))
             self._set_callback_state(callback_id, state, actor, result=result, attempt=row["attempts"])
-            if state != CallbackState.QUEUED:
+            # An answered call-back keeps the number until its call ends (link_callback_call):
+            # the caller may still ask for an acknowledgement on it.
+            if state == CallbackState.GIVEN_UP or (state == CallbackState.ANSWERED
+                                                   and row["kind"] == CallbackKind.ACKNOWLEDGEMENT):
                 self._forget_contact_if_unused(row["contact_id"])
             return state
 
@@ -183,13 +193,70 @@ class CallbacksMixin:
     # -- the IVR, once a call-back is answered ------------------------------
 
     def link_callback_call(self, callback_id: int, uniqueid: str) -> None:
-        """Tie the answered call-back's Asterisk call (and so its alert) to the call-back and its caller."""
+        """Once an answered call-back's call is over: tie its call (and so its alert) to the
+        call-back and its caller, and delete the number unless an acknowledgement needs it."""
         with self.transaction():
             self.conn.execute("UPDATE callbacks SET uniqueid = ?, updated_at = ? WHERE id = ?",
                               (uniqueid, utcnow(), callback_id))
             self.conn.execute(
                 "UPDATE calls SET caller_pseudonym = (SELECT caller_pseudonym FROM callbacks WHERE id = ?)"
                 " WHERE uniqueid = ?", (callback_id, uniqueid))
+            row = self.conn.execute("SELECT contact_id FROM callbacks WHERE id = ?", (callback_id,)).fetchone()
+            if row is not None:
+                self._forget_contact_if_unused(row["contact_id"])
+
+    # -- acknowledgements ---------------------------------------------------
+
+    def request_acknowledgement(self, alert_id: int, pseudonym: str, sealed: bytes | None,
+                                keep_hours: float) -> int | None:
+        """The caller asked to hear back once their alert is handled; `sealed` None reuses the
+        number kept for the call-back they are on. Returns the acknowledgement's id, or None
+        when there is no number to call."""
+        with self.transaction():
+            if sealed is not None:
+                contact_id = self.save_contact(pseudonym, sealed, keep_hours)
+            else:
+                row = self.conn.execute("SELECT id FROM contacts WHERE caller_pseudonym = ?", (pseudonym,)).fetchone()
+                if row is None:
+                    return None
+                contact_id = row[0]
+                self.conn.execute("UPDATE contacts SET expires_at = max(expires_at, ?) WHERE id = ?",
+                                  (utc_after(keep_hours * 3600), contact_id))
+            existing = self.conn.execute(
+                f"SELECT id FROM callbacks WHERE kind = ? AND alert_id = ? AND state IN ({_marks(ACTIVE_STATES)})",
+                (CallbackKind.ACKNOWLEDGEMENT, alert_id, *ACTIVE_STATES)).fetchone()
+            if existing:
+                return existing[0]
+            return self._insert_callback(CallbackKind.ACKNOWLEDGEMENT, pseudonym, contact_id, CallbackState.WAITING,
+                                         None, alert_id=alert_id)
+
+    def release_acknowledgements(self, actor: str = "dialler") -> int:
+        """Acknowledgements whose alert has been handled become due now."""
+        with self.transaction():
+            marks = _marks(HANDLED_STATUSES)
+            ready = [row[0] for row in self.conn.execute(
+                f"SELECT cb.id FROM callbacks cb JOIN alerts a ON a.id = cb.alert_id WHERE cb.kind = ?"
+                f" AND cb.state = ? AND a.status IN ({marks})",
+                (CallbackKind.ACKNOWLEDGEMENT, CallbackState.WAITING, *HANDLED_STATUSES))]
+            for callback_id in ready:
+                self.conn.execute("UPDATE callbacks SET next_at = ? WHERE id = ?", (utcnow(), callback_id))
+                self._set_callback_state(callback_id, CallbackState.QUEUED, actor)
+            return len(ready)
+
+    def acknowledgement_message(self, callback_id: int) -> dict | None:
+        """What an acknowledgement call says: the alert's reference, in the alert's language."""
+        rows = list(self.db.query(
+            "SELECT a.id AS alert_id, a.reference, a.language FROM callbacks cb JOIN alerts a ON a.id = cb.alert_id"
+            " WHERE cb.id = ? AND cb.kind = ?", [callback_id, CallbackKind.ACKNOWLEDGEMENT]))
+        return rows[0] if rows else None
+
+    def acknowledgement_delivered(self, callback_id: int, uniqueid: str, actor: str = "ivr") -> None:
+        """The caller heard the whole message."""
+        with self.transaction():
+            self.conn.execute("UPDATE callbacks SET uniqueid = ?, last_result = ?, updated_at = ? WHERE id = ?",
+                              (uniqueid, "delivered", utcnow(), callback_id))
+            row = self.conn.execute("SELECT alert_id FROM callbacks WHERE id = ?", (callback_id,)).fetchone()
+            self.audit(actor, "acknowledgement_delivered", "alert", row["alert_id"], after={"callback_id": callback_id})
 
     # -- reading ------------------------------------------------------------
 

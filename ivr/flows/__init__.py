@@ -7,9 +7,12 @@ catalogue, recording paths). Steps several flows share live in `common.py`.
 
 from __future__ import annotations
 
-from core.dialplan import FLOW_ALERT, FLOW_BEEP, FLOW_CALLBACK, FLOW_PROMPT_RECORD, FLOW_RADIO
+from core.dialplan import (
+    FLOW_ACKNOWLEDGEMENT, FLOW_ALERT, FLOW_BEEP, FLOW_CALLBACK, FLOW_PROMPT_RECORD, FLOW_RADIO,
+)
 
 from ..registry import Registry
+from .acknowledgement import acknowledgement
 from .alert import alert
 from .beep import beep
 from .callback import callback
@@ -21,6 +24,7 @@ FLOWS = [
     (FLOW_RADIO, radio),
     (FLOW_BEEP, beep),
     (FLOW_CALLBACK, callback),
+    (FLOW_ACKNOWLEDGEMENT, acknowledgement),
     (FLOW_PROMPT_RECORD, prompt_record),
 ]
 

@@ -14,6 +14,7 @@ from core.model import FLAG_PARTIAL, FLAG_SILENT, Source
 
 from ..agi import Call, HangupError
 from ..line import Line
+from .acknowledgement import offer as offer_acknowledgement
 from .common import choose_language, finished_recording, play, play_beep, read_digits
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,7 @@ async def alert(call: Call, line: Line) -> None:
         for _ in range(REFERENCE_READINGS):
             await play(call, line, "reference_is", language)
             await read_digits(call, line, alert_row["reference"], language)
+        await offer_acknowledgement(call, line, alert_row["id"], language)
         await play(call, line, "goodbye", language)
     finally:
         await line.db(lambda s: s.end_call(call_id))
