@@ -15,6 +15,7 @@ from core.store import utcnow
 
 from .context import get_store, has_role, wants_json
 from .i18n import current_language, has_message, translate
+from .history import describe
 from .inputs import InputError, field_limit
 
 
@@ -108,41 +109,6 @@ def priority_class(priority) -> str:
         if (priority or 0) >= floor:
             return name
     return "none"
-
-
-def describe(entry: dict) -> str:
-    """One audit entry as a short line of plain text (escaped by the template)."""
-    before, after, action = entry.get("before"), entry.get("after"), entry["action"]
-    lang = current_language()
-
-    def status(value):
-        return translate(f"status.{value}") if value else "—"
-
-    def clip(text, size=120):
-        text = text or ""
-        return text if len(text) <= size else text[: size - 1] + "…"
-
-    if action == "status":
-        line = f"{status((before or {}).get('status'))} → {status((after or {}).get('status'))}"
-        if (after or {}).get("duplicate_of"):
-            line += f" (#{after['duplicate_of']})"
-        return line
-    if action == "tags":
-        labels = [CATEGORIES.get(t, {}).get(lang, t) for t in (after or [])]
-        return ", ".join(labels) or "—"
-    if action in ("note", "transcript"):
-        return clip((after or {}).get("text"))
-    if action in ("claim", "release", "listen"):
-        return ""
-    if action == "create" and isinstance(after, dict) and "reference" in after:
-        return f"{translate('alert.reference')} {after['reference']}"
-    if isinstance(after, dict):
-        parts = []
-        for key, value in after.items():
-            old = before.get(key) if isinstance(before, dict) else None
-            parts.append(f"{key}: {old} → {value}" if old is not None else f"{key}: {value}")
-        return "; ".join(parts)
-    return ""
 
 
 def keyword_categories(keywords) -> list[str]:
