@@ -31,6 +31,12 @@ def describe(entry: dict) -> str:
         return ""
     if action == "takeover":
         return f"{(before or {}).get('claimed_by', '?')} → {(after or {}).get('claimed_by', '?')}"
+    if action.startswith(("callback_", "acknowledgement_")):  # calls the line placed (core/store/callbacks.py)
+        after = after if isinstance(after, dict) else {}
+        parts = [translate(f"callback.result.{after['result']}")] if after.get("result") else []
+        if after.get("attempt"):
+            parts.append(translate("callback.attempts", n=after["attempt"]))
+        return " · ".join(parts)
     if action == "create" and isinstance(after, dict) and "reference" in after:
         return f"{translate('alert.reference')} {after['reference']}"
     if isinstance(after, dict):
