@@ -12,12 +12,14 @@ from flask import Blueprint, current_app, flash, g, jsonify, redirect, render_te
 
 from core.accounts import DECISIONS_BY_ROLE
 from core.model import ALERT_LANGUAGES, CATEGORIES, Status
+from core.store.alerts import REOPENABLE
 
 from . import audio
 from .claims import claim_holder, done, hold_claim, load_alert, me, not_held_by_other
 from .context import get_store, wants_json
 from .i18n import translate as _
 from .inputs import InputError, free_text, parse_id, text_value
+from .security import role_required
 from .templating import clean_keywords, clean_words, refused
 
 log = logging.getLogger(__name__)
@@ -99,6 +101,7 @@ def render_alert(alert_id: int, error: str | None = None, draft: dict | None = N
         allowed=allowed,
         decision_buttons=[(s, k) for s, k in DECISION_KEYS if s in allowed],
         locked_for_role=locked_for_role(alert),
+        reopenable=alert["status"] in REOPENABLE and not alert.get("purged_at"),
         low_confidence=LOW_CONFIDENCE,
         form_error=error,
         draft=draft or {},
@@ -217,3 +220,18 @@ def decide(alert_id: int):
     if following:
         return redirect(url_for("alerts.show", alert_id=following))
     return redirect(url_for("queue.index"))
+
+
+@bp.route("/<id:alert_id>/reopen", methods=("POST",))
+@role_required("supervisor")
+def reopen(alert_id: int):
+    """A supervisor takes a decision back: the alert returns to the queue, a duplicate is un-merged."""
+    alert = load_alert(alert_id)
+    seen = request.form.get("seen_status")
+    if (seen and seen != alert["status"]) or alert["status"] not in REOPENABLE:
+        raise refused(409, _("decide.changed", status=_(f"status.{alert['status']}")))
+    try:
+        get_store().reopen(alert_id, me())
+    except ValueError:  # purged by retention: nothing left to verify
+        raise refused(409, _("reopen.purged")) from None
+    return done(alert_id, _("reopen.done", reference=alert["reference"]), status=Status.NEW.value)

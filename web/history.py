@@ -17,10 +17,12 @@ SELF_EXPLAINED = {"claim", "release", "listen"}
 
 def describe(entry: dict) -> str:
     before, after, action = entry.get("before"), entry.get("after"), entry["action"]
-    if action == "status":
+    if action in ("status", "reopen"):
         line = f"{_status((before or {}).get('status'))} → {_status((after or {}).get('status'))}"
         if (after or {}).get("duplicate_of"):
             line += f" (#{after['duplicate_of']})"
+        if action == "reopen" and (before or {}).get("duplicate_of"):
+            line += f" ({translate('reopen.unmerged', id=before['duplicate_of'])})"
         return line
     if action == "tags":
         lang = current_language()

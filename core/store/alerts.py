@@ -11,6 +11,9 @@ from ..model import Source, Status, TranscriptState
 from ._time import utc_after, utcnow
 
 TRANSCRIBE = "transcribe"
+# Decisions a supervisor can take back. An escalated alert is not among them: it has been
+# handed to responders, and taking that back is their conversation, not a button.
+REOPENABLE = (Status.VERIFIED, Status.UNVERIFIED, Status.FALSE, Status.DUPLICATE)
 
 
 @dataclass(frozen=True)
@@ -135,6 +138,30 @@ class AlertsMixin:
             if status is Status.DUPLICATE:
                 after["duplicate_of"] = duplicate_of
             self.audit(actor, "status", "alert", alert_id, {"status": before["status"]}, after)
+        return self.get_alert(alert_id)
+
+    def reopen(self, alert_id: int, actor: str) -> dict:
+        """A decided alert back to the queue as new; a duplicate is un-merged from its original.
+
+        Transcripts, tags, notes and the audit log stay as they are; the reopening is
+        audited ("reopen") with the decision and the merge it undid."""
+        with self.transaction():
+            before = self.get_alert(alert_id)
+            if before is None:
+                raise KeyError(alert_id)
+            if before["status"] not in REOPENABLE:
+                raise ValueError(f"a {before['status']} alert cannot be reopened")
+            if before.get("purged_at"):
+                raise ValueError("its recordings and transcripts have been purged")
+            self.conn.execute(
+                "UPDATE alerts SET status = ?, duplicate_of = NULL, claimed_by = NULL, claimed_until = NULL,"
+                " updated_at = ? WHERE id = ?",
+                (Status.NEW.value, utcnow(), alert_id),
+            )
+            undone = {"status": before["status"]}
+            if before["duplicate_of"] is not None:
+                undone["duplicate_of"] = before["duplicate_of"]
+            self.audit(actor, "reopen", "alert", alert_id, undone, {"status": Status.NEW.value})
         return self.get_alert(alert_id)
 
     def update_alert(self, alert_id: int, actor: str, **fields) -> dict:
