@@ -20,7 +20,7 @@ from .context import get_store, wants_json
 from .i18n import translate as _
 from .inputs import InputError, free_text, parse_id, text_value
 from .security import role_required
-from .templating import clean_keywords, clean_words, refused
+from .templating import clean_keywords, clean_words, http_error, refused
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +59,10 @@ def refuse(alert_id: int, message: str, code: int = 422):
 
 @bp.errorhandler(InputError)
 def refuse_input(error: InputError):
-    return refuse(request.view_args["alert_id"], error.message, error.status)
+    alert_id = request.view_args["alert_id"]
+    if get_store().get_alert(alert_id) is None:  # no page to show the reason on: a 404, not a 500
+        return http_error(refused(404, _("error.404")))
+    return refuse(alert_id, error.message, error.status)
 
 
 # -- the page --------------------------------------------------------------------
