@@ -1,11 +1,13 @@
 # The two commands of the README. Both install what they need first.
 #   make run    set up and run the whole line (Asterisk, IVR, ASR worker, console)
 #   make test   set up and run every test
+#   make test-fast   the unit and protocol layers only: no Asterisk, speech model or browser
+#                    (the tests marked asterisk, model or browser are left out), for the edit-test loop
 DATA ?= data
 VENV ?= .venv
 SAUTI = $(VENV)/bin/sauti
 
-.PHONY: run test setup
+.PHONY: run test test-fast setup
 
 setup:
 	@bash scripts/bootstrap
@@ -20,3 +22,12 @@ test: setup
 	@# It needs root: outside CI a failure here only means the Asterisk tests will skip.
 	$(SAUTI) asterisk install || test "$$CI" != true
 	$(VENV)/bin/python -m pytest
+
+FAST = not asterisk and not model and not browser
+
+# Installs only when there is no virtualenv yet: the loop stays fast.
+test-fast: | $(VENV)/bin/python
+	$(VENV)/bin/python -m pytest -m "$(FAST)" $(ARGS)
+
+$(VENV)/bin/python:
+	@bash scripts/bootstrap

@@ -35,7 +35,8 @@ from asr.lexicon import Lexicons  # noqa: E402
 from asr.worker import Worker  # noqa: E402
 from core.model import TranscriptState  # noqa: E402
 from core.store import Store  # noqa: E402
-from tests.fixtures.asr import store_alert, write_wav  # noqa: E402
+from tests.fixtures.asr import store_alert  # noqa: E402
+from tests.fixtures.audio import write_wav  # noqa: E402
 from tests.fixtures.core import make_data_dir  # noqa: E402
 
 SENTENCES = [

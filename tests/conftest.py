@@ -1,4 +1,12 @@
-"""Fixtures live in tests/fixtures/, one module per area, so each area owns its own."""
+"""Fixtures live in tests/fixtures/, one module per area, so each area owns its own.
+
+A test that needs a real part carries its marker (`asterisk`, `model`, `browser`), so
+`make test-fast` (`-m "not asterisk and not model and not browser"`) can leave it out.
+Collection stops with the list of tests that use such a fixture without the marker, and
+`AsteriskLine.started` fails a test that starts a line without it.
+"""
+
+import pytest
 
 pytest_plugins = [
     "tests.fixtures.core",
@@ -8,3 +16,21 @@ pytest_plugins = [
     "tests.fixtures.web",
     "tests.fixtures.ivr",
 ]
+
+# The fixtures that bring a real part, and the marker a test using them must carry.
+MARKER_OF_FIXTURE = {"asterisk": "asterisk", "ko_model_dir": "model", "browser": "browser"}
+
+
+def pytest_collection_modifyitems(config, items):
+    unmarked = [f"{item.nodeid} uses the {fixture!r} fixture: mark it @pytest.mark.{marker}"
+                for item in items for fixture, marker in MARKER_OF_FIXTURE.items()
+                if fixture in getattr(item, "fixturenames", ()) and item.get_closest_marker(marker) is None]
+    if unmarked:
+        raise pytest.UsageError("tests that need a real part without its marker:\n  " + "\n  ".join(unmarked))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    from tests.fixtures import core   # imported here: at conftest import it would escape assertion rewriting
+
+    core.running_test["item"] = item

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from core.audio import formats, vad
-from tests.fixtures.asr import KO_SHORT, read_wav, silence, white_noise, write_wav
+from tests.fixtures.asr import KO_SHORT, white_noise
+from tests.fixtures.audio import read_samples, silence, write_wav
 
 # How sox writes each Asterisk format, and how sox reads it back (the reference decoder).
 SOX_WRITE = {
@@ -62,7 +63,7 @@ def test_every_asterisk_format_decodes_like_sox(fmt, say, sox, tmp_path):
 def test_raw_mulaw_is_8khz_not_44khz(say, sox, tmp_path):
     """ffmpeg (and so pydub) would take raw mu-law as 44.1 kHz: the file would last 1/5 as long."""
     source = say(KO_SHORT)
-    seconds = len(read_wav(source)[0]) / 8000
+    seconds = len(read_samples(source)[0]) / 8000
     loaded = formats.load(asterisk_file(sox, source, "ul", tmp_path))
     assert loaded.rate == 8000
     assert loaded.seconds == pytest.approx(seconds, abs=0.01)
@@ -143,7 +144,7 @@ def test_digital_silence_and_quiet_noise_are_silent():
 
 
 def test_speech_is_found_and_long_silence_trimmed(say):
-    speech, _ = read_wav(say(KO_SHORT))
+    speech, _ = read_samples(say(KO_SHORT))
     padded = np.concatenate([silence(4.0), speech, silence(4.0)])
     pcm = formats.to_rate(formats.Audio(padded, 8000, "wav"), 16000)
     found = vad.bounds(pcm)
@@ -159,6 +160,6 @@ def test_speech_is_found_and_long_silence_trimmed(say):
 
 
 def test_short_silence_at_the_ends_is_kept(say):
-    speech, _ = read_wav(say(KO_SHORT))
+    speech, _ = read_samples(say(KO_SHORT))
     pcm = formats.to_rate(formats.Audio(speech, 8000, "wav"), 16000)
     assert vad.trim_bounds(vad.bounds(pcm), len(speech) / 8000) == (0.0, len(speech) / 8000)

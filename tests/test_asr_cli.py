@@ -19,7 +19,8 @@ from core import config as config_module
 from core.model import TranscriptState
 from core.store import Store
 from sauti.cli import main
-from tests.fixtures.asr import KO_SENTENCE, KO_SHORT, read_wav, store_alert, write_wav
+from tests.fixtures.asr import KO_SENTENCE, KO_SHORT, store_alert
+from tests.fixtures.audio import read_samples, write_wav
 from tests.fixtures.core import make_data_dir, wait_for
 
 
@@ -135,7 +136,7 @@ def stop(process: subprocess.Popen, sig=signal.SIGTERM, timeout: float = 20) -> 
 
 @pytest.fixture
 def long_recording(say, tmp_path):
-    speech, _ = read_wav(say(KO_SENTENCE))
+    speech, _ = read_samples(say(KO_SENTENCE))
     return write_wav(tmp_path / "long.wav", np.concatenate([speech] * 5), 8000)  # ~28 s: ~10 s to decode
 
 

@@ -6,20 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.audio import formats
 from asr.engine import ModelError, Models, decode, has_runtime_grammar, model_rate, validate_model_dir
 from asr.lexicon import Lexicons
 from asr.pipeline import Pipeline
-from tests.fixtures.asr import (
-    GRAMMAR_WORDS,
-    KEYWORDS_SPOKEN,
-    KO_SENTENCE,
-    KO_SHORT,
-    read_wav,
-    reference_decode,
-    silence,
-    write_wav,
-)
+from core.audio import formats
+from tests.fixtures.asr import GRAMMAR_WORDS, KEYWORDS_SPOKEN, KO_SENTENCE, KO_SHORT, reference_decode
+from tests.fixtures.audio import read_samples, silence, write_wav
 from tests.test_asr_audio import RATE, SOX_WRITE, asterisk_file, sox_decode
 
 pytestmark = pytest.mark.model
@@ -55,7 +47,7 @@ def test_model_structure(ko_model_dir, tmp_path):
 
 def test_pipeline_equals_vosk_on_the_same_audio(pipeline, ko_loaded, say):
     path = say(KO_SENTENCE)
-    samples, rate = read_wav(path)
+    samples, rate = read_samples(path)
     result = pipeline.run([path], "ko")
     ref = _reference(ko_loaded, samples, rate)
     assert ref["text"]  # the model hears something
@@ -78,7 +70,7 @@ def test_every_format_equals_vosk_on_the_reference_decoding(fmt, pipeline, ko_lo
 
 def test_grammar_finds_spoken_keywords_inside_the_speech(ko_loaded, say):
     path = say(". ".join(KEYWORDS_SPOKEN) + ".", pad=0.5)
-    samples, rate = read_wav(path)
+    samples, rate = read_samples(path)
     pcm = formats.to_rate(formats.Audio(samples, rate, "wav"), ko_loaded.rate)
     decoded = decode(ko_loaded, pcm, grammar=GRAMMAR_WORDS)
     assert [w.word for w in decoded.words] == KEYWORDS_SPOKEN
@@ -92,7 +84,7 @@ def test_grammar_finds_spoken_keywords_inside_the_speech(ko_loaded, say):
 
 
 def test_long_silence_is_not_decoded_and_times_stay_on_the_recording(pipeline, say, tmp_path):
-    speech, _ = read_wav(say(KO_SHORT))
+    speech, _ = read_samples(say(KO_SHORT))
     padded = write_wav(tmp_path / "padded.wav", np.concatenate([silence(6.0), speech, silence(6.0)]), 8000)
     result = pipeline.run([padded], "ko")
     assert result.words
@@ -161,7 +153,7 @@ def test_keywords_from_a_korean_lexicon(make_models, say, tmp_path, ko_loaded):
     overrides = tmp_path / "lexicons"
     overrides.mkdir()
     # Whatever the model hears in this clip becomes the lexicon: the point is the plumbing.
-    samples, rate = read_wav(say(KO_SHORT))
+    samples, rate = read_samples(say(KO_SHORT))
     heard = reference_decode(ko_loaded, formats.resample(samples, rate, 16000))["words"]
     (overrides / "ko.txt").write_text(f"[displacement]\n{heard[0]['word']}\n", encoding="utf-8")
     result = Pipeline(make_models("ko"), Lexicons(overrides)).run([say(KO_SHORT)], "ko")

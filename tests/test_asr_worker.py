@@ -12,7 +12,8 @@ from asr.worker import Worker
 from core.model import FLAG_LANGUAGE_INFERRED, FLAG_SILENT, TranscriptState
 from core.store import Store
 from core.store.alerts import TRANSCRIBE
-from tests.fixtures.asr import KO_SHORT, silence, store_alert, write_wav
+from tests.fixtures.asr import KO_SHORT, store_alert
+from tests.fixtures.audio import silence, write_wav
 from tests.fixtures.core import wait_for
 
 pytestmark = pytest.mark.model

@@ -99,12 +99,12 @@ WRITER = textwrap.dedent("""
     import hashlib, sys
     from pathlib import Path
     from core.store import RecordingFacts, Store
-    from tests.fixtures.web import write_wav
+    from tests.fixtures.web import write_tone
     data = Path(sys.argv[1])
     store = Store.open(data / "sauti.db")
     for i in range(100000):
         name = f"recordings/load-{i}.wav"
-        audio = write_wav(data / name, seconds=0.3 + (i % 5) / 10)
+        audio = write_tone(data / name, seconds=0.3 + (i % 5) / 10)
         call = store.create_call("phone", caller_pseudonym=f"C-{i}")
         store.file_alert(call, RecordingFacts(name, "wav", 0.3, 8000, len(audio), hashlib.sha256(audio).hexdigest()))
 """)

@@ -121,13 +121,18 @@ def test_unwritable_data_directory_is_reported(tmp_path):
     assert result.exit_code != 0 and "not writable" in result.output
 
 
-def test_up_refuses_a_busy_port(config, monkeypatch):
+def test_up_refuses_a_busy_port_before_starting_asterisk(config):
+    """Without --no-asterisk: the port check must come before Asterisk is installed or started."""
     import pbx
 
-    monkeypatch.setattr(pbx, "status", lambda config: type("S", (), {"running": False})())
-    with socket.socket() as busy:
-        busy.bind((config.web.bind, config.web.port))
-        busy.listen()
-        result = CliRunner().invoke(main, ["--data", str(config.data_dir), "up", "--no-asterisk"])
-    assert result.exit_code != 0
-    assert f"console port {config.web.port} on 127.0.0.1 is in use (change [web] port)" in result.output
+    try:
+        with socket.socket() as busy:
+            busy.bind((config.web.bind, config.web.port))
+            busy.listen()
+            result = CliRunner().invoke(main, ["--data", str(config.data_dir), "up"])
+        assert result.exit_code != 0
+        assert f"console port {config.web.port} on 127.0.0.1 is in use (change [web] port)" in result.output
+        assert "Asterisk:" not in result.output and not pbx.status(config).running
+    finally:
+        if pbx.status(config).running:   # only if the check came too late
+            pbx.stop(config)

@@ -11,15 +11,8 @@ from ivr.audio import read_wav
 from ivr.flows.alert import alert
 from ivr.flows.beep import beep
 from ivr.flows.radio import radio
-from tests.fixtures.ivr import RATE, hiss, tone
-
-
-def speechlike(seconds: float) -> np.ndarray:
-    """Syllable-like bursts: louder than the line's noise, with short gaps, like speech."""
-    parts = []
-    while sum(len(p) for p in parts) < seconds * RATE:
-        parts += [tone(0.25, 300 + 40 * len(parts)), hiss(0.08, seed=len(parts))]
-    return np.concatenate(parts)[: int(seconds * RATE)]
+from tests.fixtures.audio import speechlike
+from tests.fixtures.ivr import RATE, hiss
 
 
 def stored(line, reference=None):

@@ -11,7 +11,8 @@ import pytest
 
 from core import prompts
 from core.prompts import builder
-from tests.fixtures.prompts import read_samples, require_tools, silence, speechlike, write_wav
+from tests.fixtures.audio import read_samples, silence, speechlike, write_wav
+from tests.fixtures.prompts import require_tools
 
 SAMPLE_IDS = ["welcome", "language_menu", "digit_7"]
 

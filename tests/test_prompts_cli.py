@@ -7,7 +7,7 @@ from click.testing import CliRunner
 from core import prompts
 from core.store import Store
 from sauti.cli import main
-from tests.fixtures.prompts import speechlike, write_wav
+from tests.fixtures.audio import speechlike, write_wav
 
 
 def run(config, *args):

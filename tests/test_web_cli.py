@@ -6,14 +6,13 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import urllib.request
 
 import click
 
 from core.identity import check_password
 from sauti.cli import main
-from tests.fixtures.core import free_port
+from tests.fixtures.core import free_port, wait_for
 
 
 def test_user_add_list_passwd_disable(runner, app, fresh_db):
@@ -49,16 +48,15 @@ def test_web_commands_are_documented():
                 assert param.help, param.name
 
 
-def wait_for(url: str, deadline: float, process=None) -> int:
-    while time.monotonic() < deadline:
-        if process is not None and process.poll() is not None:
-            raise AssertionError(f"server exited early: {process.communicate()[1].decode()}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                return response.status
-        except OSError:
-            time.sleep(0.1)
-    raise AssertionError(f"{url} did not answer")
+def answer(url: str, process) -> int | None:
+    """The HTTP status of `url`, or None while nothing answers; the server must still run."""
+    if process.poll() is not None:
+        raise AssertionError(f"server exited early: {process.communicate()[1].decode()}")
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status
+    except OSError:
+        return None
 
 
 def test_sauti_web_serves_and_stops_on_sigterm(config):
@@ -68,7 +66,8 @@ def test_sauti_web_serves_and_stops_on_sigterm(config):
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "PYTHONWARNINGS": "error"},
     )
     try:
-        assert wait_for(f"http://127.0.0.1:{port}/login", time.monotonic() + 20, process) == 200
+        url = f"http://127.0.0.1:{port}/login"
+        assert wait_for(lambda: answer(url, process), 20, f"{url} to answer") == 200
         process.send_signal(signal.SIGTERM)
         out, err = process.communicate(timeout=15)
     finally:

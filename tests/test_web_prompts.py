@@ -53,7 +53,8 @@ def test_the_page_lists_every_prompt_and_plays_it(client, config):
     assert client.get("/admin/prompts/fr/../../secrets/console.key").status_code == 404
 
 
-def test_an_uploaded_mp3_replaces_the_prompt_with_a_backup_and_an_audit_entry(client, config, fresh_db, tmp_path):
+def test_an_uploaded_mp3_replaces_the_prompt_with_a_backup_and_an_audit_entry(espeak, client, config, fresh_db,
+                                                                              tmp_path):
     login(client, "ada")
     target = prompts.audio_path(config.prompts_dir, "ln", "goodbye")
     before = target.read_bytes()
@@ -72,7 +73,8 @@ def test_an_uploaded_mp3_replaces_the_prompt_with_a_backup_and_an_audit_entry(cl
     assert "voix humaine" in client.get("/admin/prompts").text
 
 
-def test_a_silent_or_broken_upload_is_refused_and_changes_nothing(client, config, tmp_path):
+def test_a_silent_or_broken_upload_is_refused_and_changes_nothing(ffmpeg, client, config, tmp_path):
+    """With ffmpeg present, so the refusals are the recordings' fault, not a missing tool's."""
     login(client, "ada")
     target = prompts.audio_path(config.prompts_dir, "sw", "welcome")
     before = target.read_bytes()
