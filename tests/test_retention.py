@@ -104,7 +104,7 @@ def test_a_purged_alert_still_opens_in_the_console(config, fresh_db, alerts, cli
 
 def test_an_alert_reopened_before_the_purge_keeps_everything(config, fresh_db, alerts):
     reopened = alerts[Status.VERIFIED]
-    _decide(fresh_db, reopened, Status.NEW)
+    fresh_db.reopen(reopened["id"], actor="sam")
     retention.purge(config, fresh_db, now=LATER)
     assert fresh_db.recordings_for(reopened["id"]) and fresh_db.transcripts_for(reopened["id"])
 
