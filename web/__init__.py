@@ -61,9 +61,10 @@ def create_app(config_or_mapping: Config | Mapping) -> Flask:
         PERMANENT_SESSION_LIFETIME=timedelta(minutes=web.session_minutes),
         SESSION_SECONDS=web.session_minutes * 60,
         CLAIM_MINUTES=web.claim_minutes,
-        LOGIN_MAX_FAILURES=5,              # per account name, within the window
-        LOGIN_MAX_FAILURES_PER_ADDRESS=20,  # per client address, within the window
-        LOGIN_WINDOW_SECONDS=15 * 60,
+        # Failed logins per (address, account): free ones, then a wait doubling from 30 s to 15 min.
+        LOGIN_FREE_FAILURES=5,
+        LOGIN_BACKOFF_SECONDS=30,
+        LOGIN_BACKOFF_MAX_SECONDS=15 * 60,
         QUEUE_PAGE_SIZE=50,
         POLL_SECONDS=15,
         MAX_CONTENT_LENGTH=256 * 1024,

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 
 from core.accounts import MIN_PASSWORD, password_long_enough
 from core.identity import check_password, hash_password
 
 from .i18n import UI_LANGUAGES
 from .i18n import translate as _
-from .security import end_session, login_limiter, start_session
+from .security import end_session, start_session
 from .context import get_store
 from .inputs import FIELD_LIMITS
 
@@ -44,21 +44,30 @@ def login():
             error = _("login.failed")
             return render_template("login.html", error=error, username=username[:FIELD_LIMITS["username"]],
                                    next=next_url), 400
-        address = request.remote_addr or "?"
-        limiter = login_limiter()
-        if limiter.blocked(username, address):
-            error, status = _("login.limited"), 429
-        else:
-            user = get_store().get_user(username) if username else None
-            ok = check_password(user["password_hash"] if user else _DUMMY_HASH, password)
-            if user is None or user["disabled"] or not ok:
-                limiter.failed(username, address)
-                error, status = _("login.failed"), 401
-            else:
-                limiter.succeeded(username)
-                start_session(user)
-                return redirect(safe_next(next_url))
+        error, status = attempt_login(username, password, request.remote_addr or "?")
+        if error is None:
+            return redirect(safe_next(next_url))
     return render_template("login.html", error=error, username=username, next=next_url), status
+
+
+def attempt_login(username: str, password: str, address: str) -> tuple[str | None, int]:
+    """(None, 302) and a new session, or the error to show and its status.
+
+    Failures slow down only this address trying this account (see core/store/sessions.py).
+    """
+    store, config = get_store(), current_app.config
+    wait = store.login_blocked_for(address, username)
+    if wait:
+        return _("login.limited", minutes=max(1, round(wait / 60))), 429
+    user = store.get_user(username) if username else None
+    ok = check_password(user["password_hash"] if user else _DUMMY_HASH, password)
+    if user is None or user["disabled"] or not ok:
+        store.login_failed(address, username, config["LOGIN_FREE_FAILURES"], config["LOGIN_BACKOFF_SECONDS"],
+                           config["LOGIN_BACKOFF_MAX_SECONDS"])
+        return _("login.failed"), 401
+    store.login_succeeded(address, username)
+    start_session(user)
+    return None, 302
 
 
 @bp.route("/logout", methods=("POST",))

@@ -1,8 +1,13 @@
-"""Who may do what: the session's user, CSRF tokens, login rate limits, response headers.
+"""Who may do what: server-side sessions, CSRF tokens, roles, login throttling, response headers.
 
 Every route needs a logged-in user unless it is listed in PUBLIC_ENDPOINTS: the
-default is to refuse. Every POST needs the session's CSRF token, as a form field
-`csrf_token` or an `X-CSRF-Token` header, or it gets 400.
+default is to refuse. Every POST needs a CSRF token, as a form field `csrf_token`
+or an `X-CSRF-Token` header, or it gets 400.
+
+A session is a row in the store (core/store/sessions.py); the signed cookie holds
+only its random token. Logging out, a new password or a disabled account delete
+the rows, so a copied cookie gets the login page and its CSRF token (derived from
+the session's token) stops working. Before login, the CSRF token lives in the cookie.
 """
 
 from __future__ import annotations
@@ -11,9 +16,6 @@ import functools
 import hashlib
 import hmac
 import secrets
-import threading
-import time
-from collections import defaultdict, deque
 
 from flask import abort, current_app, flash, g, jsonify, redirect, request, session, url_for
 
@@ -25,59 +27,37 @@ UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
 def init_security(app) -> None:
-    app.extensions["sauti_login_limiter"] = LoginLimiter(
-        app.config["LOGIN_MAX_FAILURES"],
-        app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"],
-        app.config["LOGIN_WINDOW_SECONDS"],
-    )
-    app.before_request(check_csrf)
     app.before_request(load_user)
+    app.before_request(check_csrf)
     app.before_request(require_login)
     app.after_request(add_headers)
     app.jinja_env.globals["csrf_token"] = csrf_token
 
 
-# -- CSRF -------------------------------------------------------------------------
+# -- sessions ------------------------------------------------------------------------
 
 
-def csrf_token() -> str:
-    token = session.get("csrf")
-    if not token:
-        token = session["csrf"] = secrets.token_urlsafe(32)
-    return token
-
-
-def check_csrf():
-    if request.method not in UNSAFE_METHODS:
-        return None
-    expected = session.get("csrf")
-    sent = request.headers.get("X-CSRF-Token") or request.form.get("csrf_token")
-    if not expected or not sent or not hmac.compare_digest(str(expected), str(sent)):
-        abort(400, description="csrf")
-    return None
-
-
-# -- the session's user --------------------------------------------------------------
-
-
-def password_fingerprint(password_hash: str) -> str:
-    """Kept in the session so a password change or reset ends the other sessions."""
-    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def start_session(user: dict) -> None:
+    """A fresh session at login (no fixation): a new token, a new row, a new CSRF token."""
     lang = session.get("lang")
-    session.clear()  # a fresh session at login: no fixation
+    session.clear()
     session.permanent = True
-    session["user"] = user["username"]
-    session["pw"] = password_fingerprint(user["password_hash"])
-    session["at"] = int(time.time())
-    session["csrf"] = secrets.token_urlsafe(32)
+    token = secrets.token_urlsafe(32)
+    get_store().start_console_session(_token_hash(token), user["username"], current_app.config["SESSION_SECONDS"])
+    session["sid"] = token
     if lang:
         session["lang"] = lang
 
 
 def end_session() -> None:
+    """Log this browser out: its row goes, and with it every copy of its cookie."""
+    token = session.get("sid")
+    if token:
+        get_store().end_console_session(_token_hash(token))
     lang = session.get("lang")
     session.clear()
     if lang:
@@ -87,15 +67,14 @@ def end_session() -> None:
 def load_user():
     g.user = None
     g.session_expired = False
-    name = session.get("user")
-    if not name:
+    token = session.get("sid")
+    if not token:
         return None
-    if time.time() - session.get("at", 0) > current_app.config["SESSION_SECONDS"]:
-        end_session()
-        g.session_expired = True
-        return None
-    user = get_store().get_user(name)
-    if user is None or user["disabled"] or session.get("pw") != password_fingerprint(user["password_hash"]):
+    row = get_store().console_session(_token_hash(token))
+    user = get_store().get_user(row["username"]) if row else None
+    if row is None or row["expired"] or user is None or user["disabled"]:
+        g.session_expired = bool(row and row["expired"])
+        g.session_ended = True
         end_session()
         return None
     g.user = user
@@ -108,7 +87,7 @@ def require_login():
     if g.session_expired:
         flash(translate("login.expired"), "error")
     if wants_json():
-        return jsonify(error="login"), 401
+        return jsonify(ok=False, error=translate("error.401")), 401
     if request.method != "GET":
         return redirect(url_for("auth.login"))  # the form's data is not replayed after login
     return redirect(url_for("auth.login", next=request.full_path if request.query_string else request.path))
@@ -127,47 +106,36 @@ def role_required(role: str):
     return decorator
 
 
-# -- login attempts ------------------------------------------------------------------
+# -- CSRF -------------------------------------------------------------------------
 
 
-class LoginLimiter:
-    """Failed logins per account name and per client address, in a sliding window.
-
-    Kept in the process's memory: `sauti web` runs one process. A restart forgets it.
-    """
-
-    def __init__(self, per_user: int, per_address: int, window: float):
-        self.per_user, self.per_address, self.window = per_user, per_address, window
-        self._failures: dict[tuple, deque] = defaultdict(deque)
-        self._lock = threading.Lock()
-
-    def _recent(self, key, now) -> deque:
-        failures = self._failures[key]
-        while failures and failures[0] <= now - self.window:
-            failures.popleft()
-        return failures
-
-    def blocked(self, username: str, address: str) -> bool:
-        now = time.monotonic()
-        with self._lock:
-            return (
-                len(self._recent(("user", username.lower()), now)) >= self.per_user
-                or len(self._recent(("address", address), now)) >= self.per_address
-            )
-
-    def failed(self, username: str, address: str) -> None:
-        now = time.monotonic()
-        with self._lock:
-            self._recent(("user", username.lower()), now).append(now)
-            self._recent(("address", address), now).append(now)
-
-    def succeeded(self, username: str) -> None:
-        with self._lock:
-            self._failures.pop(("user", username.lower()), None)
+def csrf_token() -> str:
+    """The logged-in session's token is derived from its server-side session, so it dies
+    with it; before login, a random one kept in the cookie protects the login form."""
+    token = session.get("sid")
+    if token:
+        return session_csrf(current_app.secret_key, token)
+    anonymous = session.get("csrf")
+    if not anonymous:
+        anonymous = session["csrf"] = secrets.token_urlsafe(32)
+    return anonymous
 
 
-def login_limiter() -> LoginLimiter:
-    return current_app.extensions["sauti_login_limiter"]
+def session_csrf(secret_key: str | bytes, token: str) -> str:
+    key = secret_key.encode() if isinstance(secret_key, str) else secret_key
+    return hmac.new(key, b"csrf:" + token.encode(), "sha256").hexdigest()
+
+
+def check_csrf():
+    if request.method not in UNSAFE_METHODS:
+        return None
+    if g.get("session_ended") and request.endpoint not in PUBLIC_ENDPOINTS:
+        return None  # its token died with it; require_login sends it to the login page
+    expected = csrf_token() if session.get("sid") or session.get("csrf") else None
+    sent = request.headers.get("X-CSRF-Token") or request.form.get("csrf_token")
+    if not expected or not sent or not hmac.compare_digest(str(expected), str(sent)):
+        abort(400, description="csrf")
+    return None
 
 
 # -- headers -------------------------------------------------------------------------

@@ -26,12 +26,14 @@ from .console import ConsoleMixin
 from .jobs import Job, JobsMixin
 from .retention import CLOSED_STATUSES, RetentionMixin
 from .schema import MIGRATIONS
+from .sessions import SessionsMixin
 from .users import UsersMixin
 
 __all__ = ["Store", "Job", "RecordingFacts", "CLOSED_STATUSES", "utcnow"]
 
 
-class Store(AlertsMixin, AsrMixin, CallbacksMixin, ConsoleMixin, JobsMixin, RetentionMixin, UsersMixin):
+class Store(AlertsMixin, AsrMixin, CallbacksMixin, ConsoleMixin, JobsMixin, RetentionMixin, SessionsMixin,
+            UsersMixin):
     def __init__(self, conn: sqlite3.Connection):
         self.conn = conn
         self.db = sqlite_utils.Database(conn)

@@ -230,4 +230,27 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        "0006_console_sessions",
+        """
+        -- A console login. The cookie holds a random token; this row only its SHA-256.
+        CREATE TABLE console_sessions (
+            token_hash TEXT PRIMARY KEY,
+            username TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL
+        );
+        CREATE INDEX console_sessions_user ON console_sessions(username);
+
+        -- Failed logins per (client address, account name): only that pair is slowed down.
+        CREATE TABLE login_failures (
+            address TEXT NOT NULL,
+            username TEXT NOT NULL,
+            failures INTEGER NOT NULL,
+            last_at TEXT NOT NULL,
+            blocked_until TEXT,
+            PRIMARY KEY (address, username)
+        );
+        """,
+    ),
 ]

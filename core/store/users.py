@@ -37,5 +37,8 @@ class UsersMixin:
                 raise KeyError(username)
             assignments = ", ".join(f"{name} = ?" for name in fields)
             self.conn.execute(f"UPDATE users SET {assignments} WHERE username = ?", (*fields.values(), username))
+            if "password_hash" in fields or fields.get("disabled"):
+                # A new password or a disabled account ends every open console session.
+                self.end_console_sessions(username)
             shown = {k: ("<changed>" if k == "password_hash" else v) for k, v in fields.items()}
             self.audit(actor, "update", "user", before["id"], {k: before[k] for k in shown if k != "password_hash"}, shown)
