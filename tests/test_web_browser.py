@@ -142,3 +142,22 @@ def test_new_alerts_appear_without_reloading(live_server, browser, fresh_db, con
     assert page.inner_text("#waiting") == "2"
     assert page.evaluate("window.sautiMarker") == 1
     assert page.locator("#queue tbody b").count() == 0  # escaped, not rendered as HTML
+
+
+def test_long_unbroken_strings_wrap_and_pages_arrive_gzipped(live_server, browser, fresh_db, config):
+    """A 200-character locality and a transcript without a space must not widen the queue
+    past a laptop's screen; and waitress passes the console's gzip on to the browser."""
+    alert = make_alert(fresh_db, config, locality="K" * 200, text="x" * 600, words=[])
+    for n in range(10):
+        make_alert(fresh_db, config, text=f"watu wenye bunduki wamechoma nyumba {n}", write_audio=False)
+    page = browser.new_page(viewport={"width": 1024, "height": 700})
+    page.goto(live_server + "/login")
+    page.fill("input[name=username]", "vera")
+    page.fill("input[name=password]", PASSWORDS["vera"])
+    page.keyboard.press("Enter")
+    page.wait_for_url(live_server + "/")
+    too_wide = "() => document.documentElement.scrollWidth > document.documentElement.clientWidth"
+    assert not page.evaluate(too_wide), "the queue scrolls sideways"
+    response = page.goto(f"{live_server}/alerts/{alert['id']}")
+    assert response.headers.get("content-encoding") == "gzip"
+    assert not page.evaluate(too_wide), "the alert page scrolls sideways"
