@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from core import logs
+from core import clock, logs
 
 from .context import Context, pass_context
 
@@ -79,7 +79,8 @@ def models() -> None:
 @click.option("--no-load", is_flag=True, help="Only check each model's files; do not load it.")
 @pass_context
 def models_list(ctx: Context, no_load: bool) -> None:
-    """Show each configured language, its model path, whether it loads and its sample rate."""
+    """Show each configured language, its model path, whether it loads and its sample rate,
+    then what the running worker last reported (the console shows the same)."""
     from asr.engine import ModelError, load_model, model_rate, validate_model_dir
 
     configured = ctx.config.asr.models
@@ -100,6 +101,12 @@ def models_list(ctx: Context, no_load: bool) -> None:
             except ModelError as exc:
                 status, rate = f"DOES NOT LOAD: {exc}", "-"
         click.echo(f"{language}\t{path}\t{status}\t{rate}")
+    with ctx.open_store() as store:
+        reported = store.model_statuses()
+    for row in reported:
+        state = "loaded" if row["state"] == "loaded" else f"FAILED: {row['error']}"
+        when = clock.display_full(row["updated_at"], ctx.config.site.timezone)
+        click.echo(f"worker {row['worker']} at {when}: {row['language']} {state}")
 
 
 @models.command("add")

@@ -82,6 +82,8 @@ def test_a_running_worker_takes_up_added_and_removed_models(tmp_path, ko_model_d
             assert sauti(config, "models", "add", "sw", str(broken_model(tmp_path / "sw"))).returncode == 0
             wait_for(lambda: "sw" in statuses(store), 60, "the broken model's status")
             assert statuses(store)["sw"]["state"] == "failed" and "does not load" in statuses(store)["sw"]["error"]
+            listed = sauti(config, "models", "list", "--no-load").stdout
+            assert "ko loaded" in listed and "sw FAILED: model for 'sw'" in listed and "UTC+2" in listed
             assert statuses(store)["ko"]["state"] == "loaded"
             third = store_alert(store, config, say(KO_SHORT))
             assert wait_for(lambda: transcribed(store, third["id"]), 60, "Korean beside a broken model") == "done"

@@ -73,6 +73,17 @@ def test_a_service_log_is_private_zoned_and_masked(config, restore_logging, caps
     assert "+02:00 sauti.test WARNING" in text
 
 
+def test_rotated_logs_stay_private(tmp_path, restore_logging):
+    config = make_data_dir(tmp_path / "data", {"logs": {"max_mb": 1, "keep": 2}})
+    path = logs.setup(config, "web")
+    line = "x" * 1000
+    for _ in range(2500):  # about 2.5 MB: two rotations
+        logging.getLogger("sauti.test").info(line)
+    names = sorted(p.name for p in path.parent.iterdir())
+    assert names == ["web.log", "web.log.1", "web.log.2"]
+    assert all(stat.S_IMODE((path.parent / name).stat().st_mode) == 0o600 for name in names)
+
+
 def test_sauti_logs_shows_one_service_or_all_merged_and_follows(config):
     folder = config.data_dir / "logs"
     folder.mkdir(mode=0o700)
