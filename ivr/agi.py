@@ -12,9 +12,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import time
 from dataclasses import dataclass, field
 
 log = logging.getLogger(__name__)
+# One DEBUG line per command: "<verb> <round trip ms> <ms the IVR took since the last answer>" (bench/calls.py).
+timing = logging.getLogger(__name__ + ".timing")
 
 _RESPONSE = re.compile(r"^(?P<code>\d{3})(?:[ -](?P<rest>.*))?$", re.ASCII)
 _RESULT = re.compile(r"result=(?P<result>-?\d+|\S*)(?:\s+\((?P<data>[^)]*)\))?(?P<extra>.*)$", re.ASCII)
@@ -108,6 +111,7 @@ class Call:
         self._writer = writer
         self.env = env
         self.hung_up = False
+        self._answered_at = time.monotonic()
 
     # -- session ------------------------------------------------------------
 
@@ -147,9 +151,12 @@ class Call:
             raise HangupError(f"{self.channel}: hung up")
         line = " ".join(words)
         log.debug("%s >> %s", self.channel, line)
+        sent_at = time.monotonic()
         self._writer.write(line.encode() + b"\n")
         await self._writer.drain()
         response = await self._read_response()
+        self._answered_at, think = time.monotonic(), sent_at - self._answered_at
+        timing.debug("%s %.2f %.2f", words[0], (self._answered_at - sent_at) * 1000, think * 1000)
         log.debug("%s << %s", self.channel, response)
         if response.code == 200:
             return response
