@@ -31,154 +31,26 @@ import re
 import shutil
 import socket
 import sqlite3
-import statistics
-import struct
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import wave
 from pathlib import Path
-
-import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import pbx  # noqa: E402
-from core import prompts  # noqa: E402
 from core.net import bind_error  # noqa: E402
-from tests.fixtures.asterisk import read_wav, say, voiced_span  # noqa: E402
+from sip_caller import SCENARIO, TRUNK_IP, caller_audio  # noqa: E402  (beside this script)
+from tests.fixtures.asterisk import voiced_span  # noqa: E402
 from tests.fixtures.core import make_data_dir  # noqa: E402
 
-TRUNK_IP = "127.0.0.2"
-SPEECH = "어젯밤 무장한 사람들이 마을에 들어와서 집들을 불태웠습니다 사람들이 숲으로 도망갔습니다"
-DTMF_AT = (1.0, 1.8, 2.6)       # key 1, again in case the menu had not started yet
-MARGIN = 2.0                    # seconds between the beep and the speech
-QUICK_COMMANDS = {"ANSWER", "SET", "GET", "CHANNEL", "HANGUP", "VERBOSE"}  # first word; no waiting for the caller
+# Commands Asterisk answers at once, without playing or waiting for the caller.
+QUICK_COMMANDS = {"ANSWER", "SET VARIABLE", "GET VARIABLE", "GET FULL VARIABLE", "CHANNEL STATUS", "HANGUP", "VERBOSE"}
 IVR_LAUNCHER = ("import logging, sys; from sauti.cli import main; "
                 "logging.getLogger('ivr.agi.timing').setLevel(logging.DEBUG); main()")
-
-SCENARIO = """<?xml version="1.0" encoding="ISO-8859-1" ?>
-<scenario name="sauti caller">
-  <send retrans="500"><![CDATA[
-INVITE sip:100@[remote_ip]:[remote_port] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: <sip:+24381[call_number]@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
-To: <sip:100@[remote_ip]:[remote_port]>
-Call-ID: [call_id]
-CSeq: 1 INVITE
-Contact: <sip:+24381[call_number]@[local_ip]:[local_port]>
-Max-Forwards: 70
-Content-Type: application/sdp
-Content-Length: [len]
-
-v=0
-o=- 1 1 IN IP4 [media_ip]
-s=-
-c=IN IP4 [media_ip]
-t=0 0
-m=audio [media_port] RTP/AVP 0 101
-a=rtpmap:0 PCMU/8000
-a=rtpmap:101 telephone-event/8000
-a=fmtp:101 0-16
-a=sendrecv
-]]></send>
-  <recv response="100" optional="true"/>
-  <recv response="180" optional="true"/>
-  <recv response="183" optional="true"/>
-  <recv response="200" rtd="true"/>
-  <send><![CDATA[
-ACK sip:100@[remote_ip]:[remote_port] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: <sip:+24381[call_number]@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
-To: <sip:100@[remote_ip]:[remote_port]>[peer_tag_param]
-Call-ID: [call_id]
-CSeq: 1 ACK
-Max-Forwards: 70
-Content-Length: 0
-
-]]></send>
-  <nop><action><exec play_pcap_audio="{pcap}"/></action></nop>
-  <recv request="BYE" timeout="{bye_ms}"/>
-  <send><![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:]
-[last_Call-ID:]
-[last_CSeq:]
-Content-Length: 0
-
-]]></send>
-</scenario>
-"""
-
-
-# -- the caller's audio ---------------------------------------------------------
-
-def ulaw(samples: np.ndarray) -> bytes:
-    """G.711 mu-law."""
-    s = samples.astype(np.int32)
-    sign = (s < 0).astype(np.int32) << 7
-    magnitude = np.minimum(np.abs(s), 32635) + 0x84
-    exponent = np.clip(np.floor(np.log2(magnitude)).astype(np.int32) - 7, 0, 7)
-    mantissa = (magnitude >> (exponent + 3)) & 0x0F
-    return (~(sign | (exponent << 4) | mantissa) & 0xFF).astype(np.uint8).tobytes()
-
-
-def rtp_packets(speech: np.ndarray, speech_at: float, silence_after: float):
-    """(time, RTP packet): PCMU every 20 ms, RFC 4733 key 1 at DTMF_AT, the speech at `speech_at`."""
-    total = speech_at + len(speech) / 8000 + silence_after
-    audio = np.zeros(int(total * 8000) + 160, dtype=np.int16)
-    start = int(speech_at * 8000)
-    audio[start:start + len(speech)] = speech
-    seq, packets = 0, []
-    dtmf_frames = {int(t * 50): t for t in DTMF_AT}
-    frame, frames = 0, int(total * 50)
-    while frame < frames:
-        ts = frame * 160
-        if frame in dtmf_frames:
-            for i in range(8):    # 5 packets of a 100 ms event, then 3 copies of its end
-                end = i >= 5
-                duration = min(i + 1, 5) * 160
-                payload = struct.pack("!BBH", 1, (0x80 if end else 0) | 10, duration)
-                header = struct.pack("!BBHII", 0x80, (0x80 if i == 0 else 0) | 101, seq & 0xFFFF, ts, 0x5A017)
-                packets.append(((frame + min(i, 5)) / 50, header + payload))
-                seq += 1
-            frame += 6
-            continue
-        header = struct.pack("!BBHII", 0x80, 0, seq & 0xFFFF, ts, 0x5A017)
-        packets.append((frame / 50, header + ulaw(audio[ts:ts + 160])))
-        seq += 1
-        frame += 1
-    return packets
-
-
-def write_pcap(path: Path, packets) -> None:
-    """Ethernet/IPv4/UDP frames; sipp replaces the addresses and ports with the call's own."""
-    with open(path, "wb") as out:
-        out.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
-        for at, rtp in packets:
-            udp = struct.pack("!HHHH", 6000, 7000, 8 + len(rtp), 0) + rtp
-            ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0, 0, 64, 17, 0,
-                             socket.inet_aton(TRUNK_IP), socket.inet_aton("127.0.0.1")) + udp
-            frame = b"\x00" * 12 + b"\x08\x00" + ip
-            out.write(struct.pack("<IIII", int(at), int((at % 1) * 1e6), len(frame), len(frame)) + frame)
-
-
-def caller_audio(workdir: Path, prompts_dir: Path) -> tuple[Path, float, float]:
-    """The pcap every caller plays; returns (pcap, speech seconds, voiced seconds)."""
-    wav = say(SPEECH, "ko", workdir / "speech.wav")
-    speech, _ = read_wav(wav)
-    first, last = voiced_span(wav)
-    before_beep = sum(prompts.check_audio(prompts.audio_path(prompts_dir, "sw", p)).seconds
-                      for p in ("welcome", "record_after_beep"))
-    before_beep += prompts.check_audio(prompts.audio_path(prompts_dir, prompts.COMMON, prompts.BEEP)).seconds
-    packets = rtp_packets((speech * 32767).astype(np.int16), DTMF_AT[0] + before_beep + MARGIN, 8.0)
-    write_pcap(workdir / "caller.pcap", packets)
-    return workdir / "caller.pcap", len(speech) / 8000, last - first
 
 
 # -- the line -----------------------------------------------------------------
@@ -268,14 +140,18 @@ class Sampler(threading.Thread):
                 with contextlib.suppress(OSError):
                     self.peak[name] = max(self.peak[name], rss_mb(pid))
 
-    def finish(self) -> dict:
-        self.stop.set()
+    def cpu(self) -> dict:
+        """Share of one core each process used since the start (percent)."""
         wall = time.monotonic() - self.started
-        cpu = {}
+        shares = {}
         for name, pid in self.pids.items():
             with contextlib.suppress(OSError):
-                cpu[name] = (cpu_seconds(pid) - self.cpu0[name]) / wall * 100
-        return {"cpu": cpu, "rss": self.peak, "wall": wall}
+                shares[name] = (cpu_seconds(pid) - self.cpu0[name]) / wall * 100
+        return shares
+
+    def finish(self) -> dict:
+        self.stop.set()
+        return {"cpu_all": self.cpu(), "rss": self.peak, "wall": time.monotonic() - self.started}
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -285,17 +161,22 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
-def agi_timings(log_path: Path, offset: int) -> tuple[list[float], list[float]]:
-    quick, think = [], []
+def agi_timings(log_path: Path, offset: int) -> tuple[list[float], list[float], dict]:
+    """Quick commands' round trips, the IVR's time before each command, and that time per step."""
+    quick, think, steps, previous = [], [], {}, {}
     with open(log_path, errors="replace") as log:
         log.seek(offset)
         for text in log:
-            match = re.search(r"DEBUG ([A-Z][A-Z ]*?) ([\d.]+) ([\d.]+)$", text.rstrip())
-            if match:
-                if match.group(1).split()[0] in QUICK_COMMANDS:
-                    quick.append(float(match.group(2)))
-                think.append(float(match.group(3)))
-    return quick, think
+            match = re.search(r"DEBUG (\S+) ([A-Z][A-Z ]*?) ([\d.]+) ([\d.]+)$", text.rstrip())
+            if not match:
+                continue
+            channel, verb, round_trip, before = match.group(1), match.group(2), *map(float, match.group(3, 4))
+            if verb in QUICK_COMMANDS:
+                quick.append(round_trip)
+            think.append(before)
+            steps.setdefault(f"{previous.get(channel, 'start')} -> {verb}", []).append(before)
+            previous[channel] = verb
+    return quick, think, steps
 
 
 def stage_rows(db_path: Path, first_call: int) -> list[sqlite3.Row]:
@@ -351,15 +232,16 @@ def run_stage(config, children, workdir: Path, calls: int, rate: float, pcap: Pa
         sipp.kill()
         sipp.wait()
     ended = time.monotonic()
-    sipp_cpu = child_cpu_seconds() - children_cpu
+    during_calls = sampler.cpu()
+    during_calls["sipp"] = (child_cpu_seconds() - children_cpu) / (ended - sampler.started) * 100
+    calls_wall = ended - sampler.started
     # The worker drains the burst: wait (bounded) for every alert's transcript.
     while time.monotonic() - ended < deadline_s:
         rows = stage_rows(config.db_path, first_call)
         if all(r["transcript_state"] not in (None, "pending") for r in rows if r["alert_id"]):
             break
         time.sleep(2)
-    usage = sampler.finish()
-    usage["cpu"]["sipp"] = sipp_cpu / usage["wall"] * 100
+    usage = {**sampler.finish(), "cpu": during_calls, "calls_wall": calls_wall}
     rows = stage_rows(config.db_path, first_call)
     return summarise(rows, sipp, stat_file, usage, agi_timings(workdir / "ivr.log", log_offset), speech, calls,
                      config.data_dir)
@@ -393,7 +275,8 @@ def summarise(rows, sipp, stat_file, usage, timings, speech, calls, data_dir) ->
     done = [r for r in alerts if r["transcribed_at"] and r["ended_at"]]
     delays = [seconds_between(r["ended_at"], r["transcribed_at"]) for r in done]
     from_filing = [seconds_between(r["filed_at"], r["transcribed_at"]) for r in done]
-    quick, think = timings
+    quick, think, steps = timings
+    slowest = max(steps.items(), key=lambda item: percentile(item[1], 99), default=("", []))
     return {
         "calls": calls, "sipp": sipp_counts(stat_file), "sipp_exit": sipp.returncode,
         "stderr": sipp.stderr.read().decode(errors="replace")[-500:] if sipp.stderr else "",
@@ -402,6 +285,7 @@ def summarise(rows, sipp, stat_file, usage, timings, speech, calls, data_dir) ->
         "peak": peak_concurrency(rows), "transcribed": len(delays),
         "agi_p50": percentile(quick, 50), "agi_p99": percentile(quick, 99), "agi_n": len(quick),
         "think_p50": percentile(think, 50), "think_p99": percentile(think, 99),
+        "slowest_step": slowest[0], "slowest_p99": percentile(slowest[1], 99),
         "t_p50": percentile(delays, 50), "t_p95": percentile(delays, 95),
         "f_p50": percentile(from_filing, 50), "f_p95": percentile(from_filing, 95), **usage,
     }
@@ -415,13 +299,16 @@ def report(result: dict) -> None:
     print(f"  alerts stored: {result['alerts']}, whole (duration, not silent, all the speech): {result['whole']}")
     print(f"  AGI command round trip (quick commands, n={result['agi_n']}): p50 {result['agi_p50']:.1f} ms,"
           f" p99 {result['agi_p99']:.1f} ms; IVR time between answer and next command: p50"
-          f" {result['think_p50']:.1f} ms, p99 {result['think_p99']:.1f} ms")
+          f" {result['think_p50']:.1f} ms, p99 {result['think_p99']:.1f} ms (slowest step {result['slowest_step']}:"
+          f" p99 {result['slowest_p99']:.0f} ms)")
     print(f"  hang-up to transcript ({result['transcribed']} transcribed): p50 {result['t_p50']:.1f} s,"
           f" p95 {result['t_p95']:.1f} s (negative: ready before the caller hung up); end of recording to"
           f" transcript: p50 {result['f_p50']:.1f} s, p95 {result['f_p95']:.1f} s")
     cpu = result["cpu"]
-    print("  CPU (% of one core): " + ", ".join(f"{k} {v:.0f}" for k, v in cpu.items())
-          + f"; IVR/Asterisk {cpu.get('ivr', 0) / max(cpu.get('asterisk', 0), 0.01):.2f}")
+    print(f"  CPU while the calls ran ({result['calls_wall']:.0f} s, % of one core): "
+          + ", ".join(f"{k} {v:.1f}" for k, v in cpu.items())
+          + f"; IVR/Asterisk {cpu.get('ivr', 0) / max(cpu.get('asterisk', 0), 0.01):.2f};"
+          f" worker over the whole stage {result['cpu_all'].get('worker', 0):.0f}")
     print("  peak memory (MB): " + ", ".join(f"{k} {v:.0f}" for k, v in result["rss"].items() if v))
     if result["sipp_exit"] not in (0, None) and result["stderr"].strip():
         print("  sipp: " + result["stderr"].strip().splitlines()[-1])

@@ -16,7 +16,8 @@ import time
 from dataclasses import dataclass, field
 
 log = logging.getLogger(__name__)
-# One DEBUG line per command: "<verb> <round trip ms> <ms the IVR took since the last answer>" (bench/calls.py).
+# One DEBUG line per command: "<channel> <verb> <round trip ms> <ms the IVR took since the last answer>"
+# (bench/calls.py reads them).
 timing = logging.getLogger(__name__ + ".timing")
 
 _RESPONSE = re.compile(r"^(?P<code>\d{3})(?:[ -](?P<rest>.*))?$", re.ASCII)
@@ -156,7 +157,7 @@ class Call:
         await self._writer.drain()
         response = await self._read_response()
         self._answered_at, think = time.monotonic(), sent_at - self._answered_at
-        timing.debug("%s %.2f %.2f", words[0], (self._answered_at - sent_at) * 1000, think * 1000)
+        timing.debug("%s %s %.2f %.2f", self.channel, words[0], (self._answered_at - sent_at) * 1000, think * 1000)
         log.debug("%s << %s", self.channel, response)
         if response.code == 200:
             return response
