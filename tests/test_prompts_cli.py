@@ -27,7 +27,8 @@ def test_build_shows_progress_and_status_lists_what_needs_a_person(espeak, promp
     assert result.exit_code == 0, result.output
     assert "ln     Lingala" in result.output
     assert "  1 welcome                placeholder; needs a human recording" in result.output
-    assert "sw     Kiswahili      34 prompts: 34 missing" in result.output   # only ln was built
+    count = len(prompts.load_catalogue().ids)
+    assert f"sw     Kiswahili      {count} prompts: {count} missing" in result.output   # only ln was built
 
     result = run(prompts_config, "build", "--lang", "ln")
     assert "built 0, already there" in result.output
