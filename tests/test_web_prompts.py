@@ -86,10 +86,12 @@ def test_a_silent_or_broken_upload_is_refused_and_changes_nothing(ffmpeg, client
         handle.setsampwidth(2)
         handle.setframerate(8000)
         handle.writeframes(np.zeros(16000, dtype=np.int16).tobytes())
-    for payload, name in ((silent.getvalue(), "silent.wav"), (b"not audio at all", "broken.ogg")):
+    for payload, name, reason in ((silent.getvalue(), "silent.wav", "on n&#39;y entend aucune voix"),
+                                  (b"not audio at all", "broken.ogg", "ce n&#39;est pas un fichier audio lisible")):
         response = post(client, "/admin/prompts/sw/welcome", data={"recording": (io.BytesIO(payload), name)},
                         content_type="multipart/form-data")
-        assert response.status_code == 400 and "Enregistrement refusé" in response.text
+        assert response.status_code == 400 and "Enregistrement refusé : " + reason in response.text
+        assert "the recording" not in response.text and "ffmpeg" not in response.text  # no English
     assert target.read_bytes() == before
     response = post(client, "/admin/prompts/sw/welcome", data={}, content_type="multipart/form-data")
     assert response.status_code == 400

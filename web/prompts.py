@@ -8,16 +8,20 @@ swapped in atomically, the old file kept as a backup, and the change audited.
 from __future__ import annotations
 
 import io
+import logging
 import tempfile
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, send_file, url_for
 
 from core import prompts
+from core.prompts.processing import MAX_SECONDS as MAX_PROMPT_SECONDS
 
 from .i18n import translate as _
 from .security import role_required
 from .context import get_store
+
+log = logging.getLogger(__name__)
 
 bp = Blueprint("prompts", __name__, url_prefix="/admin/prompts")
 
@@ -30,6 +34,26 @@ def allow_large_upload() -> None:
     a recording up to MAX_UPLOAD_BYTES. Registered before any hook reads the form."""
     if request.endpoint == "prompts.upload":
         request.max_content_length = MAX_UPLOAD_BYTES + FORM_BYTES
+
+
+# What core.prompts says when it refuses a recording → the catalogue's words for a person.
+# Anything else (a missing tool, a damaged manifest) is for the administrator: the log
+# has the detail, the page says so.
+REFUSALS = (
+    ("silent", "prompts.reason_silent"),
+    ("too short", "prompts.reason_short"),
+    ("too long", "prompts.reason_long"),
+    ("cannot read the audio", "prompts.reason_unreadable"),
+    ("not a PCM WAV", "prompts.reason_unreadable"),
+    ("ffmpeg failed", "prompts.reason_unreadable"),
+)
+
+
+def refusal_reason(message: str) -> str:
+    for words, key in REFUSALS:
+        if words in message:
+            return _(key, seconds=f"{MAX_PROMPT_SECONDS:.0f}")
+    return _("prompts.reason_other")
 
 
 def prompts_dir() -> Path:
@@ -90,7 +114,8 @@ def upload(lang: str, prompt_id: str):
         try:
             installed = prompts.install_recording(prompts_dir(), catalogue(), lang, prompt.id, source, by=user)
         except prompts.PromptError as exc:
-            return page(400, _("prompts.refused", reason=str(exc)))
+            log.info("prompt upload %s/%s refused: %s", lang, prompt.id, exc)
+            return page(400, _("prompts.refused", reason=refusal_reason(str(exc))))
     after = {"language": lang, "prompt": prompt.id, "backup": str(installed.backup) if installed.backup else None}
     get_store().audit(user, "record", "prompt", prompt.number, None, after)
     flash(_("prompts.saved", prompt=prompt.id, lang=lang), "success")
