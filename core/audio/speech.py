@@ -70,7 +70,7 @@ def detect(samples: np.ndarray, rate: int) -> Speech:
     """The runs of speech frames in int16 mono samples at any rate."""
     frames = np.concatenate(([False], speech_frames(samples, rate), [False])).astype(np.int8)
     edges = np.flatnonzero(np.diff(frames))
-    return Speech(tuple((start * FRAME_SECONDS, end * FRAME_SECONDS)
+    return Speech(tuple((round(float(start) * FRAME_SECONDS, 3), round(float(end) * FRAME_SECONDS, 3))
                         for start, end in zip(edges[::2], edges[1::2])))
 
 
