@@ -13,6 +13,7 @@ from core.store.thread import StoreThread
 
 from .ami import AmiClient, AmiSettings
 from .callbacks import CallbackDialler
+from .live import LiveCalls
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +24,7 @@ async def run(config: Config, ready=None) -> None:
     client = AmiClient(AmiSettings.from_config(config))
     db = StoreThread(config.db_path, "dialler-store")
     callbacks = CallbackDialler(config, db, client, ContactCipher.from_config(config))
+    LiveCalls(db, client)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -45,5 +47,6 @@ async def run(config: Config, ready=None) -> None:
     finally:
         await callbacks.stop()
         await client.close()
+        await db(lambda s: s.clear_live_calls())  # nobody watches the line any more
         db.close()
         log.info("dialler stopped")

@@ -25,6 +25,7 @@ from core.store.callbacks import CallbackKind, CallbackState
 import phone
 from tests.audio_match import normalised_xcorr
 from tests.fixtures.asterisk import read_wav, rms, wait_for
+from tests.fixtures.web import add_users, login
 from tests.test_ivr_e2e import (
     KEYS, heard_digits, last_alert_id, newest_alerts, seconds_of, speech, until_recording,
 )
@@ -212,3 +213,31 @@ def test_an_acknowledgement_reaches_the_phone_that_accepted_it(asterisk, dialler
     assert done["state"] == CallbackState.ANSWERED and done["last_result"] == "delivered"
     assert "acknowledgement_delivered" in history
     assert not contact_kept(config, endpoint)
+
+
+def test_the_console_shows_calls_in_progress_from_asterisk_events(asterisk, dialler):
+    from web import create_app
+
+    config = asterisk.config
+    with Store.open(config.db_path) as store:
+        if store.get_user("vera") is None:
+            add_users(store)
+    client = create_app({"SAUTI_CONFIG": config, "TESTING": True}).test_client()
+    login(client, "vera")
+    running = asterisk.start_call(EXTEN_ALERT, "test-phone-15", "wait 1; dtmf 2; listen 20; hangup")
+    try:
+        def live():
+            with Store.open(config.db_path) as store:
+                return store.live_calls()
+
+        (call,) = wait_for(lambda: [c for c in live() if c["step"] in ("welcome", "recording")], 30,
+                           "the call's flow step on the live page")
+        assert call["source"] == "phone"
+        page = client.get("/live/").get_data(as_text=True)
+        assert "Téléphone" in page and ("accueil" in page or "enregistrement" in page)
+        assert 'http-equiv="refresh"' in page
+        assert "test-phone-15" not in page and "PJSIP" not in page
+    finally:
+        result = running.result(timeout=60)
+    assert result.answered
+    wait_for(lambda: live() == [], 15, "the call to leave the live page once it hangs up")

@@ -39,7 +39,7 @@ from core.config import Config
 from core.playback_cache import PlaybackCache
 from core.store import Store
 
-from . import admin, alerts, audio, auth, claims, compress, context, inputs, prompts, queue, security, templating
+from . import admin, alerts, audio, auth, claims, compress, context, inputs, live, prompts, queue, security, templating
 from .i18n import init_i18n
 
 
@@ -92,4 +92,5 @@ def create_app(config_or_mapping: Config | Mapping) -> Flask:
     app.register_blueprint(claims.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(prompts.bp)
+    app.register_blueprint(live.bp)
     return app

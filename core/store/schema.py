@@ -253,4 +253,18 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        "0007_live_calls",
+        """
+        -- Calls in progress, as the dialler sees them in Asterisk's events: no number, no
+        -- channel name; rows go when the call hangs up (and all at a dialler restart).
+        CREATE TABLE live_calls (
+            uniqueid TEXT PRIMARY KEY,
+            source TEXT,
+            step TEXT,
+            started_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        """,
+    ),
 ]
