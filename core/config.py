@@ -134,6 +134,11 @@ class SiteConfig:
         "Time zone every time is shown in (console, CLI, logs), an IANA name such as Africa/Kinshasa. "
         "Times are stored in UTC whatever this says.",
     )
+    min_free_mb: int = setting(
+        200,
+        "Free space in the data directory below which the console and the logs raise a disk alarm "
+        "(a full disk means callers hear an apology and nothing is recorded).",
+    )
 
 
 @dataclass(frozen=True)

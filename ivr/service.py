@@ -6,12 +6,13 @@ import asyncio
 import logging
 import signal
 
+from core import disk
 from core.config import Config
 
 from .flows import default_registry
 from .line import Line
 from .server import AgiServer
-from .spool import import_failed_calls
+from .spool import import_failed_calls, import_orphan_recordings
 
 log = logging.getLogger(__name__)
 
@@ -22,11 +23,14 @@ async def run(config: Config, ready=None) -> None:
     line = Line.open(config)
     server = AgiServer(default_registry(), line)
     stop = asyncio.Event()
+    disk_watch = disk.Watch(config, log)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     try:
+        disk_watch.check()
         await import_spool(line)
+        await import_orphans(line)
         await server.start(config.ivr.agi_bind, config.ivr.agi_port)
         log.info("IVR listening on agi://%s:%d (flows: %s)", config.ivr.agi_bind, server.port,
                  ", ".join(server.registry.names()))
@@ -36,6 +40,7 @@ async def run(config: Config, ready=None) -> None:
             try:
                 await asyncio.wait_for(stop.wait(), SPOOL_INTERVAL_SECONDS)
             except asyncio.TimeoutError:
+                disk_watch.check()
                 await import_spool(line)
     finally:
         await server.close()
@@ -47,3 +52,10 @@ async def import_spool(line: Line) -> None:
     filed = await line.db(lambda store: import_failed_calls(line.config, store, line.pseudonym_key))
     if filed:
         log.info("imported %d alert(s) recorded while the IVR was down", len(filed))
+
+
+async def import_orphans(line: Line) -> None:
+    """At start only: recordings a dead IVR or a power cut left unfiled."""
+    filed = await line.db(lambda store: import_orphan_recordings(line.config, store))
+    if filed:
+        log.warning("filed %d recording(s) left unfiled by a crash or power cut", len(filed))

@@ -6,22 +6,35 @@ once: the recording moves to a path named after the UNIQUEID (so a crash between
 steps repeats the same move), the alert and the import mark are written in one
 transaction, and only then is the meta file, which holds the caller's number in
 clear, deleted.
+
+After a power cut (or Asterisk killed) the hang-up handler never appends `ended=`,
+and a recording a flow had started is never filed. So a meta file whose call has
+written nothing for `ABANDONED_SECONDS` counts as ended, and at the IVR's start every
+recording under recordings/YYYY/MM/ that the database does not know is filed as a
+partial failover alert. Asterisk writes a WAV's sizes only when it closes the file,
+so such files get their header repaired first.
 """
 
 from __future__ import annotations
 
 import logging
+import struct
+import time
 from pathlib import Path
 
 from core.config import Config
 from core.dialplan import SPOOL_FAILED
 from core.identity import pseudonym
-from core.model import FLAG_FAILOVER, FLAG_SILENT, Source
+from core.model import FLAG_FAILOVER, FLAG_PARTIAL, FLAG_SILENT, Source
 from core.store import Store
 
 from . import audio
 
 log = logging.getLogger(__name__)
+
+# A call in the failure path writes its meta at once and its recording every 20 ms;
+# the apology in between lasts seconds. Silence this long means nobody writes any more.
+ABANDONED_SECONDS = 120
 
 
 def parse_meta(text: str) -> dict[str, str]:
@@ -52,16 +65,17 @@ def import_failed_calls(config: Config, store: Store, pseudonym_key: bytes) -> l
 
 def _import_one(config: Config, store: Store, key: bytes, meta_path: Path) -> dict | None:
     meta = parse_meta(meta_path.read_text(errors="replace"))
-    if "ended" not in meta:
+    spooled = meta_path.with_suffix(".wav")
+    if "ended" not in meta and not abandoned(meta_path, spooled):
         return None  # the call is still going on
     name = meta_path.stem
     if store.spool_imported(name):
         meta_path.unlink(missing_ok=True)
         return None
-    spooled = meta_path.with_suffix(".wav")
     target = config.recordings_dir / "failover" / f"{_safe(name)}.wav"
     target.parent.mkdir(parents=True, exist_ok=True)
     if spooled.exists():
+        repair_wav_header(spooled)
         spooled.replace(target)
     alert_row = None
     with store.transaction():
@@ -89,3 +103,55 @@ def _import_one(config: Config, store: Store, key: bytes, meta_path: Path) -> di
 
 def _safe(name: str) -> str:
     return "".join(ch if ch.isalnum() or ch in ".-_" else "_" for ch in name)
+
+
+def abandoned(*paths: Path) -> bool:
+    """Nothing among `paths` (missing ones ignored) was written for ABANDONED_SECONDS."""
+    times = [p.stat().st_mtime for p in paths if p.exists()]
+    return bool(times) and time.time() - max(times) > ABANDONED_SECONDS
+
+
+def repair_wav_header(path: Path) -> None:
+    """Make the RIFF and data sizes match the file, as Asterisk would have on closing it."""
+    with open(path, "r+b") as wav:
+        head = wav.read(12)
+        if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+            return
+        size = path.stat().st_size
+        offset = 12
+        while offset + 8 <= size:
+            wav.seek(offset)
+            chunk, length = struct.unpack("<4sI", wav.read(8))
+            if chunk == b"data":
+                data_size = size - offset - 8
+                if length != data_size:
+                    wav.seek(offset + 4)
+                    wav.write(struct.pack("<I", data_size - data_size % 2))
+                    wav.seek(4)
+                    wav.write(struct.pack("<I", size - 8))
+                return
+            offset += 8 + length + length % 2
+
+
+def import_orphan_recordings(config: Config, store: Store) -> list[dict]:
+    """File every abandoned recording under recordings/YYYY/MM/ the database does not know."""
+    known = {row["path"] for row in store.recording_paths()}
+    filed = []
+    for wav in sorted(config.recordings_dir.glob("[0-9][0-9][0-9][0-9]/[0-9][0-9]/*.wav")):
+        if str(wav.relative_to(config.data_dir)) in known or not abandoned(wav):
+            continue
+        try:
+            repair_wav_header(wav)
+            samples, rate = audio.read_wav(wav)
+            flags = [FLAG_FAILOVER, FLAG_PARTIAL] + ([] if audio.has_speech(samples, rate) else [FLAG_SILENT])
+            with store.transaction():
+                call_id = store.create_call(Source.FAILOVER, started_at=None)
+                store.end_call(call_id)
+                alert_row = store.file_alert(call_id, audio.facts(wav, config.data_dir), flags=flags)
+        except Exception:
+            log.exception("could not file the orphan recording %s", wav.name)
+            continue
+        log.info("filed orphan recording %s (its call ended without filing it) as alert %s",
+                 wav.name, alert_row["reference"])
+        filed.append(alert_row)
+    return filed

@@ -9,7 +9,7 @@ from pathlib import Path
 from flask import current_app, g, jsonify, render_template, url_for
 from werkzeug.exceptions import HTTPException, default_exceptions
 
-from core import clock
+from core import clock, disk
 from core.model import ALERT_LANGUAGES, CATEGORIES, Source, Status
 from core.store import utcnow
 
@@ -57,6 +57,8 @@ def page_context() -> dict:
         "has_role": has_role,
         "poll_seconds": current_app.config["POLL_SECONDS"],
         "now": utcnow(),
+        # Checked on every page: a full disk silences the line, so whoever is on duty must see it.
+        "disk": disk.space(current_app.config["SAUTI_CONFIG"]) if g.get("user") else None,
     }
 
 
