@@ -12,7 +12,8 @@ import pytest
 
 from core.model import TranscriptState
 from core.store import Store
-from tests.fixtures.asr import KO_SENTENCE, read_wav, silence, store_alert, write_wav
+from tests.fixtures.asr import KO_SENTENCE, store_alert
+from tests.fixtures.audio import read_samples, silence, write_wav
 from tests.fixtures.core import make_data_dir, wait_for
 
 pytestmark = pytest.mark.model
@@ -34,7 +35,7 @@ def job_of(config, alert_id: int) -> dict:
 def test_a_worker_killed_mid_job_leaves_the_job_to_the_next_one(tmp_path, ko_model_dir, say):
     config = make_data_dir(tmp_path / "data", {"asr": {"models": {"ko": str(ko_model_dir)},
                                                        "lease_seconds": LEASE_SECONDS, "threads": 1}})
-    sentence, rate = read_wav(say(KO_SENTENCE))
+    sentence, rate = read_samples(say(KO_SENTENCE))
     # Long enough that decoding is still going on when the worker is killed.
     long_speech = write_wav(tmp_path / "long.wav",
                             np.concatenate([np.concatenate([sentence, silence(0.5, rate)])] * 6), rate)
