@@ -18,8 +18,9 @@ from hypothesis import strategies as st
 from tests.fixtures.web import csrf, login, make_alert, post
 
 BIG = "9" * 25  # beyond SQLite's 64-bit integers
-HOSTILE = [BIG, "-" + BIG, "18446744073709551616", "9223372036854775808", "²", "١٢٣", "𝟙𝟚", "#" + BIG, "#²",
-           "a\x00b", "\x00", "\x1b[31m", "\u202e", "-1", "0", "", " ", "1e9", "0x10", "%00", "../etc", "'", '"']
+HOSTILE = ["//[x", "http://[", "/\\evil.example", BIG, "-" + BIG, "18446744073709551616", "9223372036854775808",
+           "²", "١٢٣", "𝟙𝟚", "#" + BIG, "#²", "a\x00b", "\x00", "\x1b[31m", "\u202e", "-1", "0", "", " ", "1e9",
+           "0x10", "%00", "../etc", "'", '"']
 
 
 @pytest.mark.parametrize("url", [
@@ -69,6 +70,15 @@ def test_control_characters_in_forms(client, fresh_db, config, path, field):
         assert response.status_code == 302
     else:
         assert response.status_code == 400 and "caractères de contrôle" in response.text
+
+
+@pytest.mark.parametrize("target", ["//[x", "http://[", "/\\evil.example", "\\\\evil.example", "/ok?x=["])
+def test_odd_next_urls_after_login(client, fresh_db, target):
+    response = client.post("/login", data={"username": "vera", "password": "vera-password", "next": target,
+                                           "csrf_token": csrf(client)})
+    assert response.status_code == 302 and response.location in ("/", "/ok?x=%5B")
+    response = client.post("/language", data={"lang": "en", "next": target, "csrf_token": csrf(client)})
+    assert response.status_code == 302
 
 
 def test_json_errors_are_in_the_user_s_language(client, fresh_db, config):

@@ -25,8 +25,14 @@ def safe_next(target: str | None) -> str:
     """Only local paths: never redirect a verifier to another site after login."""
     if not target:
         return url_for("queue.index")
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    # Browsers read a backslash as a slash: "/\\evil.example" would leave the site.
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return url_for("queue.index")
+    try:
+        parts = urlsplit(target)
+    except ValueError:  # e.g. an unclosed "[" read as an IPv6 address
+        return url_for("queue.index")
+    if parts.scheme or parts.netloc:
         return url_for("queue.index")
     return target
 
