@@ -55,6 +55,7 @@ class CallResult:
     ended_at: float | None = None
     record: str | None = None            # WAV of everything the line said, if asked
     error: str = ""                      # why the phone itself failed, if it did
+    calls_rung: int = 0                  # incoming calls left to ring unanswered (--ignore-calls)
     events: list = field(default_factory=list)  # [seconds, text]
 
     @property

@@ -145,7 +145,8 @@ class Runner:
             return self.result
         return self.run_steps(steps)
 
-    def run_incoming(self, account: Account, steps: list[Step], wait_timeout: float) -> CallResult:
+    def run_incoming(self, account: Account, steps: list[Step], wait_timeout: float,
+                     ignore_calls: int = 0) -> CallResult:
         deadline = time.monotonic() + wait_timeout
         self.pump(wait_timeout, account.registered)
         if not account.registered():
@@ -155,11 +156,15 @@ class Runner:
             self.log(self.result.error)
             return self.result
         self.log(f"registered as {self.target.user}; waiting for a call")
-        self.pump(deadline - time.monotonic(), lambda: bool(account.incoming))
-        if not account.incoming:
-            self.result.error = f"no call within {wait_timeout:g} s"
-            self.log(self.result.error)
-            return self.result
+        while True:
+            self.pump(deadline - time.monotonic(), lambda: bool(account.incoming))
+            if not account.incoming:
+                self.result.error = f"no call within {wait_timeout:g} s"
+                self.log(self.result.error)
+                return self.result
+            if self.result.calls_rung >= ignore_calls:
+                break
+            self.let_ring(account, deadline)
         self.call = account.incoming[0]
         self.result.number = self.call.getInfo().remoteUri
         self.log(f"call from {self.result.number}; answering")
@@ -170,6 +175,18 @@ class Runner:
         if not self.confirmed:
             return self.result
         return self.run_steps(steps)
+
+    def let_ring(self, account: Account, deadline: float) -> None:
+        """Ring without answering until the line gives up, as a caller away from their phone."""
+        call = account.incoming[0]
+        self.log(f"call from {call.getInfo().remoteUri}; letting it ring")
+        ringing = pj.CallOpParam(True)
+        ringing.statusCode = 180
+        call.answer(ringing)
+        self.pump(deadline - time.monotonic(), lambda: self.disconnected)
+        self.result.calls_rung += 1
+        self.disconnected = False  # the runner follows the next call afresh
+        account.incoming.clear()
 
     def run_steps(self, steps: list[Step]) -> CallResult:
         for number, step in enumerate(steps):

@@ -150,8 +150,11 @@ class Phone:
         record: Path | None = None,
         echo: Callable[[str], None] | None = None,
         wait_timeout: float = ANSWER_TIMEOUT,
+        ignore_calls: int = 0,
     ) -> CallResult:
         """Register as `target.user`, answer the first call within `wait_timeout`, run the steps.
+
+        With `ignore_calls` N, the first N calls ring unanswered until the line gives up.
 
         For call-backs: the line calls the phone (e.g. `channel originate PJSIP/test-phone-1 ...`).
         """
@@ -163,7 +166,7 @@ class Phone:
         runner = Runner(self.ep, target, record, echo)
         account.runner = runner
         try:
-            return runner.run_incoming(account, steps, wait_timeout)
+            return runner.run_incoming(account, steps, wait_timeout, ignore_calls)
         finally:
             self._release(runner, account)
 

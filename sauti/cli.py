@@ -18,6 +18,7 @@ COMMAND_MODULES = [
     "sauti.cmd_asr",        # worker, models, transcribe
     "sauti.cmd_web",        # web, user
     "sauti.cmd_dialler",    # dialler
+    "sauti.cmd_phone",      # phone (answers the line's calls)
     "sauti.cmd_data",       # purge, backup, restore
     "sauti.cmd_logs",       # logs
     "sauti.cmd_alerts",     # alerts list

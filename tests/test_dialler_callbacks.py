@@ -34,11 +34,13 @@ pytestmark = pytest.mark.asterisk
 
 DELAY = 2
 MAX_ATTEMPTS = 2
+RING_SECONDS = 8
+RETRY_SECONDS = 1
 FAST = {
     "SAUTI_DIALLER_CALLBACK_DELAY_SECONDS": str(DELAY),
-    "SAUTI_DIALLER_RETRY_SPACING_SECONDS": "1",
+    "SAUTI_DIALLER_RETRY_SPACING_SECONDS": str(RETRY_SECONDS),
     "SAUTI_DIALLER_MAX_ATTEMPTS": str(MAX_ATTEMPTS),
-    "SAUTI_DIALLER_RING_SECONDS": "8",
+    "SAUTI_DIALLER_RING_SECONDS": str(RING_SECONDS),
     "SAUTI_DIALLER_CALLING_HOURS": "00:00-24:00",
 }
 
@@ -137,18 +139,31 @@ def test_a_beep_is_called_back_and_the_alert_is_linked_to_it(asterisk, dialler, 
     assert match.max() > 0.9 and match.argmax() < rate, "the opening, from the start of the call"
 
 
-def test_an_unanswered_call_back_is_retried_then_given_up(asterisk, dialler):
-    endpoint = "test-phone-18"  # never registers: every attempt fails
-    beep(asterisk, endpoint)
-    (callback,) = wait_for(lambda: [c for c in callbacks_of(asterisk.config, endpoint)
-                                    if c["state"] == CallbackState.GIVEN_UP], 60, "the call-back to be given up")
+def test_an_unanswered_call_back_is_retried_then_given_up(asterisk, dialler, tmp_path):
+    """The phone rings each time (`sauti phone --ignore-calls`) and nobody answers."""
+    endpoint = "test-phone-18"
+    output = tmp_path / "phone.log"
+    with open(output, "w") as log:
+        ringing = subprocess.Popen([sys.executable, "-m", "sauti", "--data", str(asterisk.config.data_dir), "phone",
+                                    "--as", endpoint, "--ignore-calls", "9", "--wait", "90"],
+                                   stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: registered(asterisk, endpoint), 15, f"{endpoint} to register")
+        beep(asterisk, endpoint)
+        (callback,) = wait_for(lambda: [c for c in callbacks_of(asterisk.config, endpoint)
+                                        if c["state"] == CallbackState.GIVEN_UP], 90, "the call-back to be given up")
+    finally:
+        ringing.terminate()
+        ringing.wait(timeout=30)
     assert callback["attempts"] == MAX_ATTEMPTS
     with Store.open(asterisk.config.db_path) as store:
         attempts = store.callback_attempts(callback["id"])
+    assert [a["result"] for a in attempts] == ["no_answer"] * MAX_ATTEMPTS
+    assert output.read_text().count("letting it ring") == MAX_ATTEMPTS, output.read_text()
     assert not contact_kept(asterisk.config, endpoint), "the number is deleted once its last call-back is done"
-    assert len(attempts) == MAX_ATTEMPTS and all(a["result"] != "answered" for a in attempts)
-    # Spaced: the retry started after the first attempt had ended.
-    assert attempts[1]["started_at"] > attempts[0]["started_at"]
+    # Spaced: the retry started after the first attempt had rung out (ring time, then the spacing).
+    first, second = (dt.datetime.fromisoformat(a["started_at"]) for a in attempts)
+    assert (second - first).total_seconds() >= RING_SECONDS + RETRY_SECONDS
 
 
 def test_a_flood_of_beeps_from_one_number_gets_one_call_back(asterisk, dialler):
