@@ -93,8 +93,10 @@ class CallbackDialler:
         except ContactError:
             channel = None
         result = OriginateResult.FAILED
+        max_attempts = policy.max_attempts
         if channel is None:
             log.warning("%s %d to %s: no route for the number", due["kind"], due["id"], due["caller_pseudonym"])
+            max_attempts = 0  # retrying cannot help: give up now
         else:
             try:
                 result = await self.ami.originate(
@@ -104,7 +106,7 @@ class CallbackDialler:
             except AmiError as exc:
                 log.warning("call-back %d: %s", due["id"], exc)
         state = await self.db(lambda s: s.finish_attempt(
-            due["id"], due["attempt_id"], result, max_attempts=policy.max_attempts,
+            due["id"], due["attempt_id"], result, max_attempts=max_attempts,
             retry_seconds=policy.retry_spacing_seconds))
         log.info("%s %d to %s, attempt %d: %s, now %s", due["kind"], due["id"], due["caller_pseudonym"],
                  due["attempts"], result, state)
