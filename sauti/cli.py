@@ -22,6 +22,7 @@ COMMAND_MODULES = [
     "sauti.cmd_data",       # purge, backup, restore
     "sauti.cmd_logs",       # logs
     "sauti.cmd_alerts",     # alerts list
+    "sauti.cmd_gazetteer",  # gazetteer list|import|export
 ]
 
 

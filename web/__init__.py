@@ -21,6 +21,8 @@ needs the session's CSRF token):
             (answer JSON when the request sends Accept: application/json)
     admin   GET /admin/audit (supervisor)  GET|POST /admin/users,
             POST /admin/users/<name>/{role,disabled,password} (admin)
+    gazetteer GET /admin/localities, /admin/localities/localities.csv  POST /admin/localities, /admin/localities/import,
+            /admin/localities/<code>/delete (admin)
     prompts GET /admin/prompts  GET /admin/prompts/<lang>/<id>.wav  POST /admin/prompts/<lang>/<id> (admin)
 
 Ids in paths are ASCII digits within SQLite's 64-bit range (the `id` converter);
@@ -39,7 +41,8 @@ from core.config import Config
 from core.playback_cache import PlaybackCache
 from core.store import Store
 
-from . import admin, alerts, audio, auth, claims, compress, context, inputs, live, prompts, queue, security, templating
+from . import (admin, alerts, audio, auth, claims, compress, context, gazetteer, inputs, live, prompts, queue, security,
+               templating)
 from .i18n import init_i18n
 
 
@@ -93,4 +96,5 @@ def create_app(config_or_mapping: Config | Mapping) -> Flask:
     app.register_blueprint(admin.bp)
     app.register_blueprint(prompts.bp)
     app.register_blueprint(live.bp)
+    app.register_blueprint(gazetteer.bp)
     return app

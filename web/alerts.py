@@ -85,6 +85,8 @@ def render_alert(alert_id: int, error: str | None = None, draft: dict | None = N
     return render_template(
         "alert.html",
         alert=alert,
+        place=store.locality(alert["locality"]) if alert["locality"] else None,
+        localities=store.list_localities(),
         recordings=store.recordings_for(alert_id),
         asr=asr[-1] if asr else None,
         words=clean_words(asr[-1]["words"]) if asr else [],

@@ -267,4 +267,13 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        "0008_gazetteer",
+        """
+        -- Where each locality is, for incidents (neighbours by distance) and exports.
+        ALTER TABLE localities ADD COLUMN province TEXT;
+        ALTER TABLE localities ADD COLUMN latitude REAL;
+        ALTER TABLE localities ADD COLUMN longitude REAL;
+        """,
+    ),
 ]
