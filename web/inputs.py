@@ -13,6 +13,7 @@ is in the user's language (an `InputError`), not an exception from deep in SQLit
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from flask import request
@@ -45,6 +46,8 @@ UNCHECKED_FIELDS = {"csrf_token"}
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _FREE_TEXT_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _ID = re.compile(r"[0-9]{1,19}")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+FIRST_YEAR, LAST_YEAR = 2000, 2999
 
 
 class InputError(ValueError):
@@ -81,6 +84,21 @@ def query_int(name: str, default: int, maximum: int = MAX_ID, minimum: int = 1) 
     if value is None or not minimum <= value <= maximum:
         raise InputError(_("input.number", field=name, low=minimum, high=maximum))
     return value
+
+
+def query_date(name: str) -> str:
+    """A day typed in a filter (YYYY-MM-DD, as <input type=date> sends it), or ""."""
+    text = request.args.get(name, "").strip()
+    if not text:
+        return ""
+    try:
+        day = dt.date.fromisoformat(text) if _DATE.fullmatch(text) else None
+    except ValueError:
+        day = None
+    # The years a report can carry; the bound also keeps "the next day" within datetime's range.
+    if day is None or not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise InputError(_("input.date", field=name, low=FIRST_YEAR, high=LAST_YEAR))
+    return text
 
 
 def text_value(value: str, field: str) -> str:

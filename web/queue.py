@@ -8,7 +8,7 @@ from core.identity import is_valid_reference
 from core.store.console import QueueFilter
 
 from .context import get_store
-from .inputs import query_int, text_value
+from .inputs import query_date, query_int, text_value
 
 # Deep enough for any real queue; the bound keeps OFFSET within SQLite's integers.
 MAX_PAGE = 100_000
@@ -22,6 +22,7 @@ def index():
     f = QueueFilter.from_mapping(request.args, zone=current_app.config["SAUTI_CONFIG"].site.timezone)
     text_value(f.q, "search")
     text_value(f.locality, "locality")
+    query_date("date_from"), query_date("date_to")
     if is_valid_reference(f.q):
         alert_id = store.find_alert_id(f.q)
         if alert_id is not None:
