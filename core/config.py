@@ -148,6 +148,18 @@ class LogsConfig:
 
 
 @dataclass(frozen=True)
+class IncidentsConfig:
+    window_hours: float = setting(6.0, "Alerts received at most this many hours apart can describe one incident.")
+    radius_km: float = setting(
+        15.0, "Alerts from localities at most this far apart (gazetteer coordinates) can describe one incident."
+    )
+    lookback_days: int = setting(7, "The console suggests incidents among alerts received in the last this many days.")
+    gap_days: int = setting(
+        14, "A locality that reported before and has sent nothing for this many days is listed as a coverage gap."
+    )
+
+
+@dataclass(frozen=True)
 class Config:
     data_dir: Path
     asterisk: AsteriskConfig = field(default_factory=AsteriskConfig)
@@ -158,6 +170,7 @@ class Config:
     retention: RetentionConfig = field(default_factory=RetentionConfig)
     dialler: DiallerConfig = field(default_factory=DiallerConfig)
     site: SiteConfig = field(default_factory=SiteConfig)
+    incidents: IncidentsConfig = field(default_factory=IncidentsConfig)
     logs: LogsConfig = field(default_factory=LogsConfig)
 
     @property
@@ -204,6 +217,7 @@ SECTIONS = {
     "retention": RetentionConfig,
     "dialler": DiallerConfig,
     "site": SiteConfig,
+    "incidents": IncidentsConfig,
     "logs": LogsConfig,
 }
 

@@ -23,6 +23,7 @@ COMMAND_MODULES = [
     "sauti.cmd_logs",       # logs
     "sauti.cmd_alerts",     # alerts list
     "sauti.cmd_gazetteer",  # gazetteer list|import|export
+    "sauti.cmd_incidents",  # incidents suggest|list|gaps
 ]
 
 

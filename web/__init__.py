@@ -21,6 +21,7 @@ needs the session's CSRF token):
             (answer JSON when the request sends Accept: application/json)
     admin   GET /admin/audit (supervisor)  GET|POST /admin/users,
             POST /admin/users/<name>/{role,disabled,password} (admin)
+    incidents GET /incidents  POST /incidents (alerts=ids: confirm)  POST /incidents/<id>/split (alert=ids)
     gazetteer GET /admin/localities, /admin/localities/localities.csv  POST /admin/localities, /admin/localities/import,
             /admin/localities/<code>/delete (admin)
     prompts GET /admin/prompts  GET /admin/prompts/<lang>/<id>.wav  POST /admin/prompts/<lang>/<id> (admin)
@@ -41,8 +42,8 @@ from core.config import Config
 from core.playback_cache import PlaybackCache
 from core.store import Store
 
-from . import (admin, alerts, audio, auth, claims, compress, context, gazetteer, inputs, live, prompts, queue, security,
-               templating)
+from . import (admin, alerts, audio, auth, claims, compress, context, gazetteer, incidents, inputs, live, prompts,
+               queue, security, templating)
 from .i18n import init_i18n
 
 
@@ -97,4 +98,5 @@ def create_app(config_or_mapping: Config | Mapping) -> Flask:
     app.register_blueprint(prompts.bp)
     app.register_blueprint(live.bp)
     app.register_blueprint(gazetteer.bp)
+    app.register_blueprint(incidents.bp)
     return app

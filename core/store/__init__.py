@@ -24,6 +24,7 @@ from .asr import AsrMixin
 from .callbacks import CallbacksMixin
 from .console import ConsoleMixin
 from .gazetteer import GazetteerMixin
+from .incidents import IncidentsMixin
 from .jobs import Job, JobsMixin
 from .live import LiveCallsMixin
 from .retention import CLOSED_STATUSES, RetentionMixin
@@ -34,8 +35,8 @@ from .users import UsersMixin
 __all__ = ["Store", "Job", "RecordingFacts", "CLOSED_STATUSES", "utcnow"]
 
 
-class Store(AlertsMixin, AsrMixin, CallbacksMixin, ConsoleMixin, GazetteerMixin, JobsMixin, LiveCallsMixin,
-            RetentionMixin, SessionsMixin, UsersMixin):
+class Store(AlertsMixin, AsrMixin, CallbacksMixin, ConsoleMixin, GazetteerMixin, IncidentsMixin, JobsMixin,
+            LiveCallsMixin, RetentionMixin, SessionsMixin, UsersMixin):
     def __init__(self, conn: sqlite3.Connection):
         self.conn = conn
         self.db = sqlite_utils.Database(conn)

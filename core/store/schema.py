@@ -276,4 +276,22 @@ MIGRATIONS: list[tuple[str, str]] = [
         ALTER TABLE localities ADD COLUMN longitude REAL;
         """,
     ),
+    (
+        "0009_incidents",
+        """
+        -- Alerts a verifier confirmed as describing one event. An alert is in one incident at most.
+        CREATE TABLE incidents (
+            id INTEGER PRIMARY KEY,
+            created_by TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE incident_alerts (
+            alert_id INTEGER PRIMARY KEY REFERENCES alerts(id),
+            incident_id INTEGER NOT NULL REFERENCES incidents(id)
+        );
+        CREATE INDEX incident_alerts_incident ON incident_alerts(incident_id);
+        CREATE INDEX alerts_locality_time ON alerts(locality, created_at) WHERE locality IS NOT NULL;
+        """,
+    ),
 ]
