@@ -16,9 +16,10 @@ later runs reuse it. Asterisk then runs as root in that chroot, in a private
 mount namespace holding bind mounts of the data directory and the prompts folder
 at their host paths; the mounts disappear with Asterisk. See `service.py`.
 
-Logs keep no caller's number (issue 19): `messages.log` has errors and warnings,
-`security.log` rejected requests without the claimed number (`seclog.py` says why
-a filter), and `debuglog` turns verbose logging on for a limited time.
+Logs keep no caller's number (issue 19): Asterisk logs through a filter
+(`logfilter.py` says why) into `messages.log` (errors and warnings, numbers
+masked) and `security.log` (rejected requests without the claimed number);
+`debuglog` turns verbose logging on for a limited time.
 
 Where things are: `pbx.paths(config)` (rendered config, logs, control socket,
 `failed` = <data>/spool/failed, `echo` = <data>/recordings/echo-test).

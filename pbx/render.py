@@ -176,7 +176,7 @@ def agi_url(config: Config) -> str:
     return f"agi://{_connect_host(config.ivr.agi_bind)}:{config.ivr.agi_port}"
 
 
-def context(config: Config, modules_dir: str, security_syslog: bool = False) -> dict:
+def context(config: Config, modules_dir: str, log_filter: bool = False) -> dict:
     p = paths(config)
     constants = {name: getattr(dialplan, name) for name in dir(dialplan) if name.isupper()}
     return {
@@ -204,16 +204,16 @@ def context(config: Config, modules_dir: str, security_syslog: bool = False) -> 
         "echo_language": config.ivr.default_language,
         "echo_silence": ECHO_SILENCE_SECONDS,
         "echo_max": ECHO_MAX_SECONDS,
-        "security_syslog": security_syslog,
+        "log_filter": log_filter,
         "high_priority": os.geteuid() == 0,  # SCHED_RR needs root; otherwise a warning at boot
     }
 
 
-def render(config: Config, modules_dir: str, security_syslog: bool = False) -> Paths:
+def render(config: Config, modules_dir: str, log_filter: bool = False) -> Paths:
     """Write every template into `<data>/asterisk/` and create the folders Asterisk writes to.
 
-    `security_syslog`: Asterisk's security events go to syslog, which only Sauti's
-    filter (pbx/seclog.py) may receive; otherwise they are not logged at all.
+    `log_filter`: Asterisk logs through syslog, which only Sauti's filter
+    (pbx/logfilter.py) receives; otherwise it writes messages.log itself.
     The data directory and Asterisk's folders are made private (0700) and its logs
     0600, also for files an older version left readable.
     """
@@ -236,7 +236,7 @@ def render(config: Config, modules_dir: str, security_syslog: bool = False) -> P
         keep_trailing_newline=True,
         autoescape=False,
     )
-    values = context(config, modules_dir, security_syslog)
+    values = context(config, modules_dir, log_filter)
     for name in TEMPLATES:
         text = env.get_template(name).render(values)
         target = p.etc / name

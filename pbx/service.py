@@ -22,7 +22,7 @@ from pathlib import Path
 from core.config import Config
 from core.net import bind_error
 
-from . import seclog
+from . import logfilter
 from .render import Paths, endpoints, paths, render
 from .runtime import PbxError, Runtime, find, require_root
 
@@ -110,8 +110,8 @@ def _check_port(kind: int, host: str, port: int, label: str) -> None:
 def _mount_script(config: Config, runtime: Runtime, argv: list[str], syslog_socket: Path) -> str:
     """Shell script run in the new mount namespace: bind-mount, then exec Asterisk in the root.
 
-    /dev/log becomes the security log filter's socket (pbx/seclog.py), so whatever
-    Asterisk sends to syslog reaches the filter and nothing else.
+    /dev/log becomes the log filter's socket (pbx/logfilter.py), so whatever Asterisk
+    logs reaches the filter and nothing else.
     """
     root = runtime.root
     sources = [config.data_dir]
@@ -147,13 +147,13 @@ def start(config: Config, echo=None, timeout: float = BOOT_TIMEOUT) -> Status:
     _check_port(socket.SOCK_DGRAM, a.sip_bind, a.sip_port, "SIP port (UDP)")
     _check_port(socket.SOCK_STREAM, a.ami_bind, a.ami_port, "AMI port (TCP)")
     in_chroot = runtime.root is not None
-    p = render(config, runtime.modules_dir(), security_syslog=in_chroot)
+    p = render(config, runtime.modules_dir(), log_filter=in_chroot)
     for stale in (p.pid_file, p.socket):
         stale.unlink(missing_ok=True)
     argv = runtime.command("-C", str(p.config_file))
     if in_chroot:
         try:
-            syslog_socket = seclog.spawn(p.run, p.log, [e.name for e in endpoints(config)], p.pid_file,
+            syslog_socket = logfilter.spawn(p.run, p.log, [e.name for e in endpoints(config)], p.pid_file,
                                          str(p.config_file))
         except RuntimeError as exc:
             raise PbxError(str(exc)) from None
@@ -207,7 +207,7 @@ def stop(config: Config, echo=None, timeout: float = STOP_TIMEOUT) -> bool:
     p = paths(config)
     pid = running_pid(config)
     if pid is None:
-        seclog.stop(p.run)
+        logfilter.stop(p.run)
         say("Asterisk was not running")
         return False
     deadline = time.monotonic() + timeout
@@ -232,7 +232,7 @@ def stop(config: Config, echo=None, timeout: float = STOP_TIMEOUT) -> bool:
         raise PbxError(f"Asterisk (pid {pid}) did not stop")
     for stale in (p.pid_file, p.socket):
         stale.unlink(missing_ok=True)
-    seclog.stop(p.run)
+    logfilter.stop(p.run)
     say(f"Asterisk stopped (pid {pid})")
     return True
 

@@ -10,7 +10,7 @@ import pytest
 from core.dialplan import EXTEN_ALERT, EXTEN_BEEP, EXTEN_ECHO_TEST, EXTEN_PROMPTS, EXTEN_RADIO, SPOOL_FAILED
 from core.model import FLAG_FAILOVER, Source
 from core.store import Store
-from pbx import seclog
+from pbx import logfilter
 from tests.fixtures.asterisk import rms, say
 from tests.fixtures.core import in_ci, wait_for
 
@@ -146,7 +146,7 @@ def test_a_sip_scan_reaches_no_flow_and_legitimate_calls_go_on(asterisk, tmp_pat
     (calls_before,) = rows(config, "SELECT count(*) FROM calls")[0]
     spool = config.spool_dir / SPOOL_FAILED
     metas_before = set(spool.glob("*.meta"))
-    security = asterisk.paths.log / seclog.LOG_NAME
+    security = asterisk.paths.log / logfilter.SECURITY_LOG
     rejections_before = security.read_text().count("InvalidAccountID") if security.exists() else 0
 
     scans = []

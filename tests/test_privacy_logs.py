@@ -6,9 +6,9 @@ numbers. The only place one may be is the failure path's spool .meta (mode 0600)
 until the IVR imports it. A second test checks the file modes after a log rotation,
 a reload and a restart, and that a rejected request is still logged with its source.
 
-A new way in (call-backs, outbound alerts) is one more entry in `PATHS`: a function
-that places its call with the number it is given and returns once the line has
-handled it.
+A new way in or out (call-backs, outbound alerts) is one more entry in `PATHS`: a
+function that places its call with the number it is given and returns once the line
+has handled it. `outbound` stands for them until then: a dial that fails.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import phone
 from core import identity, secrets
 from core.dialplan import EXTEN_ALERT, EXTEN_BEEP, EXTEN_RADIO, RADIO_PREFIX, SPOOL_FAILED
 from core.store import Store
-from pbx import seclog
+from pbx import logfilter
 from tests.fixtures.asterisk import PRIVATE_PORTS, AsteriskLine, free_ports
 from tests.fixtures.core import wait_for
 from tests.fixtures.ivr import IvrProcess
@@ -41,6 +41,7 @@ NUMBERS = {
     "beep line": "+243817310004",
     "radio relay": "+243817310005",
     "debug log": "+243817310006",
+    "outbound": "+243817310007",
 }
 
 
@@ -84,7 +85,7 @@ def trunk_call(config, exten: str, number: str, script: str, answer_timeout: flo
 
 
 def security_events(config) -> str:
-    path = pbx.paths(config).log / seclog.LOG_NAME
+    path = pbx.paths(config).log / logfilter.SECURITY_LOG
     return path.read_text() if path.exists() else ""
 
 
@@ -133,6 +134,14 @@ def radio_relay(line, number: str) -> None:
     wait_for(lambda: calls_where(line.config, station=STATION), 10, "the radio call")
 
 
+def outbound(line, number: str) -> None:
+    """An outbound call Asterisk cannot place (as a call-back or an acknowledgement may be):
+    its error names the dial string; the filter keeps the error, not the number."""
+    messages = pbx.paths(line.config).log / logfilter.MESSAGES_LOG
+    line.cli(f"channel originate PJSIP/{number} application Wait 1")
+    wait_for(lambda: messages.exists() and "was not found" in messages.read_text(), 10, "the dial error")
+
+
 # In this order: the failure path needs the IVR down, and starts it.
 PATHS = {
     "failure path": failure_path,
@@ -140,6 +149,7 @@ PATHS = {
     "alert line": alert_line,
     "beep line": beep_line,
     "radio relay": radio_relay,
+    "outbound": outbound,
 }
 
 
@@ -216,15 +226,17 @@ def test_logs_and_the_data_directory_stay_private_after_rotation_and_restart(lin
     config = line.config
     p = pbx.paths(config)
     assert private(modes(config)) == {}
-    line.cli("logger rotate")
-    wait_for(lambda: list(p.log.glob("messages.log.*")), 10, "the rotated messages.log")
+    line.cli("logger rotate")  # Asterisk's own: nothing of it may come back readable
     assert private(modes(config)) == {}
-    # An external logrotate renames security.log; the filter opens a new one.
-    security = p.log / seclog.LOG_NAME
-    if security.exists():
-        security.rename(p.log / (seclog.LOG_NAME + ".1"))
+    # An external logrotate renames the filter's files; it opens new ones.
+    for name in (logfilter.SECURITY_LOG, logfilter.MESSAGES_LOG):
+        if (p.log / name).exists():
+            (p.log / name).rename(p.log / (name + ".1"))
     phone.place_call(config, EXTEN_ALERT, caller="+243817310099", answer_timeout=10, timeout=30)
-    wait_for(security.exists, 10, "a new security.log")
+    line.cli("channel originate PJSIP/nobody-here application Wait 1")
+    wait_for(lambda: all((p.log / name).exists() for name in (logfilter.SECURITY_LOG, logfilter.MESSAGES_LOG)),
+             10, "new log files")
+    assert private(modes(config)) == {}
     line.cli("logger reload")
     pbx.stop(config)
     os.chmod(config.data_dir, 0o755)  # as an older version left it

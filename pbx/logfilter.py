@@ -1,22 +1,25 @@
-"""Asterisk's security events on disk, without the number a rejected caller claimed.
+"""Asterisk's log files, written by a filter so no caller's number reaches the disk.
 
-Why a filter rather than Asterisk's own security log channel: Asterisk 22 (checked
-on 22.10) reports an unknown caller as `SecurityEvent="InvalidAccountID"` with
-`AccountID="<the From user>"`, i.e. the number the caller claims, and logs the same
-request as a NOTICE with the whole From header. Its logger chooses levels, never
-fields, so any file channel holding these events holds the numbers.
+Why a filter rather than Asterisk's own file channels: Asterisk 22 (checked on 22.10)
+reports an unknown caller as `SecurityEvent="InvalidAccountID"` with `AccountID="<the
+From user>"`, i.e. the number the caller claims, and logs the same request as a NOTICE
+with the whole From header; errors name dial strings too (`endpoint '+243...' was not
+found`). Its logger chooses levels, never fields, so a file channel would hold numbers.
 
-So Asterisk sends its `security` level to syslog (dialplans/logger.conf). In the
-chroot Asterisk runs in a private mount namespace where /dev/log is bind-mounted to
-this filter's socket (pbx/service.py), so the events never leave memory before they
-are filtered. The filter keeps each event with its source address (RemoteAddress,
-what fail2ban-style detection needs), replaces an AccountID that is not one of the
-line's own endpoints by "<unknown>", and appends the line to log/security.log (0600).
-If the filter is down, syslog drops the events; Asterisk never waits for it.
+So Asterisk sends errors, warnings and security events to syslog only
+(dialplans/logger.conf). In the chroot Asterisk runs in a private mount namespace
+where /dev/log is bind-mounted to this filter's socket (pbx/service.py): the lines never
+touch the disk before they are filtered. The filter writes
+- log/messages.log: errors and warnings, anything shaped like a phone number masked
+  (core.logs.mask_numbers, the guard Sauti's own logs use);
+- log/security.log: security events with their source address (RemoteAddress, what
+  fail2ban-style detection needs), an AccountID that is not one of the line's own
+  endpoints replaced by "<unknown>", then masked too.
+Both are 0600 and reopened when rotated away (renamed by logrotate). If the filter is
+down, syslog drops the lines; Asterisk never waits for it.
 
-The filter runs beside Asterisk: `spawn` starts it before Asterisk, it exits when
-that Asterisk is gone (or `stop`). A rotated security.log (renamed away by an
-external logrotate) is noticed at the next event and a new file is opened.
+The filter runs beside Asterisk: `spawn` starts it before Asterisk, it exits when that
+Asterisk is gone (or at `stop`).
 """
 
 from __future__ import annotations
@@ -31,16 +34,22 @@ import sys
 import time
 from pathlib import Path
 
+from core.logs import mask_numbers
+
 SOCKET_NAME = "syslog.sock"   # in <data>/asterisk/run/
-LOG_NAME = "security.log"     # in <data>/asterisk/log/
-PID_NAME = "seclog.pid"
-ERRORS_NAME = "seclog.err"    # the filter's own failures
+SECURITY_LOG = "security.log"  # in <data>/asterisk/log/
+MESSAGES_LOG = "messages.log"
+PID_NAME = "logfilter.pid"
+ERRORS_NAME = "logfilter.err"  # the filter's own failures
 UNKNOWN_ACCOUNT = "<unknown>"
 START_TIMEOUT = 10.0
 BOOT_GRACE = 120.0            # seconds to wait for Asterisk to appear before giving up
 
 _EVENT = re.compile(r'(SecurityEvent=".*)$')
 _ACCOUNT = re.compile(r'AccountID="([^"]*)"')
+# "<133>Nov 26 04:09:02 asterisk[25711]: WARNING[25741]: res_pjsip.c:688 in f: text"
+_SYSLOG = re.compile(r"^(?:<\d+>)?.*?asterisk\[\d+\]: (?P<level>[A-Z]+)\[(?P<thread>\d+)\]: (?P<text>.*)$", re.S)
+FILE_LEVELS = ("ERROR", "WARNING")
 
 
 def redact(message: str, accounts: frozenset[str]) -> str | None:
@@ -57,7 +66,20 @@ def redact(message: str, accounts: frozenset[str]) -> str | None:
     return _ACCOUNT.sub(account, event)
 
 
-class SecurityLog:
+def route(message: str, accounts: frozenset[str]) -> tuple[str, str] | None:
+    """(file name, line) for one syslog message, or None for what no file keeps."""
+    match = _SYSLOG.match(message.rstrip("\n"))
+    if match is None:
+        return None
+    event = redact(match.group("text"), accounts)
+    if event is not None:
+        return SECURITY_LOG, mask_numbers(event)
+    if match.group("level") in FILE_LEVELS:
+        return MESSAGES_LOG, mask_numbers(f"{match.group('level')}[{match.group('thread')}] {match.group('text')}")
+    return None
+
+
+class LogFile:
     """Appends lines to `path` (0600), reopening it when it was rotated away."""
 
     def __init__(self, path: Path):
@@ -65,7 +87,8 @@ class SecurityLog:
         self._file = None
         self._inode = None
 
-    def write(self, line: str) -> None:
+    def open(self) -> None:
+        """Open (creating it 0600) unless the open file is still the one at `path`."""
         try:
             current = os.stat(self.path).st_ino
         except FileNotFoundError:
@@ -75,6 +98,9 @@ class SecurityLog:
             fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
             self._file = os.fdopen(fd, "a", encoding="utf-8")
             self._inode = os.fstat(fd).st_ino
+
+    def write(self, line: str) -> None:
+        self.open()
         stamp = time.strftime("%Y-%m-%d %H:%M:%S")
         self._file.write(f"[{stamp}] {line}\n")
         self._file.flush()
@@ -95,7 +121,7 @@ def _asterisk_alive(pid_file: Path, marker: bytes) -> bool:
     return marker in cmdline and state != "Z"
 
 
-def serve(sock_path: Path, log_path: Path, accounts: frozenset[str], pid_file: Path, marker: bytes) -> None:
+def serve(sock_path: Path, log_dir: Path, accounts: frozenset[str], pid_file: Path, marker: bytes) -> None:
     """Filter until the watched Asterisk has come and gone (or SIGTERM)."""
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     sock_path.unlink(missing_ok=True)
@@ -106,7 +132,9 @@ def serve(sock_path: Path, log_path: Path, accounts: frozenset[str], pid_file: P
     finally:
         os.umask(old_umask)
     sock.settimeout(1.0)
-    out = SecurityLog(log_path)
+    files = {name: LogFile(log_dir / name) for name in (SECURITY_LOG, MESSAGES_LOG)}
+    for log_file in files.values():
+        log_file.open()  # both exist from the start, as an operator expects
     started, seen = time.monotonic(), False
     try:
         while True:
@@ -118,11 +146,12 @@ def serve(sock_path: Path, log_path: Path, accounts: frozenset[str], pid_file: P
                 if (seen and not alive) or (not seen and time.monotonic() - started > BOOT_GRACE):
                     return
                 continue
-            line = redact(data.decode("utf-8", errors="replace"), accounts)
-            if line is not None:
-                out.write(line)
+            routed = route(data.decode("utf-8", errors="replace"), accounts)
+            if routed is not None:
+                files[routed[0]].write(routed[1])
     finally:
-        out.close()
+        for log_file in files.values():
+            log_file.close()
         sock.close()
         sock_path.unlink(missing_ok=True)
 
@@ -133,7 +162,7 @@ def _running(pid_path: Path) -> int | None:
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
     except (OSError, ValueError):
         return None
-    return pid if b"pbx.seclog" in cmdline else None
+    return pid if b"pbx.logfilter" in cmdline else None
 
 
 def spawn(run_dir: Path, log_dir: Path, accounts: list[str], asterisk_pid_file: Path, marker: str) -> Path:
@@ -142,7 +171,8 @@ def spawn(run_dir: Path, log_dir: Path, accounts: list[str], asterisk_pid_file: 
     sock_path = run_dir / SOCKET_NAME
     sock_path.unlink(missing_ok=True)
     # -c rather than -m: runpy would import pbx (and so this module) before running it.
-    argv = [sys.executable, "-c", "import sys; from pbx.seclog import main; main(sys.argv[1:])", "--socket", str(sock_path), "--log", str(log_dir / LOG_NAME),
+    argv = [sys.executable, "-c", "import sys; from pbx.logfilter import main; main(sys.argv[1:])",
+            "--socket", str(sock_path), "--log-dir", str(log_dir),
             "--asterisk-pid-file", str(asterisk_pid_file), "--marker", marker,
             "--pid-file", str(run_dir / PID_NAME)]
     for name in accounts:
@@ -151,7 +181,7 @@ def spawn(run_dir: Path, log_dir: Path, accounts: list[str], asterisk_pid_file: 
     try:
         # Started through `sh ... &` so it is nobody's child: it outlives `sauti asterisk start`
         # and leaves no zombie in a long-running caller such as `sauti up`.
-        subprocess.run(["sh", "-c", '"$@" &', "seclog", *argv], stdin=subprocess.DEVNULL, stdout=errors,
+        subprocess.run(["sh", "-c", '"$@" &', "logfilter", *argv], stdin=subprocess.DEVNULL, stdout=errors,
                        stderr=errors, start_new_session=True, check=True,
                        cwd=Path(__file__).resolve().parent.parent)
     finally:
@@ -159,7 +189,7 @@ def spawn(run_dir: Path, log_dir: Path, accounts: list[str], asterisk_pid_file: 
     deadline = time.monotonic() + START_TIMEOUT
     while not sock_path.exists():
         if time.monotonic() > deadline:
-            raise RuntimeError(f"the security log filter did not start; see {log_dir / ERRORS_NAME}")
+            raise RuntimeError(f"Asterisk's log filter did not start; see {log_dir / ERRORS_NAME}")
         time.sleep(0.02)
     return sock_path
 
@@ -177,14 +207,14 @@ def stop(run_dir: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m pbx.seclog", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="pbx.logfilter", description=__doc__.split("\n\n")[0])
     parser.add_argument("--socket", type=Path, required=True)
-    parser.add_argument("--log", type=Path, required=True)
+    parser.add_argument("--log-dir", type=Path, required=True)
     parser.add_argument("--asterisk-pid-file", type=Path, required=True)
     parser.add_argument("--marker", required=True, help="text in the watched Asterisk's command line")
     parser.add_argument("--account", action="append", default=[], help="an endpoint name kept as is")
     parser.add_argument("--pid-file", type=Path, required=True)
     args = parser.parse_args(argv)
     args.pid_file.write_text(f"{os.getpid()}\n")
-    serve(args.socket, args.log, frozenset([UNKNOWN_ACCOUNT, *args.account]), args.asterisk_pid_file,
+    serve(args.socket, args.log_dir, frozenset([UNKNOWN_ACCOUNT, *args.account]), args.asterisk_pid_file,
           args.marker.encode())
