@@ -1,4 +1,4 @@
-"""Whether an address and port can be bound: the one check behind every "port in use" message."""
+"""Addresses: whether a port can be bound (behind every "port in use" message), and how to reach a listener."""
 
 from __future__ import annotations
 
@@ -19,3 +19,12 @@ def bind_error(host: str, port: int, kind: int = socket.SOCK_STREAM) -> OSError 
         except OSError as exc:
             return exc
     return None
+
+
+def connect_host(bind: str) -> str:
+    """The address to connect to a service that listens on `bind` (a wildcard means this machine)."""
+    if bind in ("", "0.0.0.0"):
+        return "127.0.0.1"
+    if bind == "::":
+        return "::1"
+    return bind

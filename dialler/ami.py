@@ -31,6 +31,7 @@ from panoramisk.ami_protocol import AMIProtocol
 
 from core import secrets
 from core.config import Config
+from core.net import connect_host
 
 log = logging.getLogger(__name__)
 
@@ -75,9 +76,7 @@ class AmiSettings:
 
     @classmethod
     def from_config(cls, config: Config, **overrides) -> "AmiSettings":
-        bind = config.asterisk.ami_bind
-        host = "127.0.0.1" if bind in ("", "0.0.0.0") else "::1" if bind == "::" else bind
-        return cls(host, config.asterisk.ami_port, AMI_USER,
+        return cls(connect_host(config.asterisk.ami_bind), config.asterisk.ami_port, AMI_USER,
                    secrets.text_secret(config, secrets.AMI_SECRET), **overrides)
 
 

@@ -11,6 +11,7 @@ import jinja2
 
 from core import dialplan, secrets
 from core.config import Config
+from core.net import connect_host
 
 from .runtime import PbxError
 
@@ -158,14 +159,9 @@ def endpoints(config: Config) -> list[Endpoint]:
 
 
 def _connect_host(bind: str) -> str:
-    """The address to connect to a service listening on `bind`."""
-    if bind in ("", "0.0.0.0"):
-        return "127.0.0.1"
-    if bind == "::":
-        return "[::1]"
-    if ":" in bind:
-        return f"[{bind}]"
-    return bind
+    """The address to connect to a service listening on `bind`, as a URL wants it."""
+    host = connect_host(bind)
+    return f"[{host}]" if ":" in host else host
 
 
 def _bind_uri(address: str, port: int) -> str:

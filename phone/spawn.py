@@ -11,19 +11,12 @@ from pathlib import Path
 
 from core import secrets
 from core.config import Config
+from core.net import connect_host
 
 from .script import parse
 from .call import ANONYMOUS, ANSWER_TIMEOUT, PASSWORD_ENV, CallResult, Target
 
 PHONE_ROOT = Path(__file__).resolve().parent.parent
-
-
-def connect_host(bind: str) -> str:
-    if bind in ("", "0.0.0.0"):
-        return "127.0.0.1"
-    if bind == "::":
-        return "::1"
-    return bind
 
 
 def target(config: Config, number: str, caller: str = "test-phone-1") -> Target:
