@@ -130,7 +130,9 @@ def test_sauti_dialler_runs_alone(line):
     reader = threading.Thread(target=lambda: lines.extend(proc.stderr), daemon=True)
     reader.start()
     try:
-        wait_for(lambda: any("AMI logged in" in text for text in lines), 30, "the dialler to log in")
+        wait_for(lambda: any("AMI logged in" in text for text in lines) or proc.poll() is not None, 60,
+                 "the dialler to log in")
+        assert proc.poll() is None, "".join(lines)
     finally:
         proc.terminate()
         code = proc.wait(timeout=30)
