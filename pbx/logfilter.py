@@ -194,6 +194,10 @@ def spawn(run_dir: Path, log_dir: Path, accounts: list[str], asterisk_pid_file: 
     return sock_path
 
 
+def running(run_dir: Path) -> bool:
+    return _running(run_dir / PID_NAME) is not None
+
+
 def stop(run_dir: Path) -> None:
     """Stop this data directory's filter, if one runs."""
     pid_path = run_dir / PID_NAME

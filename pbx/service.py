@@ -41,7 +41,8 @@ class Status:
 
     def __str__(self) -> str:
         if self.running:
-            return f"running (pid {self.pid}), {self.runtime}; {self.uptime}".rstrip("; ")
+            text = f"running (pid {self.pid}), {self.runtime}; {self.uptime}".rstrip("; ")
+            return f"{text}; WARNING: {self.detail}" if self.detail else text
         return f"stopped ({self.runtime}){': ' + self.detail if self.detail else ''}"
 
 
@@ -253,4 +254,7 @@ def status(config: Config) -> Status:
     description = runtime.description
     if version:
         description = f"{version.split(' built ')[0]} ({'system' if runtime.root is None else runtime.root})"
-    return Status(running=True, pid=pid, runtime=description, uptime=uptime)
+    detail = ""
+    if runtime.root is not None and not logfilter.running(paths(config).run):
+        detail = "its log filter is not running: errors and security events are lost until Asterisk restarts"
+    return Status(running=True, pid=pid, runtime=description, uptime=uptime, detail=detail)

@@ -238,10 +238,13 @@ def test_logs_and_the_data_directory_stay_private_after_rotation_and_restart(lin
              10, "new log files")
     assert private(modes(config)) == {}
     line.cli("logger reload")
+    logfilter.stop(p.run)
+    assert "log filter is not running" in str(pbx.status(config)), "a dead filter is reported"
     pbx.stop(config)
     os.chmod(config.data_dir, 0o755)  # as an older version left it
     pbx.start(config)
     assert private(modes(config)) == {}
+    assert "WARNING" not in str(pbx.status(config))
     result = phone.place_call(config, "901", caller="test-phone-1", script="listen 1; hangup", timeout=30)
     assert result.answered, "the line works after the restart"
 
