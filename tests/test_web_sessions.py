@@ -87,7 +87,7 @@ def test_the_database_holds_no_usable_cookie(app, client, fresh_db):
     assert len(rows) == 1 and token not in str(rows)
 
 
-def test_a_stranger_guessing_slows_down_only_themselves(app, fresh_db):
+def test_a_stranger_guessing_slows_down_only_themselves(app, fresh_db, caplog):
     attacker = client_at(app, "198.51.100.7")
     admin = client_at(app, "10.0.0.2")
     for _ in range(12):  # past the free failures: a wait, then more waits
@@ -101,6 +101,7 @@ def test_a_stranger_guessing_slows_down_only_themselves(app, fresh_db):
     lockouts = [e for e in fresh_db.audit_entries("login") if e["action"] == "lockout"]
     assert lockouts and lockouts[0]["after"]["username"] == "ada"
     assert lockouts[0]["after"]["address"] == "198.51.100.7"
+    assert "failed login for 'ada' from 198.51.100.7; it waits 30 s" in caplog.text  # for intrusion detection
     admin_page = admin.get("/admin/audit?entity=login").text
     assert "connexion bloquée" in admin_page
 

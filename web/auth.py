@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
@@ -14,6 +15,8 @@ from .i18n import translate as _
 from .security import end_session, start_session
 from .context import get_store
 from .inputs import FIELD_LIMITS
+
+log = logging.getLogger(__name__)
 
 bp = Blueprint("auth", __name__)
 
@@ -68,8 +71,9 @@ def attempt_login(username: str, password: str, address: str) -> tuple[str | Non
     user = store.get_user(username) if username else None
     ok = check_password(user["password_hash"] if user else _DUMMY_HASH, password)
     if user is None or user["disabled"] or not ok:
-        store.login_failed(address, username, config["LOGIN_FREE_FAILURES"], config["LOGIN_BACKOFF_SECONDS"],
-                           config["LOGIN_BACKOFF_MAX_SECONDS"])
+        wait = store.login_failed(address, username, config["LOGIN_FREE_FAILURES"], config["LOGIN_BACKOFF_SECONDS"],
+                                  config["LOGIN_BACKOFF_MAX_SECONDS"])
+        log.warning("failed login for %r from %s%s", username, address, f"; it waits {wait:.0f} s" if wait else "")
         return _("login.failed"), 401
     store.login_succeeded(address, username)
     start_session(user)
