@@ -160,6 +160,17 @@ class IncidentsConfig:
 
 
 @dataclass(frozen=True)
+class ExportsConfig:
+    sender: str = setting(
+        "sauti@localhost", "The CAP <sender> of exported alerts: a name other systems know this line by (no spaces)."
+    )
+    feed_days: int = setting(30, "The CAP feed served to API tokens holds verified and escalated alerts of this many days.")
+    area_radius_km: float = setting(
+        5.0, "Radius of the circle around a locality's coordinates in CAP areas (a village, not a point)."
+    )
+
+
+@dataclass(frozen=True)
 class Config:
     data_dir: Path
     asterisk: AsteriskConfig = field(default_factory=AsteriskConfig)
@@ -171,6 +182,7 @@ class Config:
     dialler: DiallerConfig = field(default_factory=DiallerConfig)
     site: SiteConfig = field(default_factory=SiteConfig)
     incidents: IncidentsConfig = field(default_factory=IncidentsConfig)
+    exports: ExportsConfig = field(default_factory=ExportsConfig)
     logs: LogsConfig = field(default_factory=LogsConfig)
 
     @property
@@ -218,6 +230,7 @@ SECTIONS = {
     "dialler": DiallerConfig,
     "site": SiteConfig,
     "incidents": IncidentsConfig,
+    "exports": ExportsConfig,
     "logs": LogsConfig,
 }
 

@@ -22,6 +22,8 @@ needs the session's CSRF token):
     admin   GET /admin/audit (supervisor)  GET|POST /admin/users,
             POST /admin/users/<name>/{role,disabled,password} (admin)
     incidents GET /incidents  POST /incidents (alerts=ids: confirm)  POST /incidents/<id>/split (alert=ids)
+    exports GET /exports, /exports/{cap,hxl,geojson}?since=DAY[&recordings=1 (admin)] (supervisor)
+            GET /feeds/cap.atom (no login: an API token in Authorization: Bearer or X-Sauti-Token)
     gazetteer GET /admin/localities, /admin/localities/localities.csv  POST /admin/localities, /admin/localities/import,
             /admin/localities/<code>/delete (admin)
     prompts GET /admin/prompts  GET /admin/prompts/<lang>/<id>.wav  POST /admin/prompts/<lang>/<id> (admin)
@@ -42,8 +44,8 @@ from core.config import Config
 from core.playback_cache import PlaybackCache
 from core.store import Store
 
-from . import (admin, alerts, audio, auth, claims, compress, context, gazetteer, incidents, inputs, live, prompts,
-               queue, security, templating)
+from . import (admin, alerts, audio, auth, claims, compress, context, exports, gazetteer, incidents, inputs, live,
+               prompts, queue, security, templating)
 from .i18n import init_i18n
 
 
@@ -99,4 +101,5 @@ def create_app(config_or_mapping: Config | Mapping) -> Flask:
     app.register_blueprint(live.bp)
     app.register_blueprint(gazetteer.bp)
     app.register_blueprint(incidents.bp)
+    app.register_blueprint(exports.bp)
     return app

@@ -22,7 +22,8 @@ from flask import abort, current_app, flash, g, jsonify, redirect, request, sess
 from .context import get_store, has_role, wants_json
 from .i18n import translate
 
-PUBLIC_ENDPOINTS = {"auth.login", "auth.language", "static"}
+# exports.feed answers only to an API token (web/exports.py), never to a session.
+PUBLIC_ENDPOINTS = {"auth.login", "auth.language", "static", "exports.feed"}
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 

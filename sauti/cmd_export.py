@@ -1,0 +1,130 @@
+"""`sauti export cap|hxl|geojson|token`: verified and escalated alerts for other systems."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+
+from core import api_tokens, clock, exports
+from core.exports import cap, tables
+
+from .context import Context, pass_context
+
+SINCE_HELP = "Alerts received on or after this day (YYYY-MM-DD, in [site] timezone). Default: all."
+OUT_HELP = "Write to this file instead of standard output."
+RECORDINGS_HELP = "Name each alert's recordings (path, size) in the export: for admins who decided to share them."
+
+
+@click.group("export")
+def export_group() -> None:
+    """Export verified and escalated alerts: CAP 1.2, HXL CSV, GeoJSON (and the speech corpus).
+
+    No export holds a caller's number or pseudonym; recordings only with
+    --include-recordings. Phone-number-like digit runs in transcripts are blanked.
+    """
+
+
+def _since(ctx: Context, day: str | None) -> str | None:
+    if not day:
+        return None
+    try:
+        dt.date.fromisoformat(day)
+        return clock.day_start_utc(day, ctx.config.site.timezone)
+    except ValueError:
+        raise click.BadParameter(f"{day!r} is not a date (YYYY-MM-DD)", param_hint="--since") from None
+
+
+def _records(ctx: Context, since: str | None, include_recordings: bool, kind: str) -> list:
+    with ctx.open_store() as store:
+        records = exports.collect(store, _since(ctx, since), include_recordings)
+        if include_recordings:
+            with store.transaction():
+                store.audit("cli", "export", "exports", None, None,
+                            {"format": kind, "alerts": len(records), "recordings": True})
+    return records
+
+
+def _emit(data: str | bytes, out: Path | None) -> None:
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    if out:
+        out.write_bytes(data)
+    else:
+        click.echo(data.decode("utf-8"), nl=False)
+
+
+def _common(command):
+    command = click.option("--include-recordings", is_flag=True, help=RECORDINGS_HELP)(command)
+    command = click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help=OUT_HELP)(command)
+    return click.option("--since", metavar="YYYY-MM-DD", default=None, help=SINCE_HELP)(command)
+
+
+@export_group.command("cap")
+@_common
+@click.option("--each", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Also write one CAP file per alert (<reference>.xml) into this directory.")
+@pass_context
+def export_cap(ctx: Context, since, out, include_recordings, each) -> None:
+    """CAP 1.2 alerts in an Atom feed (the same feed the console serves to API tokens)."""
+    records = _records(ctx, since, include_recordings, "cap")
+    if each:
+        each.mkdir(parents=True, exist_ok=True)
+        for record in records:
+            (each / f"{record.reference}.xml").write_bytes(cap.alert_xml(record, ctx.config))
+    _emit(cap.feed(records, ctx.config), out)
+
+
+@export_group.command("hxl")
+@_common
+@pass_context
+def export_hxl(ctx: Context, since, out, include_recordings) -> None:
+    """CSV with HXL hashtags in the second row (#event+id, #loc+name, #geo+lat, ...)."""
+    _emit(tables.hxl_csv(_records(ctx, since, include_recordings, "hxl"), include_recordings), out)
+
+
+@export_group.command("geojson")
+@_common
+@pass_context
+def export_geojson(ctx: Context, since, out, include_recordings) -> None:
+    """A GeoJSON FeatureCollection: one point per alert where the gazetteer places its locality."""
+    _emit(tables.geojson(_records(ctx, since, include_recordings, "geojson"), include_recordings), out)
+
+
+@export_group.group("token")
+def token_group() -> None:
+    """API tokens that let other systems pull the CAP feed from the console (GET /feeds/cap.atom)."""
+
+
+@token_group.command("add")
+@click.argument("name")
+@pass_context
+def token_add(ctx: Context, name: str) -> None:
+    """Create a token for the system NAME; it is printed once and stored only as a hash."""
+    try:
+        token = api_tokens.add(ctx.config, name)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(token)
+
+
+@token_group.command("list")
+@pass_context
+def token_list(ctx: Context) -> None:
+    """Print the names of the feed's API tokens (never the tokens)."""
+    for name in api_tokens.names(ctx.config):
+        click.echo(name)
+
+
+@token_group.command("remove")
+@click.argument("name")
+@pass_context
+def token_remove(ctx: Context, name: str) -> None:
+    """Revoke the token of the system NAME: its next request is refused."""
+    if not api_tokens.remove(ctx.config, name):
+        raise click.ClickException(f"no token named {name}")
+    click.echo(f"removed {name}")
+
+
+commands = [export_group]
