@@ -118,6 +118,14 @@ def test_a_beep_is_called_back_and_the_alert_is_linked_to_it(asterisk, dialler, 
         waiting.kill()
     assert result.answered and not result.premature_hangup, (result.events, dialler.log()[-2000:])
     (alert,) = wait_for(lambda: newest_alerts(config, before), 20, "the call-back's alert")
+
+    def linked():
+        with Store.open(config.db_path) as store:
+            return [e for e in store.audit_entries("alert", alert["id"]) if e["action"] == "callback_linked"]
+
+    # The IVR ties the alert to the beep once the call is over; then it is in the alert's history.
+    (entry,) = wait_for(linked, 10, "the link to the beep in the alert's history")
+    (alert,) = newest_alerts(config, before)
     assert alert["source"] == Source.CALLBACK and alert["language"] == "fr"
     assert alert["caller_pseudonym"] == caller_of(config, endpoint)
     assert rms(config.data_dir / alert["recordings"][0]["path"]) > 0.02
@@ -125,6 +133,7 @@ def test_a_beep_is_called_back_and_the_alert_is_linked_to_it(asterisk, dialler, 
         (callback,) = store.callbacks_for_alert(alert["id"])
         beep_call = store.get_call(callback["beep_call_id"])
         (attempt,) = store.callback_attempts(callback["id"])
+    assert entry["after"]["beep_call_id"] == callback["beep_call_id"]
     # Called back after the configured delay, give or take the dialler's one-second tick.
     waited = (dt.datetime.fromisoformat(attempt["started_at"]) - dt.datetime.fromisoformat(beep_call["ended_at"]))
     assert DELAY - 0.1 <= waited.total_seconds() <= DELAY + 2, waited

@@ -70,6 +70,7 @@ def test_no_page_and_no_export_shows_a_number(busy_line, app, client, runner):
                 assert response.status_code in (200, 302, 403), (url, response.status_code)
                 pages[f"{user} {url}"] = response.get_data(as_text=True)
     assert any("Rappels" in text or "Call-backs" in text for text in pages.values()), "call-backs are shown"
+    assert any("rappel après un appel manqué" in text for text in pages.values()), "and in the alert's history"
     for number in NUMBERS:  # the callers are on the pages, under their pseudonyms
         assert any(busy_line.pseudonym(number) in text for text in pages.values()), number
     exported = runner.invoke("alerts", "list", "--csv")

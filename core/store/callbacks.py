@@ -201,9 +201,15 @@ class CallbacksMixin:
             self.conn.execute(
                 "UPDATE calls SET caller_pseudonym = (SELECT caller_pseudonym FROM callbacks WHERE id = ?)"
                 " WHERE uniqueid = ?", (callback_id, uniqueid))
-            row = self.conn.execute("SELECT contact_id FROM callbacks WHERE id = ?", (callback_id,)).fetchone()
-            if row is not None:
-                self._forget_contact_if_unused(row["contact_id"])
+            row = self.conn.execute("SELECT contact_id, beep_call_id FROM callbacks WHERE id = ?",
+                                    (callback_id,)).fetchone()
+            if row is None:
+                return
+            for (alert_id,) in self.conn.execute(
+                    "SELECT a.id FROM alerts a JOIN calls c ON c.id = a.call_id WHERE c.uniqueid = ?", (uniqueid,)):
+                self.audit("ivr", "callback_linked", "alert", alert_id,
+                           after={"callback_id": callback_id, "beep_call_id": row["beep_call_id"]})
+            self._forget_contact_if_unused(row["contact_id"])
 
     # -- acknowledgements ---------------------------------------------------
 
