@@ -87,7 +87,8 @@ def test_the_console_shows_local_times_french_dates_and_filters_local_days(confi
     assert listed(f"date_from={YEAR}-03-15&date_to={YEAR}-03-15") == {early["reference"]}
     assert listed(f"date_to={YEAR}-03-14") == {late["reference"]}
     assert listed(f"date_from={YEAR}-03-14") == {late["reference"], early["reference"]}
-    assert listed(f"date_from={YEAR}-02-31") == {late["reference"], early["reference"]}, "not a date: no bound"
+    not_a_date = client.get(f"/?status=all&date_from={YEAR}-02-31", headers={"Accept-Language": "fr"})
+    assert not_a_date.status_code == 400, "a day that is not on the calendar is refused, not ignored"
 
     in_utc = console(config, fresh_db, "UTC")
     assert "14 mars 22:00 UTC" in in_utc.get("/?status=all", headers={"Accept-Language": "fr"}).text
