@@ -63,19 +63,22 @@ def test_no_page_and_no_export_shows_a_number(busy_line, app, client, runner):
                 urls = [rule.rule]
             elif rule.arguments == {"alert_id"}:
                 urls = [rule.rule.replace("<id:alert_id>", str(i)) for i in alert_ids]
+            elif rule.arguments == {"kind"}:  # the exports, with and without recordings
+                urls = [rule.rule.replace("<kind>", k) + q for k in ("cap", "hxl", "geojson") for q in ("", "?recordings=1")]
             else:
                 continue  # audio and prompt files: binary, and named by ids only
             for url in urls:
                 response = client.get(url)
-                assert response.status_code in (200, 302, 403), (url, response.status_code)
+                assert response.status_code in (200, 302, 401, 403), (url, response.status_code)
                 pages[f"{user} {url}"] = response.get_data(as_text=True)
     assert any("Rappels" in text or "Call-backs" in text for text in pages.values()), "call-backs are shown"
     assert any("rappel après un appel manqué" in text for text in pages.values()), "and in the alert's history"
     for number in NUMBERS:  # the callers are on the pages, under their pseudonyms
         assert any(busy_line.pseudonym(number) in text for text in pages.values()), number
-    exported = runner.invoke("alerts", "list", "--csv")
-    assert exported.exit_code == 0, exported.output
-    pages["sauti alerts list --csv"] = exported.output
+    for command in (("alerts", "list", "--csv"), ("export", "cap"), ("export", "hxl"), ("export", "geojson")):
+        exported = runner.invoke(*command)
+        assert exported.exit_code == 0, exported.output
+        pages["sauti " + " ".join(command)] = exported.output
     for where, text in pages.items():
         for number in NUMBERS:
             for form in forms_of(number):
