@@ -51,6 +51,9 @@ class AsteriskConfig:
     test_phones: int = setting(
         20, "Number of local test phone accounts (test-phone-1 .. N), for drills and the test suite."
     )
+    rtp_timeout_seconds: int = setting(
+        30, "Asterisk hangs up a call that sends no audio for this long (lost signal, frozen phone)."
+    )
 
 
 @dataclass(frozen=True)
@@ -58,11 +61,22 @@ class IvrConfig:
     agi_bind: str = setting("127.0.0.1", "Address the FastAGI server listens on.")
     agi_port: int = setting(4573, "FastAGI TCP port.")
     max_record_seconds: int = setting(180, "Longest alert a phone caller can record.")
-    silence_seconds: int = setting(5, "Silence that ends a phone caller's recording.")
+    first_word_seconds: int = setting(10, "Time a phone caller has after the beep to start speaking.")
+    silence_seconds: int = setting(5, "Silence after the caller's last word that ends the recording.")
+    max_call_seconds: int = setting(
+        1200, "Asterisk hangs up any call longer than this; what was recorded is filed as a partial alert."
+    )
     radio_max_record_seconds: int = setting(600, "Longest radio relay session recording.")
     radio_silence_seconds: int = setting(30, "Silence that ends a radio relay session.")
     radio_split_pause_seconds: float = setting(
         5.0, "A pause at least this long splits a radio session into separate reports."
+    )
+    radio_relays: list = setting(
+        [], "Radio stations whose operator relays by voice (instructions, then a beep). Every other "
+        "station is a radio patch: recorded from the moment of answer, nothing spoken over the air."
+    )
+    radio_languages: dict = setting(
+        {}, "Language of each radio station's alerts, e.g. beni = \"ln\"; others use default_language."
     )
     menu_attempts: int = setting(3, "Times the language menu is played before choosing Swahili.")
     default_language: str = setting("sw", "Language used when the caller makes no choice.")

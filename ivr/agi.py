@@ -113,6 +113,7 @@ class Call:
         self.env = env
         self.hung_up = False
         self._answered_at = time.monotonic()
+        self._closed = False  # Asterisk closed the connection: nothing more can be sent
 
     # -- session ------------------------------------------------------------
 
@@ -147,8 +148,11 @@ class Call:
         script = self.env.get("agi_network_script", "")
         return script.split("?", 1)[0].strip("/")
 
-    async def command(self, *words: str) -> Response:
-        if self.hung_up:
+    async def command(self, *words: str, on_dead_channel: bool = False) -> Response:
+        """Send one command. After a hang-up only `on_dead_channel` commands are sent: Asterisk
+        still runs those Asterisk allows on a dead channel (EXEC, GET VARIABLE) and answers 511
+        for the others."""
+        if self._closed or (self.hung_up and not on_dead_channel):
             raise HangupError(f"{self.channel}: hung up")
         line = " ".join(words)
         log.debug("%s >> %s", self.channel, line)
@@ -174,7 +178,7 @@ class Call:
         while True:
             raw = await _readline(self._reader)
             if not raw:
-                self.hung_up = True
+                self.hung_up = self._closed = True
                 raise HangupError(f"{self.channel}: connection closed")
             text = raw.decode("utf-8", "replace").rstrip("\r\n")
             if text == "HANGUP":
@@ -275,9 +279,15 @@ class Call:
         response = await self.command("GET VARIABLE", quote(name))
         return response.data if response.value == 1 else None
 
-    async def exec(self, application: str, *arguments: str) -> int:
-        """Run a dialplan application (e.g. MixMonitor); its return value, -2 if unknown."""
-        response = await self.command("EXEC", application, quote(",".join(arguments)))
+    async def exec(self, application: str, *arguments: str, on_dead_channel: bool = False) -> int:
+        """Run a dialplan application (MixMonitor, WaitForNoise...); its return value, -2 if unknown.
+
+        `on_dead_channel` runs it even after the caller hung up (StopMixMonitor, to close a file)
+        and returns -1 instead of raising."""
+        response = await self.command("EXEC", application, quote(",".join(arguments)),
+                                      on_dead_channel=on_dead_channel)
+        if on_dead_channel:
+            return response.value
         return self._check_hangup(response).value
 
     async def close(self) -> None:

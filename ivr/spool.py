@@ -70,6 +70,8 @@ def _import_one(config: Config, store: Store, key: bytes, meta_path: Path) -> di
         return None  # the call is still going on
     name = meta_path.stem
     if store.spool_imported(name):
+        # Handed over again (a crash before the meta file's deletion): the alert exists.
+        meta_path.with_suffix(".wav").unlink(missing_ok=True)
         meta_path.unlink(missing_ok=True)
         return None
     target = config.recordings_dir / "failover" / f"{_safe(name)}.wav"

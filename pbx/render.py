@@ -76,12 +76,15 @@ MODULES = [
     "res_clioriginate.so",
     "app_playback.so",
     "app_record.so",
+    "app_mixmonitor.so",      # the IVR keeps every frame from the beep (or a patch's answer) on
+    "app_waitforsilence.so",  # WaitForNoise / WaitForSilence: the caller's first and last word
     "app_exec.so",
     "func_env.so",
     "func_logic.so",
     "func_strings.so",
     "func_channel.so",
     "func_callerid.so",
+    "func_timeout.so",        # TIMEOUT(absolute): the longest call
 ]
 
 

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import sys
 import time
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
 import pjsua2 as pj
 
 from .call import ANONYMOUS, ANSWER_TIMEOUT, CallResult, Target, wav_seconds
+from .ear import Ear
 from .script import Step
 
 HANGUP_TIMEOUT = 5.0
@@ -53,6 +58,21 @@ class SipCall(pj.Call):
             self.runner.on_media(self)
 
 
+class EarPort(pj.AudioMediaPort):
+    """A conference port that hands every frame the line sends to the Ear (on the media clock's thread)."""
+
+    def __init__(self, ear: Ear):
+        super().__init__()
+        self.ear = ear
+        fmt = pj.MediaFormatAudio()
+        fmt.init(pj.PJMEDIA_FORMAT_PCM, 8000, 1, 20000, 16)
+        self.createPort("ear", fmt)
+
+    def onFrameReceived(self, frame):
+        if frame.type == pj.PJMEDIA_FRAME_TYPE_AUDIO and frame.size:
+            self.ear.hear(np.frombuffer(bytes(frame.buf), dtype="<i2"))
+
+
 class Runner:
     """One call: state from the callbacks, steps from the script, all on one thread."""
 
@@ -72,6 +92,10 @@ class Runner:
         self.confirmed = False
         self.hanging_up = False
         self.sending = False
+        self.ear = Ear()
+        self.ear_port: EarPort | None = None
+        self.beep_mark = 0.0          # beeps that ended before this were already waited for
+        self.step_started = [0.0, 0.0]  # this step's and the previous step's start
 
     # callbacks
     def log(self, text: str) -> None:
@@ -111,6 +135,9 @@ class Runner:
                     # RTP flowing like a real phone, so the line's silence detection works.
                     self.ep.audDevManager().getCaptureDevMedia().startTransmit(self.media)
                     self.sending = True
+                if self.ear_port is None:
+                    self.ear_port = EarPort(self.ear)
+                    self.media.startTransmit(self.ear_port)
                 if self.record is not None and self.recorder is None:
                     self.record.parent.mkdir(parents=True, exist_ok=True)
                     self.recorder = pj.AudioMediaRecorder()
@@ -197,6 +224,8 @@ class Runner:
                     self.log(f"the line hung up before: {'; '.join(map(str, remaining))}")
                 break
             self.run_step(step)
+            if self.result.error:
+                break
             self.result.steps_done = number + 1
         if not self.disconnected:
             self.hangup()
@@ -204,7 +233,10 @@ class Runner:
 
     def run_step(self, step: Step) -> None:
         self.log(str(step))
-        if step.action == "wait":
+        self.step_started = [time.monotonic(), self.step_started[0]]
+        if step.until:
+            self.wait_for_line(step)
+        elif step.action == "wait":
             self.pump(step.seconds, lambda: self.disconnected)
             self.check_premature(step)
         elif step.action == "listen":
@@ -218,6 +250,31 @@ class Runner:
             self.check_premature(step)
         elif step.action == "hangup":
             self.hangup()
+        elif step.action == "freeze":
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.kill(os.getpid(), signal.SIGSTOP)
+            self.log("resumed")
+
+    def wait_for_line(self, step: Step) -> None:
+        """`wait beep` / `wait silence`: follow the line, not the clock."""
+        if step.until == "beep":
+            mark = self.beep_mark
+            self.pump(step.seconds, lambda: self.disconnected or self.ear.beep_after(mark) is not None)
+            heard = self.ear.beep_after(mark)
+            if heard is not None:
+                self.beep_mark = heard
+                self.log("beep heard")
+        else:
+            since = self.step_started[1]
+            self.pump(step.seconds, lambda: self.disconnected or self.ear.silent_after_talk(since))
+            heard = self.ear.silent_after_talk(since) or None
+            if heard:
+                self.log("the line stopped talking")
+        if heard is None and not self.disconnected:
+            self.result.error = f"no {step.until} within {step.seconds:g} s"
+            self.log(self.result.error)
+        self.check_premature(step)
 
     def check_premature(self, step: Step) -> None:
         if self.disconnected and self.result.remote_hangup and not self.result.premature_hangup:
@@ -252,6 +309,7 @@ class Runner:
     def release(self) -> None:
         """Players, recorder, then the call: pjsua2 needs them gone before libDestroy()."""
         self.players.clear()
+        self.ear_port = None
         self.recorder = None  # destroying the recorder completes the WAV header
         self.media = None
         self.call = None      # also breaks the runner <-> call reference cycle

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from core.dialplan import VAR_LANGUAGE, VAR_SOURCE, VAR_STATION
@@ -73,9 +75,40 @@ def test_hang_up_mid_recording_keeps_the_partial_alert(run_flow, line):
     assert line.db.run(lambda s: s.get_call(row["call_id"]))["ended_at"] is not None
 
 
-def test_a_recording_without_speech_is_kept_and_flagged(run_flow, line):
-    run_flow(alert, keys={"wait": ["1"]}, recordings=[hiss(4.0)])
-    assert stored(line)["flags"] == [FLAG_SILENT]
+def test_silence_twice_is_kept_flagged_and_the_caller_is_told_how_to_call_again(run_flow, line):
+    call, error = run_flow(alert, keys={"wait": ["1"]}, recordings=[hiss(10.5), hiss(10.5, seed=3)])
+    assert error is None
+    alerts = line.db.run(lambda s: s.alerts_for_call(1))
+    assert [a["flags"] for a in alerts] == [[FLAG_SILENT], [FLAG_SILENT]], "both kept for a person"
+    durations = [line.db.run(lambda s, a=a: s.recordings_for(a["id"]))[0]["duration"] for a in alerts]
+    assert durations == [10.5, 10.5], "a silent take is kept whole"
+    said = call.prompts_in("sw")
+    assert said[said.index("nothing_heard"):] == ["nothing_heard", "record_after_beep", "nothing_heard_again"]
+    assert [p for _, p in call.played].count("beep") == 2, "one more try, with its own beep"
+    assert "recorded_thanks" not in said and "reference_is" not in said, "never thanks for silence"
+
+
+def test_a_silent_first_try_then_speech_leaves_the_alert_and_its_reference(run_flow, line):
+    call, error = run_flow(alert, keys={"wait": ["1"]}, recordings=[hiss(10.5), speechlike(4.0)])
+    assert error is None
+    silent, spoken = line.db.run(lambda s: s.alerts_for_call(1))
+    assert silent["flags"] == [FLAG_SILENT] and spoken["flags"] == []
+    said = call.prompts_in("sw")
+    assert said.index("nothing_heard") < said.index("recorded_thanks") < said.index("reference_is")
+    digits = "".join(p.removeprefix("digit_") for p in said[said.index("reference_is"):] if p.startswith("digit_"))
+    assert digits == spoken["reference"] * 2
+
+
+def test_a_hesitant_caller_is_kept_whole_and_the_waiting_is_cut(run_flow, line):
+    take = np.concatenate([hiss(7.5), speechlike(6.0), hiss(5.0, seed=4)])
+    call, error = run_flow(alert, keys={"wait": ["1"]}, recordings=[take])
+    assert error is None
+    row = stored(line)
+    assert row["flags"] == []
+    recording = line.db.run(lambda s: s.recordings_for(row["id"]))[0]
+    assert abs(recording["duration"] - 6.0) <= 1.0, recording
+    assert abs(recording["offset_seconds"] - 7.5) <= 0.5, recording
+    assert [e[0] for e in call.executed] == ["MixMonitor", "WaitForNoise", "StopMixMonitor"]
 
 
 def test_hanging_up_before_the_beep_leaves_no_alert(run_flow, line):
@@ -102,7 +135,25 @@ def test_known_locality_after_one_mistake_is_kept(run_flow, line):
     assert updates[0]["after"] == {"locality": "4021"}
 
 
+def with_ivr(line, **settings):
+    line.config = replace(line.config, ivr=replace(line.config.ivr, **settings))
+    return line
+
+
+def test_a_radio_patch_is_recorded_from_answer_in_the_station_language(run_flow, line):
+    with_ivr(line, radio_languages={"beni": "ln"})
+    session = np.concatenate([hiss(0.5), speechlike(3.0), hiss(7.0, seed=1), speechlike(2.0), hiss(1.0)])
+    call, error = run_flow(radio, recordings=[session], variables={VAR_STATION: "beni"},
+                           hang_up_during_recording=True)
+    alerts = line.db.run(lambda s: s.alerts_for_call(1))
+    assert [(a["segment"], a["language"], a["station"], a["flags"]) for a in alerts] == [
+        (1, "ln", "beni", []), (2, "ln", "beni", [])], "a patch ends by hanging up: nothing partial"
+    assert call.played == [], "nothing is spoken over the air"
+    assert call.executed[0][0] == "MixMonitor", "recorded from answer"
+
+
 def test_radio_relay_of_three_reports_becomes_three_alerts(run_flow, line):
+    with_ivr(line, radio_relays=["beni"])
     session = np.concatenate([
         hiss(1.0), speechlike(4.0), hiss(8.0, seed=1), speechlike(3.0), hiss(8.0, seed=2), speechlike(5.0), hiss(2.0),
     ])
@@ -124,8 +175,9 @@ def test_radio_relay_of_three_reports_becomes_three_alerts(run_flow, line):
 
 
 def test_radio_session_cut_by_hang_up_still_files_every_report(run_flow, line):
+    with_ivr(line, radio_relays=["test"])
     session = np.concatenate([speechlike(3.0), hiss(7.0), speechlike(2.0)])
-    _, error = run_flow(radio, recordings=[session], hang_up_during_recording=True)
+    _, error = run_flow(radio, recordings=[session], hang_up_during_recording=True, variables={VAR_STATION: "test"})
     assert error is not None
     alerts = line.db.run(lambda s: s.alerts_for_call(1))
     assert len(alerts) == 2 and alerts[-1]["flags"] == [FLAG_PARTIAL]

@@ -59,3 +59,33 @@ def test_an_interrupted_import_is_repeated_without_a_duplicate(config, fresh_db)
     assert len(filed) == 1 and fresh_db.recordings_for(filed[0]["id"])[0]["path"] == "recordings/failover/1700000001.1.wav"
     reopened = Store.open(config.db_path)
     assert import_failed_calls(config, reopened, key) == []
+
+
+def hand_over_twice(config, store, key) -> tuple[int, list[str]]:
+    """The end-to-end check in one process: import a call, put its spool files back as a
+    crash before the meta file's deletion would leave them, import again.
+
+    Returns the alerts filed and what is left in the spool; exactly once is (1, [])."""
+    spool(config, "1700000002.1", tone(3.0))
+    folder = config.spool_dir / SPOOL_FAILED
+    saved = {path.name: path.read_bytes() for path in folder.glob("1700000002.1.*")}
+    import_failed_calls(config, store, key)
+    for name, data in saved.items():
+        (folder / name).write_bytes(data)
+    import_failed_calls(config, store, key)
+    return store.count_alerts(), sorted(path.name for path in folder.iterdir())
+
+
+def test_a_call_handed_over_twice_is_imported_once(config, fresh_db):
+    assert hand_over_twice(config, fresh_db, secrets.pseudonym_key(config)) == (1, [])
+
+
+def test_the_check_fails_on_an_importer_without_its_dedup(config, fresh_db, monkeypatch):
+    """The "imported exactly once" check can fail. With the importer's memory switched off
+    (a deliberately broken importer) the second hand-over files the call again; the
+    database's unique recording path refuses that, so the call is stuck in the spool
+    (the end-to-end test then times out waiting for the spool to empty)."""
+    monkeypatch.setattr(Store, "spool_imported", lambda store, name: False)
+    alerts, left = hand_over_twice(config, fresh_db, secrets.pseudonym_key(config))
+    assert (alerts, left) != (1, [])
+    assert "1700000002.1.meta" in left

@@ -10,7 +10,6 @@ from tests.fixtures.asterisk import read_wav, rms, voiced_span, wait_for
 
 pytestmark = pytest.mark.asterisk
 
-BEEP_SECONDS = 0.44   # Asterisk's beep.gsm, played by Record()
 SILENCE = 0.003       # RMS of a line carrying nothing (digital silence is 0)
 
 
@@ -18,10 +17,9 @@ def new_recordings(folder: Path, before: set) -> list[Path]:
     return sorted(p for p in folder.glob("*.wav") if p not in before)
 
 
-def echo_script(asterisk, prompts: Path, wav: Path) -> str:
-    """Play `wav` just after the echo test's prompt and beep."""
-    welcome = prompts / asterisk.config.ivr.default_language / "welcome.wav"
-    return f"wait {phone.wav_seconds(welcome) + BEEP_SECONDS + 0.1:.2f}; play {wav}; hangup"
+def echo_script(wav: Path) -> str:
+    """Play `wav` once the echo test's prompt and Record()'s own beep are over."""
+    return f"wait beep 30; play {wav}; hangup"
 
 
 def test_echo_test_carries_audio_both_ways(asterisk, asterisk_prompts, caller_wav, tmp_path):
@@ -29,7 +27,7 @@ def test_echo_test_carries_audio_both_ways(asterisk, asterisk_prompts, caller_wa
     before = set(echo_dir.glob("*.wav"))
     heard = tmp_path / "heard.wav"
 
-    result = asterisk.call("901", script=echo_script(asterisk, asterisk_prompts, caller_wav), record=heard)
+    result = asterisk.call("901", script=echo_script(caller_wav), record=heard)
 
     assert result.ok, result.events
     assert not result.remote_hangup

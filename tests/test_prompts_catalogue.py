@@ -20,6 +20,7 @@ NUMBERS = {
     **{f"digit_{d}": 10 + d for d in range(10)},
     "radio_instructions": 20, "radio_recorded": 21, "failure_apology": 22, "callback_consent": 23,
     "callback_hello": 24, "nothing_heard": 25, "locality_is": 26, "acknowledgement": 27,
+    "nothing_heard_again": 28,
     "prompt_pin": 30, "prompt_choose": 31, "prompt_current": 32, "prompt_words": 33,
     "prompt_record_now": 34, "prompt_playback": 35, "prompt_keep_or_retry": 36, "prompt_saved": 37,
 }

@@ -1,8 +1,12 @@
 """The toll-free alert line: choose a language, speak the alert, key a locality, hear the reference.
 
 The alert is filed as soon as the recording ends, so a caller who hangs up at
-any later point still leaves it; a hang-up during the recording files the
-partial recording.
+any later point still leaves it; a hang-up during the recording (or Asterisk
+ending a call whose audio stopped, or that went on too long) files the partial
+recording. A recording with no speech in it is filed too, flagged silent for a
+person to hear, but the caller is never thanked for silence: they hear that
+nothing was heard and get one more try, then are told how to call again.
+How the line listens (first word, last word, `#`) is in listen.py.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from ..agi import Call, HangupError
 from ..line import Line
 from .acknowledgement import offer as offer_acknowledgement
 from .common import choose_language, finished_recording, play, play_beep, read_digits
+from .listen import record_caller
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +49,7 @@ async def alert(call: Call, line: Line) -> None:
             await play(call, line, "nothing_heard", language)
             alert_row = await record_alert(call, line, call_id, language)
         if alert_row is None:
-            await play(call, line, "goodbye", language)
+            await play(call, line, "nothing_heard_again", language)
             return
         await play(call, line, "recorded_thanks", language)
         locality = await ask_locality(call, line, language)
@@ -63,35 +68,29 @@ async def alert(call: Call, line: Line) -> None:
 
 
 async def record_alert(call: Call, line: Line, call_id: int, language: str) -> dict | None:
-    """Record after the beep and file the alert; a hang-up files the partial recording."""
-    config = line.config.ivr
+    """Record after the beep and file what was recorded; the alert when it holds speech.
+
+    A silent recording is filed (flagged) but returns None; a hang-up files the partial
+    recording and raises."""
     await play(call, line, "record_after_beep", language)
     await play_beep(call, line)
-    path = line.new_recording()
-    result = await call.record_file(
-        str(path),
-        "wav",
-        escape_digits="#",
-        timeout_ms=config.max_record_seconds * 1000,
-        beep=False,
-        silence_seconds=config.silence_seconds,
-    )
-    finished = finished_recording(call, line, path.with_suffix(".wav"))
+    take = await record_caller(call, line, line.new_recording())
+    finished = finished_recording(call, line, take.path, take.offset_seconds)
     if finished is None:
         log.info("%s: caller left no recording", call.channel)
-        if result.hung_up:
+        if take.hung_up:
             raise HangupError(f"{call.channel}: hung up before speaking")
         return None
     facts, speech = finished
-    flags = [FLAG_PARTIAL] if result.hung_up else []
+    flags = [FLAG_PARTIAL] if take.hung_up else []
     if not speech:
         flags.append(FLAG_SILENT)
     alert_row = await line.db(lambda s: s.file_alert(call_id, facts, language=language, flags=flags))
     log.info("%s: filed alert %s (%.1f s%s)", call.channel, alert_row["reference"], facts.duration,
              "".join(f", {flag}" for flag in flags))
-    if result.hung_up:
+    if take.hung_up:
         raise HangupError(f"{call.channel}: hung up while recording")
-    return alert_row
+    return alert_row if speech else None
 
 
 async def ask_locality(call: Call, line: Line, language: str) -> str | None:

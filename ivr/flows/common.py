@@ -54,8 +54,10 @@ async def choose_language(call: Call, line: Line) -> str:
     return config.default_language
 
 
-def finished_recording(call: Call, line: Line, path: Path) -> tuple[RecordingFacts, bool] | None:
-    """A finished recording's facts and whether it holds speech; None when the caller left no audio."""
+def finished_recording(call: Call, line: Line, path: Path,
+                       offset_seconds: float = 0.0) -> tuple[RecordingFacts, bool] | None:
+    """A finished recording's facts and whether it holds speech (the line's own speech check);
+    None when the caller left no audio."""
     if not path.exists():
         log.warning("%s: no recording at %s", call.channel, path)
         return None
@@ -63,4 +65,4 @@ def finished_recording(call: Call, line: Line, path: Path) -> tuple[RecordingFac
     if len(samples) < rate * audio.MIN_SPEECH_SECONDS:
         path.unlink()
         return None
-    return audio.facts(path, line.config.data_dir), audio.has_speech(samples, rate)
+    return audio.facts(path, line.config.data_dir, offset_seconds), audio.has_speech(samples, rate)

@@ -1,0 +1,138 @@
+"""Callers as they really are, through the real Asterisk and IVR with pjsua2 phones.
+
+A caller who needs seconds to begin, one who says nothing, a radio patch whose
+reports start as soon as the call is answered, a phone that stops sending audio
+without hanging up. The speech here is new to the line: other words and other
+lengths than the fixtures it was built with.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from core import prompts
+from core.dialplan import EXTEN_ALERT, EXTEN_RADIO
+from core.model import FLAG_PARTIAL, FLAG_SILENT, Source
+from tests.audio_match import find_prompts
+from tests.fixtures.asterisk import SESSION_RADIO_LANGUAGE, read_wav, rms, voiced_span, wait_for
+from tests.test_ivr_e2e import last_alert_id, newest_alerts
+
+pytestmark = pytest.mark.asterisk
+
+WORDS = {
+    "late": ("sw", "Maji ya mto yamepanda sana usiku. Daraja la Mutwanga limevunjika, "
+                   "na magari hayawezi kupita. Watoto kumi wamekwama upande wa pili."),
+    "second": ("fr", "Une épidémie de choléra a commencé au marché de Kasindi. "
+                     "Trois personnes sont mortes hier soir."),
+    "radio1": ("sw", "Kituo cha Oicha kinaripoti moto mkubwa kwenye ghala la mchele."),
+    "radio2": ("fr", "Deux camions de vivres ont été arrêtés sur la route de Mangina."),
+    "radio3": ("sw", "Mvua ya mawe imeharibu mashamba ya maharagwe huko Kyondo na Vuhovi."),
+    "frozen": ("fr", "Ici Lubero, la route nationale est bloquée par des arbres coupés."),
+}
+
+
+def speech(tmp_path: Path, name: str, seconds: float) -> tuple[Path, float]:
+    """`seconds` of espeak-ng speech (8 kHz mono), and how long its voice actually lasts."""
+    voice, text = WORDS[name]
+    raw, target = tmp_path / f"{name}-raw.wav", tmp_path / f"{name}.wav"
+    subprocess.run(["espeak-ng", "-v", voice, "-s", "160", "-w", str(raw), text], check=True)
+    subprocess.run(["sox", str(raw), "-r", "8000", "-b", "16", "-c", "1", str(target), "trim", "0", str(seconds)],
+                   check=True)
+    start, end = voiced_span(target)
+    return target, end - start
+
+
+def heard_prompt(config, recording: Path, language: str, prompt_id: str) -> bool:
+    samples, rate = read_wav(recording)
+    template = read_wav(prompts.audio_path(config.prompts_dir, language, prompt_id))
+    return any(name == prompt_id for _, name, _ in find_prompts(samples, rate, {prompt_id: template}))
+
+
+def test_a_caller_who_starts_8_s_after_the_beep_leaves_one_whole_alert(asterisk, ivr_running, tmp_path):
+    config = asterisk.config
+    before = last_alert_id(config)
+    wav, voiced = speech(tmp_path, "late", 7.3)
+    # No `#`: the line ends the recording on the silence after the last word.
+    script = f"wait 1; dtmf 1; wait beep; wait 8; play {wav}; wait silence 30; dtmf #; listen 40; hangup"
+    result = asterisk.call(EXTEN_ALERT, "test-phone-4", script, timeout=150)
+    assert result.ok, (result.events, ivr_running.log()[-3000:])
+    (alert,) = newest_alerts(config, before)
+    assert alert["flags"] == [] and alert["language"] == "sw"
+    duration = alert["recordings"][0]["duration"]
+    assert abs(duration - voiced) <= 1.0, (duration, voiced)
+    assert rms(config.data_dir / alert["recordings"][0]["path"]) > 0.02
+
+
+def test_a_silent_caller_hears_nothing_was_heard_and_gets_a_second_beep(asterisk, ivr_running, tmp_path):
+    config = asterisk.config
+    before = last_alert_id(config)
+    heard = tmp_path / "heard.wav"
+    wav, voiced = speech(tmp_path, "second", 5.1)
+    script = (f"wait 1; dtmf 3; wait beep; wait beep 40; play {wav}; dtmf #; wait silence; dtmf #; "
+              "listen 40; hangup")
+    result = asterisk.call(EXTEN_ALERT, "test-phone-5", script, record=heard, timeout=150)
+    assert result.ok, (result.events, ivr_running.log()[-3000:])
+    assert sum(text == "beep heard" for _, text in result.events) == 2
+    assert heard_prompt(config, heard, "fr", "nothing_heard")
+    silent, spoken = newest_alerts(config, before)
+    assert silent["flags"] == [FLAG_SILENT], "the silent try is kept for a person"
+    assert spoken["flags"] == [] and spoken["language"] == "fr"
+    assert abs(spoken["recordings"][0]["duration"] - voiced) <= 1.0
+    assert heard_prompt(config, heard, "fr", "recorded_thanks"), "thanks only for the spoken try"
+
+
+def test_a_radio_patch_from_answer_leaves_one_alert_per_report(asterisk, ivr_running, tmp_path):
+    config = asterisk.config
+    before = last_alert_id(config)
+    reports = [speech(tmp_path, "radio1", 3.6), speech(tmp_path, "radio2", 4.4), speech(tmp_path, "radio3", 2.9)]
+    gap = tmp_path / "gap.wav"
+    subprocess.run(["sox", "-n", "-r", "8000", "-b", "16", "-c", "1", str(gap), "trim", "0", "7"], check=True)
+    session = tmp_path / "session.wav"
+    subprocess.run(["sox", str(reports[0][0]), str(gap), str(reports[1][0]), str(gap), str(reports[2][0]),
+                    str(session)], check=True)
+    # The HF traffic flows from answer: the first report 1 s in, nothing waits for a prompt.
+    result = asterisk.call(EXTEN_RADIO, "radio-test", f"wait 1; play {session}; wait 1; hangup", timeout=150)
+    assert result.answered and not result.remote_hangup, result.events
+    alerts = wait_for(lambda: (a := newest_alerts(config, before)) and len(a) >= 3 and a, 20, "three alerts")
+    assert len(alerts) == 3 and len({a["call_id"] for a in alerts}) == 1
+    assert [a["segment"] for a in alerts] == [1, 2, 3]
+    assert {(a["source"], a["station"], a["language"]) for a in alerts} == {
+        (Source.RADIO, "test", SESSION_RADIO_LANGUAGE)}
+    for alert, (_, voiced) in zip(alerts, reports):
+        duration = alert["recordings"][0]["duration"]
+        assert abs(duration - voiced) <= 1.0, (alert["segment"], duration, voiced)
+        assert alert["flags"] == []
+    first_offset = alerts[0]["recordings"][0]["offset_seconds"]
+    assert first_offset < 1.5, "the first report, 1 s after answer, is whole"
+
+
+def test_a_phone_that_stops_sending_audio_is_cut_off_and_its_alert_filed(asterisk, ivr_running, tmp_path):
+    config = asterisk.config
+    before = last_alert_id(config)
+    wav, voiced = speech(tmp_path, "frozen", 3.4)
+    call = asterisk.start_call(EXTEN_ALERT, "test-phone-6", f"wait 1; dtmf 3; wait beep; play {wav}; freeze")
+    try:
+        wait_for(lambda: _stopped(call.proc.pid), 60, "the phone to freeze")
+        frozen_at = time.monotonic()
+        wait_for(lambda: not [c for c in asterisk.channels() if "test-phone-6" in c],
+                 config.asterisk.rtp_timeout_seconds + 10, "Asterisk to end the silent call")
+        cut_after = time.monotonic() - frozen_at
+        (alert,) = wait_for(lambda: newest_alerts(config, before), 10, "the partial alert")
+    finally:
+        call.kill()
+    assert cut_after <= config.asterisk.rtp_timeout_seconds + 3, cut_after
+    assert alert["flags"] == [FLAG_PARTIAL] and alert["language"] == "fr"
+    assert abs(alert["recordings"][0]["duration"] - voiced) <= 1.0
+
+
+def _stopped(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] == "T"
+
