@@ -130,7 +130,8 @@ def debug_log(ctx: Context, minutes: float, yes: bool) -> None:
 @click.option("--record", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Record everything the line says into this WAV (8 kHz, 16-bit).")
 @click.option("--script", default="",
-              help="Steps once answered, separated by ';': wait S, dtmf DIGITS, play FILE, listen S, hangup.")
+              help="Steps once answered, separated by ';': wait S, wait beep [T], wait silence [T], "
+                   "dtmf DIGITS, play FILE, listen S, freeze, hangup.")
 @click.option("--answer-timeout", type=float, default=30.0, show_default=True, help="Seconds to wait for an answer.")
 @click.option("--log-level", type=click.IntRange(0, 6), default=0, help="pjsua2 log level on the console.")
 @pass_context
@@ -138,7 +139,10 @@ def call(ctx: Context, number: str, caller: str, record: Path | None, script: st
          answer_timeout: float, log_level: int) -> None:
     """Place a real SIP call to NUMBER on the line with the test phone.
 
-    Example: sauti call 100 --script "wait 2; dtmf 1; play alert.wav; listen 12; hangup"
+    Example: sauti call 100 --script "wait 1; dtmf 1; wait beep; play alert.wav; dtmf #; listen 30"
+
+    `wait beep` waits until the line's beep has been heard (then the line records),
+    `wait silence` until the line stops talking; both fail the call after T seconds (60).
 
     Prints what happened with timestamps; exits 1 if the call failed or the line
     hung up before the script expected (a hang-up during `listen` is expected).

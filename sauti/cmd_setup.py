@@ -87,18 +87,12 @@ def check_ports(config) -> None:
         raise click.ClickException("; ".join(busy))
 
 
-def test_call_hint(config, data_dir) -> list[str]:
-    """Commands that place a real test call, timed to speak when the line starts recording."""
-    from core import prompts
-
-    before_beep = sum(
-        prompts.check_audio(prompts.audio_path(config.prompts_dir, "sw", prompt_id)).seconds
-        for prompt_id in ("welcome", "record_after_beep", "beep")
-    )
+def test_call_hint(data_dir) -> list[str]:
+    """Commands that place a real test call; the phone speaks once it hears the line's beep."""
     return [
         'espeak-ng -v sw -w /tmp/alert.wav "Watu wenye silaha wameonekana karibu na kijiji."',
         f"sauti --data {data_dir} call 100 --as test-phone-1 --script "
-        f'"wait 1; dtmf 1; wait {before_beep + 0.5:.0f}; play /tmp/alert.wav; dtmf #; listen 40"',
+        '"wait 1; dtmf 1; wait beep; play /tmp/alert.wav; dtmf #; listen 40"',
     ]
 
 
@@ -142,7 +136,7 @@ def up(ctx: Context, no_asterisk: bool) -> None:
         echo("")
         echo(f"Sauti is up. Console: http://{host}:{config.web.port}/")
         echo("Place a test call to the alert line: key 1 for Kiswahili, speak after the beep, # to finish:")
-        for line in test_call_hint(config, ctx.data_dir):
+        for line in test_call_hint(ctx.data_dir):
             echo(f"  {line}")
         echo("Press Ctrl-C to stop.")
         supervisor.watch()
