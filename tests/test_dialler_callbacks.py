@@ -26,9 +26,8 @@ import phone
 from tests.audio_match import normalised_xcorr
 from tests.fixtures.asterisk import read_wav, rms, wait_for
 from tests.fixtures.web import add_users, login
-from tests.test_ivr_e2e import (
-    KEYS, heard_digits, last_alert_id, newest_alerts, seconds_of, speech, until_recording,
-)
+from core import prompts
+from tests.test_ivr_e2e import KEYS, heard_digits, last_alert_id, newest_alerts, speech
 
 pytestmark = pytest.mark.asterisk
 
@@ -106,8 +105,8 @@ def test_a_beep_is_called_back_and_the_alert_is_linked_to_it(asterisk, dialler, 
     endpoint = "test-phone-17"
     before = last_alert_id(config)
     hello = seconds_of(config, config.ivr.default_language, "callback_hello")
-    script = (f"wait {hello + 1:.2f}; dtmf 3; wait {until_recording(config, 'fr'):.2f}; "
-              f"play {speech(tmp_path, 'fr', 4.0)}; dtmf #; wait 1; hangup")
+    # The opening and the whole menu, then the key in the menu's pause.
+    script = f"wait silence; dtmf 3; wait beep; play {speech(tmp_path, 'fr', 4.0)}; dtmf #; wait 1; hangup"
     heard = tmp_path / "heard.wav"
     waiting = phone.start_answering(config, endpoint, script=script, record=heard, wait_timeout=90)
     try:
@@ -187,24 +186,23 @@ def test_a_flood_of_beeps_from_one_number_gets_one_call_back(asterisk, dialler):
     assert len(callbacks_of(asterisk.config, endpoint)) == 1
 
 
-def accepting_script(config, tmp_path, language: str) -> str:
-    """An alert with locality 4021, then `1` pressed through the window where the line offers
-    the acknowledgement (keys pressed while a prompt cannot be interrupted are dropped)."""
-    digit = sum(seconds_of(config, language, f"digit_{d}") for d in "0123456789") / 10
-    to_offer = (seconds_of(config, language, "locality_is") + 4 * digit
-                + 2 * (seconds_of(config, language, "reference_is") + 7 * digit))
-    presses = "; ".join(["dtmf 1; wait 1.2"] * 6)
-    return (f"wait 1; dtmf {KEYS[language]}; wait {until_recording(config, language):.2f}; "
-            f"play {speech(tmp_path, language, 4.0)}; dtmf #; "
-            f"wait {seconds_of(config, language, 'recorded_thanks') + 0.4:.2f}; dtmf 4021#; "
-            f"wait {max(to_offer - 2.5, 0):.2f}; {presses}; listen 15; hangup")
+def seconds_of(config, language: str, *prompt_ids: str) -> float:
+    """How long the given prompts last (to judge what the phone heard, never to time a script)."""
+    return sum(phone.wav_seconds(prompts.audio_path(config.prompts_dir, language, p)) for p in prompt_ids)
+
+
+def accepting_script(tmp_path, language: str) -> str:
+    """An alert with locality 4021, then `1` once the line has offered the acknowledgement
+    (the read-backs, the offer, then the line waits for the key)."""
+    return (f"wait 1; dtmf {KEYS[language]}; wait beep; play {speech(tmp_path, language, 4.0)}; dtmf #; "
+            f"wait silence; dtmf 4021#; wait silence; dtmf 1; listen 15; hangup")
 
 
 def test_an_acknowledgement_reaches_the_phone_that_accepted_it(asterisk, dialler, tmp_path):
     config = asterisk.config
     endpoint, language = "test-phone-16", "fr"
     before = last_alert_id(config)
-    result = asterisk.call(EXTEN_ALERT, endpoint, accepting_script(config, tmp_path, language), timeout=150)
+    result = asterisk.call(EXTEN_ALERT, endpoint, accepting_script(tmp_path, language), timeout=150)
     assert result.answered, result.events
     (alert,) = wait_for(lambda: newest_alerts(config, before), 20, "the alert")
     (ack,) = wait_for(lambda: [c for c in callbacks_of(config, endpoint) if c["alert_id"] == alert["id"]],
