@@ -29,10 +29,11 @@ STEP_OF_PROMPT = {
     "reference_is": "reference", "radio_recorded": "reference",
     "callback_consent": "consent",
     "acknowledgement": "acknowledgement",
-    "goodbye": "goodbye",
+    "goodbye": "goodbye", "nothing_heard_again": "goodbye",
     "failure_apology": "failure",
 }
 PROMPT_RECORDING = "prompt_recording"
+RECORDING_APPLICATIONS = ("MixMonitor", "WaitForNoise", "WaitForSilence")
 AGI_FLOW = re.compile(r"^agi://[^/]+/(\w+)")
 
 
@@ -46,6 +47,8 @@ def step_of(command: str) -> str | None:
         return STEP_OF_PROMPT.get(prompt)
     if words[:2] == ["RECORD", "FILE"]:
         return "recording"
+    if words[:1] == ["EXEC"] and len(words) > 1 and words[1] in RECORDING_APPLICATIONS:
+        return "recording"  # the IVR's listening (ivr/flows/listen.py); a radio patch plays no prompt
     return None
 
 

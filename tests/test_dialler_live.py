@@ -16,6 +16,8 @@ def test_the_step_comes_from_the_prompt_being_played():
     assert step_of('STREAM FILE /srv/prompts/ln/digit_4 "" 0') is None  # still reading the same number
     assert step_of('STREAM FILE /srv/prompts/fr/prompt_pin "" 0') == "prompt_recording"
     assert step_of("WAIT FOR DIGIT 5000") is None
+    assert step_of('EXEC MixMonitor "/data/recordings/x.wav"') == "recording"  # a radio patch plays nothing
+    assert step_of('EXEC WaitForNoise "250,1,10"') == "recording"
 
 
 def test_events_become_live_calls_without_numbers(config):

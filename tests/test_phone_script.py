@@ -6,7 +6,8 @@ import pytest
 from core import prompts
 from phone import ScriptError, parse
 from phone.ear import FRAME_SECONDS, Ear
-from tests.fixtures.prompts import read_samples, silence, speechlike
+from tests.fixtures.audio import read_samples, silence, speechlike
+from tests.fixtures.ivr import tone
 
 
 def test_parses_every_step(tmp_path):
@@ -71,11 +72,6 @@ def hear(ear, clock, samples, rate=8000):
     for start in range(0, len(samples) - size + 1, size):
         clock.now += FRAME_SECONDS
         ear.hear(samples[start:start + size])
-
-
-def tone(seconds, freq, level=0.3, rate=8000):
-    t = np.arange(int(seconds * rate)) / rate
-    return (level * 32767 * np.sin(2 * np.pi * freq * t)).astype(np.int16)
 
 
 def test_the_ear_hears_the_lines_beep_and_asterisks_but_not_a_voice():

@@ -35,11 +35,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from .. import audio
 from ..agi import Call, HangupError
 from ..line import Line
+from ..spool import repair_wav_header
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +46,7 @@ NOISE_MS = 250            # continuous voice that counts as the first word
 TRIM_MARGIN_SECONDS = 0.4  # kept either side of the speech, so no soft syllable is clipped
 WAV_HEADER = 44            # Asterisk's WAV writer: a plain 44-byte header, sizes filled in at close
 CLOSE_WAIT_SECONDS = 3.0
+END_DETECTOR_DIR = "end-detector"  # under the spool: RECORD FILE's throwaway files
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,9 @@ async def record_caller(call: Call, line: Line, path: Path) -> Take:
         status = await call.get_variable("WAITSTATUS")
         if status == "NOISE":
             left = config.max_record_seconds - (time.monotonic() - started)
-            scratch = path.with_name(path.name + "-end")
+            # Outside recordings/, so a crash mid-take never leaves it to be filed as an orphan.
+            scratch = line.config.spool_dir / END_DETECTOR_DIR / path.name
+            scratch.parent.mkdir(parents=True, exist_ok=True)
             try:
                 result = await call.record_file(str(scratch), "wav", escape_digits="#",
                                                 timeout_ms=max(1000, int(left * 1000)), beep=False,
@@ -118,18 +120,15 @@ async def record_patch(call: Call, line: Line, path: Path) -> Take:
 
 async def finished_file(path: Path) -> None:
     """Wait until Asterisk has closed `path` (its header states its size); if it never does
-    (the channel went away first), write the header from the frames on disk."""
+    (the channel went away first), give it the header Asterisk would have written."""
     deadline = time.monotonic() + CLOSE_WAIT_SECONDS
     while time.monotonic() < deadline:
         if _complete(path):
             return
         await asyncio.sleep(0.05)
     if path.exists() and path.stat().st_size > WAV_HEADER:
-        data = path.read_bytes()[WAV_HEADER:]
-        usable = len(data) - len(data) % 2
-        samples = np.frombuffer(data[:usable], dtype="<i2")
-        audio.write_wav(path, samples, _rate(path))
-        log.warning("%s: not closed by Asterisk in time; kept its %d frames", path.name, len(samples))
+        repair_wav_header(path)
+        log.warning("%s: not closed by Asterisk in time; its header was repaired", path.name)
 
 
 def _complete(path: Path) -> bool:
@@ -142,12 +141,6 @@ def _complete(path: Path) -> bool:
     if len(header) < WAV_HEADER or header[:4] != b"RIFF":
         return False
     return int.from_bytes(header[40:44], "little") == size - WAV_HEADER and size > WAV_HEADER
-
-
-def _rate(path: Path) -> int:
-    with path.open("rb") as handle:
-        header = handle.read(WAV_HEADER)
-    return int.from_bytes(header[24:28], "little") or 8000
 
 
 def trim_to_speech(wav: Path) -> float:
