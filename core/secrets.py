@@ -12,12 +12,13 @@ AMI_SECRET = "ami.secret"
 FLASK_KEY = "console.key"
 PHONE_SECRET = "phones.secret"
 CONTACTS_KEY = "contacts.key"  # read by the IVR and the dialler only (core/contacts.py)
+DIRECTORY_KEY = "directory.key"  # responders' and focal points' numbers (core/directory.py)
 
 
 def ensure_all(config: Config) -> list[str]:
     """Create any missing secret; returns the names created. Existing ones are never replaced."""
     created = []
-    for name in (PSEUDONYM_KEY, FLASK_KEY, CONTACTS_KEY):
+    for name in (PSEUDONYM_KEY, FLASK_KEY, CONTACTS_KEY, DIRECTORY_KEY):
         if create_secret(config.secrets_dir / name):
             created.append(name)
     for name in (AMI_SECRET, PHONE_SECRET):

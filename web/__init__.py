@@ -26,6 +26,8 @@ needs the session's CSRF token):
             GET /feeds/cap.atom (no login: an API token in Authorization: Bearer or X-Sauti-Token)
     gazetteer GET /admin/localities, /admin/localities/localities.csv  POST /admin/localities, /admin/localities/import,
             /admin/localities/<code>/delete (admin)
+    directory GET /admin/directory, /admin/directory/directory.csv  POST /admin/directory, /admin/directory/import,
+            /admin/directory/<id>/delete (admin)
     prompts GET /admin/prompts  GET /admin/prompts/<lang>/<id>.wav  POST /admin/prompts/<lang>/<id> (admin)
 
 Ids in paths are ASCII digits within SQLite's 64-bit range (the `id` converter);
@@ -44,8 +46,8 @@ from core.config import Config
 from core.playback_cache import PlaybackCache
 from core.store import Store
 
-from . import (admin, alerts, audio, auth, claims, compress, context, exports, gazetteer, incidents, inputs, live,
-               prompts, queue, security, templating)
+from . import (admin, alerts, audio, auth, claims, compress, context, directory, exports, gazetteer, incidents, inputs,
+               live, prompts, queue, security, templating)
 from .i18n import init_i18n
 
 
@@ -100,6 +102,7 @@ def create_app(config_or_mapping: Config | Mapping) -> Flask:
     app.register_blueprint(prompts.bp)
     app.register_blueprint(live.bp)
     app.register_blueprint(gazetteer.bp)
+    app.register_blueprint(directory.bp)
     app.register_blueprint(incidents.bp)
     app.register_blueprint(exports.bp)
     return app

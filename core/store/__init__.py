@@ -23,6 +23,7 @@ from .alerts import AlertsMixin, RecordingFacts
 from .asr import AsrMixin
 from .callbacks import CallbacksMixin
 from .console import ConsoleMixin
+from .directory import DirectoryMixin
 from .exports import ExportsMixin
 from .gazetteer import GazetteerMixin
 from .incidents import IncidentsMixin
@@ -36,8 +37,8 @@ from .users import UsersMixin
 __all__ = ["Store", "Job", "RecordingFacts", "CLOSED_STATUSES", "utcnow"]
 
 
-class Store(AlertsMixin, AsrMixin, CallbacksMixin, ConsoleMixin, ExportsMixin, GazetteerMixin, IncidentsMixin,
-            JobsMixin, LiveCallsMixin, RetentionMixin, SessionsMixin, UsersMixin):
+class Store(AlertsMixin, AsrMixin, CallbacksMixin, ConsoleMixin, DirectoryMixin, ExportsMixin, GazetteerMixin,
+            IncidentsMixin, JobsMixin, LiveCallsMixin, RetentionMixin, SessionsMixin, UsersMixin):
     def __init__(self, conn: sqlite3.Connection):
         self.conn = conn
         self.db = sqlite_utils.Database(conn)

@@ -294,4 +294,29 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX alerts_locality_time ON alerts(locality, created_at) WHERE locality IS NOT NULL;
         """,
     ),
+    (
+        "0010_directory",
+        """
+        -- Responders and focal points; the number sealed (core/directory.py), only its last two digits clear.
+        CREATE TABLE directory_entries (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL CHECK (kind IN ('responder', 'focal_point')),
+            name TEXT NOT NULL,
+            language TEXT NOT NULL,
+            call_order INTEGER NOT NULL,
+            seal_id TEXT NOT NULL,
+            number_sealed BLOB NOT NULL,
+            number_tail TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            UNIQUE (kind, name)
+        );
+        CREATE TABLE directory_localities (
+            entry_id INTEGER NOT NULL REFERENCES directory_entries(id) ON DELETE CASCADE,
+            locality TEXT NOT NULL,
+            PRIMARY KEY (entry_id, locality)
+        );
+        CREATE INDEX directory_localities_locality ON directory_localities(locality);
+        """,
+    ),
 ]

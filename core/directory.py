@@ -1,0 +1,132 @@
+"""The directory: who the line calls outside itself.
+
+Responders (bases, duty officers) cover localities and are called in their order when
+an alert of theirs is escalated; focal points are community contacts of one or more
+localities, who receive voice alerts. Their numbers are sealed with AES-GCM as callers'
+contacts are, but under their own key (`<data>/secrets/directory.key`), so the console
+that enters them never holds the key to callers' numbers. After entry a number is shown
+as its last two digits at most.
+
+CSV, one entry a row: `kind,name,localities,language,order,number`; localities are
+codes separated by spaces or `;`; on export the number is masked (`**42`), and a masked
+or empty number on import keeps the entry's sealed one.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+
+from . import secrets
+from .config import Config
+from .contacts import ContactCipher
+from .identity import create_secret, read_secret
+from .model import ALERT_LANGUAGES
+
+KINDS = ("responder", "focal_point")
+COLUMNS = ("kind", "name", "localities", "language", "order", "number")
+MAX_NAME = 80
+MAX_LOCALITIES = 50
+MASK = "**"
+
+
+class DirectoryError(ValueError):
+    """A row or form that cannot be a directory entry; the message names the field."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    kind: str
+    name: str
+    localities: tuple[str, ...]
+    language: str = "fr"
+    order: int = 1
+    number: str | None = field(default=None, repr=False)   # in clear only between entry and sealing
+    number_tail: str | None = None
+    id: int | None = None
+
+    @property
+    def masked_number(self) -> str:
+        return f"{MASK}{self.number_tail}" if self.number_tail else ""
+
+
+def normalise_number(text: str, prefix: str = "") -> str:
+    """Digits with an optional leading +, spaces, dots and dashes dropped; 6 to 15 digits."""
+    compact = "".join(ch for ch in text.strip() if ch not in " .-()")
+    digits = compact[1:] if compact.startswith("+") else compact
+    if not (digits.isascii() and digits.isdigit() and 6 <= len(digits) <= 15):
+        raise DirectoryError(f"{prefix}a number is 6 to 15 digits, with an optional leading +")
+    return compact
+
+
+def make_entry(values: dict, where: str = "") -> Entry:
+    """An Entry from strings (a form or a CSV row), checked field by field."""
+    prefix = f"{where}: " if where else ""
+    kind = str(values.get("kind") or "").strip()
+    if kind not in KINDS:
+        raise DirectoryError(f"{prefix}kind must be one of {', '.join(KINDS)}, not {kind!r}")
+    name = " ".join(str(values.get("name") or "").split())
+    if not name or len(name) > MAX_NAME:
+        raise DirectoryError(f"{prefix}a name is 1 to {MAX_NAME} characters")
+    codes = tuple(dict.fromkeys(str(values.get("localities") or "").replace(";", " ").replace(",", " ").split()))
+    if not codes or len(codes) > MAX_LOCALITIES:
+        raise DirectoryError(f"{prefix}give 1 to {MAX_LOCALITIES} locality codes")
+    for code in codes:
+        if not (code.isascii() and code.isdigit() and len(code) <= 6):
+            raise DirectoryError(f"{prefix}locality codes are 1 to 6 digits, not {code!r}")
+    language = str(values.get("language") or "fr").strip()
+    if language not in ALERT_LANGUAGES:
+        raise DirectoryError(f"{prefix}language must be one of {', '.join(ALERT_LANGUAGES)}")
+    order_text = str(values.get("order") or "1").strip()
+    if not (order_text.isascii() and order_text.isdigit() and 1 <= int(order_text) <= 99):
+        raise DirectoryError(f"{prefix}order must be a whole number from 1 to 99")
+    number_text = str(values.get("number") or "").strip()
+    number = None if not number_text or number_text.startswith(MASK) else normalise_number(number_text, prefix)
+    return Entry(kind, name, codes, language, int(order_text), number, number[-2:] if number else None)
+
+
+def read_csv(text: str) -> list[Entry]:
+    """Parse a directory CSV (header required); one bad row refuses the whole file."""
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    missing = {"kind", "name", "localities"} - set(reader.fieldnames or ())
+    if missing:
+        raise DirectoryError(f"the header must name kind, name and localities (missing: {', '.join(sorted(missing))})")
+    entries, seen = [], set()
+    for line, row in enumerate(reader, start=2):
+        entry = make_entry(row, where=f"line {line}")
+        if (entry.kind, entry.name) in seen:
+            raise DirectoryError(f"line {line}: {entry.kind} {entry.name!r} appears twice")
+        seen.add((entry.kind, entry.name))
+        entries.append(entry)
+    return entries
+
+
+def write_csv(entries) -> str:
+    """The directory as CSV with masked numbers: it can be imported back without losing them."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for entry in entries:
+        writer.writerow({"kind": entry.kind, "name": entry.name, "localities": " ".join(entry.localities),
+                         "language": entry.language, "order": entry.order, "number": entry.masked_number})
+    return out.getvalue()
+
+
+class NumberSeal:
+    """Seals and opens directory numbers, each bound to its entry's seal id."""
+
+    def __init__(self, key: bytes):
+        self._cipher = ContactCipher(key)
+
+    @classmethod
+    def from_config(cls, config: Config) -> "NumberSeal":
+        path = config.secrets_dir / secrets.DIRECTORY_KEY
+        create_secret(path)
+        return cls(read_secret(path))
+
+    def seal(self, number: str, seal_id: str) -> bytes:
+        return self._cipher.seal(number, f"directory:{seal_id}")
+
+    def open(self, sealed: bytes, seal_id: str) -> str:
+        return self._cipher.open(sealed, f"directory:{seal_id}")

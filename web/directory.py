@@ -1,0 +1,80 @@
+"""Admins keep the directory: responders and focal points, their localities and sealed numbers.
+
+The page never shows a number after entry, only its last two digits; the sealing key is
+the directory's own (core/directory.py), not the one that seals callers' numbers.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, flash, g, redirect, render_template, request, url_for
+
+from core import directory
+from core.model import ALERT_LANGUAGES
+
+from .context import get_store
+from .i18n import translate as _
+from .security import role_required
+
+bp = Blueprint("directory", __name__, url_prefix="/admin/directory")
+
+
+def page(status: int = 200, **extra):
+    return render_template("directory.html", entries=get_store().directory(), kinds=directory.KINDS,
+                           languages=ALERT_LANGUAGES, **extra), status
+
+
+def _seal():
+    return directory.NumberSeal.from_config(current_app.config["SAUTI_CONFIG"]).seal
+
+
+@bp.route("")
+@role_required("admin")
+def index():
+    return page()
+
+
+@bp.route("", methods=("POST",))
+@role_required("admin")
+def save():
+    typed = {key: request.form.get(key, "") for key in directory.COLUMNS}
+    try:
+        entry = directory.make_entry(typed)
+        get_store().save_directory_entry(entry, _seal(), g.user["username"])
+    except ValueError as exc:
+        typed["number"] = ""   # a number typed is never sent back to the browser
+        return page(400, error=_("directory.invalid", detail=str(exc)), typed=typed)
+    flash(_("directory.saved", name=entry.name), "success")
+    return redirect(url_for("directory.index"))
+
+
+@bp.route("/<id:entry_id>/delete", methods=("POST",))
+@role_required("admin")
+def delete(entry_id: int):
+    if not get_store().delete_directory_entry(entry_id, g.user["username"]):
+        return page(404, error=_("directory.unknown"))
+    flash(_("directory.deleted"), "success")
+    return redirect(url_for("directory.index"))
+
+
+@bp.route("/import", methods=("POST",))
+@role_required("admin")
+def import_csv():
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        return page(400, error=_("directory.no_file"))
+    try:
+        entries = directory.read_csv(upload.read().decode("utf-8"))
+        summary = get_store().import_directory(entries, _seal(), g.user["username"])
+    except UnicodeDecodeError:
+        return page(400, error=_("directory.not_utf8"))
+    except ValueError as exc:
+        return page(400, error=_("directory.invalid", detail=str(exc)))
+    flash(_("directory.imported", **summary), "success")
+    return redirect(url_for("directory.index"))
+
+
+@bp.route("/directory.csv")
+@role_required("admin")
+def export_csv():
+    return Response(directory.write_csv(get_store().directory()), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=directory.csv"})
