@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from core import clock
-from core.model import Source
+from core.model import FLAG_PARTIAL, FLAG_SILENT, Source
+from core.store import RecordingFacts
 from core.store.console import QueueFilter, fts_query
 from tests.fixtures.web import login, make_alert
 
@@ -135,3 +136,29 @@ def test_search_gives_the_same_rows_either_way(monkeypatch, fresh_db, config):
     assert looked_up == walked and len(walked) == 6
     assert [row["id"] for row in fresh_db.queue(QueueFilter(status="all", q="bunduki"))] == [
         row["id"] for row in fresh_db.queue(QueueFilter(status="all")) if row["transcript"].endswith("bunduki")]
+
+
+def test_queue_rows_show_flags_reports_and_language_names(client, fresh_db, config):
+    """A silent alert says so (listen), not "transcribed" with nothing; a radio session's
+    reports say which of how many they are; languages by name."""
+    silent = make_alert(fresh_db, config, text=None, language="ln")
+    fresh_db.add_flags(silent["id"], FLAG_SILENT)
+    fresh_db.add_transcript(silent["id"], "", words=[], model="vosk-test", language="ln", confidence=None)
+    radio = make_alert(fresh_db, config, source=Source.RADIO, station="beni", language="fr")
+    facts = fresh_db.recordings_for(radio["id"])[0]
+    for segment in (2, 3):
+        fresh_db.file_alert(radio["call_id"], RecordingFacts(**{
+            **{k: facts[k] for k in ("format", "duration", "sample_rate", "bytes", "sha256")},
+            "path": f"recordings/report-{segment}.wav"}), segment=segment, language="fr", flags=[FLAG_PARTIAL])
+    login(client)
+    page = client.get("/").text
+    row = page[page.index(silent["reference"]):].split("</tr>")[0]
+    assert "Silencieux : à écouter" in row and "Transcrite" not in row and "silencieux" in row
+    assert "Lingala" in row
+    reports = [page[page.index(r["reference"]):].split("</tr>")[0]
+               for r in fresh_db.alerts_for_call(radio["call_id"])]
+    assert ["rapport radio 1 sur 3" in reports[0], "rapport radio 3 sur 3" in reports[2]] == [True, True]
+    assert "interrompu" in reports[2] and "Français" in reports[0]
+    phone = make_alert(fresh_db, config)
+    phone_row = client.get("/").text.split(phone["reference"])[1].split("</tr>")[0]
+    assert "rapport radio" not in phone_row and "Kiswahili" in phone_row

@@ -144,6 +144,9 @@ class ConsoleMixin:
             " alerts.locality, alerts.segment, alerts.flags, alerts.keywords, alerts.transcript_state,"
             " alerts.claimed_by, alerts.claimed_until, alerts.duplicate_of, alerts.created_at,"
             " calls.source, calls.station, calls.caller_pseudonym,"
+            # A radio session's reports, so the queue can say "report 2 of 3".
+            " CASE WHEN calls.source = 'radio' THEN (SELECT count(*) FROM alerts AS report"
+            "  WHERE report.call_id = alerts.call_id) END AS reports,"
             " (SELECT text FROM transcripts WHERE transcripts.alert_id = alerts.id"
             "  ORDER BY transcripts.id DESC LIMIT 1) AS transcript,"
             " (SELECT group_concat(tag, ' ') FROM tags WHERE tags.alert_id = alerts.id) AS tags"
