@@ -185,6 +185,14 @@ class ExportsConfig:
 
 
 @dataclass(frozen=True)
+class ResponsesConfig:
+    stuck_hours: float = setting(
+        24.0, "An alert that has waited this many hours at one step (not yet listened to, verified, escalated,"
+        " its responder reached, its response recorded) is listed as stuck on the response-times report.")
+    report_weeks: int = setting(12, "The response-times report covers alerts received in the last this many weeks.")
+
+
+@dataclass(frozen=True)
 class Config:
     data_dir: Path
     asterisk: AsteriskConfig = field(default_factory=AsteriskConfig)
@@ -198,6 +206,7 @@ class Config:
     incidents: IncidentsConfig = field(default_factory=IncidentsConfig)
     exports: ExportsConfig = field(default_factory=ExportsConfig)
     logs: LogsConfig = field(default_factory=LogsConfig)
+    responses: ResponsesConfig = field(default_factory=ResponsesConfig)
 
     @property
     def db_path(self) -> Path:

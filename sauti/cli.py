@@ -24,6 +24,7 @@ COMMAND_MODULES = [
     "sauti.cmd_alerts",     # alerts list
     "sauti.cmd_gazetteer",  # gazetteer list|import|export
     "sauti.cmd_directory",  # directory list|import|export|remove
+    "sauti.cmd_responses",  # responses report|stuck
     "sauti.cmd_incidents",  # incidents suggest|list|gaps
     "sauti.cmd_export",     # export cap|hxl|geojson|token|corpus
 ]

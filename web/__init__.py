@@ -28,6 +28,8 @@ needs the session's CSRF token):
             /admin/localities/<code>/delete (admin)
     directory GET /admin/directory, /admin/directory/directory.csv  POST /admin/directory, /admin/directory/import,
             /admin/directory/<id>/delete (admin)
+    responses POST /alerts/<id>/responses (action, outcome, text)  GET /reports/response-times?by=week|locality|category,
+            /reports/response-times.csv (supervisor)
     prompts GET /admin/prompts  GET /admin/prompts/<lang>/<id>.wav  POST /admin/prompts/<lang>/<id> (admin)
 
 Ids in paths are ASCII digits within SQLite's 64-bit range (the `id` converter);
@@ -47,7 +49,7 @@ from core.playback_cache import PlaybackCache
 from core.store import Store
 
 from . import (admin, alerts, audio, auth, claims, compress, context, directory, exports, gazetteer, incidents, inputs,
-               live, prompts, queue, security, templating)
+               live, prompts, queue, responses, security, templating)
 from .i18n import init_i18n
 
 
@@ -103,6 +105,7 @@ def create_app(config_or_mapping: Config | Mapping) -> Flask:
     app.register_blueprint(live.bp)
     app.register_blueprint(gazetteer.bp)
     app.register_blueprint(directory.bp)
+    app.register_blueprint(responses.bp)
     app.register_blueprint(incidents.bp)
     app.register_blueprint(exports.bp)
     return app

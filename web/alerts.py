@@ -14,7 +14,7 @@ from core.accounts import DECISIONS_BY_ROLE
 from core.model import ALERT_LANGUAGES, CATEGORIES, Status
 from core.store.alerts import REOPENABLE
 
-from . import audio
+from . import audio, responses
 from .claims import claim_holder, done, hold_claim, load_alert, me, not_held_by_other
 from .context import get_store, wants_json
 from .i18n import translate as _
@@ -97,6 +97,7 @@ def render_alert(alert_id: int, error: str | None = None, draft: dict | None = N
         notes=store.notes_for(alert_id),
         history=store.audit_entries("alert", alert_id),
         callbacks=store.callbacks_for_alert(alert_id),
+        **responses.alert_context(store, alert_id),
         earlier=store.alerts_from_pseudonym(pseudonym, before_alert_id=alert_id) if pseudonym else 0,
         original=store.alert_summary(alert["duplicate_of"]) if alert["duplicate_of"] else None,
         duplicates=store.duplicates_of(alert_id),

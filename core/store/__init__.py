@@ -29,6 +29,7 @@ from .gazetteer import GazetteerMixin
 from .incidents import IncidentsMixin
 from .jobs import Job, JobsMixin
 from .live import LiveCallsMixin
+from .responses import ResponsesMixin
 from .retention import CLOSED_STATUSES, RetentionMixin
 from .schema import MIGRATIONS
 from .sessions import SessionsMixin
@@ -38,7 +39,7 @@ __all__ = ["Store", "Job", "RecordingFacts", "CLOSED_STATUSES", "utcnow"]
 
 
 class Store(AlertsMixin, AsrMixin, CallbacksMixin, ConsoleMixin, DirectoryMixin, ExportsMixin, GazetteerMixin,
-            IncidentsMixin, JobsMixin, LiveCallsMixin, RetentionMixin, SessionsMixin, UsersMixin):
+            IncidentsMixin, JobsMixin, LiveCallsMixin, ResponsesMixin, RetentionMixin, SessionsMixin, UsersMixin):
     def __init__(self, conn: sqlite3.Connection):
         self.conn = conn
         self.db = sqlite_utils.Database(conn)

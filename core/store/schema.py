@@ -319,4 +319,38 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX directory_localities_locality ON directory_localities(locality);
         """,
     ),
+    (
+        "0011_responses",
+        """
+        -- What was done about an alert: from the console, or spoken by a responder on the phone.
+        CREATE TABLE responses (
+            id INTEGER PRIMARY KEY,
+            alert_id INTEGER NOT NULL REFERENCES alerts(id),
+            action TEXT NOT NULL,
+            outcome TEXT NOT NULL,
+            note TEXT,
+            recorded_by TEXT NOT NULL,
+            source TEXT NOT NULL,
+            recording_path TEXT,
+            acted_at TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX responses_alert ON responses(alert_id);
+
+        -- An escalation's calls to the responders of the alert's locality, in their order of call.
+        CREATE TABLE responder_calls (
+            id INTEGER PRIMARY KEY,
+            alert_id INTEGER NOT NULL REFERENCES alerts(id),
+            entry_id INTEGER REFERENCES directory_entries(id) ON DELETE SET NULL,
+            name TEXT NOT NULL,
+            position INTEGER NOT NULL,
+            state TEXT NOT NULL,
+            result TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX responder_calls_alert ON responder_calls(alert_id, position);
+        CREATE INDEX responder_calls_state ON responder_calls(state);
+        """,
+    ),
 ]

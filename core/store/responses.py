@@ -1,0 +1,84 @@
+"""Responses to alerts and the moments of each alert's journey, for response times."""
+
+from __future__ import annotations
+
+import json
+
+from ..response_times import Timeline
+from ._time import utcnow
+
+OUTCOMES = ("resolved", "ongoing", "referred", "no_action_possible", "false_alarm")
+
+
+class ResponsesMixin:
+    def record_response(self, alert_id: int, action: str, outcome: str, note: str | None, actor: str,
+                        source: str = "console", acted_at: str | None = None,
+                        recording_path: str | None = None) -> int:
+        """A response (action taken, outcome from OUTCOMES, a note), audited on the alert."""
+        if outcome not in OUTCOMES:
+            raise ValueError(f"outcome is one of {', '.join(OUTCOMES)}")
+        with self.transaction():
+            if self.get_alert(alert_id) is None:
+                raise KeyError(alert_id)
+            now = utcnow()
+            response_id = self.conn.execute(
+                "INSERT INTO responses (alert_id, action, outcome, note, recorded_by, source, recording_path,"
+                " acted_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (alert_id, action, outcome, note or None, actor, source, recording_path, acted_at or now, now),
+            ).lastrowid
+            self.audit(actor, "response", "alert", alert_id, None,
+                       {"response_id": response_id, "action": action, "outcome": outcome, "source": source})
+        return response_id
+
+    def responses_for(self, alert_id: int) -> list[dict]:
+        return list(self.db.query("SELECT * FROM responses WHERE alert_id = ? ORDER BY created_at, id", [alert_id]))
+
+    def alert_timeline(self, alert_id: int) -> Timeline | None:
+        found = self.alert_timelines(alert_id=alert_id)
+        return found[0] if found else None
+
+    def responder_calls_for(self, alert_id: int) -> list[dict]:
+        return list(self.db.query("SELECT * FROM responder_calls WHERE alert_id = ? ORDER BY position, id", [alert_id]))
+
+    def alert_timelines(self, since: str | None = None, until: str | None = None,
+                        alert_id: int | None = None) -> list[Timeline]:
+        """Every alert received in [since, until) (or the one alert) with the first moment of each step."""
+        where, params = [], []
+        if alert_id is not None:
+            where.append("a.id = ?")
+            params.append(alert_id)
+        if since:
+            where.append("a.created_at >= ?")
+            params.append(since)
+        if until:
+            where.append("a.created_at < ?")
+            params.append(until)
+        first = ("(SELECT min(l.at) FROM audit_log l WHERE l.entity = 'alert' AND l.entity_id = a.id"
+                 " AND l.action = {action}{extra})")
+        status = " AND json_extract(l.after, '$.status') = '{}'"
+        rows = self.db.query(
+            "SELECT a.id, a.reference, a.status, a.locality, a.keywords, a.created_at AS received, "
+            + first.format(action="'listen'", extra="") + " AS first_listened, "
+            + first.format(action="'status'", extra=status.format("verified")) + " AS verified, "
+            + first.format(action="'status'", extra=status.format("escalated")) + " AS escalated, "
+            + first.format(action="'responder_confirmed'", extra="") + " AS responder_reached, "
+            + "(SELECT min(r.created_at) FROM responses r WHERE r.alert_id = a.id) AS response_recorded "
+            + "FROM alerts a" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY a.created_at",
+            params)
+        tags: dict[int, list[str]] = {}
+        for tagged, tag in self.conn.execute("SELECT alert_id, tag FROM tags ORDER BY tag"):
+            tags.setdefault(tagged, []).append(tag)
+        timelines = []
+        for row in rows:
+            categories = tags.get(row["id"]) or _categories(row["keywords"])
+            times = {step: row[step] for step in ("received", "first_listened", "verified", "escalated",
+                                                  "responder_reached", "response_recorded") if row[step]}
+            timelines.append(Timeline(row["id"], row["reference"], row["status"], row["locality"],
+                                      tuple(categories), times))
+        return timelines
+
+
+def _categories(keywords: str | None) -> list[str]:
+    """The risk categories the ASR found; a keyword without one (partial data) adds none."""
+    found = json.loads(keywords or "[]")
+    return sorted({k["category"] for k in found if isinstance(k, dict) and isinstance(k.get("category"), str)})

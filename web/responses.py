@@ -1,0 +1,86 @@
+"""What was done about an alert (the response form) and how long it all took (the report).
+
+The report's figures come from core.response_times over the store's timelines; the
+charts are SVG drawn here, the same figures as CSV.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, Response, current_app, flash, g, redirect, render_template, request, url_for
+
+from core import clock, response_times
+from core.store.responses import OUTCOMES
+
+from .charts import format_minutes, median_p90_bars
+from .context import get_store
+from .i18n import translate as _
+from .inputs import InputError, free_text, text_value
+from .security import role_required
+
+bp = Blueprint("responses", __name__)
+
+
+@bp.route("/alerts/<id:alert_id>/responses", methods=("POST",))
+@role_required("supervisor")
+def record(alert_id: int):
+    store = get_store()
+    if store.get_alert(alert_id) is None:
+        return redirect(url_for("queue.index"))
+    try:
+        action = text_value(request.form.get("action", ""), "other")
+        note = free_text(request.form.get("text", ""), "note")
+        outcome = request.form.get("outcome", "")
+        if not action or outcome not in OUTCOMES:
+            raise InputError(_("response.incomplete"))
+    except InputError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("alerts.show", alert_id=alert_id) + "#response-form")
+    store.record_response(alert_id, action, outcome, note, g.user["username"])
+    flash(_("response.saved"), "success")
+    return redirect(url_for("alerts.show", alert_id=alert_id))
+
+
+def _timelines():
+    config = current_app.config["SAUTI_CONFIG"]
+    since = dt.datetime.now(dt.timezone.utc) - dt.timedelta(weeks=config.responses.report_weeks)
+    return get_store().alert_timelines(since=since.isoformat(timespec="milliseconds"))
+
+
+@bp.route("/reports/response-times")
+@role_required("supervisor")
+def report():
+    config = current_app.config["SAUTI_CONFIG"]
+    grouping = request.args.get("by", "week")
+    if grouping not in response_times.GROUPINGS:
+        raise InputError(_("report.bad_grouping"))
+    timelines = _timelines()
+    found = response_times.figures(timelines, grouping, config.site.timezone)
+    charts = []
+    for name, _start, _end in response_times.INTERVALS:
+        rows = [(f.group, f.median, f.p90) for f in found if f.interval == name]
+        if rows:
+            charts.append(median_p90_bars(rows, _("report.interval." + name), _("report.median"), _("report.p90")))
+    stuck = response_times.stuck(timelines, dt.datetime.now(dt.timezone.utc), config.responses.stuck_hours)
+    return render_template("report.html", grouping=grouping, groupings=response_times.GROUPINGS, figures=found,
+                           charts=charts, stuck=stuck, stuck_hours=config.responses.stuck_hours,
+                           weeks=config.responses.report_weeks, minutes=format_minutes, count=len(timelines))
+
+
+@bp.route("/reports/response-times.csv")
+@role_required("supervisor")
+def report_csv():
+    zone = current_app.config["SAUTI_CONFIG"].site.timezone
+    timelines = _timelines()
+    rows = [f for grouping in response_times.GROUPINGS for f in response_times.figures(timelines, grouping, zone)]
+    return Response(response_times.write_csv(rows), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=response-times.csv"})
+
+
+def alert_context(store, alert_id: int) -> dict:
+    """What the alert page shows of the response: its timeline, responder calls and responses."""
+    timeline = store.alert_timeline(alert_id)
+    return {"timeline": [(step, timeline.times.get(step)) for step in response_times.STEPS] if timeline else [],
+            "responses": store.responses_for(alert_id), "outcomes": OUTCOMES,
+            "responder_calls": store.responder_calls_for(alert_id)}
