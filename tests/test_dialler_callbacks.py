@@ -14,6 +14,7 @@ import subprocess
 import sys
 from unittest import mock
 
+import numpy as np
 import pytest
 
 from core import secrets
@@ -83,6 +84,18 @@ def callbacks_of(config, endpoint: str) -> list[dict]:
         return store.callbacks_for_caller(caller_of(config, endpoint))
 
 
+def share_heard(heard, prompt, rate: int, piece: float = 0.5) -> float:
+    """The share of the prompt's voiced half-seconds found in `heard` by cross-correlation.
+
+    Piece by piece, because on a loaded machine the phone's jitter buffer may drop or
+    stretch a frame, shifting the rest of a long prompt.
+    """
+    size = int(rate * piece)
+    pieces = [prompt[i: i + size] for i in range(0, len(prompt) - size, size)]
+    voiced = [p for p in pieces if np.sqrt(np.mean(p ** 2)) > 0.01]
+    return sum(normalised_xcorr(heard, p).max() > 0.9 for p in voiced) / len(voiced)
+
+
 def contact_kept(config, endpoint: str) -> bool:
     with Store.open(config.db_path) as store:
         return store.conn.execute("SELECT count(*) FROM contacts WHERE caller_pseudonym = ?",
@@ -139,12 +152,10 @@ def test_a_beep_is_called_back_and_the_alert_is_linked_to_it(asterisk, dialler, 
     wait_for(lambda: not contact_kept(config, endpoint), 10, "the number to be deleted once the call-back is over")
     assert callback["kind"] == CallbackKind.CALLBACK and callback["state"] == CallbackState.ANSWERED
     assert beep_call["source"] == Source.BEEP and beep_call["caller_pseudonym"] == alert["caller_pseudonym"]
-    # The phone heard who was calling first: the call-back's opening, by cross-correlation
-    # (its first 3 s: on a loaded machine the jitter buffer may shift the rest by a frame).
+    # The phone heard who was calling first: the call-back's opening, by cross-correlation.
     samples, rate = read_wav(heard)
     opening, _ = read_wav(config.prompts_dir / config.ivr.default_language / "callback_hello.wav")
-    match = normalised_xcorr(samples[: int(rate * (hello + 2))], opening[: 3 * rate])
-    assert match.max() > 0.9 and match.argmax() < rate, "the opening, from the start of the call"
+    assert share_heard(samples[: int(rate * (hello + 2))], opening, rate) >= 0.8, "the opening, first"
 
 
 def test_an_unanswered_call_back_is_retried_then_given_up(asterisk, dialler, tmp_path):
@@ -226,8 +237,7 @@ def test_an_acknowledgement_reaches_the_phone_that_accepted_it(asterisk, dialler
                 + sum(seconds_of(config, language, f"digit_{d}") for d in alert["reference"]))
     assert expected - 1.5 <= len(samples) / rate <= expected + 5, (len(samples) / rate, expected)
     assert rms(heard) > 0.02, "a message, not silence"
-    match = normalised_xcorr(samples[: rate * 8], message[: 3 * rate])
-    assert match.max() > 0.9 and match.argmax() < rate, "the acknowledgement prompt, from the start"
+    assert share_heard(samples[: rate * 9], message, rate) >= 0.8, "the acknowledgement prompt, first"
     assert heard_digits(config, language, heard) == alert["reference"]
     with Store.open(config.db_path) as store:
         done = store.get_callback(ack["id"])

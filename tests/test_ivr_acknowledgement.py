@@ -1,4 +1,4 @@
-"""The acknowledgement steps of the IVR against a scripted fake AGI session."""
+"""The call-back and acknowledgement flows of the IVR against a scripted fake AGI session."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from core.dialplan import VAR_CALLBACK, VAR_SOURCE
 from core.model import Status
 from ivr.flows.acknowledgement import acknowledgement
 from ivr.flows.alert import alert
+from ivr.flows.beep import beep
+from ivr.flows.callback import callback
 from tests.test_ivr_flows import speechlike
 
 
@@ -43,3 +45,18 @@ def test_the_acknowledgement_call_reads_the_reference_in_the_alert_language(run_
     assert call.prompts_in("fr") == ["acknowledgement", *[f"digit_{d}" for d in alert_row["reference"]], "goodbye"]
     history = [e["action"] for e in line.db.run(lambda s: s.audit_entries("alert", alert_row["id"]))]
     assert "acknowledgement_delivered" in history
+
+
+def test_a_call_back_greets_the_caller_in_the_language_of_their_last_alert(run_flow, line):
+    alert_call(run_flow, "2")  # a French alert from +243812345678
+    run_flow(beep)
+    line.db.run(lambda s: s.conn.execute("UPDATE callbacks SET next_at = ''"))  # due now
+    (due,) = line.db.run(lambda s: s.claim_due_callbacks(1))
+    call, error = run_flow(callback, env={"agi_channel": "PJSIP/test-phone-1-00000009", "agi_uniqueid": "17.9",
+                                          "agi_callerid": "100"},
+                           keys={"ln/language_menu": ["2"]}, recordings=[speechlike(3.0)],
+                           variables={VAR_SOURCE: "callback", VAR_CALLBACK: str(due["id"])})
+    assert error is None
+    assert call.played[0] == ("fr", "callback_hello")
+    second = line.db.run(lambda s: s.get_alert(2))
+    assert second["source"] == "callback" and second["caller_pseudonym"] == due["caller_pseudonym"]

@@ -211,6 +211,14 @@ class CallbacksMixin:
                            after={"callback_id": callback_id, "beep_call_id": row["beep_call_id"]})
             self._forget_contact_if_unused(row["contact_id"])
 
+    def caller_language(self, callback_id: int) -> str | None:
+        """The language of the latest alert from a call-back's caller, to greet them in it."""
+        row = self.conn.execute(
+            "SELECT a.language FROM callbacks cb JOIN calls c ON c.caller_pseudonym = cb.caller_pseudonym"
+            " JOIN alerts a ON a.call_id = c.id WHERE cb.id = ? AND a.language IS NOT NULL"
+            " ORDER BY a.id DESC LIMIT 1", (callback_id,)).fetchone()
+        return row[0] if row else None
+
     # -- acknowledgements ---------------------------------------------------
 
     def request_acknowledgement(self, alert_id: int, pseudonym: str, sealed: bytes | None,

@@ -22,14 +22,15 @@ ACCEPT, DECLINE = "1", "2"
 CONSENT_WAIT_MS = 5000
 
 
-async def _callback_id(call: Call) -> int | None:
+async def callback_id_of(call: Call) -> int | None:
+    """The call-back (or acknowledgement) a call placed by the dialler belongs to; None on other calls."""
     value = await call.get_variable(VAR_CALLBACK)
     return int(value) if value and value.isdigit() else None
 
 
 async def offer(call: Call, line: Line, alert_id: int, language: str) -> None:
     """Ask whether the caller wants a call once the alert is handled; note a yes."""
-    callback_id = await _callback_id(call)
+    callback_id = await callback_id_of(call)
     if callback_id is None and line.pseudonym(call.caller_number) is None:
         return  # a withheld number cannot be called back
     key = await play(call, line, "callback_consent", language, escape_digits=ACCEPT + DECLINE)
@@ -54,7 +55,7 @@ async def offer(call: Call, line: Line, alert_id: int, language: str) -> None:
 
 
 async def acknowledgement(call: Call, line: Line) -> None:
-    callback_id = await _callback_id(call)
+    callback_id = await callback_id_of(call)
     message = await line.db(lambda s: s.acknowledgement_message(callback_id)) if callback_id else None
     if message is None:
         raise LookupError(f"no acknowledgement {callback_id!r} to deliver")
