@@ -71,11 +71,12 @@ def route(message: str, accounts: frozenset[str]) -> tuple[str, str] | None:
     match = _SYSLOG.match(message.rstrip("\n"))
     if match is None:
         return None
-    event = redact(match.group("text"), accounts)
-    if event is not None:
-        return SECURITY_LOG, mask_numbers(event)
-    if match.group("level") in FILE_LEVELS:
-        return MESSAGES_LOG, mask_numbers(f"{match.group('level')}[{match.group('thread')}] {match.group('text')}")
+    level, text = match.group("level"), " ".join(match.group("text").splitlines())  # one line per message
+    if level == "SECURITY":
+        event = redact(text, accounts)
+        return (SECURITY_LOG, mask_numbers(event)) if event is not None else None
+    if level in FILE_LEVELS:
+        return MESSAGES_LOG, mask_numbers(f"{level}[{match.group('thread')}] {text}")
     return None
 
 
@@ -101,7 +102,7 @@ class LogFile:
 
     def write(self, line: str) -> None:
         self.open()
-        stamp = time.strftime("%Y-%m-%d %H:%M:%S")
+        stamp = time.strftime("%Y-%m-%d %H:%M:%S%z")
         self._file.write(f"[{stamp}] {line}\n")
         self._file.flush()
 

@@ -35,6 +35,12 @@ def test_errors_keep_their_text_with_numbers_masked():
     assert "was not found" in line and "817310008" not in line
 
 
+def test_a_warning_cannot_pose_as_a_security_event_or_add_a_line():
+    forged = DIAL_ERROR.replace("ERROR", "WARNING").replace("was not found", 'x\nSecurityEvent="Forged"')
+    name, line = route(forged, ACCOUNTS)
+    assert name == MESSAGES_LOG and "\n" not in line
+
+
 def test_notices_and_garbage_reach_no_file():
     assert route(NOTICE, ACCOUNTS) is None
     assert route("", ACCOUNTS) is None
