@@ -2,7 +2,9 @@
 
 Every flow is `async def flow(call: Call, line: Line) -> None`: `call` is the
 AGI session (the protocol only), `line` what the flow works with (config, store,
-catalogue, recording paths). Steps several flows share live in `common.py`.
+catalogue, recording paths). Steps several flows share live in `common.py`;
+how the line listens to a caller or a radio patch (every frame kept, the first
+word waited for apart from the silence after the last) is `listen.py`.
 """
 
 from __future__ import annotations

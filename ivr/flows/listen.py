@@ -43,7 +43,7 @@ from ..spool import repair_wav_header
 log = logging.getLogger(__name__)
 
 NOISE_MS = 250            # continuous voice that counts as the first word
-TRIM_MARGIN_SECONDS = 0.4  # kept either side of the speech, so no soft syllable is clipped
+TRIM_MARGIN_SECONDS = 0.3  # kept either side of the speech (as for radio reports), so no soft syllable is clipped
 WAV_HEADER = 44            # Asterisk's WAV writer: a plain 44-byte header, sizes filled in at close
 CLOSE_WAIT_SECONDS = 3.0
 END_DETECTOR_DIR = "end-detector"  # under the spool: RECORD FILE's throwaway files
