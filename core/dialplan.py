@@ -18,7 +18,8 @@ CONTEXT_RADIO = "sauti-radio"     # radio station endpoints enter here
 CONTEXT_AGI_FAIL = "agi_fail"     # failure path: apology, then record into the spool
 CONTEXT_CALLBACK = "sauti-callback"  # where an answered call-back goes (the dialler originates into it)
 CONTEXT_ACKNOWLEDGEMENT = "sauti-acknowledgement"  # where an answered acknowledgement goes
-EXTEN_CALLBACK = "s"              # the extension the dialler originates into, in both
+CONTEXT_RESPONDER = "sauti-responder"  # where an answered call to a responder goes
+EXTEN_CALLBACK = "s"              # the extension the dialler originates into, in all three
 
 # FastAGI flow names (the path of the agi:// URL).
 FLOW_ALERT = "alert"
@@ -27,6 +28,7 @@ FLOW_BEEP = "beep"
 FLOW_PROMPT_RECORD = "prompt_record"
 FLOW_CALLBACK = "callback"
 FLOW_ACKNOWLEDGEMENT = "acknowledgement"
+FLOW_RESPONDER = "responder"
 
 # Channel variables.
 VAR_RESULT = "SAUTI_RESULT"       # set to RESULT_OK by a flow that finished
@@ -35,6 +37,7 @@ VAR_SOURCE = "SAUTI_SOURCE"       # phone | radio | callback (set by the dialpla
 VAR_STATION = "SAUTI_STATION"     # radio station identity (set on the radio endpoint)
 VAR_LANGUAGE = "SAUTI_LANGUAGE"   # language chosen so far, so agi_fail can keep it
 VAR_CALLBACK = "SAUTI_CALLBACK"   # the call-back's id, set by the dialler on the call it places
+VAR_RESPONDER_CALL = "SAUTI_RESPONDER_CALL"  # the responder call's id, on a call to a responder
 
 # Where the failure path records: <data>/spool/failed/<UNIQUEID>.wav plus
 # <UNIQUEID>.meta (key=value lines: source, station, caller, channel, language,

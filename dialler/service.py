@@ -9,11 +9,13 @@ import signal
 
 from core.config import Config
 from core.contacts import ContactCipher
+from core.directory import NumberSeal
 from core.store.thread import StoreThread
 
 from .ami import AmiClient, AmiSettings
 from .callbacks import CallbackDialler
 from .live import LiveCalls
+from .responders import ResponderDialler
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +26,7 @@ async def run(config: Config, ready=None) -> None:
     client = AmiClient(AmiSettings.from_config(config))
     db = StoreThread(config.db_path, "dialler-store")
     callbacks = CallbackDialler(config, db, client, ContactCipher.from_config(config))
+    responders = ResponderDialler(config, db, client, NumberSeal.from_config(config))
     LiveCalls(db, client)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -32,20 +35,23 @@ async def run(config: Config, ready=None) -> None:
     requeued = await db(lambda s: s.requeue_interrupted_callbacks())
     if requeued:
         log.info("%d call-back(s) interrupted by the last stop are queued again", requeued)
+    await db(lambda s: s.requeue_interrupted_responder_calls())
     await client.start()
     log.info("dialler started; AMI at %s:%d", client.settings.host, client.settings.port)
     if ready:
         ready(client)
     try:
         while not stop.is_set():
-            try:
-                await callbacks.tick()
-            except Exception:
-                log.exception("call-back round failed; trying again")
+            for round_ in (callbacks, responders):
+                try:
+                    await round_.tick()
+                except Exception:
+                    log.exception("%s round failed; trying again", type(round_).__name__)
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(stop.wait(), TICK_SECONDS)
     finally:
         await callbacks.stop()
+        await responders.stop()
         await client.close()
         await db(lambda s: s.clear_live_calls())  # nobody watches the line any more
         db.close()

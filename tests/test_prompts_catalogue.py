@@ -23,6 +23,20 @@ NUMBERS = {
     "nothing_heard_again": 28,
     "prompt_pin": 30, "prompt_choose": 31, "prompt_current": 32, "prompt_words": 33,
     "prompt_record_now": 34, "prompt_playback": 35, "prompt_keep_or_retry": 36, "prompt_saved": 37,
+    "responder_alert": 38,
+    "category_attack": 39,
+    "category_abduction": 40,
+    "category_sexual_violence": 41,
+    "category_burning_looting": 42,
+    "category_armed_movement": 43,
+    "category_displacement": 44,
+    "category_threats_hate": 45,
+    "category_land_livestock": 46,
+    "category_other": 47,
+    "responder_locality": 48,
+    "responder_recording": 49,
+    "responder_confirm": 50,
+    "responder_confirmed": 51,
 }
 
 

@@ -14,12 +14,18 @@ from core import clock, response_times
 from core.store.responses import OUTCOMES
 
 from .charts import format_minutes, median_p90_bars
-from .context import get_store
+from .context import get_store, has_role
 from .i18n import translate as _
 from .inputs import InputError, free_text, text_value
 from .security import role_required
 
 bp = Blueprint("responses", __name__)
+
+
+@bp.app_context_processor
+def unreached_escalations() -> dict:
+    """Every page tells supervisors about escalations no responder confirmed: someone must call."""
+    return {"unreached": get_store().unreached_escalations() if has_role("supervisor") else []}
 
 
 @bp.route("/alerts/<id:alert_id>/responses", methods=("POST",))

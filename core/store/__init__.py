@@ -29,6 +29,7 @@ from .gazetteer import GazetteerMixin
 from .incidents import IncidentsMixin
 from .jobs import Job, JobsMixin
 from .live import LiveCallsMixin
+from .responders import RespondersMixin
 from .responses import ResponsesMixin
 from .retention import CLOSED_STATUSES, RetentionMixin
 from .schema import MIGRATIONS
@@ -39,7 +40,8 @@ __all__ = ["Store", "Job", "RecordingFacts", "CLOSED_STATUSES", "utcnow"]
 
 
 class Store(AlertsMixin, AsrMixin, CallbacksMixin, ConsoleMixin, DirectoryMixin, ExportsMixin, GazetteerMixin,
-            IncidentsMixin, JobsMixin, LiveCallsMixin, ResponsesMixin, RetentionMixin, SessionsMixin, UsersMixin):
+            IncidentsMixin, JobsMixin, LiveCallsMixin, RespondersMixin, ResponsesMixin, RetentionMixin, SessionsMixin,
+            UsersMixin):
     def __init__(self, conn: sqlite3.Connection):
         self.conn = conn
         self.db = sqlite_utils.Database(conn)

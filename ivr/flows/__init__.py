@@ -10,7 +10,7 @@ word waited for apart from the silence after the last) is `listen.py`.
 from __future__ import annotations
 
 from core.dialplan import (
-    FLOW_ACKNOWLEDGEMENT, FLOW_ALERT, FLOW_BEEP, FLOW_CALLBACK, FLOW_PROMPT_RECORD, FLOW_RADIO,
+    FLOW_ACKNOWLEDGEMENT, FLOW_ALERT, FLOW_BEEP, FLOW_CALLBACK, FLOW_PROMPT_RECORD, FLOW_RADIO, FLOW_RESPONDER,
 )
 
 from ..registry import Registry
@@ -20,6 +20,7 @@ from .beep import beep
 from .callback import callback
 from .prompt_record import prompt_record
 from .radio import radio
+from .responder import responder
 
 FLOWS = [
     (FLOW_ALERT, alert),
@@ -28,6 +29,7 @@ FLOWS = [
     (FLOW_CALLBACK, callback),
     (FLOW_ACKNOWLEDGEMENT, acknowledgement),
     (FLOW_PROMPT_RECORD, prompt_record),
+    (FLOW_RESPONDER, responder),
 ]
 
 

@@ -1,0 +1,87 @@
+"""Escalation end to end: a supervisor escalates, the dialler calls the responders of the alert's locality
+through the real Asterisk; the first (a pjsua2 phone left ringing) does not answer, the second hears the alert
+with the caller's own recording and confirms with 1.
+
+The session's line and IVR are used; a dialler with a short ring time runs beside them for this module.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from unittest import mock
+
+import pytest
+
+from core import directory
+from core.directory import NumberSeal
+from core.model import Status
+from core.store import Store
+import phone
+from tests.audio_match import normalised_xcorr
+from tests.fixtures.asterisk import read_wav, wait_for
+from tests.fixtures.web import make_alert
+from tests.test_dialler_callbacks import DiallerProcess, registered
+from tests.test_ivr_e2e import speech
+
+pytestmark = pytest.mark.asterisk
+
+RING_SECONDS = 6
+UNANSWERED, CONFIRMING = "test-phone-12", "test-phone-13"
+LOCALITY = "4021"
+
+
+@pytest.fixture(scope="module")
+def dialler(asterisk, ivr_process):
+    with mock.patch.dict(os.environ, {"SAUTI_RESPONSES_RESPONDER_RING_SECONDS": str(RING_SECONDS)}):
+        process = DiallerProcess(asterisk.config)
+    yield process
+    process.stop()
+
+
+def test_the_second_responder_confirms_and_hears_the_callers_recording(asterisk, dialler, tmp_path):
+    config = asterisk.config
+    with Store.open(config.db_path) as store:
+        store.import_directory(directory.read_csv(
+            "kind,name,localities,language,order,number\n"
+            f"responder,Base A,{LOCALITY},fr,1,{UNANSWERED}\n"
+            f"responder,Base B,{LOCALITY},fr,2,{CONFIRMING}\n"), NumberSeal.from_config(config).seal, "test")
+        alert = make_alert(store, config, locality=LOCALITY, write_audio=False, seconds=3.0)
+        caller_audio = speech(tmp_path, "sw", 3.0, name="caller")
+        (recording,) = store.recordings_for(alert["id"])
+        shutil.copy(caller_audio, config.data_dir / recording["path"])
+        store.set_status(alert["id"], Status.VERIFIED, actor="vera")
+
+    heard = tmp_path / "responder-b.wav"
+    ringing = phone.start_answering(config, UNANSWERED, script="", ignore_calls=9, wait_timeout=60)
+    # The line asks twice for the key: pressed once it has spoken and fallen quiet after the recording.
+    answering = phone.start_answering(
+        config, CONFIRMING, record=heard, wait_timeout=90,
+        script="wait silence 60; dtmf 1; wait silence 30; dtmf 1; wait silence 30; dtmf 1; listen 10")
+    try:
+        wait_for(lambda: registered(asterisk, UNANSWERED) and registered(asterisk, CONFIRMING), 15, "the phones")
+        with Store.open(config.db_path) as store:
+            store.set_status(alert["id"], Status.ESCALATED, actor="sam")
+        calls = wait_for(lambda: [c for c in calls_of(config, alert["id"]) if c["state"] == "confirmed"] and
+                         calls_of(config, alert["id"]), 120, "the second responder to confirm")
+        answering.result(timeout=60)
+    finally:
+        answering.kill()
+        ringing.kill()
+    assert [(c["name"], c["state"], c["result"]) for c in calls] == [
+        ("Base A", "no_answer", "no_answer"), ("Base B", "confirmed", "confirmed")], dialler.log()[-2000:]
+    with Store.open(config.db_path) as store:
+        history = [(e["action"], (e["after"] or {}).get("result")) for e in store.audit_entries("alert", alert["id"])]
+        assert store.alert_timeline(alert["id"]).times.get("responder_reached")
+    responder_steps = [h for h in reversed(history) if h[0].startswith("responder")]
+    assert responder_steps == [("responders_queued", None), ("responder_call", "no_answer"),
+                               ("responder_answered", None), ("responder_confirmed", "confirmed")]
+    samples, rate = read_wav(heard)
+    caller, _ = read_wav(caller_audio)
+    match = normalised_xcorr(samples, caller[rate // 2: rate * 5 // 2])
+    assert match.max() > 0.8, f"the caller's recording, through the line: {match.max():.2f}"
+
+
+def calls_of(config, alert_id: int) -> list[dict]:
+    with Store.open(config.db_path) as store:
+        return store.responder_calls_for(alert_id)
