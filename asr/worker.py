@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from core.audio.formats import AudioError
 from core.config import Config
-from core.model import FLAG_LANGUAGE_INFERRED, FLAG_SILENT, TranscriptState
+from core.model import FLAG_LANGUAGE_INFERRED, FLAG_SILENT, Source, TranscriptState
 from core.store import Job, Store
 from core.store.alerts import TRANSCRIBE
 
@@ -154,7 +154,7 @@ class Worker:
         started = time.perf_counter()
         try:
             alert, paths, ids = self._inputs(store, job)
-            result = self.pipeline.run(paths, alert["language"], heartbeat=heartbeat, recording_ids=ids)
+            result = self.pipeline.run(paths, self._language_for(alert), heartbeat=heartbeat, recording_ids=ids)
             outcome = self._store(store, job, worker, result)
         except Stopping:
             store.release_job(job.id, worker)
@@ -173,6 +173,16 @@ class Worker:
         if self.on_outcome is not None:
             self.on_outcome(outcome)
         return outcome
+
+    def _language_for(self, alert: dict) -> str | None:
+        """The language to decode in; None asks the pipeline to identify it.
+
+        A radio alert's language is its station's default ([ivr] radio_languages), not a
+        caller's choice: with more than one model the ASR identifies it, as for an alert
+        without a language. With one model or none, the station's language stands."""
+        if alert.get("source") == Source.RADIO and len(self.models.languages) > 1:
+            return None
+        return alert["language"]
 
     def _inputs(self, store: Store, job: Job):
         alert = store.get_alert(job.alert_id) if job.alert_id is not None else None

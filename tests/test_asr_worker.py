@@ -97,6 +97,29 @@ def test_unknown_language_is_identified_and_flagged(asr_config, make_models, sto
     assert alert["transcript_state"] == TranscriptState.DONE
 
 
+def radio_alert(store, asr_config, wav, station_language: str) -> dict:
+    alert = store_alert(store, asr_config, wav, language=station_language)
+    store.conn.execute("UPDATE calls SET source = 'radio', station = 'beni' WHERE id = ?", (alert["call_id"],))
+    return alert
+
+
+def test_a_radio_stations_language_is_a_default_the_asr_may_correct(asr_config, make_models, store, say):
+    worker = Worker(asr_config, models=make_models("ko", "sw"), threads=1, name="test")
+    alert = radio_alert(store, asr_config, say(KO_SHORT), "ln")  # a Lingala station; no ln model
+    drain(worker)
+    alert = store.get_alert(alert["id"])
+    assert alert["language"] in ("ko", "sw") and alert["language_inferred"], "identified, as models exist"
+    assert FLAG_LANGUAGE_INFERRED in alert["flags"]
+
+
+def test_with_one_model_a_radio_alert_keeps_its_stations_language(worker, store, asr_config, say):
+    alert = radio_alert(store, asr_config, say(KO_SHORT), "ln")
+    drain(worker)
+    alert = store.get_alert(alert["id"])
+    assert alert["language"] == "ln" and not alert["language_inferred"]
+    assert FLAG_LANGUAGE_INFERRED not in alert["flags"]
+
+
 def test_corrupted_file_is_parked_at_once_with_a_clear_error(worker, store, asr_config, tmp_path):
     bad = tmp_path / "bad.wav"
     bad.write_bytes(b"RIFF\x00\x00\x00\x00WAVEjunkjunkjunk")
