@@ -138,3 +138,25 @@ def test_sauti_purge(config, fresh_db, alerts, runner):
     assert "purged 4 alert(s): 4 recording(s), 8 transcript(s)" in result.output
     assert not fresh_db.transcripts_for(alerts[Status.ESCALATED]["id"])
     assert fresh_db.audit_entries("retention")[0]["actor"] == "cli"
+
+
+def test_sauti_up_purges_when_it_starts_and_then_daily(config, fresh_db, alerts):
+    import threading
+
+    from sauti.cmd_setup import _purge_daily
+    from sauti.context import Context
+    from tests.fixtures.core import wait_for
+
+    for alert in alerts.values():
+        fresh_db.conn.execute("UPDATE alerts SET updated_at = '2000-01-01T00:00:00.000+00:00' WHERE id = ?",
+                              (alert["id"],))
+    stopping = threading.Event()
+    daily = threading.Thread(target=_purge_daily, args=(Context(config.data_dir), stopping))
+    daily.start()
+    try:
+        run = wait_for(lambda: fresh_db.audit_entries("retention"), 20, "the first purge")
+    finally:
+        stopping.set()
+        daily.join(10)
+    assert not daily.is_alive(), "the daily purge stops with the line"
+    assert run[0]["actor"] == "retention" and len(run[0]["after"]["alerts"]) == 4
