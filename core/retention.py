@@ -18,6 +18,7 @@ __all__ = ["CLOSED_STATUSES", "cutoff", "purge", "remove_files"]
 
 log = logging.getLogger(__name__)
 
+
 def cutoff(days: int, now: dt.datetime | None = None) -> str:
     now = now or dt.datetime.now(dt.timezone.utc)
     return (now - dt.timedelta(days=days)).isoformat(timespec="milliseconds")
