@@ -123,3 +123,19 @@ def test_start_without_install_says_what_to_run(tmp_path, monkeypatch):
     with pytest.raises(pbx.PbxError, match="sauti asterisk install"):
         pbx.start(config)
     assert "not installed" in str(pbx.status(config))
+
+
+def test_dead_and_endless_calls_are_ended_by_asterisk(tmp_path):
+    config = make_data_dir(tmp_path / "data", {"asterisk": {"rtp_timeout_seconds": 12, "test_phones": 1},
+                                               "ivr": {"max_call_seconds": 700}})
+    p = pbx.render(config, "/usr/lib/x86_64-linux-gnu/asterisk/modules")
+    endpoints = sections(read(p, "pjsip.conf"))
+    assert endpoints[("test-phone-1", "endpoint")]["rtp_timeout"] == ["12"]
+    assert endpoints[("radio-test", "endpoint")]["rtp_timeout"] == ["12"]
+    # The alert, prompt and radio lines set their time limit just before answering.
+    lines = read(p, "extensions.conf").splitlines()
+    timed = [n for n, line in enumerate(lines) if "Set(TIMEOUT(absolute)=700)" in line]
+    assert len(timed) == 3 and all(lines[n + 1].strip() == "same => n,Answer()" for n in timed)
+    modules = read(p, "modules.conf")
+    for module in ("app_mixmonitor.so", "app_waitforsilence.so", "func_timeout.so"):
+        assert f"load = {module}" in modules
