@@ -100,6 +100,7 @@ def test_a_purged_alert_still_opens_in_the_console(config, fresh_db, alerts, cli
     assert page.status_code == 200
     assert alerts[Status.FALSE]["reference"] in page.get_data(as_text=True)
     assert SECRET_WORDS not in page.get_data(as_text=True)
+    assert client.get("/admin/audit").status_code == 200, "the purge's audit entries render"
 
 
 def test_an_alert_reopened_before_the_purge_keeps_everything(config, fresh_db, alerts):
