@@ -12,6 +12,8 @@ from .context import Context, default_data_dir
 # Command modules, each exporting `commands`: a list of click commands or groups.
 COMMAND_MODULES = [
     "sauti.cmd_setup",      # init, up
+    "sauti.cmd_status",     # status
+    "sauti.cmd_install",    # install-service
     "sauti.cmd_asterisk",   # asterisk install|start|stop|status|cli, call
     "sauti.cmd_prompts",    # prompts build|status|...
     "sauti.cmd_ivr",        # ivr

@@ -108,7 +108,7 @@ def up(ctx: Context, no_asterisk: bool) -> None:
     """
     import pbx
 
-    from .supervisor import Supervisor
+    from .supervisor import LINE_SERVICES, Supervisor
 
     config = ctx.config
     # The supervisor's own messages: the terminal as before, and data/logs/up.log.
@@ -126,10 +126,8 @@ def up(ctx: Context, no_asterisk: bool) -> None:
         pbx.start(config, echo=echo)
     try:
         echo("Services:")
-        supervisor.add("ivr", "ivr")
-        supervisor.add("asr worker", "worker")
-        supervisor.add("console", "web")
-        supervisor.add("dialler", "dialler")
+        for name, command in LINE_SERVICES:
+            supervisor.add(name, command)
         supervisor.start_all()
         threading.Thread(target=_purge_daily, args=(ctx, supervisor.stopping), name="retention", daemon=True).start()
         host = config.web.bind if ":" not in config.web.bind else f"[{config.web.bind}]"

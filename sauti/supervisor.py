@@ -4,6 +4,9 @@ Each service is its own process (`sauti ivr`, `sauti worker`, `sauti web`), so a
 crash in one never takes the others down; a service that exits unexpectedly is
 restarted after a short back-off. On SIGINT/SIGTERM every child gets SIGTERM
 and time to finish its work before being killed.
+
+Each running child's pid is kept in `<data>/run/<command>.pid`, so `sauti status`
+(health checks, systemd) can tell which services are up from another process.
 """
 
 from __future__ import annotations
@@ -20,9 +23,19 @@ STOP_GRACE_SECONDS = 30
 RESTART_BACKOFF_SECONDS = (1, 2, 5, 10, 30)
 
 
+RUN_DIR = "run"
+# What `sauti up` runs besides Asterisk: (name shown, `sauti` subcommand).
+LINE_SERVICES = (("ivr", "ivr"), ("asr worker", "worker"), ("console", "web"), ("dialler", "dialler"))
+
+
+def pid_file(data_dir: Path, command: str) -> Path:
+    return data_dir / RUN_DIR / f"{command}.pid"
+
+
 @dataclass
 class Service:
     name: str
+    command: str
     args: list[str]
     process: subprocess.Popen | None = None
     restarts: int = 0
@@ -38,7 +51,7 @@ class Supervisor:
         self.stopping = threading.Event()
 
     def add(self, name: str, *command: str) -> None:
-        self.services.append(Service(name, [sys.executable, "-m", "sauti", "--data", str(self.data_dir), *command]))
+        self.services.append(Service(name, command[0], [sys.executable, "-m", "sauti", "--data", str(self.data_dir), *command]))
 
     def start_all(self) -> None:
         for service in self.services:
@@ -47,6 +60,9 @@ class Supervisor:
     def _spawn(self, service: Service) -> None:
         service.process = subprocess.Popen(service.args, stdin=subprocess.DEVNULL)
         service.started_at = time.monotonic()
+        path = pid_file(self.data_dir, service.command)
+        path.parent.mkdir(mode=0o700, exist_ok=True)
+        path.write_text(f"{service.process.pid}\n")
         self.echo(f"  started {service.name} (pid {service.process.pid})")
 
     def watch(self) -> None:
@@ -80,3 +96,5 @@ class Supervisor:
                 service.process.kill()
                 service.process.wait()
                 self.echo(f"  killed {service.name} (did not stop within {STOP_GRACE_SECONDS} s)")
+        for service in self.services:
+            pid_file(self.data_dir, service.command).unlink(missing_ok=True)

@@ -96,6 +96,15 @@ def test_up_runs_the_whole_line_and_stops_it_cleanly(line_dir, tmp_path):
         assert {"ivr", "asr worker", "console", "dialler"} <= set(running), output()
         wait_for(lambda: "AMI logged in" in output(), 30, "the dialler to log in to Asterisk")
         assert all(alive(pid) for pid in running.values()), output()
+
+        # `sauti status` (the health check) sees every service up.
+        def status() -> subprocess.CompletedProcess:
+            return subprocess.run([sys.executable, "-m", "sauti", "--data", str(config.data_dir), "status"],
+                                  capture_output=True, text=True, timeout=60)
+
+        wait_for(lambda: status().returncode == 0, 30, "`sauti status` to see the whole line up")
+        assert {"asterisk", "ivr", "asr worker", "console", "dialler"} <= {
+            line.split("  ")[0] for line in status().stdout.splitlines()}
     finally:
         up.send_signal(signal.SIGTERM)
         code = up.wait(timeout=90)
@@ -103,3 +112,6 @@ def test_up_runs_the_whole_line_and_stops_it_cleanly(line_dir, tmp_path):
     assert "Sauti is down." in output()
     assert not any(alive(pid) for pid in pids(output()).values())
     assert not pbx.status(config).running
+    down = subprocess.run([sys.executable, "-m", "sauti", "--data", str(config.data_dir), "status"],
+                          capture_output=True, text=True, timeout=60)
+    assert down.returncode == 3 and "DOWN" in down.stdout, down.stdout + down.stderr
