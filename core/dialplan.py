@@ -10,6 +10,7 @@ EXTEN_ALERT = "100"        # toll-free alert line
 EXTEN_RADIO = "200"        # radio relay line (voice only)
 EXTEN_BEEP = "300"         # missed-call "beep" line: not answered, caller is called back
 EXTEN_PROMPTS = "400"      # prompt recording, protected by the [prompts] pin
+EXTEN_RESPONSE = "500"     # responders: key an alert's reference, then say what was done
 EXTEN_ECHO_TEST = "901"    # plays a prompt, records the caller: proves audio both ways
 
 # Dialplan contexts.
@@ -29,6 +30,7 @@ FLOW_PROMPT_RECORD = "prompt_record"
 FLOW_CALLBACK = "callback"
 FLOW_ACKNOWLEDGEMENT = "acknowledgement"
 FLOW_RESPONDER = "responder"
+FLOW_RESPONSE = "response"
 
 # Channel variables.
 VAR_RESULT = "SAUTI_RESULT"       # set to RESULT_OK by a flow that finished

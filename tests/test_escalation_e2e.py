@@ -15,6 +15,7 @@ import pytest
 
 from core import directory
 from core.directory import NumberSeal
+from core.dialplan import EXTEN_RESPONSE
 from core.model import Status
 from core.store import Store
 import phone
@@ -85,3 +86,26 @@ def test_the_second_responder_confirms_and_hears_the_callers_recording(asterisk,
 def calls_of(config, alert_id: int) -> list[dict]:
     with Store.open(config.db_path) as store:
         return store.responder_calls_for(alert_id)
+
+
+def test_a_responder_keys_the_reference_and_speaks_the_response(asterisk, ivr_running, tmp_path):
+    config = asterisk.config
+    with Store.open(config.db_path) as store:
+        alert = make_alert(store, config, locality=LOCALITY)
+    spoken = speech(tmp_path, "fr", 3.0, name="response")
+    script = (f"wait 1; dtmf 3; wait silence; dtmf {alert['reference']}#; wait beep; play {spoken}; dtmf #; "
+              "wait silence; hangup")
+    result = asterisk.call(EXTEN_RESPONSE, "test-phone-14", script, timeout=90)
+    assert result.answered, result.events
+    (response,) = wait_for(lambda: responses_of(config, alert["id"]), 15, "the response by phone")
+    assert (response["source"], response["outcome"], response["recorded_by"].startswith("phone:")) == (
+        "phone", "spoken", True)
+    assert "test-phone-14" not in response["recorded_by"]
+    kept, rate = read_wav(config.data_dir / response["recording_path"])
+    said, _ = read_wav(spoken)
+    assert 2.0 < len(kept) / rate < 5.0 and normalised_xcorr(kept, said[rate // 2: rate * 2]).max() > 0.8
+
+
+def responses_of(config, alert_id: int) -> list[dict]:
+    with Store.open(config.db_path) as store:
+        return store.responses_for(alert_id)

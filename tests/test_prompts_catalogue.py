@@ -37,6 +37,10 @@ NUMBERS = {
     "responder_recording": 49,
     "responder_confirm": 50,
     "responder_confirmed": 51,
+    "response_reference": 52,
+    "response_unknown": 53,
+    "response_speak": 54,
+    "response_saved": 55,
 }
 
 

@@ -160,3 +160,21 @@ def test_cli_mirrors_the_report(fresh_db, config, runner):
     assert fresh_db.get_alert(ids["A3"])["reference"] in stuck_out and "waiting for escalated" in stuck_out
     for command in ("report", "stuck"):
         assert runner.invoke("responses", command, "--help").exit_code == 0
+
+
+def test_a_response_spoken_by_phone_plays_for_supervisors_only(client, fresh_db, config):
+    alert = make_alert(fresh_db, config)
+    (recording,) = fresh_db.recordings_for(alert["id"])
+    response_id = fresh_db.record_response(alert["id"], "spoken report", "spoken", None, "phone:C-X", source="phone",
+                                           recording_path=recording["path"])
+    url = f"/alerts/{alert['id']}/responses/{response_id}.wav"
+    login(client, "vera")
+    assert client.get(url).status_code == 403
+    post(client, "/logout")
+    login(client, "sam")
+    with client.get(url) as played:
+        assert played.data[:4] == b"RIFF"
+    assert url in client.get(f"/alerts/{alert['id']}").text
+    assert client.get(f"/alerts/{alert['id']}/responses/{response_id + 1}.wav").status_code == 404
+    with pytest.raises(ValueError):
+        fresh_db.record_response(alert["id"], "x", "whatever", None, "sam")

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, Response, current_app, flash, g, redirect, render_template, request, url_for
+from flask import (Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, send_file,
+                   url_for)
 
 from core import clock, response_times
 from core.store.responses import OUTCOMES
@@ -46,6 +47,19 @@ def record(alert_id: int):
     store.record_response(alert_id, action, outcome, note, g.user["username"])
     flash(_("response.saved"), "success")
     return redirect(url_for("alerts.show", alert_id=alert_id))
+
+
+@bp.route("/alerts/<id:alert_id>/responses/<id:response_id>.wav")
+@role_required("supervisor")
+def recording(alert_id: int, response_id: int):
+    """A response spoken by phone, as the line recorded it."""
+    found = [r for r in get_store().responses_for(alert_id) if r["id"] == response_id and r["recording_path"]]
+    if not found:
+        abort(404)
+    path = current_app.config["SAUTI_CONFIG"].data_dir / found[0]["recording_path"]
+    if not path.is_file():
+        abort(404)
+    return send_file(path, mimetype="audio/wav")
 
 
 def _timelines():

@@ -8,6 +8,7 @@ from ..response_times import Timeline
 from ._time import utcnow
 
 OUTCOMES = ("resolved", "ongoing", "referred", "no_action_possible", "false_alarm")
+SPOKEN = "spoken"   # a response a responder spoke on the phone: the recording says the rest
 
 
 class ResponsesMixin:
@@ -15,7 +16,7 @@ class ResponsesMixin:
                         source: str = "console", acted_at: str | None = None,
                         recording_path: str | None = None) -> int:
         """A response (action taken, outcome from OUTCOMES, a note), audited on the alert."""
-        if outcome not in OUTCOMES:
+        if outcome not in OUTCOMES + (SPOKEN,):
             raise ValueError(f"outcome is one of {', '.join(OUTCOMES)}")
         with self.transaction():
             if self.get_alert(alert_id) is None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from core.dialplan import (
     FLOW_ACKNOWLEDGEMENT, FLOW_ALERT, FLOW_BEEP, FLOW_CALLBACK, FLOW_PROMPT_RECORD, FLOW_RADIO, FLOW_RESPONDER,
+    FLOW_RESPONSE,
 )
 
 from ..registry import Registry
@@ -21,6 +22,7 @@ from .callback import callback
 from .prompt_record import prompt_record
 from .radio import radio
 from .responder import responder
+from .response import response
 
 FLOWS = [
     (FLOW_ALERT, alert),
@@ -30,6 +32,7 @@ FLOWS = [
     (FLOW_ACKNOWLEDGEMENT, acknowledgement),
     (FLOW_PROMPT_RECORD, prompt_record),
     (FLOW_RESPONDER, responder),
+    (FLOW_RESPONSE, response),
 ]
 
 
