@@ -99,6 +99,10 @@ class WebConfig:
     secure_cookies: bool = setting(
         False, "Send cookies only over HTTPS; set true when the console is served behind TLS."
     )
+    behind_proxy: bool = setting(
+        False, "The console is reached only through the TLS reverse proxy (`sauti tls-proxy`): take the"
+        " client's address and scheme from that one proxy's X-Forwarded-For and X-Forwarded-Proto."
+    )
     audio_cache_mb: int = setting(
         500, "Largest size of the console's MP3 copies of recordings (data/cache/audio); "
         "the least recently played are removed first and made again when played."

@@ -13,7 +13,7 @@ from .context import Context, default_data_dir
 COMMAND_MODULES = [
     "sauti.cmd_setup",      # init, up
     "sauti.cmd_status",     # status
-    "sauti.cmd_install",    # install-service
+    "sauti.cmd_install",    # install-service, tls-proxy
     "sauti.cmd_asterisk",   # asterisk install|start|stop|status|cli, call
     "sauti.cmd_prompts",    # prompts build|status|...
     "sauti.cmd_ivr",        # ivr

@@ -64,4 +64,42 @@ def install_service(ctx: Context, target: Path, user: str | None, backup_dir: Pa
         click.echo("now: systemctl daemon-reload && systemctl enable --now sauti.service sauti-maintenance.timer")
 
 
-commands = [install_service]
+def proxy_config(config, site: str, https_port: int, http_port: int, state_dir: Path) -> str:
+    """The Caddyfile that serves the console over HTTPS with a local certificate."""
+    from core.net import connect_host
+
+    host = connect_host(config.web.bind)
+    upstream = f"[{host}]:{config.web.port}" if ":" in host else f"{host}:{config.web.port}"
+    return render("caddy/Caddyfile", site=site, https_port=https_port, http_port=http_port,
+                  state_dir=state_dir, upstream=upstream)
+
+
+@click.command("tls-proxy")
+@click.option("--site", required=True, help="Name or address verifiers type to reach the console (e.g. sauti.lan or 192.168.1.10).")
+@click.option("--https-port", type=click.IntRange(1, 65535), default=443, show_default=True, help="HTTPS port the proxy listens on.")
+@click.option("--http-port", type=click.IntRange(1, 65535), default=80, show_default=True,
+              help="Plain HTTP port, which only redirects to HTTPS.")
+@click.option("--state-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("/var/lib/caddy"),
+              show_default=True, help="Where Caddy keeps its local certificate authority and certificates.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=Path("/etc/caddy/Caddyfile"),
+              show_default=True, help="Where to write the Caddyfile.")
+@pass_context
+def tls_proxy(ctx: Context, site: str, https_port: int, http_port: int, state_dir: Path, out: Path) -> None:
+    """Write a Caddy configuration that puts the console behind HTTPS, with HSTS.
+
+    The certificate comes from Caddy's own local authority, for a LAN without
+    internet. The console must then send its cookies over HTTPS only and trust the
+    proxy's headers: set `[web] secure_cookies = true` and `[web] behind_proxy = true`
+    (this command says so when they are not). Then `systemctl reload caddy`.
+    """
+    config = ctx.config
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(proxy_config(config, site, https_port, http_port, state_dir.absolute()))
+    click.echo(f"wrote {out}: https://{site}:{https_port}/ -> the console on port {config.web.port}")
+    missing = [name for name in ("secure_cookies", "behind_proxy") if not getattr(config.web, name)]
+    if missing:
+        click.echo(f"now set in {config.config_path} under [web]: " + ", ".join(f"{name} = true" for name in missing)
+                   + "; then restart the line", err=True)
+
+
+commands = [install_service, tls_proxy]

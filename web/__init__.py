@@ -82,6 +82,11 @@ def create_app(config_or_mapping: Config | Mapping) -> Flask:
         AUDIO_CACHE=PlaybackCache(config.audio_cache_dir, config.web.audio_cache_mb * 1024 * 1024),
     )
     app.config.from_mapping(overrides)
+    if web.behind_proxy:
+        # One hop: the proxy's own headers, never ones a client sent through it.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
     with Store.open(config.db_path):
         pass  # creates and migrates the database once, before the first request
 
