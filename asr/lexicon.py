@@ -188,5 +188,32 @@ class Lexicons:
             return lexicon
 
 
+def read_fillers(lexicons: "Lexicons", language: str | None) -> list[str]:
+    """Common words of the language that are not keywords (`<lang>.filler.txt`, words
+    separated by spaces or lines, `#` comments): in grammar mode, speech that is no
+    keyword needs words to land on, or it is forced onto the keywords. A model with an
+    [unk] word needs fewer of them."""
+    path = lexicons._path(f"{language}.filler.txt") if language else None
+    if path is None:
+        return []
+    words = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        words.extend(unicodedata.normalize("NFC", line.split("#", 1)[0]).casefold().split())
+    return sorted(set(words))
+
+
+def grammar_words(lexicon: Lexicon) -> list[str]:
+    """The whole words of a lexicon's terms, for Vosk's grammar mode (a word list cannot
+    hold `*` patterns: a term with one contributes its other words only)."""
+    words = set()
+    for term in lexicon.terms:
+        # As written (lower case, composed), not normalize()d: NFKD would split Hangul
+        # into jamo and drop accents, and the model's vocabulary has neither form.
+        for word in re.split(r"[\s\-]+", unicodedata.normalize("NFC", term.text).casefold()):
+            if word and "*" not in word:
+                words.add(word)
+    return sorted(words)
+
+
 def shipped_languages() -> list[str]:
-    return sorted(p.stem for p in SHIPPED_DIR.glob("*.txt") if p.stem not in (NAMES, "weights"))
+    return sorted(p.stem for p in SHIPPED_DIR.glob("*.txt") if p.stem not in (NAMES, "weights") and "." not in p.stem)

@@ -19,10 +19,13 @@ import numpy as np
 
 from core.audio import formats, pydub_import, vad
 
-from .engine import Decoded, LoadedModel, ModelError, Models, decode
-from .lexicon import Lexicons
+from .engine import Decoded, LoadedModel, ModelError, Models, decode, has_runtime_grammar
+from .lexicon import Lexicons, grammar_words, read_fillers
 
 LANGID_SECONDS = 8.0  # speech decoded with each model to identify the language
+# A grammar-constrained recogniser forces speech onto the words it knows: only words
+# heard with at least this confidence count in the keyword pass.
+SPOT_MIN_CONFIDENCE = 0.7
 
 
 @dataclass
@@ -88,6 +91,56 @@ class Pipeline:
         result has model=None and no_model_reason."""
         beat = heartbeat or (lambda: None)
         timings = Timings()
+        prepared, offset = self._prepare(paths, beat, timings, recording_ids)
+        result = Transcription(language=language or None, language_inferred=False, model=None,
+                               duration=round(offset, 3), timings=timings)
+        voiced = [p for p in prepared if not p.speech.silent]
+        result.silent = not voiced
+
+        if result.silent:
+            return result  # nothing to recognise: no model needed, no language to identify
+        model = self._choose_model(result, voiced, beat)
+        if model is None:
+            return result
+        result.model = model.name
+
+        words = self._decode_voiced(result, model, voiced, len(prepared) > 1, beat)
+        result.words = words
+        result.confidence = round(sum(w["conf"] for w in words) / len(words), 4) if words else None
+        result.speech_seconds = round(_covered(words), 3)
+        lexicon = self.lexicons.get(result.language)
+        result.keywords = lexicon.match(words)
+        result.priority = lexicon.priority(result.keywords)
+        return result
+
+    def spot(self, paths, language: str | None, heartbeat: Callable[[], None] | None = None) -> Transcription | None:
+        """The fast keyword pass: Vosk restricted to the lexicon's whole words (grammar mode).
+
+        None when it cannot run: no language yet, no model for it, a model without a
+        runtime grammar (no HCLr.fst/Gr.fst), or a lexicon with no whole word to listen for."""
+        model = self.models.get(language) if language else None
+        if model is None or not has_runtime_grammar(model.path):
+            return None
+        lexicon = self.lexicons.get(language)
+        grammar = grammar_words(lexicon)
+        if not grammar:
+            return None
+        beat = heartbeat or (lambda: None)
+        timings = Timings()
+        prepared, offset = self._prepare(paths, beat, timings)
+        result = Transcription(language=language, language_inferred=False, model=model.name,
+                               duration=round(offset, 3), timings=timings)
+        voiced = [p for p in prepared if not p.speech.silent]
+        result.silent = not voiced
+        fillers = sorted(set(read_fillers(self.lexicons, language)) - set(grammar))
+        words = self._decode_voiced(result, model, voiced, False, beat, grammar=[*grammar, *fillers, "[unk]"])
+        spotted = set(grammar)
+        result.words = [w for w in words if w["word"] in spotted and w["conf"] >= SPOT_MIN_CONFIDENCE]
+        result.keywords = lexicon.match(result.words)
+        result.priority = lexicon.priority(result.keywords)
+        return result
+
+    def _prepare(self, paths, beat, timings: Timings, recording_ids=None) -> tuple[list[_Prepared], float]:
         prepared, offset = [], 0.0
         for index, path in enumerate(paths):
             beat()
@@ -101,19 +154,13 @@ class Pipeline:
             ids = recording_ids[index] if recording_ids else None
             prepared.append(_Prepared(audio, vad_pcm, speech, offset, ids))
             offset += audio.seconds
-        result = Transcription(language=language or None, language_inferred=False, model=None,
-                               duration=round(offset, 3), timings=timings)
-        voiced = [p for p in prepared if not p.speech.silent]
-        result.silent = not voiced
+        return prepared, offset
 
-        if result.silent:
-            return result  # nothing to recognise: no model needed, no language to identify
-        model = self._choose_model(result, voiced, beat)
-        if model is None:
-            return result
-        result.model = model.name
-
-        words = []
+    def _decode_voiced(self, result: Transcription, model: LoadedModel, voiced: list[_Prepared], several: bool,
+                       beat, grammar: list[str] | None = None) -> list[dict]:
+        """Decode each recording's speech (long leading and trailing silence trimmed); words
+        carry times on the alert's timeline; the text goes into result.text."""
+        words, timings = [], result.timings
         for p in voiced:
             started = time.perf_counter()
             pcm = p.vad_pcm if model.rate == vad.VAD_RATE else formats.to_rate(p.audio, model.rate)
@@ -121,22 +168,17 @@ class Pipeline:
             first, last = int(round(start * model.rate)), int(round(end * model.rate))
             timings.add("convert", started)
             started = time.perf_counter()
-            decoded = decode(model, pcm[first:last], heartbeat=beat).shifted(p.offset + first / model.rate)
+            decoded = decode(model, pcm[first:last], grammar=grammar, heartbeat=beat).shifted(
+                p.offset + first / model.rate)
             timings.add("decode", started)
             for w in decoded.words:
                 item = w.as_dict()
-                if p.recording_id is not None and len(prepared) > 1:
+                if p.recording_id is not None and several:
                     item["recording_id"] = p.recording_id
                 words.append(item)
             if decoded.text:
                 result.text = f"{result.text} {decoded.text}".strip()
-        result.words = words
-        result.confidence = round(sum(w["conf"] for w in words) / len(words), 4) if words else None
-        result.speech_seconds = round(_covered(words), 3)
-        lexicon = self.lexicons.get(result.language)
-        result.keywords = lexicon.match(words)
-        result.priority = lexicon.priority(result.keywords)
-        return result
+        return words
 
     def _choose_model(self, result: Transcription, voiced: list[_Prepared], beat) -> LoadedModel | None:
         if result.language:

@@ -28,7 +28,7 @@ from core.audio.formats import AudioError
 from core.config import Config
 from core.model import FLAG_LANGUAGE_INFERRED, FLAG_SILENT, Source, TranscriptState
 from core.store import Job, Store
-from core.store.alerts import TRANSCRIBE
+from core.store.alerts import SPOT, TRANSCRIBE
 
 from .engine import Models
 from .lexicon import Lexicons
@@ -53,7 +53,7 @@ class PermanentError(Exception):
 class Outcome:
     job_id: int
     alert_id: int | None
-    state: str                      # done | no_model | failed | retry | released | lost
+    state: str                      # done | no_model | failed | retry | released | lost; spotted | skipped
     transcription: Transcription | None = None
     error: str | None = None
 
@@ -122,14 +122,23 @@ class Worker:
             now = time.monotonic()
             if version != seen_version or now - last_full >= self.recheck_seconds or until_idle:
                 seen_version, last_full = version, now
-                job = store.claim_job(TRANSCRIBE, name, self.config.asr.lease_seconds, self.config.asr.max_attempts)
+                job = self._claim(store, name)
                 self._sync_parked(store)  # after the claim, which may have parked a job
                 if job is not None:
-                    self.process(store, job, name, stop)
+                    if job.kind == SPOT:
+                        self.spot(store, job, name, stop)
+                    else:
+                        self.process(store, job, name, stop)
                     continue
                 if until_idle:
                     return
             stop.wait(self.poll_seconds)
+
+    def _claim(self, store: Store, name: str) -> Job | None:
+        """Every waiting keyword pass before any full decode: after a burst, each alert
+        gets its provisional priority first."""
+        lease, attempts = self.config.asr.lease_seconds, self.config.asr.max_attempts
+        return store.claim_job(SPOT, name, lease, 1) or store.claim_job(TRANSCRIBE, name, lease, attempts)
 
     def _sync_parked(self, store: Store) -> None:
         """Jobs parked by claim_job (their worker died on the last attempt) fail their alert."""
@@ -183,6 +192,32 @@ class Worker:
         if alert.get("source") == Source.RADIO and len(self.models.languages) > 1:
             return None
         return alert["language"]
+
+    def spot(self, store: Store, job: Job, worker: str, stop: threading.Event | None = None) -> Outcome:
+        """The keyword pass for one alert: one attempt (the full decode follows anyway)."""
+        started = time.perf_counter()
+        try:
+            if stop is not None and stop.is_set():
+                raise Stopping()
+            alert, paths, _ = self._inputs(store, job)
+            result = self.pipeline.spot(paths, self._language_for(alert))
+            with store.transaction():
+                kept = result is not None and store.set_provisional_keywords(
+                    job.alert_id, [{**k, "spotted": True} for k in result.keywords], result.priority)
+                store.complete_job(job.id)
+            outcome = Outcome(job.id, job.alert_id, "spotted" if kept else "skipped", transcription=result)
+        except Stopping:
+            store.release_job(job.id, worker)
+            outcome = Outcome(job.id, job.alert_id, "released")
+        except Exception as exc:  # the full decode still comes: note it and go on
+            log.warning("keyword pass for alert %s failed: %s", job.alert_id, exc)
+            store.fail_job(job.id, f"{type(exc).__name__}: {exc}", max_attempts=1)
+            outcome = Outcome(job.id, job.alert_id, "failed", error=str(exc))
+        log.debug("spot job %s alert %s: %s in %.2fs", job.id, job.alert_id, outcome.state,
+                  time.perf_counter() - started)
+        if self.on_outcome is not None:
+            self.on_outcome(outcome)
+        return outcome
 
     def _inputs(self, store: Store, job: Job):
         alert = store.get_alert(job.alert_id) if job.alert_id is not None else None

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from core import api_tokens, clock, exports
+from core import api_tokens, clock, corpus, exports
+from core.model import ALERT_LANGUAGES
 from core.exports import cap, tables
 
 from .context import Context, pass_context
@@ -90,6 +91,51 @@ def export_hxl(ctx: Context, since, out, include_recordings) -> None:
 def export_geojson(ctx: Context, since, out, include_recordings) -> None:
     """A GeoJSON FeatureCollection: one point per alert where the gazetteer places its locality."""
     _emit(tables.geojson(_records(ctx, since, include_recordings, "geojson"), include_recordings), out)
+
+
+@export_group.command("corpus")
+@click.option("--lang", "language", required=True, type=click.Choice(sorted(ALERT_LANGUAGES)),
+              help="The language of the alerts to export.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="A new (or empty) directory for the Kaldi data directory.")
+@click.option("--include-locality", is_flag=True, help="Add each utterance's locality code to manifest.csv.")
+@pass_context
+def export_corpus(ctx: Context, language: str, out: Path, include_locality: bool) -> None:
+    """The speech corpus: shareable alerts' audio and verifier-corrected transcripts.
+
+    Writes a Kaldi data directory (wav.scp, segments, text, utt2spk, spk2utt,
+    wav/), manifest.csv and a README with hours, speakers and vocabulary. Only
+    alerts an admin marked shareable and a verifier corrected; speakers are
+    numbered per export, never the caller's pseudonym; no number; no locality
+    unless --include-locality. The directory is checked before the command ends.
+    """
+    with ctx.open_store() as store:
+        try:
+            summary = corpus.export(store, ctx.config, language, out, include_locality)
+        except corpus.CorpusError as exc:
+            raise click.ClickException(str(exc)) from None
+        with store.transaction():
+            store.audit("cli", "export", "exports", None, None,
+                        {"format": "corpus", "language": language, "utterances": summary.utterances,
+                         "locality": include_locality})
+    problems = corpus.check(out)
+    if problems:
+        raise click.ClickException("the corpus failed its check: " + "; ".join(problems))
+    click.echo(f"{summary.utterances} utterance(s), {summary.speakers} speaker(s), {summary.seconds / 3600:.3f} h,"
+               f" {summary.vocabulary} distinct words in {out}")
+
+
+@export_group.command("check-corpus")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@pass_context
+def export_check_corpus(ctx: Context, directory: Path) -> None:
+    """Check a corpus directory: every utterance has audio, durations match, no forbidden field."""
+    problems = corpus.check(directory)
+    for problem in problems:
+        click.echo(problem)
+    if problems:
+        raise click.ClickException(f"{len(problems)} problem(s)")
+    click.echo("ok")
 
 
 @export_group.group("token")

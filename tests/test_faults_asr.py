@@ -12,6 +12,7 @@ import pytest
 
 from core.model import TranscriptState
 from core.store import Store
+from core.store.alerts import TRANSCRIBE
 from tests.fixtures.asr import KO_SENTENCE, store_alert
 from tests.fixtures.audio import read_samples, silence, write_wav
 from tests.fixtures.core import make_data_dir, wait_for
@@ -28,7 +29,7 @@ def start_worker(config, log) -> subprocess.Popen:
 
 def job_of(config, alert_id: int) -> dict:
     with Store.open(config.db_path) as store:
-        (job,) = store.jobs_for_alert(alert_id)
+        (job,) = [j for j in store.jobs_for_alert(alert_id) if j["kind"] == TRANSCRIBE]
         return job
 
 

@@ -51,7 +51,7 @@ def test_file_alert_stores_recording_and_queues_transcription(fresh_db):
     assert alert["caller_pseudonym"] == "C-TEST"
     assert fresh_db.recordings_for(alert["id"])[0]["duration"] == 6.0
     jobs = fresh_db.jobs_for_alert(alert["id"])
-    assert [(j["kind"], j["status"]) for j in jobs] == [("transcribe", "queued")]
+    assert [(j["kind"], j["status"]) for j in jobs] == [("transcribe", "queued"), ("spot", "queued")]
 
 
 def test_every_status_change_is_audited(fresh_db):

@@ -22,6 +22,7 @@ needs the session's CSRF token):
     admin   GET /admin/audit (supervisor)  GET|POST /admin/users,
             POST /admin/users/<name>/{role,disabled,password} (admin)
     incidents GET /incidents  POST /incidents (alerts=ids: confirm)  POST /incidents/<id>/split (alert=ids)
+    sharing POST /alerts/<id>/shareable (admin: the speech corpus)
     exports GET /exports, /exports/{cap,hxl,geojson}?since=DAY[&recordings=1 (admin)] (supervisor)
             GET /feeds/cap.atom (no login: an API token in Authorization: Bearer or X-Sauti-Token)
     gazetteer GET /admin/localities, /admin/localities/localities.csv  POST /admin/localities, /admin/localities/import,
@@ -49,7 +50,7 @@ from core.playback_cache import PlaybackCache
 from core.store import Store
 
 from . import (admin, alerts, audio, auth, claims, compress, context, directory, exports, gazetteer, incidents, inputs,
-               live, prompts, queue, responses, security, templating)
+               live, prompts, queue, responses, security, sharing, templating)
 from .i18n import init_i18n
 
 
@@ -113,4 +114,5 @@ def create_app(config_or_mapping: Config | Mapping) -> Flask:
     app.register_blueprint(responses.bp)
     app.register_blueprint(incidents.bp)
     app.register_blueprint(exports.bp)
+    app.register_blueprint(sharing.bp)
     return app

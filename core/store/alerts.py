@@ -11,6 +11,9 @@ from ..model import Source, Status, TranscriptState
 from ._time import utc_after, utcnow
 
 TRANSCRIBE = "transcribe"
+# A fast keyword pass (Vosk grammar mode) claimed before any full decode: it gives the
+# alert a provisional priority within seconds of a burst, the transcript refines it.
+SPOT = "spot"
 # Decisions a supervisor can take back. An escalated alert is not among them: it has been
 # handed to responders, and taking that back is their conversation, not a button.
 REOPENABLE = (Status.VERIFIED, Status.UNVERIFIED, Status.FALSE, Status.DUPLICATE)
@@ -72,6 +75,7 @@ class AlertsMixin:
             alert_id, reference = self._insert_alert(call_id, language, locality, segment, flags)
             self.add_recording(alert_id, recording)
             self.queue_job(TRANSCRIBE, alert_id)
+            self.queue_job(SPOT, alert_id)   # claimed first all the same (asr/worker.py)
             self.audit(actor, "create", "alert", alert_id, None, {"reference": reference, "status": Status.NEW.value})
         return self.get_alert(alert_id)
 

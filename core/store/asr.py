@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from ..model import TranscriptState
 from ._time import utcnow
 from .alerts import TRANSCRIBE
@@ -15,6 +17,15 @@ class AsrMixin:
             "UPDATE jobs SET status = 'queued', attempts = max(attempts - 1, 0), lease_until = NULL,"
             " worker = NULL, updated_at = ? WHERE id = ? AND worker = ? AND status = 'running'",
             (utcnow(), job_id, worker),
+        )
+        return bool(cursor.rowcount)
+
+    def set_provisional_keywords(self, alert_id: int, keywords: list[dict], priority: float) -> bool:
+        """The keyword pass's priority, kept only while the full transcript has not come:
+        the queue is ordered by it until then. Returns whether it was kept."""
+        cursor = self.conn.execute(
+            "UPDATE alerts SET keywords = ?, priority = ?, updated_at = ? WHERE id = ? AND transcript_state = ?",
+            (json.dumps(keywords, ensure_ascii=False), priority, utcnow(), alert_id, TranscriptState.PENDING.value),
         )
         return bool(cursor.rowcount)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from ..model import Status
+from ._time import utcnow
 
 EXPORTED = (Status.VERIFIED.value, Status.ESCALATED.value)
 
@@ -31,3 +32,32 @@ class ExportsMixin:
             row["tags"] = row["tags"].split() if row["tags"] else []
             out.append(row)
         return out
+
+    # -- the speech corpus ------------------------------------------------------------
+
+    def set_shareable(self, alert_id: int, shareable: bool, actor: str) -> bool:
+        """Mark an alert as shareable in the speech corpus (or not), audited as "share"."""
+        with self.transaction():
+            row = self.conn.execute("SELECT shareable FROM alerts WHERE id = ?", (alert_id,)).fetchone()
+            if row is None:
+                raise KeyError(alert_id)
+            if bool(row[0]) == shareable:
+                return False
+            self.conn.execute("UPDATE alerts SET shareable = ?, updated_at = ? WHERE id = ?",
+                              (int(shareable), utcnow(), alert_id))
+            self.audit(actor, "share", "alert", alert_id, {"shareable": bool(row[0])}, {"shareable": shareable})
+            return True
+
+    def corpus_alerts(self, language: str) -> list[dict]:
+        """Shareable alerts in `language` with a verifier's corrected transcript (the latest),
+        oldest first. The caller's pseudonym is read only to tell speakers apart."""
+        return list(self.db.query(
+            "SELECT alerts.id, alerts.locality, alerts.language, calls.caller_pseudonym AS speaker_key,"
+            " (SELECT text FROM transcripts WHERE transcripts.alert_id = alerts.id AND transcripts.origin != 'asr'"
+            "  ORDER BY transcripts.id DESC LIMIT 1) AS text"
+            " FROM alerts LEFT JOIN calls ON calls.id = alerts.call_id"
+            " WHERE alerts.shareable = 1 AND alerts.language = ? AND alerts.purged_at IS NULL"
+            " AND EXISTS (SELECT 1 FROM transcripts WHERE transcripts.alert_id = alerts.id"
+            "  AND transcripts.origin != 'asr') ORDER BY alerts.created_at, alerts.id",
+            [language],
+        ))

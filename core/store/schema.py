@@ -353,4 +353,13 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX responder_calls_state ON responder_calls(state);
         """,
     ),
+    (
+        "0012_shareable",
+        """
+        -- An admin's decision that an alert's audio and corrected transcript may enter the
+        -- speech corpus (sauti export corpus); audited as "share".
+        ALTER TABLE alerts ADD COLUMN shareable INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX alerts_shareable ON alerts(language) WHERE shareable = 1;
+        """,
+    ),
 ]
