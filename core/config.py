@@ -125,6 +125,15 @@ class RetentionConfig:
 
 
 @dataclass(frozen=True)
+class ComplaintsConfig:
+    retention_days: int = setting(
+        365,
+        "Days after a confidential complaint was last touched before its sealed recording and its status"
+        " message are deleted (the reference and the audit stay); 0 keeps them forever.",
+    )
+
+
+@dataclass(frozen=True)
 class DiallerConfig:
     callback_delay_seconds: int = setting(
         20, "Seconds between a beep and its call-back, so the caller's phone is free again.")
@@ -210,6 +219,7 @@ class Config:
     web: WebConfig = field(default_factory=WebConfig)
     prompts: PromptsConfig = field(default_factory=PromptsConfig)
     retention: RetentionConfig = field(default_factory=RetentionConfig)
+    complaints: ComplaintsConfig = field(default_factory=ComplaintsConfig)
     dialler: DiallerConfig = field(default_factory=DiallerConfig)
     site: SiteConfig = field(default_factory=SiteConfig)
     incidents: IncidentsConfig = field(default_factory=IncidentsConfig)
@@ -259,6 +269,7 @@ SECTIONS = {
     "web": WebConfig,
     "prompts": PromptsConfig,
     "retention": RetentionConfig,
+    "complaints": ComplaintsConfig,
     "dialler": DiallerConfig,
     "site": SiteConfig,
     "incidents": IncidentsConfig,

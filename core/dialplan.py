@@ -11,6 +11,7 @@ EXTEN_RADIO = "200"        # radio relay line (voice only)
 EXTEN_BEEP = "300"         # missed-call "beep" line: not answered, caller is called back
 EXTEN_PROMPTS = "400"      # prompt recording, protected by the [prompts] pin
 EXTEN_RESPONSE = "500"     # responders: key an alert's reference, then say what was done
+EXTEN_COMPLAINTS = "600"   # confidential complaints: file one, or hear the answer to one
 EXTEN_ECHO_TEST = "901"    # plays a prompt, records the caller: proves audio both ways
 
 # Dialplan contexts.
@@ -31,6 +32,7 @@ FLOW_CALLBACK = "callback"
 FLOW_ACKNOWLEDGEMENT = "acknowledgement"
 FLOW_RESPONDER = "responder"
 FLOW_RESPONSE = "response"
+FLOW_COMPLAINT = "complaint"
 
 # Channel variables.
 VAR_RESULT = "SAUTI_RESULT"       # set to RESULT_OK by a flow that finished
@@ -39,6 +41,7 @@ VAR_SOURCE = "SAUTI_SOURCE"       # phone | radio | callback (set by the dialpla
 VAR_STATION = "SAUTI_STATION"     # radio station identity (set on the radio endpoint)
 VAR_LANGUAGE = "SAUTI_LANGUAGE"   # language chosen so far, so agi_fail can keep it
 VAR_CALLBACK = "SAUTI_CALLBACK"   # the call-back's id, set by the dialler on the call it places
+VAR_COMPLAINT = "SAUTI_COMPLAINT"  # set once a call reaches the complaints: never the failure path's recording
 VAR_RESPONDER_CALL = "SAUTI_RESPONDER_CALL"  # the responder call's id, on a call to a responder
 
 # Where the failure path records: <data>/spool/failed/<UNIQUEID>.wav plus

@@ -14,7 +14,7 @@ from .config import Config
 from .playback_cache import PlaybackCache
 from .store import CLOSED_STATUSES, Store
 
-__all__ = ["CLOSED_STATUSES", "cutoff", "purge", "remove_files"]
+__all__ = ["CLOSED_STATUSES", "cutoff", "purge", "purge_complaints", "remove_files"]
 
 log = logging.getLogger(__name__)
 
@@ -33,12 +33,36 @@ def purge(config: Config, store: Store, days: int | None = None, actor: str = "r
     """
     days = config.retention.days if days is None else days
     if days <= 0:
-        return {"alerts": [], "recordings": 0, "transcripts": 0}
-    summary = store.purge_closed(cutoff(days, now), lambda recordings: remove_files(config, recordings), actor=actor)
+        summary = {"alerts": [], "recordings": 0, "transcripts": 0}
+    else:
+        summary = store.purge_closed(cutoff(days, now), lambda recordings: remove_files(config, recordings),
+                                     actor=actor)
+    summary["complaints"] = purge_complaints(config, store, actor, now)
     if summary["alerts"]:
         log.info("retention: purged %d alert(s), %d recording(s), %d transcript(s)",
                  len(summary["alerts"]), summary["recordings"], summary["transcripts"])
     return summary
+
+
+def purge_complaints(config: Config, store: Store, actor: str = "retention",
+                     now: dt.datetime | None = None) -> list[int]:
+    """Complaints keep their own period, `[complaints] retention_days`, whatever their status."""
+    days = config.complaints.retention_days
+    if days <= 0:
+        return []
+    ids = store.purge_complaints(cutoff(days, now), lambda paths: _remove_paths(config, paths), actor=actor)
+    if ids:
+        log.info("retention: purged %d complaint recording(s)", len(ids))
+    return ids
+
+
+def _remove_paths(config: Config, paths: list[str]) -> None:
+    data_dir = config.data_dir.resolve()
+    for relative in paths:
+        path = (data_dir / relative).resolve()
+        if not path.is_relative_to(data_dir):
+            raise ValueError(f"{relative} points outside the data directory: not purged")
+        path.unlink(missing_ok=True)
 
 
 def remove_files(config: Config, recordings: list[dict]) -> None:

@@ -25,20 +25,22 @@ def purge(ctx: Context, days: int | None, dry_run: bool) -> None:
     stays, with its reference, status, tags and history; its audio, every
     transcript and the caller's pseudonym go. The audit log records the alert
     ids and counts, never any content. `sauti up` runs this once a day.
+    Confidential complaints keep their own period, [complaints] retention_days
+    (365 by default), counted from their last change, whatever --days says.
     """
     config = ctx.config
     days = config.retention.days if days is None else days
-    if days <= 0:
-        click.echo("retention is 0 days: nothing is ever purged")
-        return
     with ctx.open_store() as store:
         if dry_run:
-            ids = store.purgeable_alerts(retention.cutoff(days), limit=1_000_000)
+            ids = store.purgeable_alerts(retention.cutoff(days), limit=1_000_000) if days > 0 else []
             click.echo(f"would purge {len(ids)} alert(s) closed more than {days} day(s) ago")
             return
         summary = retention.purge(config, store, days=days, actor="cli")
+    if days <= 0:
+        click.echo("[retention] days is 0: no alert is ever purged")
     click.echo(f"purged {len(summary['alerts'])} alert(s): {summary['recordings']} recording(s),"
-               f" {summary['transcripts']} transcript(s)")
+               f" {summary['transcripts']} transcript(s); {len(summary['complaints'])} complaint recording(s)"
+               " past [complaints] retention_days")
 
 
 @click.command()

@@ -93,7 +93,8 @@ def user_list(ctx: Context) -> None:
     with ctx.open_store() as store:
         for row in store.list_users():
             state = "disabled" if row["disabled"] else "active"
-            click.echo(f"{row['username']}\t{row['role']}\t{state}")
+            extra = "\tcomplaints" if row["complaints"] else ""
+            click.echo(f"{row['username']}\t{row['role']}\t{state}{extra}")
 
 
 def _set_disabled(ctx: Context, name: str, disabled: bool) -> None:
@@ -119,6 +120,23 @@ def user_enable(ctx: Context, name: str) -> None:
     """Enable account NAME again."""
     _set_disabled(ctx, name, False)
     click.echo(f"enabled {name!r}")
+
+
+@user.command("complaints")
+@click.argument("name")
+@click.option("--withdraw", is_flag=True, help="Take the role away instead of granting it.")
+@pass_context
+def user_complaints(ctx: Context, name: str, withdraw: bool) -> None:
+    """Grant account NAME the complaints role (reads confidential complaints), whatever its rank.
+
+    An admin without this role manages accounts but cannot read complaints.
+    """
+    with ctx.open_store() as store:
+        try:
+            store.set_complaints_role(name, not withdraw, "cli")
+        except KeyError:
+            raise click.ClickException(f"no account {name!r}") from None
+    click.echo(f"{'withdrew' if withdraw else 'granted'} the complaints role {'from' if withdraw else 'to'} {name!r}")
 
 
 commands = [web, user]

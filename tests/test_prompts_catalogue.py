@@ -41,6 +41,8 @@ NUMBERS = {
     "response_unknown": 53,
     "response_speak": 54,
     "response_saved": 55,
+    "complaint_option": 56, "complaint_menu": 57, "complaint_intro": 58, "complaint_recorded": 59,
+    "complaint_follow_up": 60, "complaint_enter_reference": 61, "complaint_no_answer": 62, "complaint_unknown": 63,
 }
 
 

@@ -102,6 +102,16 @@ def set_disabled(username: str):
     return redirect(url_for("admin.users"))
 
 
+@bp.route("/users/<username>/complaints", methods=("POST",))
+@role_required("admin")
+def set_complaints(username: str):
+    """Granting the complaints role does not let the admin read complaints: only holders do."""
+    existing(username)
+    get_store().set_complaints_role(username, request.form.get("complaints") == "1", g.user["username"])
+    flash(_("users.updated"), "success")
+    return redirect(url_for("admin.users"))
+
+
 @bp.route("/users/<username>/password", methods=("POST",))
 @role_required("admin")
 def reset_password(username: str):

@@ -22,6 +22,7 @@ from ._time import utcnow
 from .alerts import AlertsMixin, RecordingFacts
 from .asr import AsrMixin
 from .callbacks import CallbacksMixin
+from .complaints import ComplaintsMixin
 from .console import ConsoleMixin
 from .directory import DirectoryMixin
 from .exports import ExportsMixin
@@ -39,9 +40,9 @@ from .users import UsersMixin
 __all__ = ["Store", "Job", "RecordingFacts", "CLOSED_STATUSES", "utcnow"]
 
 
-class Store(AlertsMixin, AsrMixin, CallbacksMixin, ConsoleMixin, DirectoryMixin, ExportsMixin, GazetteerMixin,
-            IncidentsMixin, JobsMixin, LiveCallsMixin, RespondersMixin, ResponsesMixin, RetentionMixin, SessionsMixin,
-            UsersMixin):
+class Store(AlertsMixin, AsrMixin, CallbacksMixin, ComplaintsMixin, ConsoleMixin, DirectoryMixin, ExportsMixin,
+            GazetteerMixin, IncidentsMixin, JobsMixin, LiveCallsMixin, RespondersMixin, ResponsesMixin, RetentionMixin,
+            SessionsMixin, UsersMixin):
     def __init__(self, conn: sqlite3.Connection):
         self.conn = conn
         self.db = sqlite_utils.Database(conn)

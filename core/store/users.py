@@ -23,7 +23,7 @@ class UsersMixin:
         return rows[0] if rows else None
 
     def list_users(self) -> list[dict]:
-        return list(self.db.query("SELECT id, username, role, disabled, created_at FROM users ORDER BY username"))
+        return list(self.db.query("SELECT id, username, role, complaints, disabled, created_at FROM users ORDER BY username"))
 
     def update_user(self, username: str, actor: str, **fields) -> None:
         allowed = {"password_hash", "role", "disabled"}

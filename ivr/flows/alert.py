@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import logging
 
-from core.dialplan import VAR_LANGUAGE, VAR_SOURCE
+from core.dialplan import VAR_COMPLAINT, VAR_LANGUAGE, VAR_SOURCE
 from core.model import FLAG_PARTIAL, FLAG_SILENT, Source
 
 from ..agi import Call, HangupError
 from ..line import Line
 from .acknowledgement import offer as offer_acknowledgement
+from .complaint import complaints_menu
 from .common import choose_language, finished_recording, play, play_beep, read_digits
 from .listen import record_caller
 
@@ -28,6 +29,7 @@ LOCALITY_DIGITS = 6
 LOCALITY_WAIT_MS = 6000
 LOCALITY_TRIES = 2
 REFERENCE_READINGS = 2
+COMPLAINT_KEY = "9"
 
 
 async def alert(call: Call, line: Line) -> None:
@@ -44,6 +46,11 @@ async def alert(call: Call, line: Line) -> None:
         language = await choose_language(call, line)
         await call.set_variable(VAR_LANGUAGE, language)
         await play(call, line, "welcome", language)
+        # Announced right after the welcome: 9 leads to the confidential complaints, never to an alert.
+        if await play(call, line, "complaint_option", language, escape_digits=COMPLAINT_KEY) == COMPLAINT_KEY:
+            await call.set_variable(VAR_COMPLAINT, "1")
+            await complaints_menu(call, line, language)
+            return
         alert_row = await record_alert(call, line, call_id, language)
         if alert_row is None:
             await play(call, line, "nothing_heard", language)

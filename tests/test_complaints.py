@@ -1,0 +1,77 @@
+"""Confidential complaints: sealing, the IVR flows against a scripted call, the store and retention."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from core import complaints, retention
+from core.complaints import ComplaintOpener, ComplaintSeal, ComplaintSealError
+from core.dialplan import VAR_COMPLAINT, VAR_SOURCE
+from core.store import Store
+from ivr.flows.alert import alert
+from ivr.flows.complaint import complaint
+from tests.fixtures.audio import speechlike
+
+
+def file_by_menu(run_flow, language_key="3"):
+    """A caller on the alert line keys 9 after the welcome, then 1, and speaks."""
+    return run_flow(alert, keys={"language_menu": [language_key], "complaint_option": ["9"], "complaint_menu": ["1"]},
+                    recordings=[speechlike(4.0)], variables={VAR_SOURCE: "phone"})
+
+
+def test_sealing_opens_only_with_the_private_key_and_the_same_reference(config):
+    sealed = ComplaintSeal.from_config(config).seal(b"RIFF...audio", "12345678")
+    opener = ComplaintOpener.from_config(config)
+    assert opener.open(sealed, "12345678") == b"RIFF...audio"
+    with pytest.raises(ComplaintSealError):
+        opener.open(sealed, "87654321")
+    public = (config.secrets_dir / complaints.PUBLIC_KEY).read_bytes()
+    assert len(public) == 32 and public not in sealed
+
+
+def test_a_complaint_through_the_alert_menu_is_sealed_and_never_an_alert(run_flow, line, config):
+    call, error = file_by_menu(run_flow)
+    assert error is None
+    said = call.prompts_in("fr")
+    assert said[:4] == ["welcome", "complaint_option", "complaint_menu", "complaint_intro"]
+    assert call.variables[VAR_COMPLAINT] == "1"
+    (row,) = line.db.run(lambda s: s.complaints())
+    digits = [p.removeprefix("digit_") for p in said if p.startswith("digit_")]
+    assert "".join(digits) == row["reference"] * 2, "the reference read twice"
+    assert said[-2:] == ["complaint_follow_up", "goodbye"]
+    assert line.db.run(lambda s: s.conn.execute("SELECT count(*) FROM alerts").fetchone()[0]) == 0
+    stored = line.db.run(lambda s: s.complaint(row["id"]))
+    sealed = (config.data_dir / stored["path"]).read_bytes()
+    assert not sealed.startswith(b"RIFF")
+    assert ComplaintOpener.from_config(config).open(sealed, row["reference"]).startswith(b"RIFF")
+    assert not list((config.spool_dir / "complaint-takes").glob("*")), "no plain take left"
+
+
+def test_following_up_plays_the_teams_message_or_says_there_is_none_yet(run_flow, line, config):
+    file_by_menu(run_flow)
+    (row,) = line.db.run(lambda s: s.complaints())
+    call, _ = run_flow(complaint, keys={"language_menu": ["3"], "complaint_menu": ["2"],
+                                        "getdata:complaint_enter_reference": ["00000000", row["reference"]]})
+    assert call.prompts_in("fr")[-4:] == ["complaint_unknown", "complaint_enter_reference", "complaint_no_answer",
+                                          "goodbye"]
+    line.db.run(lambda s: s.update_complaint(row["id"], "cora", status_message="complaints/status/answer.wav"))
+    call, _ = run_flow(complaint, keys={"language_menu": ["3"], "complaint_menu": ["2"],
+                                        "getdata:complaint_enter_reference": [row["reference"]]})
+    assert ("status", "answer") in call.played
+    actions = [e["action"] for e in line.db.run(lambda s: s.complaint_audit(row["id"]))]
+    assert actions.count("follow_up") == 2
+
+
+def test_retention_drops_old_complaint_recordings_and_keeps_recent_ones(run_flow, line, config):
+    file_by_menu(run_flow)
+    file_by_menu(run_flow)
+    old, recent = sorted(line.db.run(lambda s: s.complaints()), key=lambda r: r["id"])
+    line.db.run(lambda s: s.conn.execute("UPDATE complaints SET updated_at = '2000-01-01' WHERE id = ?", (old["id"],)))
+    old_path = config.data_dir / line.db.run(lambda s: s.complaint(old["id"]))["path"]
+    with Store.open(config.db_path) as store:
+        summary = retention.purge(config, store, now=dt.datetime.now(dt.timezone.utc))
+        assert summary["complaints"] == [old["id"]]
+        assert store.complaint(old["id"])["path"] is None and store.complaint(recent["id"])["path"]
+    assert not old_path.exists()
