@@ -28,7 +28,7 @@ from core.audio.formats import AudioError
 from core.config import Config
 from core.model import FLAG_LANGUAGE_INFERRED, FLAG_SILENT, Source, TranscriptState
 from core.store import Job, Store
-from core.store.alerts import SPOT, TRANSCRIBE
+from core.store.alerts import RESCORE, SPOT, TRANSCRIBE
 
 from .engine import Models
 from .lexicon import Lexicons
@@ -53,7 +53,7 @@ class PermanentError(Exception):
 class Outcome:
     job_id: int
     alert_id: int | None
-    state: str                      # done | no_model | failed | retry | released | lost; spotted | skipped
+    state: str                      # done | no_model | failed | retry | released | lost; spotted | skipped | rescored
     transcription: Transcription | None = None
     error: str | None = None
 
@@ -127,6 +127,8 @@ class Worker:
                 if job is not None:
                     if job.kind == SPOT:
                         self.spot(store, job, name, stop)
+                    elif job.kind == RESCORE:
+                        self.rescore(store, job)
                     else:
                         self.process(store, job, name, stop)
                     continue
@@ -138,7 +140,8 @@ class Worker:
         """Every waiting keyword pass before any full decode: after a burst, each alert
         gets its provisional priority first."""
         lease, attempts = self.config.asr.lease_seconds, self.config.asr.max_attempts
-        return store.claim_job(SPOT, name, lease, 1) or store.claim_job(TRANSCRIBE, name, lease, attempts)
+        return (store.claim_job(SPOT, name, lease, 1) or store.claim_job(RESCORE, name, lease, 1)
+                or store.claim_job(TRANSCRIBE, name, lease, attempts))
 
     def _sync_parked(self, store: Store) -> None:
         """Jobs parked by claim_job (their worker died on the last attempt) fail their alert."""
@@ -219,6 +222,25 @@ class Worker:
             self.on_outcome(outcome)
         return outcome
 
+    def rescore(self, store: Store, job: Job) -> Outcome:
+        """Score a verifier's corrected transcript with the alert language's lexicon."""
+        alert = store.get_alert(job.alert_id) if job.alert_id is not None else None
+        latest = store.latest_transcript(job.alert_id) if alert else None
+        state = "skipped"
+        if latest is not None and latest["origin"] != "asr":
+            lexicon = self.lexicons.get(alert["language"])
+            keywords = lexicon.match_text(latest["text"])
+            with store.transaction():
+                store.set_keywords(job.alert_id, keywords, lexicon.priority(keywords))
+                store.complete_job(job.id)
+            state = "rescored"
+        else:
+            store.complete_job(job.id)
+        outcome = Outcome(job.id, job.alert_id, state)
+        if self.on_outcome is not None:
+            self.on_outcome(outcome)
+        return outcome
+
     def _inputs(self, store: Store, job: Job):
         alert = store.get_alert(job.alert_id) if job.alert_id is not None else None
         if alert is None:
@@ -256,7 +278,9 @@ class Worker:
                     speech_seconds=result.speech_seconds,
                     origin="asr",
                 )
-                store.set_keywords(alert_id, result.keywords, result.priority)
+                if not any(t["origin"] != "asr" for t in store.transcripts_for(alert_id)):
+                    # A verifier's correction came first: its score stands (RESCORE).
+                    store.set_keywords(alert_id, result.keywords, result.priority)
                 state = TranscriptState.DONE.value
             store.complete_job(job.id)
         return Outcome(job.id, alert_id, state, transcription=result)

@@ -14,6 +14,9 @@ TRANSCRIBE = "transcribe"
 # A fast keyword pass (Vosk grammar mode) claimed before any full decode: it gives the
 # alert a provisional priority within seconds of a burst, the transcript refines it.
 SPOT = "spot"
+# A verifier corrected the transcript: the worker (which holds the lexicons) scores the
+# correction again; until Swahili and Lingala models exist, that is those alerts' priority.
+RESCORE = "rescore"
 # Decisions a supervisor can take back. An escalated alert is not among them: it has been
 # handed to responders, and taking that back is their conversation, not a button.
 REOPENABLE = (Status.VERIFIED, Status.UNVERIFIED, Status.FALSE, Status.DUPLICATE)
@@ -286,6 +289,7 @@ class AlertsMixin:
             else:
                 self.audit(author or "?", "transcript", "alert", alert_id,
                            {"text": previous["text"] if previous else None}, {"text": text})
+                self.queue_job(RESCORE, alert_id)
             return cursor.lastrowid
 
     def transcripts_for(self, alert_id: int) -> list[dict]:

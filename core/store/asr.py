@@ -21,10 +21,12 @@ class AsrMixin:
         return bool(cursor.rowcount)
 
     def set_provisional_keywords(self, alert_id: int, keywords: list[dict], priority: float) -> bool:
-        """The keyword pass's priority, kept only while the full transcript has not come:
-        the queue is ordered by it until then. Returns whether it was kept."""
+        """The keyword pass's priority, kept only while neither the full transcript nor a
+        verifier's correction has come: the queue is ordered by it until then. Returns
+        whether it was kept."""
         cursor = self.conn.execute(
-            "UPDATE alerts SET keywords = ?, priority = ?, updated_at = ? WHERE id = ? AND transcript_state = ?",
+            "UPDATE alerts SET keywords = ?, priority = ?, updated_at = ? WHERE id = ? AND transcript_state = ?"
+            " AND NOT EXISTS (SELECT 1 FROM transcripts WHERE alert_id = alerts.id AND origin != 'asr')",
             (json.dumps(keywords, ensure_ascii=False), priority, utcnow(), alert_id, TranscriptState.PENDING.value),
         )
         return bool(cursor.rowcount)
