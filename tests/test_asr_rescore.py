@@ -55,3 +55,15 @@ def test_the_correction_s_score_outlasts_a_later_asr_result(asr_config, make_mod
         stored = store.get_alert(alert["id"])
         assert stored["transcript_state"] == TranscriptState.DONE     # the ASR result came after
         assert stored["priority"] == 10.0 and stored["keywords"][0]["term"] == "bunduki"
+
+
+def test_the_queue_marks_a_provisional_priority(config, fresh_db, client):
+    alert = make_alert(fresh_db, config, text=None, priority=0)
+    fresh_db.set_provisional_keywords(alert["id"], [{"term": "bunduki", "category": "attack", "confidence": 0.9,
+                                                      "spotted": True}], 9.0)
+    login(client, "vera")
+    page = client.get("/").text
+    assert 'class="prio prio-' in page and " provisional" in page and "~9" in page
+    fresh_db.add_transcript(alert["id"], "bunduki", origin="asr")
+    fresh_db.set_keywords(alert["id"], [{"term": "bunduki", "category": "attack", "confidence": 0.9}], 9.0)
+    assert "~9" not in client.get("/").text
