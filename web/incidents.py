@@ -26,6 +26,7 @@ def index():
         incidents=incidents.confirmed(store),
         gaps=incidents.gaps(store, config, now),
         settings=config.incidents,
+        places=store.localities_by_code(),
     )
 
 
