@@ -30,6 +30,7 @@ LOCALITY_WAIT_MS = 6000
 LOCALITY_TRIES = 2
 REFERENCE_READINGS = 2
 COMPLAINT_KEY = "9"
+COMPLAINT_WAIT_MS = 2000  # a caller who waits for the end of the option still has time to key it
 
 
 async def alert(call: Call, line: Line) -> None:
@@ -47,7 +48,7 @@ async def alert(call: Call, line: Line) -> None:
         await call.set_variable(VAR_LANGUAGE, language)
         await play(call, line, "welcome", language)
         # Announced right after the welcome: 9 leads to the confidential complaints, never to an alert.
-        if await play(call, line, "complaint_option", language, escape_digits=COMPLAINT_KEY) == COMPLAINT_KEY:
+        if await offered_complaint(call, line, language):
             await call.set_variable(VAR_COMPLAINT, "1")
             await complaints_menu(call, line, language)
             return
@@ -72,6 +73,11 @@ async def alert(call: Call, line: Line) -> None:
         await play(call, line, "goodbye", language)
     finally:
         await line.db(lambda s: s.end_call(call_id))
+
+
+async def offered_complaint(call: Call, line: Line, language: str) -> bool:
+    key = await play(call, line, "complaint_option", language, escape_digits=COMPLAINT_KEY)
+    return (key or await call.wait_for_digit(COMPLAINT_WAIT_MS)) == COMPLAINT_KEY
 
 
 async def record_alert(call: Call, line: Line, call_id: int, language: str) -> dict | None:
