@@ -202,6 +202,7 @@ def burst(work: Path, model_dir: Path, loaded, count: int) -> None:
     spotted = []
     worker = Worker(config, models=models, lexicons=Lexicons(lexicons), threads=2, name="burst",
                     on_outcome=lambda o: spotted.append(o) if o.state in ("spotted", "skipped", "failed") else None)
+    Store.open(config.db_path).close()  # migrated before the worker's threads open it
     stop = threading.Event()
     thread = threading.Thread(target=worker.run, args=(stop,))
     thread.start()
@@ -218,6 +219,8 @@ def burst(work: Path, model_dir: Path, loaded, count: int) -> None:
     finally:
         stop.set()
         thread.join()
+    if len(spotted) < count:
+        raise SystemExit(f"the worker stopped after {len(spotted)} of {count} keyword passes: {worker.errors}")
     kinds = {state: sum(1 for o in spotted if o.state == state) for state in ("spotted", "skipped", "failed")}
     print(f"burst of {count} one-minute alerts: every alert had its provisional priority {elapsed:.1f} s after the"
           f" last one was stored (target < 120 s); {kinds}; full transcripts done by then: {decoded};"
