@@ -132,7 +132,7 @@ def test_a_backup_taken_while_alerts_are_filed_is_consistent(config, fresh_db, t
         checked = backup.verify(tmp_path / f"b{n}")
         assert checked.missing == [] and checked.alerts == counts[n]
         with contextlib.closing(sqlite3.connect(tmp_path / f"b{n}" / "sauti.db")) as conn:
-            jobs = conn.execute("SELECT count(*) FROM jobs").fetchone()[0]
+            jobs = conn.execute("SELECT count(*) FROM jobs WHERE kind = 'transcribe'").fetchone()[0]
             audits = conn.execute("SELECT count(*) FROM audit_log WHERE action = 'create'").fetchone()[0]
         assert jobs == audits == counts[n], "each alert's recording, job and audit entry are in the same snapshot"
         assert not (tmp_path / f"b{n}" / "sauti.db-wal").exists()
