@@ -1,15 +1,16 @@
 """The deployment templates in `deploy/` (systemd, logrotate, trunks, the TLS proxy), filled in.
 
-Templates use `$name` placeholders (string.Template; `$$` is a literal dollar), so a
-missing value is an error at rendering, never a unit with a hole in it.
+Templates are Jinja (`{{ name }}`) with undefined values an error, so a missing value
+fails at rendering, never a unit or a trunk with a hole in it.
 """
 
 from __future__ import annotations
 
 import shlex
-import string
 import sys
 from pathlib import Path
+
+import jinja2
 
 CHECKOUT = Path(__file__).resolve().parent.parent
 DEPLOY_DIR = CHECKOUT / "deploy"
@@ -17,8 +18,9 @@ DEPLOY_DIR = CHECKOUT / "deploy"
 
 def render(name: str, **values) -> str:
     """`deploy/<name>` with every placeholder filled in (KeyError names a missing one)."""
-    text = (DEPLOY_DIR / name).read_text()
-    return string.Template(text).substitute({"checkout": CHECKOUT, **{k: str(v) for k, v in values.items()}})
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(DEPLOY_DIR), undefined=jinja2.StrictUndefined,
+                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, autoescape=False)
+    return env.get_template(name).render(checkout=CHECKOUT, **values)
 
 
 def sauti_command() -> str:
