@@ -151,7 +151,8 @@ class DiallerConfig:
         " their last call-back is done.")
     trunk_channel: str = setting(
         "PJSIP/{number}@trunk",
-        "How to dial a caller who is not a local SIP endpoint; {number} is replaced. Needs [asterisk] trunk_ip.")
+        "How to dial a caller who is not a local SIP endpoint; {number} is replaced. Needs [asterisk] trunk_ip"
+        " or a trunk added with `sauti trunk` (then PJSIP/{number}@<its name>, a GSM gateway's <name>-<port>).")
 
 
 @dataclass(frozen=True)

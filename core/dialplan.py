@@ -52,3 +52,18 @@ SPOOL_FAILED = "failed"
 # Local SIP endpoints.
 TEST_PHONE_PREFIX = "test-phone-"  # test-phone-1 .. test-phone-N
 RADIO_PREFIX = "radio-"            # radio-<station>
+
+
+# Trunks added with `sauti trunk` (pbx/trunks.py): <data>/trunks/<name>.pjsip.conf and
+# <name>.extensions.conf. The dialler dials out only when there is a trunk to dial through.
+TRUNKS_DIR = "trunks"
+TRUNK_PJSIP_SUFFIX = ".pjsip.conf"
+
+
+def trunk_names(data_dir) -> list[str]:
+    from pathlib import Path
+
+    folder = Path(data_dir) / TRUNKS_DIR
+    if not folder.is_dir():
+        return []
+    return sorted(p.name[: -len(TRUNK_PJSIP_SUFFIX)] for p in folder.glob(f"*{TRUNK_PJSIP_SUFFIX}"))

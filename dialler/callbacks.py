@@ -55,7 +55,7 @@ def channel_for(number: str, config: Config) -> str | None:
     """The Asterisk channel that reaches `number`: a local test phone, or the trunk."""
     if LOCAL_ENDPOINT.match(number):
         return f"PJSIP/{number}"
-    if config.asterisk.trunk_ip and DIALLABLE.match(number):
+    if DIALLABLE.match(number) and (config.asterisk.trunk_ip or dialplan.trunk_names(config.data_dir)):
         return config.dialler.trunk_channel.format(number=number)
     return None
 

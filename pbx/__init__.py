@@ -25,7 +25,7 @@ Where things are: `pbx.paths(config)` (rendered config, logs, control socket,
 `failed` = <data>/spool/failed, `echo` = <data>/recordings/echo-test).
 """
 
-from . import debuglog
+from . import debuglog, trunks
 from .render import AMI_USER, agi_url, endpoints, paths, render
 from .runtime import PbxError, Runtime, find
 from .runtime import install as install
@@ -49,4 +49,5 @@ __all__ = [
     "start",
     "status",
     "stop",
+    "trunks",
 ]

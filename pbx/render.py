@@ -13,6 +13,7 @@ from core import dialplan, secrets
 from core.config import Config
 from core.net import connect_host
 
+from . import trunks
 from .runtime import PbxError
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "dialplans"
@@ -52,9 +53,11 @@ MODULES = [
     "res_pjsip_session.so",
     "res_pjsip_pubsub.so",
     "res_pjsip_authenticator_digest.so",
+    "res_pjsip_outbound_authenticator_digest.so",  # a registering operator trunk asks for auth
     "res_pjsip_endpoint_identifier_ip.so",
     "res_pjsip_endpoint_identifier_user.so",
     "res_pjsip_registrar.so",
+    "res_pjsip_outbound_registration.so",  # the line registers to an operator's trunk
     "res_pjsip_sdp_rtp.so",
     "res_pjsip_caller_id.so",
     "res_pjsip_nat.so",
@@ -196,6 +199,7 @@ def context(config: Config, modules_dir: str, log_filter: bool = False) -> dict:
         "agi_url": agi_url(config),
         "sip_bind_uri": _bind_uri(config.asterisk.sip_bind, config.asterisk.sip_port),
         "trunk_ip": config.asterisk.trunk_ip,
+        "trunks_dir": trunks.trunks_dir(config),
         "endpoints": endpoints(config),
         "ami_user": AMI_USER,
         "ami_secret": secrets.text_secret(config, secrets.AMI_SECRET),

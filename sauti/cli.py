@@ -14,6 +14,7 @@ COMMAND_MODULES = [
     "sauti.cmd_setup",      # init, up
     "sauti.cmd_status",     # status
     "sauti.cmd_install",    # install-service, tls-proxy
+    "sauti.cmd_trunk",      # trunk operator|gsm|radio|list|show|remove
     "sauti.cmd_asterisk",   # asterisk install|start|stop|status|cli, call
     "sauti.cmd_prompts",    # prompts build|status|...
     "sauti.cmd_ivr",        # ivr
