@@ -12,16 +12,13 @@ import sys
 
 import pytest
 
-from tests.fixtures.core import in_ci, make_data_dir
+from tests.fixtures.core import make_data_dir
+from tests.fixtures.prompts import require_tools
 
 
 def need(tool: str) -> str:
-    path = shutil.which(tool) or shutil.which(tool, path="/usr/sbin:/sbin")
-    if path is None:
-        if in_ci():
-            pytest.fail(f"{tool} is missing (scripts/bootstrap installs it)")
-        pytest.skip(f"{tool} is missing")
-    return path
+    require_tools(tool)
+    return shutil.which(tool)
 
 
 @pytest.fixture

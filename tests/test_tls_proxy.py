@@ -10,22 +10,13 @@ import ssl
 import subprocess
 import sys
 
-import pytest
-
-from tests.fixtures.core import free_port, in_ci, make_data_dir, wait_for
-
-
-def caddy() -> str:
-    path = shutil.which("caddy")
-    if path is None:
-        if in_ci():
-            pytest.fail("caddy is missing (scripts/bootstrap installs it)")
-        pytest.skip("caddy is missing")
-    return path
+from tests.fixtures.core import free_port, make_data_dir, wait_for
+from tests.fixtures.prompts import require_tools
 
 
 def test_console_over_https_through_the_proxy(tmp_path):
-    binary = caddy()
+    require_tools("caddy")
+    binary = shutil.which("caddy")
     config = make_data_dir(tmp_path / "data", {"web": {"port": free_port(), "secure_cookies": True,
                                                       "behind_proxy": True}})
     https_port, http_port = free_port(), free_port()

@@ -18,8 +18,9 @@ from core import secrets
 from core.identity import pseudonym
 from core.store import Store
 from tests.fixtures.asterisk import AsteriskLine, free_ports
-from tests.fixtures.core import free_port, in_ci, wait_for
+from tests.fixtures.core import free_port, wait_for
 from tests.fixtures.ivr import IvrProcess
+from tests.fixtures.prompts import require_tools
 
 pytestmark = pytest.mark.asterisk
 
@@ -34,15 +35,6 @@ def sauti(config, *args: str) -> str:
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout
-
-
-def sipp() -> str:
-    path = shutil.which("sipp")
-    if path is None:
-        if in_ci():
-            pytest.fail("sipp is missing (scripts/bootstrap installs sip-tester)")
-        pytest.skip("sipp is missing")
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -127,32 +119,23 @@ Content-Length: 0
 UAS_BUSY = """<?xml version="1.0" encoding="ISO-8859-1" ?>
 <scenario name="operator, its subscriber busy">
   <recv request="INVITE" />
-  <send><![CDATA[
-SIP/2.0 180 Ringing
-[last_Via:]
-[last_From:]
-[last_To:];tag=[call_number]
-[last_Call-ID:]
-[last_CSeq:]
-Content-Length: 0
-]]></send>
+{ringing}
   <pause milliseconds="500"/>
-  <send><![CDATA[
-SIP/2.0 486 Busy Here
-[last_Via:]
-[last_From:]
-[last_To:];tag=[call_number]
-[last_Call-ID:]
-[last_CSeq:]
-Content-Length: 0
-]]></send>
+{busy}
   <recv request="ACK" />
 </scenario>
 """
 
 
+def response(status: str) -> str:
+    """A sipp <send> answering the INVITE just received with `status`."""
+    headers = "[last_Via:]\n[last_From:]\n[last_To:];tag=[call_number]\n[last_Call-ID:]\n[last_CSeq:]"
+    return f"  <send><![CDATA[\nSIP/2.0 {status}\n{headers}\nContent-Length: 0\n]]></send>"
+
+
 def test_a_beep_through_the_operator_trunk_is_called_back_through_it(line, operator_port, tmp_path):
-    binary = sipp()
+    require_tools("sipp")
+    binary = shutil.which("sipp")
     config = line.config
     ivr = IvrProcess(config)
     ivr.start()
@@ -161,7 +144,7 @@ def test_a_beep_through_the_operator_trunk_is_called_back_through_it(line, opera
         dialler = subprocess.Popen([sys.executable, "-m", "sauti", "--data", str(config.data_dir), "dialler"],
                                    stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     (tmp_path / "uac.xml").write_text(UAC.replace("{caller}", CALLER))
-    (tmp_path / "uas.xml").write_text(UAS_BUSY)
+    (tmp_path / "uas.xml").write_text(UAS_BUSY.format(ringing=response("180 Ringing"), busy=response("486 Busy Here")))
     operator = subprocess.Popen([binary, "-sf", str(tmp_path / "uas.xml"), "-i", OPERATOR, "-p", str(operator_port),
                                  "-m", "1", "-timeout", "90s", "-trace_msg", "-message_file",
                                  str(tmp_path / "uas.msg"), "-nostdin"],
