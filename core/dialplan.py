@@ -12,6 +12,7 @@ EXTEN_BEEP = "300"         # missed-call "beep" line: not answered, caller is ca
 EXTEN_PROMPTS = "400"      # prompt recording, protected by the [prompts] pin
 EXTEN_RESPONSE = "500"     # responders: key an alert's reference, then say what was done
 EXTEN_COMPLAINTS = "600"   # confidential complaints: file one, or hear the answer to one
+EXTEN_COMMITTEE = "700"    # Local Protection Committees: the PIN, then the meeting's items
 EXTEN_ECHO_TEST = "901"    # plays a prompt, records the caller: proves audio both ways
 
 # Dialplan contexts.
@@ -33,6 +34,7 @@ FLOW_ACKNOWLEDGEMENT = "acknowledgement"
 FLOW_RESPONDER = "responder"
 FLOW_RESPONSE = "response"
 FLOW_COMPLAINT = "complaint"
+FLOW_COMMITTEE = "committee"
 
 # Channel variables.
 VAR_RESULT = "SAUTI_RESULT"       # set to RESULT_OK by a flow that finished

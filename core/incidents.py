@@ -8,8 +8,9 @@ incidents verifiers confirmed. Two alerts are linked when they were received wit
 group of linked alerts.
 
 Independent sources: one per caller pseudonym (a caller calling twice is one source),
-one per radio station (the operator relays many voices, but one relay chain), and an
-alert with neither (recorded by the failure path) counts on its own.
+one per radio station (the operator relays many voices, but one relay chain), one per
+Local Protection Committee (its focal point speaks for the meeting), and an alert with
+none of these (recorded by the failure path) counts on its own.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ class Report:
     source: str | None = None
     station: str | None = None
     pseudonym: str | None = None
+    committee: int | None = None
 
     @classmethod
     def from_row(cls, row: dict) -> "Report":
@@ -45,7 +47,7 @@ class Report:
         found = {k.get("category") for k in row.get("keywords") or () if isinstance(k, dict)}
         categories = frozenset(c for c in found | set(row.get("tags") or ()) if c)
         return cls(row["id"], parse_time(row["created_at"]), row.get("locality") or None, categories,
-                   row.get("source"), row.get("station"), row.get("caller_pseudonym"))
+                   row.get("source"), row.get("station"), row.get("caller_pseudonym"), row.get("committee_id"))
 
 
 def parse_time(text: str) -> dt.datetime:
@@ -96,6 +98,8 @@ def suggest(reports: list[Report], places: dict[str, Locality], rules: Rules = R
 
 
 def source_key(report: Report) -> tuple[str, str]:
+    if report.committee is not None:
+        return ("committee", str(report.committee))
     if report.source == Source.RADIO and report.station:
         return ("radio", report.station)
     if report.pseudonym:
@@ -104,10 +108,11 @@ def source_key(report: Report) -> tuple[str, str]:
 
 
 def independent_sources(reports) -> dict:
-    """How many independent sources, and how many of them came by phone and by radio."""
+    """How many independent sources, and how many of them came by phone, by radio and from committees."""
     keys = {source_key(r) for r in reports}
     radio = sum(1 for kind, _ in keys if kind == "radio")
-    return {"sources": len(keys), "radio": radio, "phone": len(keys) - radio}
+    committee = sum(1 for kind, _ in keys if kind == "committee")
+    return {"sources": len(keys), "radio": radio, "committee": committee, "phone": len(keys) - radio - committee}
 
 
 @dataclass(frozen=True)

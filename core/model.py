@@ -11,6 +11,7 @@ class Source(StrEnum):
     CALLBACK = "callback"    # the line called a "beeper" back
     FAILOVER = "failover"    # recorded by the dialplan's failure path while the IVR was down
     BEEP = "beep"            # a missed call on the beep line: the caller expects a call back
+    COMMITTEE = "committee"  # a Local Protection Committee's focal point, after its PIN (core/committees.py)
 
 
 class Status(StrEnum):

@@ -30,7 +30,7 @@ def ids(groups):
 def test_two_callers_same_locality_same_hour_are_one_incident_with_two_sources():
     groups = suggest([report(1, 0), report(2, 40)], PLACES)
     assert ids(groups) == [[1, 2]]
-    assert independent_sources(groups[0]) == {"sources": 2, "phone": 2, "radio": 0}
+    assert independent_sources(groups[0]) == {"sources": 2, "phone": 2, "radio": 0, "committee": 0}
 
 
 def test_one_caller_calling_twice_is_one_source():
@@ -51,7 +51,7 @@ def test_radio_and_phone_are_independent_one_station_counts_once():
                report(3, 50, source=Source.RADIO, station="okapi")]
     groups = suggest(reports, PLACES)
     assert ids(groups) == [[1, 2, 3]]
-    assert independent_sources(groups[0]) == {"sources": 2, "phone": 1, "radio": 1}
+    assert independent_sources(groups[0]) == {"sources": 2, "phone": 1, "radio": 1, "committee": 0}
     two_stations = [*reports, report(4, 55, source=Source.RADIO, station="moto")]
     assert independent_sources(two_stations)["radio"] == 2
 

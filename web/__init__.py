@@ -34,6 +34,7 @@ needs the session's CSRF token):
     complaints GET /complaints, /complaints/<id>, /complaints/<id>/audio  POST /complaints/<id> (status, message)
             (the complaints role only, whatever the rank; every access in the complaints' own audit)
             POST /admin/users/<name>/complaints (admin: grant or withdraw the role)
+    committees GET /admin/committees  POST /admin/committees (name, locality, pin), /admin/committees/<id>/delete (admin)
     prompts GET /admin/prompts  GET /admin/prompts/<lang>/<id>.wav  POST /admin/prompts/<lang>/<id> (admin)
 
 Ids in paths are ASCII digits within SQLite's 64-bit range (the `id` converter);
@@ -52,8 +53,8 @@ from core.config import Config
 from core.playback_cache import PlaybackCache
 from core.store import Store
 
-from . import (admin, alerts, audio, auth, claims, complaints, compress, context, directory, exports, gazetteer,
-               incidents, inputs, live, prompts, queue, responses, security, sharing, templating)
+from . import (admin, alerts, audio, auth, claims, committees, complaints, compress, context, directory, exports,
+               gazetteer, incidents, inputs, live, prompts, queue, responses, security, sharing, templating)
 from .i18n import init_i18n
 
 
@@ -119,4 +120,5 @@ def create_app(config_or_mapping: Config | Mapping) -> Flask:
     app.register_blueprint(exports.bp)
     app.register_blueprint(sharing.bp)
     app.register_blueprint(complaints.bp)
+    app.register_blueprint(committees.bp)
     return app

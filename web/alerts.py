@@ -101,6 +101,8 @@ def render_alert(alert_id: int, error: str | None = None, draft: dict | None = N
         earlier=store.alerts_from_pseudonym(pseudonym, before_alert_id=alert_id) if pseudonym else 0,
         original=store.alert_summary(alert["duplicate_of"]) if alert["duplicate_of"] else None,
         duplicates=store.duplicates_of(alert_id),
+        committee_reports=[r for r in store.committee_reports(alert["locality"]) if r["id"] != alert_id]
+        if alert["locality"] else [],
         prev_id=prev_id,
         next_id=next_id,
         claim_holder=claim_holder(alert),

@@ -22,6 +22,7 @@ from ._time import utcnow
 from .alerts import AlertsMixin, RecordingFacts
 from .asr import AsrMixin
 from .callbacks import CallbacksMixin
+from .committees import CommitteesMixin
 from .complaints import ComplaintsMixin
 from .console import ConsoleMixin
 from .directory import DirectoryMixin
@@ -40,8 +41,8 @@ from .users import UsersMixin
 __all__ = ["Store", "Job", "RecordingFacts", "CLOSED_STATUSES", "utcnow"]
 
 
-class Store(AlertsMixin, AsrMixin, CallbacksMixin, ComplaintsMixin, ConsoleMixin, DirectoryMixin, ExportsMixin,
-            GazetteerMixin, IncidentsMixin, JobsMixin, LiveCallsMixin, RespondersMixin, ResponsesMixin, RetentionMixin,
+class Store(AlertsMixin, AsrMixin, CallbacksMixin, CommitteesMixin, ComplaintsMixin, ConsoleMixin, DirectoryMixin,
+            ExportsMixin, GazetteerMixin, IncidentsMixin, JobsMixin, LiveCallsMixin, RespondersMixin, ResponsesMixin, RetentionMixin,
             SessionsMixin, UsersMixin):
     def __init__(self, conn: sqlite3.Connection):
         self.conn = conn

@@ -108,7 +108,8 @@ class AlertsMixin:
     def get_alert(self, alert_id: int) -> dict | None:
         rows = list(
             self.db.query(
-                "SELECT alerts.*, calls.source, calls.station, calls.caller_pseudonym, calls.channel"
+                "SELECT alerts.*, calls.source, calls.station, calls.caller_pseudonym, calls.channel,"
+                " calls.committee_id, (SELECT name FROM committees WHERE id = calls.committee_id) AS committee"
                 " FROM alerts LEFT JOIN calls ON calls.id = alerts.call_id WHERE alerts.id = ?",
                 [alert_id],
             )

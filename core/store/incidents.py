@@ -12,7 +12,7 @@ NOT_REPORTS = (Status.FALSE.value, Status.DUPLICATE.value)
 
 _ALERT_ROWS = (
     "SELECT alerts.id, alerts.reference, alerts.status, alerts.locality, alerts.keywords, alerts.created_at,"
-    " alerts.priority, calls.source, calls.station, calls.caller_pseudonym,"
+    " alerts.priority, calls.source, calls.station, calls.caller_pseudonym, calls.committee_id,"
     " (SELECT group_concat(tag, ' ') FROM tags WHERE tags.alert_id = alerts.id) AS tags"
     " FROM alerts LEFT JOIN calls ON calls.id = alerts.call_id"
 )

@@ -5,6 +5,8 @@ Append new migrations at the end; never edit one that has shipped.
 
 from __future__ import annotations
 
+from .schema_community import COMMUNITY_MIGRATIONS
+
 MIGRATIONS: list[tuple[str, str]] = [
     (
         "0001_initial",
@@ -362,32 +364,7 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX alerts_shareable ON alerts(language) WHERE shareable = 1;
         """,
     ),
-    (
-        "0013_complaints",
-        """
-        -- Confidential complaints: never alerts; read only by users holding the complaints role.
-        ALTER TABLE users ADD COLUMN complaints INTEGER NOT NULL DEFAULT 0;
-        CREATE TABLE complaints (
-            id INTEGER PRIMARY KEY,
-            reference TEXT NOT NULL UNIQUE,
-            language TEXT NOT NULL,
-            path TEXT,
-            duration REAL,
-            status TEXT NOT NULL DEFAULT 'new',
-            status_message TEXT,
-            created_at TEXT NOT NULL,
-            updated_at TEXT NOT NULL,
-            purged_at TEXT
-        );
-        -- Their audit, apart from audit_log: every access, listening included, shown to the role only.
-        CREATE TABLE complaint_audit (
-            id INTEGER PRIMARY KEY,
-            complaint_id INTEGER REFERENCES complaints(id),
-            actor TEXT NOT NULL,
-            action TEXT NOT NULL,
-            detail TEXT,
-            at TEXT NOT NULL
-        );
-        """,
-    ),
 ]
+
+# Complaints, committees and surveys live in schema_community.py; all run in number order.
+MIGRATIONS = sorted(MIGRATIONS + COMMUNITY_MIGRATIONS, key=lambda migration: migration[0])

@@ -10,8 +10,8 @@ word waited for apart from the silence after the last) is `listen.py`.
 from __future__ import annotations
 
 from core.dialplan import (
-    FLOW_ACKNOWLEDGEMENT, FLOW_ALERT, FLOW_BEEP, FLOW_CALLBACK, FLOW_COMPLAINT, FLOW_PROMPT_RECORD, FLOW_RADIO,
-    FLOW_RESPONDER, FLOW_RESPONSE,
+    FLOW_ACKNOWLEDGEMENT, FLOW_ALERT, FLOW_BEEP, FLOW_CALLBACK, FLOW_COMMITTEE, FLOW_COMPLAINT, FLOW_PROMPT_RECORD,
+    FLOW_RADIO, FLOW_RESPONDER, FLOW_RESPONSE,
 )
 
 from ..registry import Registry
@@ -19,6 +19,7 @@ from .acknowledgement import acknowledgement
 from .alert import alert
 from .beep import beep
 from .callback import callback
+from .committee import committee
 from .complaint import complaint
 from .prompt_record import prompt_record
 from .radio import radio
@@ -35,6 +36,7 @@ FLOWS = [
     (FLOW_RESPONDER, responder),
     (FLOW_RESPONSE, response),
     (FLOW_COMPLAINT, complaint),
+    (FLOW_COMMITTEE, committee),
 ]
 
 

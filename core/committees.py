@@ -1,0 +1,40 @@
+"""Local Protection Committees: their PINs, checked by the IVR and set in the console.
+
+A committee's focal point calls the committee line and keys the committee's PIN; the
+PIN alone says which committee calls, so it is unique. It is kept only as an HMAC
+under `<data>/secrets/committees.key` (read by the IVR, which checks a PIN, and by the
+console and CLI, which set one): a keyed hash can be looked up in one query, where a
+salted password hash would have to be tried against every committee, and a stolen
+database alone does not reveal a 4-8 digit PIN by trying them all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+
+from .config import Config
+from .identity import create_secret, read_secret
+
+KEY = "committees.key"
+PIN = re.compile(r"^[0-9]{4,8}$")
+PIN_TRIES = 3
+
+
+class PinHasher:
+    def __init__(self, key: bytes):
+        self._key = key
+
+    @classmethod
+    def from_config(cls, config: Config) -> "PinHasher":
+        path = config.secrets_dir / KEY
+        create_secret(path)
+        return cls(read_secret(path))
+
+    def hash(self, pin: str) -> str:
+        return hmac.new(self._key, b"committee-pin:" + pin.encode(), hashlib.sha256).hexdigest()
+
+
+def valid_pin(pin: str) -> bool:
+    return bool(PIN.match(pin))

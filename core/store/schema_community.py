@@ -1,0 +1,53 @@
+"""Migrations of the community mechanisms beside alerts: complaints, committees, surveys.
+
+Numbered in the same sequence as schema.py, which merges both lists in number order.
+"""
+
+from __future__ import annotations
+
+COMMUNITY_MIGRATIONS: list[tuple[str, str]] = [
+    (
+        "0013_complaints",
+        """
+        -- Confidential complaints: never alerts; read only by users holding the complaints role.
+        ALTER TABLE users ADD COLUMN complaints INTEGER NOT NULL DEFAULT 0;
+        CREATE TABLE complaints (
+            id INTEGER PRIMARY KEY,
+            reference TEXT NOT NULL UNIQUE,
+            language TEXT NOT NULL,
+            path TEXT,
+            duration REAL,
+            status TEXT NOT NULL DEFAULT 'new',
+            status_message TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            purged_at TEXT
+        );
+        -- Their audit, apart from audit_log: every access, listening included, shown to the role only.
+        CREATE TABLE complaint_audit (
+            id INTEGER PRIMARY KEY,
+            complaint_id INTEGER REFERENCES complaints(id),
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            detail TEXT,
+            at TEXT NOT NULL
+        );
+        """,
+    ),
+    (
+        "0014_committees",
+        """
+        -- Local Protection Committees: a PIN (HMAC under secrets/committees.key, never clear) and a locality.
+        CREATE TABLE committees (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            locality TEXT NOT NULL,
+            pin_hash TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        -- A committee's call: its reports are alerts whose call names the committee.
+        ALTER TABLE calls ADD COLUMN committee_id INTEGER REFERENCES committees(id);
+        """,
+    ),
+]

@@ -1,0 +1,83 @@
+"""The committee line: a Local Protection Committee's focal point keys its PIN, then records
+the concerns raised at a meeting, one item per recording, 1 for another.
+
+The PIN says which committee calls (core/committees.py); three wrong PINs end the call,
+audited with the number of tries only. Each item is an alert whose source is the
+committee, in the committee's locality; the call keeps no caller pseudonym, since the
+committee, not the focal point, is the source.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from core.committees import PIN_TRIES, PinHasher
+from core.dialplan import VAR_LANGUAGE
+from core.model import FLAG_PARTIAL, FLAG_SILENT, Source
+
+from ..agi import Call, HangupError
+from ..line import Line
+from .common import choose_language, finished_recording, play, play_beep
+from .listen import record_caller
+
+log = logging.getLogger(__name__)
+
+PIN_WAIT_MS = 8000
+PIN_MAX_DIGITS = 8
+ANOTHER_KEY = "1"
+ANOTHER_WAIT_MS = 5000
+MAX_ITEMS = 20
+
+
+async def committee(call: Call, line: Line) -> None:
+    language = await choose_language(call, line)
+    await call.set_variable(VAR_LANGUAGE, language)
+    found = await check_pin(call, line, language)
+    if found is None:
+        await play(call, line, "committee_pin_refused", language)
+        return
+    call_id = await line.db(lambda s: s.create_call(Source.COMMITTEE, channel=call.channel, uniqueid=call.uniqueid))
+    await line.db(lambda s: s.link_committee(call_id, found["id"]))
+    try:
+        await play(call, line, "committee_welcome", language)
+        filed = 0
+        for _ in range(MAX_ITEMS):
+            filed += await record_item(call, line, call_id, found, language)
+            key = await play(call, line, "committee_another", language, escape_digits=ANOTHER_KEY)
+            if (key or await call.wait_for_digit(ANOTHER_WAIT_MS)) != ANOTHER_KEY:
+                break
+        log.info("%s: committee %s filed %d item(s)", call.channel, found["id"], filed)
+        await play(call, line, "committee_thanks", language)
+        await play(call, line, "goodbye", language)
+    finally:
+        await line.db(lambda s: s.end_call(call_id))
+
+
+async def check_pin(call: Call, line: Line, language: str) -> dict | None:
+    hasher = PinHasher.from_config(line.config)
+    for attempt in range(1, PIN_TRIES + 1):
+        digits, _ = await call.get_data(line.prompt("committee_pin", language), PIN_WAIT_MS, PIN_MAX_DIGITS)
+        found = await line.db(lambda s: s.committee_by_pin(hasher.hash(digits))) if digits else None
+        if found is not None:
+            return found
+        if attempt < PIN_TRIES:
+            await play(call, line, "committee_pin_wrong", language)
+    await line.db(lambda s: s.committee_pin_refused(PIN_TRIES))
+    log.info("%s: committee PIN refused after %d tries", call.channel, PIN_TRIES)
+    return None
+
+
+async def record_item(call: Call, line: Line, call_id: int, found: dict, language: str) -> int:
+    """One item: the beep, the recording, filed as an alert of the committee; 1 when filed."""
+    await play(call, line, "record_after_beep", language)
+    await play_beep(call, line)
+    take = await record_caller(call, line, line.new_recording())
+    finished = finished_recording(call, line, take.path, take.offset_seconds)
+    if finished is not None:
+        facts, speech = finished
+        flags = ([FLAG_PARTIAL] if take.hung_up else []) + ([] if speech else [FLAG_SILENT])
+        await line.db(lambda s: s.file_alert(call_id, facts, language=language, locality=found["locality"],
+                                             flags=flags))
+    if take.hung_up:
+        raise HangupError(f"{call.channel}: hung up while recording a committee item")
+    return 0 if finished is None else 1

@@ -1,0 +1,63 @@
+"""Admins keep the Local Protection Committees: name, locality and PIN (stored hashed, never shown).
+
+A committee's reports are alerts whose call names it; a committee with reports cannot be
+deleted, so the reports keep their source.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+
+from core.committees import PinHasher, valid_pin
+
+from .context import get_store
+from .i18n import translate as _
+from .security import role_required
+
+bp = Blueprint("committees", __name__, url_prefix="/admin/committees")
+
+NAME = re.compile(r"^[\w .,'()-]{2,80}$")
+LOCALITY_MAX = 40
+
+
+def page(status: int = 200, **extra):
+    return render_template("committees.html", committees=get_store().committees(),
+                           localities=get_store().localities(), **extra), status
+
+
+@bp.route("")
+@role_required("admin")
+def index():
+    return page()
+
+
+@bp.route("", methods=("POST",))
+@role_required("admin")
+def save():
+    name, locality, pin = (request.form.get(k, "").strip() for k in ("name", "locality", "pin"))
+    typed = {"name": name, "locality": locality}
+    if not NAME.match(name) or not locality or len(locality) > LOCALITY_MAX:
+        return page(400, error=_("committees.invalid"), typed=typed)
+    if pin and not valid_pin(pin):
+        return page(400, error=_("committees.pin_rule"), typed=typed)
+    pin_hash = PinHasher.from_config(current_app.config["SAUTI_CONFIG"]).hash(pin) if pin else None
+    try:
+        get_store().save_committee(name, locality, pin_hash, g.user["username"])
+    except ValueError:
+        return page(400, error=_("committees.pin_needed"), typed=typed)
+    except sqlite3.IntegrityError:
+        return page(409, error=_("committees.pin_taken"), typed=typed)
+    flash(_("committees.saved", name=name), "success")
+    return redirect(url_for("committees.index"))
+
+
+@bp.route("/<id:committee_id>/delete", methods=("POST",))
+@role_required("admin")
+def delete(committee_id: int):
+    if not get_store().delete_committee(committee_id, g.user["username"]):
+        return page(409, error=_("committees.not_deleted"))
+    flash(_("committees.deleted"), "success")
+    return redirect(url_for("committees.index"))
