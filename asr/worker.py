@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from core.audio.formats import AudioError
 from core.config import Config
-from core.model import FLAG_LANGUAGE_INFERRED, FLAG_SILENT, Source, TranscriptState
+from core.model import FLAG_SILENT, Source, TranscriptState
 from core.store import Job, Store
 from core.store.alerts import RESCORE, SPOT, TRANSCRIBE
 
@@ -35,6 +35,8 @@ from .lexicon import Lexicons
 from .pipeline import Pipeline, Transcription
 
 log = logging.getLogger("sauti.asr")
+
+ACTOR = "asr"  # who the audit log names for the worker's changes
 
 
 class Stopping(Exception):
@@ -256,14 +258,11 @@ class Worker:
         with store.transaction():
             if not store.renew_lease(job.id, worker, self.config.asr.lease_seconds):
                 raise LeaseLost()
-            flags = []
-            if result.silent:
-                flags.append(FLAG_SILENT)
+            # Flags state what is true now: speech found lowers the IVR's "silent" flag.
+            silent = {"add" if result.silent else "clear": (FLAG_SILENT,)}
+            store.set_flags(alert_id, ACTOR, **silent)
             if result.language_inferred:
-                store.set_language(alert_id, result.language, inferred=True)
-                flags.append(FLAG_LANGUAGE_INFERRED)
-            if flags:
-                store.add_flags(alert_id, *flags)
+                store.set_language(alert_id, result.language, inferred=True, actor=ACTOR)
             if result.model is None and not result.silent:
                 store.set_transcript_state(alert_id, TranscriptState.NO_MODEL, result.no_model_reason)
                 state = TranscriptState.NO_MODEL.value

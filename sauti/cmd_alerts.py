@@ -10,7 +10,7 @@ import click
 
 from core import clock
 from core.model import Status
-from core.store.console import ALL, QueueFilter
+from core.store.queue import ALL, QueueFilter
 
 from .context import Context, pass_context
 

@@ -11,7 +11,7 @@ from asr.lexicon import Lexicons
 from asr.worker import Worker
 from core.model import FLAG_LANGUAGE_INFERRED, FLAG_SILENT, TranscriptState
 from core.store import Store
-from core.store.alerts import TRANSCRIBE
+from core.store.jobs import TRANSCRIBE
 from tests.fixtures.asr import KO_SHORT, store_alert
 from tests.fixtures.audio import silence, write_wav
 from tests.fixtures.core import wait_for
@@ -66,6 +66,16 @@ def test_keywords_and_priority_are_stored(worker, store, asr_config, say):
     assert stored["keywords"][0]["category"] == "attack"
     assert {"term", "category", "start", "end", "confidence"} <= set(stored["keywords"][0])
     assert stored["priority"] >= round(10 * stored["keywords"][0]["confidence"], 2) - 0.01
+
+
+def test_speech_lowers_the_silent_flag_the_ivr_raised(worker, store, asr_config, say):
+    """Flags state what is true now: the IVR thought the caller said nothing, the ASR heard speech."""
+    alert = store_alert(store, asr_config, say(KO_SHORT))
+    store.set_flags(alert["id"], "ivr", add=[FLAG_SILENT])
+    drain(worker)
+    assert store.get_alert(alert["id"])["flags"] == []
+    change = [e for e in store.audit_entries("alert", alert["id"]) if e["action"] == "flags"][0]
+    assert (change["actor"], change["before"], change["after"]) == ("asr", {"flags": ["silent"]}, {"flags": []})
 
 
 def test_silent_recording_is_flagged(worker, store, asr_config, tmp_path):

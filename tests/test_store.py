@@ -1,18 +1,22 @@
-"""The store: migrations, alerts, audit, references, and the durable job queue."""
+"""The store: alerts, flags, rescoring, audit, references, time, and the durable job queue.
+
+Migrations (split, failure, conversion, concurrency) are in test_store_migrations.py."""
 
 from __future__ import annotations
 
 import multiprocessing
+import re
 import sqlite3
 import time
 
 import pytest
 
 from core.identity import damm_check_digit, is_valid_reference
-from core.model import Status
+from core.model import FLAG_LANGUAGE_INFERRED, FLAG_PARTIAL, FLAG_SILENT, Status
 from core.store import RecordingFacts, Store
 from core.store.schema import MIGRATIONS
 
+ISO_UTC = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00")
 RECORDING = RecordingFacts("recordings/x.wav", "wav", 6.0, 8000, 96044, "0" * 64)
 
 
@@ -214,3 +218,55 @@ def test_tags_and_notes_are_audited(fresh_db):
     actions = [e["action"] for e in fresh_db.audit_entries("alert", alert["id"])]
     assert actions == ["note", "tags", "create"]
     assert fresh_db.tags_for(alert["id"]) == ["abduction", "attack"]
+
+
+# -- flags state what is true now ----------------------------------------------
+
+
+def test_flags_are_set_and_cleared_with_their_history(fresh_db):
+    alert = file_one(fresh_db, flags=[FLAG_SILENT, FLAG_PARTIAL])
+    assert alert["flags"] == [FLAG_PARTIAL, FLAG_SILENT]
+    assert fresh_db.audit_entries("alert", alert["id"])[0]["after"]["flags"] == [FLAG_PARTIAL, FLAG_SILENT]
+    assert fresh_db.set_flags(alert["id"], "asr", clear=[FLAG_SILENT]) == [FLAG_PARTIAL]
+    assert fresh_db.set_flags(alert["id"], "asr", clear=[FLAG_SILENT]) == [FLAG_PARTIAL]  # no change, no entry
+    assert fresh_db.set_flags(alert["id"], "asr", add=[FLAG_LANGUAGE_INFERRED]) == [FLAG_LANGUAGE_INFERRED, FLAG_PARTIAL]
+    history = [(e["actor"], e["before"], e["after"]) for e in fresh_db.audit_entries("alert", alert["id"])
+               if e["action"] == "flags"]
+    assert history == [
+        ("asr", {"flags": [FLAG_PARTIAL]}, {"flags": [FLAG_LANGUAGE_INFERRED, FLAG_PARTIAL]}),
+        ("asr", {"flags": [FLAG_PARTIAL, FLAG_SILENT]}, {"flags": [FLAG_PARTIAL]}),
+    ]
+    assert fresh_db.get_alert(alert["id"])["flags"] == [FLAG_LANGUAGE_INFERRED, FLAG_PARTIAL]
+    with pytest.raises(ValueError):
+        fresh_db.set_flags(alert["id"], "asr", add=[FLAG_SILENT], clear=[FLAG_SILENT])
+    with pytest.raises(KeyError):
+        fresh_db.set_flags(9999, "asr", add=[FLAG_SILENT])
+
+
+def test_a_language_set_by_a_person_is_no_longer_inferred(fresh_db):
+    alert = file_one(fresh_db)
+    fresh_db.set_language(alert["id"], "sw", inferred=True)
+    inferred = fresh_db.get_alert(alert["id"])
+    assert inferred["language_inferred"] and inferred["flags"] == [FLAG_LANGUAGE_INFERRED]
+    fresh_db.update_alert(alert["id"], "amani", language="ln")
+    known = fresh_db.get_alert(alert["id"])
+    assert known["language"] == "ln" and not known["language_inferred"] and known["flags"] == []
+
+
+# -- one representation of time ------------------------------------------------
+
+
+def test_every_stored_time_is_iso_text_in_utc(fresh_db):
+    alert = file_one(fresh_db)
+    fresh_db.claim_alert(alert["id"], "amani", minutes=5)
+    job = fresh_db.claim_job("transcribe", "w", lease_seconds=30)
+    times = {
+        "created_at": fresh_db.get_alert(alert["id"])["created_at"],
+        "claimed_until": fresh_db.get_alert(alert["id"])["claimed_until"],
+        "lease_until": fresh_db.get_job(job.id)["lease_until"],
+        "audit at": fresh_db.audit_entries()[0]["at"],
+    }
+    for name, value in times.items():
+        assert isinstance(value, str) and ISO_UTC.fullmatch(value), (name, value)
+    declared = {row["name"]: row["type"] for row in fresh_db.conn.execute("PRAGMA table_info(jobs)")}
+    assert declared["lease_until"] == "TEXT"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from core import clock
 from core.model import FLAG_PARTIAL, FLAG_SILENT, Source
 from core.store import RecordingFacts
-from core.store.console import QueueFilter, fts_query
+from core.store.queue import QueueFilter, fts_query
 from tests.fixtures.web import login, make_alert
 
 
@@ -124,14 +124,14 @@ def test_queue_filter_from_mapping_ignores_unknown_and_empty():
 
 def test_search_gives_the_same_rows_either_way(monkeypatch, fresh_db, config):
     """Common words walk the queue in order; rare ones are looked up and sorted: same result."""
-    from core.store import console
+    from core.store import queue as queue_module
 
     for n in range(6):
         make_alert(fresh_db, config, text=f"watu {'bunduki' if n % 2 else 'mapanga'}", priority=n % 3,
                    write_audio=False)
     f = QueueFilter(status="all", q="watu")
     looked_up = [row["id"] for row in fresh_db.queue(f)]
-    monkeypatch.setattr(console, "SEARCH_WALK_THRESHOLD", 0)
+    monkeypatch.setattr(queue_module, "SEARCH_WALK_THRESHOLD", 0)
     walked = [row["id"] for row in fresh_db.queue(f)]
     assert looked_up == walked and len(walked) == 6
     assert [row["id"] for row in fresh_db.queue(QueueFilter(status="all", q="bunduki"))] == [
@@ -142,7 +142,7 @@ def test_queue_rows_show_flags_reports_and_language_names(client, fresh_db, conf
     """A silent alert says so (listen), not "transcribed" with nothing; a radio session's
     reports say which of how many they are; languages by name."""
     silent = make_alert(fresh_db, config, text=None, language="ln")
-    fresh_db.add_flags(silent["id"], FLAG_SILENT)
+    fresh_db.set_flags(silent["id"], "ivr", add=[FLAG_SILENT])
     fresh_db.add_transcript(silent["id"], "", words=[], model="vosk-test", language="ln", confidence=None)
     radio = make_alert(fresh_db, config, source=Source.RADIO, station="beni", language="fr")
     facts = fresh_db.recordings_for(radio["id"])[0]

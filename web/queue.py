@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 
 from core.identity import is_valid_reference
-from core.store.console import QueueFilter
+from core.store.queue import QueueFilter
 
 from .context import get_store
 from .inputs import query_date, query_int, text_value

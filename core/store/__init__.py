@@ -4,60 +4,98 @@
     call_id = store.create_call(Source.PHONE, channel="PJSIP/phone-1-0001")
     alert = store.file_alert(call_id, recording, language="sw")
 
-One `Store` per thread; SQLite in WAL mode lets the IVR, the ASR worker and the
-console write to one file from separate processes.
+One module per area, each a class deriving from `Base` (_base.py: connection,
+transactions, row queries) and from the areas it calls, so every dependency is named:
+
+    calls.py        calls, and how many alerts a caller's pseudonym filed
+    alerts.py       filing an alert (recording + job + audit), reading, status, reopening, details
+    flags.py        flags that state what is true now; changes audited
+    claims.py       one verifier at a time on an alert; supervisors take over
+    recordings.py   audio files of an alert
+    transcripts.py  ASR and verifier transcripts, keywords and priority (rescoring)
+    tags.py notes.py   verifiers' tags and notes
+    jobs.py         the durable job queue with leases
+    speech_models.py   the models the ASR worker loaded; alerts waiting for one
+    queue.py        the console's queue: order, filters, search
+    incidents.py    alerts grouped into incidents
+    exports.py      verified and escalated alerts for export; the speech corpus
+    callbacks.py    call-backs and sealed contacts
+    committees.py   local protection committees and their PINs
+    complaints.py   confidential complaints, sealed, for the complaints role only
+    directory.py    responders and focal points, numbers sealed
+    responders.py   calling an escalated alert's responders
+    responses.py    responses recorded on alerts, and each alert's timeline
+    live.py         calls in progress, as Asterisk reports them
+    sessions.py     console sessions and login throttling
+    users.py        console accounts
+    retention.py    purging closed alerts
+    audit.py        the audit log
+    spool.py        failure-path recordings imported once
+    gazetteer.py    localities
+    schema.py       numbered forward migrations (0001 in schema_initial.py, community ones in
+                    schema_community.py); migrations.py applies them
+    thread.py       a Store on its own thread, for asyncio services
+    _rows.py        JSON column helpers; _time.py the one representation of time
+
+A new area is a new module with its class added to `Store`'s bases. Times are ISO
+8601 text in UTC (_time.py). One `Store` per thread; SQLite in WAL mode lets the IVR,
+the ASR worker and the console write to one file from separate processes.
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
 import sqlite3
-import threading
+import time
 from pathlib import Path
 
-import sqlite_utils
-
+from . import migrations
+from ._base import Base
 from ._time import utcnow
-from .alerts import AlertsMixin, RecordingFacts
-from .asr import AsrMixin
-from .callbacks import CallbacksMixin
-from .committees import CommitteesMixin
-from .complaints import ComplaintsMixin
-from .console import ConsoleMixin
-from .directory import DirectoryMixin
-from .exports import ExportsMixin
-from .gazetteer import GazetteerMixin
-from .incidents import IncidentsMixin
-from .jobs import Job, JobsMixin
-from .live import LiveCallsMixin
-from .responders import RespondersMixin
-from .responses import ResponsesMixin
-from .retention import CLOSED_STATUSES, RetentionMixin
+from .alerts import Alerts
+from .audit import Audit
+from .callbacks import Callbacks
+from .calls import Calls
+from .claims import Claims
+from .committees import Committees
+from .complaints import Complaints
+from .directory import Directory
+from .exports import Exports
+from .flags import Flags
+from .gazetteer import Gazetteer
+from .incidents import Incidents
+from .jobs import Job, Jobs
+from .live import LiveCalls
+from .notes import Notes
+from .queue import Queue
+from .recordings import RecordingFacts, Recordings
+from .responders import Responders
+from .responses import Responses
+from .retention import CLOSED_STATUSES, Retention
 from .schema import MIGRATIONS
-from .sessions import SessionsMixin
-from .users import UsersMixin
+from .sessions import Sessions
+from .speech_models import SpeechModels
+from .spool import Spool
+from .tags import Tags
+from .transcripts import Transcripts
+from .users import Users
 
 __all__ = ["Store", "Job", "RecordingFacts", "CLOSED_STATUSES", "utcnow"]
 
+BUSY_TIMEOUT_MS = 30_000  # how long a writer waits for another process's write lock
 
-class Store(AlertsMixin, AsrMixin, CallbacksMixin, CommitteesMixin, ComplaintsMixin, ConsoleMixin, DirectoryMixin,
-            ExportsMixin, GazetteerMixin, IncidentsMixin, JobsMixin, LiveCallsMixin, RespondersMixin, ResponsesMixin, RetentionMixin,
-            SessionsMixin, UsersMixin):
-    def __init__(self, conn: sqlite3.Connection):
-        self.conn = conn
-        self.db = sqlite_utils.Database(conn)
-        self._depth = 0
-        self._lock = threading.RLock()
 
+# Areas that build on others come before them (Python's method order needs it).
+class Store(Responders, Responses, Alerts, SpeechModels, Transcripts, Callbacks, Calls, Claims, Committees, Complaints,
+            Exports, Gazetteer, Incidents, LiveCalls, Notes, Queue, Retention, Spool, Tags, Users,
+            Flags, Recordings, Jobs, Directory, Sessions, Audit, Base):
     @classmethod
     def open(cls, path: Path | str, migrate: bool = True) -> "Store":
         path = str(path)
-        conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False)
         conn.row_factory = sqlite3.Row
-        conn.execute("PRAGMA busy_timeout = 30000")
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         if path != ":memory:":
-            conn.execute("PRAGMA journal_mode = WAL")
+            _use_wal(conn)
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA synchronous = NORMAL")
         store = cls(conn)
@@ -74,104 +112,30 @@ class Store(AlertsMixin, AsrMixin, CallbacksMixin, CommitteesMixin, ComplaintsMi
     def __exit__(self, *exc):
         self.close()
 
-    @contextlib.contextmanager
-    def transaction(self):
-        """BEGIN IMMEDIATE ... COMMIT; nested calls join the outer transaction."""
-        with self._lock:
-            if self._depth:
-                self._depth += 1
-                try:
-                    yield
-                finally:
-                    self._depth -= 1
-                return
-            self.conn.execute("BEGIN IMMEDIATE")
-            self._depth = 1
-            try:
-                yield
-            except BaseException:
-                self.conn.execute("ROLLBACK")
-                raise
-            else:
-                self.conn.execute("COMMIT")
-            finally:
-                self._depth = 0
-
-    # -- schema -------------------------------------------------------------
-
-    def migrate(self) -> list[str]:
-        """Apply pending migrations in order; returns the names applied."""
-        self.conn.execute(
-            "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
-        )
-        applied = {row[0] for row in self.conn.execute("SELECT name FROM _migrations")}
-        done = []
-        for name, sql in MIGRATIONS:
-            if name in applied:
-                continue
-            with self.transaction():
-                # executescript would COMMIT our transaction; run statements one by one.
-                for statement in _split_sql(sql):
-                    self.conn.execute(statement)
-                self.conn.execute(
-                    "INSERT INTO _migrations (name, applied_at) VALUES (?, ?)", (name, utcnow())
-                )
-            done.append(name)
-        return done
+    def migrate(self, pending: list[tuple[str, str]] = MIGRATIONS) -> list[str]:
+        """Apply pending migrations in order (safe with several processes at once)."""
+        return migrations.migrate(self, pending)
 
     def schema_version(self) -> int:
-        return self.conn.execute("SELECT count(*) FROM _migrations").fetchone()[0]
+        return len(migrations.applied(self.conn))
 
-    # -- audit --------------------------------------------------------------
-
-    def audit(self, actor: str, action: str, entity: str, entity_id, before=None, after=None) -> None:
-        self.conn.execute(
-            "INSERT INTO audit_log (actor, action, entity, entity_id, before, after, at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (
-                actor,
-                action,
-                entity,
-                entity_id,
-                None if before is None else json.dumps(before, ensure_ascii=False),
-                None if after is None else json.dumps(after, ensure_ascii=False),
-                utcnow(),
-            ),
-        )
-
-    def audit_entries(self, entity: str | None = None, entity_id=None, limit: int = 200) -> list[dict]:
-        where, params = [], []
-        if entity is not None:
-            where.append("entity = ?")
-            params.append(entity)
-        if entity_id is not None:
-            where.append("entity_id = ?")
-            params.append(entity_id)
-        sql = "SELECT * FROM audit_log"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY id DESC LIMIT ?"
-        params.append(limit)
-        return [_decode_audit(row) for row in self.db.query(sql, params)]
+    def data_version(self) -> int:
+        """Changes whenever another connection commits to the database: a cheap way to poll
+        for new work without taking the write lock."""
+        return self._value("PRAGMA data_version")
 
 
-def _decode_audit(row: dict) -> dict:
-    for key in ("before", "after"):
-        if row[key] is not None:
-            row[key] = json.loads(row[key])
-    return row
+def _use_wal(conn: sqlite3.Connection) -> None:
+    """Switch a new file to WAL. Two processes converting the same new file at once can
+    each hold a read lock the other's conversion needs; SQLite then refuses one at once
+    rather than wait (deadlock), so the refused one tries again until the busy timeout."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
-
-def _split_sql(sql: str) -> list[str]:
-    """Split a migration into statements, keeping trigger bodies whole."""
-    statements, current = [], []
-    for line in sql.splitlines():
-        current.append(line)
-        joined = "\n".join(current).strip()
-        if joined.endswith(";") and sqlite3.complete_statement(joined):
-            statements.append(joined)
-            current = []
-    rest = "\n".join(current).strip()
-    if rest:
-        statements.append(rest)
-    return statements

@@ -12,6 +12,7 @@ from enum import StrEnum
 
 from ..model import Status
 from ._time import utc_after, utcnow
+from .audit import Audit
 
 
 class CallbackKind(StrEnum):
@@ -45,7 +46,7 @@ def _marks(values) -> str:
     return ", ".join("?" for _ in values)
 
 
-class CallbacksMixin:
+class Callbacks(Audit):
     # -- contacts -----------------------------------------------------------
 
     def save_contact(self, pseudonym: str, sealed: bytes, keep_hours: float) -> int:

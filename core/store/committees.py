@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from ._time import utcnow
+from .audit import Audit
 
 
-class CommitteesMixin:
+class Committees(Audit):
     def committees(self) -> list[dict]:
         return list(self.db.query(
             "SELECT c.id, c.name, c.locality, c.created_at, c.updated_at,"

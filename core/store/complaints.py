@@ -8,11 +8,13 @@ from __future__ import annotations
 
 
 from ._time import utcnow
+from .audit import Audit
+from .users import Users
 
 COMPLAINT_COLUMNS = "id, reference, language, duration, status, status_message, created_at, updated_at, purged_at"
 
 
-class ComplaintsMixin:
+class Complaints(Users, Audit):
     def file_complaint(self, reference: str, language: str, path: str | None, duration: float | None) -> dict:
         with self.transaction():
             now = utcnow()

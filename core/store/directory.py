@@ -9,9 +9,10 @@ import secrets
 
 from ..directory import Entry
 from ._time import utcnow
+from .audit import Audit
 
 
-class DirectoryMixin:
+class Directory(Audit):
     def directory(self, kind: str | None = None) -> list[Entry]:
         where, params = ("WHERE kind = ?", [kind]) if kind else ("", [])
         rows = self.db.query(

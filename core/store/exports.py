@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import json
-
 from ..model import Status
+from ._rows import decode, split_tags
 from ._time import utcnow
+from .audit import Audit
 
 EXPORTED = (Status.VERIFIED.value, Status.ESCALATED.value)
 
 
-class ExportsMixin:
+class Exports(Audit):
     def exportable_alerts(self, since: str | None = None, limit: int = 100_000) -> list[dict]:
         """Verified and escalated alerts received since `since` (UTC ISO), oldest first, with
         the latest transcript (a verifier's correction if any), tags and incident. No caller
@@ -26,12 +26,7 @@ class ExportsMixin:
             " WHERE alerts.status IN (?, ?) AND alerts.created_at >= ? ORDER BY alerts.created_at, alerts.id LIMIT ?",
             [*EXPORTED, since or "", limit],
         )
-        out = []
-        for row in rows:
-            row["keywords"] = json.loads(row["keywords"])
-            row["tags"] = row["tags"].split() if row["tags"] else []
-            out.append(row)
-        return out
+        return [split_tags(decode(row, "keywords")) for row in rows]
 
     # -- the speech corpus ------------------------------------------------------------
 
@@ -51,7 +46,7 @@ class ExportsMixin:
     def corpus_alerts(self, language: str) -> list[dict]:
         """Shareable alerts in `language` with a verifier's corrected transcript (the latest),
         oldest first. The caller's pseudonym is read only to tell speakers apart."""
-        return list(self.db.query(
+        return self._rows(
             "SELECT alerts.id, alerts.locality, alerts.language, calls.caller_pseudonym AS speaker_key,"
             " (SELECT text FROM transcripts WHERE transcripts.alert_id = alerts.id AND transcripts.origin != 'asr'"
             "  ORDER BY transcripts.id DESC LIMIT 1) AS text"
@@ -60,4 +55,4 @@ class ExportsMixin:
             " AND EXISTS (SELECT 1 FROM transcripts WHERE transcripts.alert_id = alerts.id"
             "  AND transcripts.origin != 'asr') ORDER BY alerts.created_at, alerts.id",
             [language],
-        ))
+        )

@@ -3,11 +3,26 @@
 from __future__ import annotations
 
 from ..gazetteer import Locality
+from .audit import Audit
 
 _COLUMNS = "code, name, territory, province, latitude, longitude"
 
 
-class GazetteerMixin:
+class Gazetteer(Audit):
+    def add_locality(self, code: str, name: str, territory: str | None = None) -> None:
+        self.conn.execute(
+            "INSERT OR REPLACE INTO localities (code, name, territory) VALUES (?, ?, ?)", (code, name, territory)
+        )
+
+    def has_gazetteer(self) -> bool:
+        return self._value("SELECT 1 FROM localities LIMIT 1") is not None
+
+    def locality(self, code: str) -> dict | None:
+        return self._row("SELECT * FROM localities WHERE code = ?", [code])
+
+    def list_localities(self, limit: int = 500) -> list[dict]:
+        return self._rows("SELECT code, name, territory FROM localities ORDER BY name LIMIT ?", [limit])
+
     def localities(self) -> list[Locality]:
         return [Locality(**row) for row in self.db.query(f"SELECT {_COLUMNS} FROM localities ORDER BY code")]
 

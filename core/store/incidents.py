@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 from ..model import Status
+from ._rows import decode, split_tags
 from ._time import utcnow
+from .audit import Audit
 
 # Decided as not an event of their own: never grouped, never counted as a report.
 NOT_REPORTS = (Status.FALSE.value, Status.DUPLICATE.value)
@@ -18,7 +18,7 @@ _ALERT_ROWS = (
 )
 
 
-class IncidentsMixin:
+class Incidents(Audit):
     def grouping_candidates(self, since: str, limit: int = 5000) -> list[dict]:
         """Alerts received since `since` that are in no incident and not false or duplicates."""
         rows = self.db.query(
@@ -108,6 +108,4 @@ class IncidentsMixin:
 
 
 def _decode(row: dict) -> dict:
-    row["keywords"] = json.loads(row["keywords"])
-    row["tags"] = row["tags"].split() if row["tags"] else []
-    return row
+    return split_tags(decode(row, "keywords"))

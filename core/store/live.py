@@ -7,10 +7,11 @@ a channel name.
 
 from __future__ import annotations
 
+from ._base import Base
 from ._time import utcnow
 
 
-class LiveCallsMixin:
+class LiveCalls(Base):
     def live_call_started(self, uniqueid: str) -> None:
         now = utcnow()
         self.conn.execute("INSERT OR IGNORE INTO live_calls (uniqueid, started_at, updated_at) VALUES (?, ?, ?)",

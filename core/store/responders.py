@@ -10,6 +10,10 @@ says so to supervisors. Every attempt and outcome is audited on the alert.
 from __future__ import annotations
 
 from ._time import utc_after, utcnow
+from .alerts import Alerts
+from .audit import Audit
+from .directory import Directory
+from .responses import Responses
 
 # Rows of an escalation still in play, and the outcomes of the ones done.
 WAITING, CALLING, ANSWERED = "waiting", "calling", "answered"
@@ -21,7 +25,7 @@ _ESCALATED_AT = ("(SELECT max(l.at) FROM audit_log l WHERE l.entity = 'alert' AN
                  " AND l.action = 'status' AND json_extract(l.after, '$.status') = 'escalated')")
 
 
-class RespondersMixin:
+class Responders(Responses, Alerts, Directory, Audit):
     def queue_escalations(self) -> list[int]:
         """Queue the responders of every alert escalated since its calls were last queued; returns the alert ids."""
         with self.transaction():

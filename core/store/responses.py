@@ -6,12 +6,14 @@ import json
 
 from ..response_times import Timeline
 from ._time import utcnow
+from .alerts import Alerts
+from .audit import Audit
 
 OUTCOMES = ("resolved", "ongoing", "referred", "no_action_possible", "false_alarm")
 SPOKEN = "spoken"   # a response a responder spoke on the phone: the recording says the rest
 
 
-class ResponsesMixin:
+class Responses(Alerts, Audit):
     def record_response(self, alert_id: int, action: str, outcome: str, note: str | None, actor: str,
                         source: str = "console", acted_at: str | None = None,
                         recording_path: str | None = None) -> int:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 
 from ..model import Status
 from ._time import utcnow
+from .audit import Audit
 
 # Decisions after which nobody needs the reporter's voice any more. "unverified" and
 # "new" stay open: a later report may still confirm them.
@@ -25,7 +26,7 @@ RETENTION_ACTOR = "retention"
 RemoveFiles = Callable[[list[dict]], None]
 
 
-class RetentionMixin:
+class Retention(Audit):
     def purgeable_alerts(self, closed_before: str, limit: int = PURGE_BATCH) -> list[int]:
         """Closed alerts untouched since `closed_before` whose content is still here."""
         marks = ", ".join("?" for _ in CLOSED_STATUSES)

@@ -16,13 +16,14 @@ from __future__ import annotations
 import datetime as dt
 
 from ._time import utc_after, utcnow
+from .audit import Audit
 
 LOCKOUT_ACTOR = "console"
 # A pair's count is forgotten this long after its last failure.
 FORGET_FAILURES_AFTER = 24 * 3600
 
 
-class SessionsMixin:
+class Sessions(Audit):
     # -- sessions ---------------------------------------------------------------
 
     def start_console_session(self, token_hash: str, username: str, seconds: float) -> None:

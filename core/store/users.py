@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from ..accounts import ROLES
 from ._time import utcnow
+from .audit import Audit
+from .sessions import Sessions
 
 
-class UsersMixin:
+class Users(Sessions, Audit):
     def add_user(self, username: str, password_hash: str, role: str, actor: str = "cli") -> int:
         if role not in ROLES:
             raise ValueError(f"role must be one of {', '.join(ROLES)}")
@@ -19,11 +21,10 @@ class UsersMixin:
             return cursor.lastrowid
 
     def get_user(self, username: str) -> dict | None:
-        rows = list(self.db.query("SELECT * FROM users WHERE username = ?", [username]))
-        return rows[0] if rows else None
+        return self._row("SELECT * FROM users WHERE username = ?", [username])
 
     def list_users(self) -> list[dict]:
-        return list(self.db.query("SELECT id, username, role, complaints, disabled, created_at FROM users ORDER BY username"))
+        return self._rows("SELECT id, username, role, complaints, disabled, created_at FROM users ORDER BY username")
 
     def update_user(self, username: str, actor: str, **fields) -> None:
         allowed = {"password_hash", "role", "disabled"}

@@ -1,4 +1,4 @@
-"""Queries for the verification console: the queue, its filters, search, counts and the audit log.
+"""The verification queue: its order, filters, full-text search, counts and neighbours.
 
 The queue order is "highest priority, then newest": (priority DESC, created_at DESC, id DESC).
 Full-text search runs on SQLite FTS5 over every version of an alert's transcript
@@ -7,12 +7,13 @@ Full-text search runs on SQLite FTS5 over every version of an alert's transcript
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, fields
 
 from .. import clock
 from ..model import Status
+from ._base import Base
+from ._rows import decode, split_tags, to_json
 
 QUEUE_ORDER = "alerts.priority DESC, alerts.created_at DESC, alerts.id DESC"
 ALL = "all"
@@ -82,9 +83,7 @@ def fts_query(text: str) -> str:
     return " ".join(terms)
 
 
-class ConsoleMixin:
-    # -- the queue ------------------------------------------------------------
-
+class Queue(Base):
     def _queue_where(self, f: QueueFilter) -> tuple[list[str], list]:
         """WHERE terms for a filter. A leading + on a column keeps SQLite from driving
         the query from that term, so it walks the queue index in order and stops at
@@ -116,7 +115,7 @@ class ConsoleMixin:
                 " WHERE json_extract(value, '$.category') = ?))"
                 " OR EXISTS (SELECT 1 FROM tags WHERE tags.alert_id = alerts.id AND tags.tag = ?))"
             )
-            params += [json.dumps(f.category), f.category, f.category]
+            params += [to_json(f.category), f.category, f.category]
         if f.q:
             match = fts_query(f.q)
             if match:
@@ -155,11 +154,9 @@ class ConsoleMixin:
         if where:
             sql += " WHERE " + " AND ".join(where)
         sql += f" ORDER BY {QUEUE_ORDER} LIMIT ? OFFSET ?"
-        rows = list(self.db.query(sql, params + [int(limit), int(offset)]))
+        rows = self._rows(sql, params + [int(limit), int(offset)])
         for row in rows:
-            row["flags"] = json.loads(row["flags"])
-            row["keywords"] = json.loads(row["keywords"])
-            row["tags"] = row["tags"].split() if row["tags"] else []
+            split_tags(decode(row, "flags", "keywords"))
         return rows
 
     def queue_stats(self) -> dict:
@@ -193,85 +190,6 @@ class ConsoleMixin:
             f"SELECT id FROM alerts WHERE status = ? ORDER BY {QUEUE_ORDER} LIMIT 1", (Status.NEW.value,)
         ).fetchone()
         return row[0] if row else None
-
-    # -- one alert ------------------------------------------------------------
-
-    def find_alert_id(self, text: str) -> int | None:
-        """An alert named the way a verifier would: its reference number, or #id."""
-        text = (text or "").strip()
-        if text.startswith("#") and text[1:].isdigit():
-            row = self.conn.execute("SELECT id FROM alerts WHERE id = ?", (int(text[1:]),)).fetchone()
-        elif text.isdigit():
-            row = self.conn.execute("SELECT id FROM alerts WHERE reference = ?", (text,)).fetchone()
-        else:
-            return None
-        return row[0] if row else None
-
-    def duplicates_of(self, alert_id: int) -> list[dict]:
-        return list(
-            self.db.query(
-                "SELECT id, reference, created_at FROM alerts WHERE duplicate_of = ? ORDER BY id", [alert_id]
-            )
-        )
-
-    def alert_summary(self, alert_id: int) -> dict | None:
-        rows = list(self.db.query("SELECT id, reference, status, duplicate_of FROM alerts WHERE id = ?", [alert_id]))
-        return rows[0] if rows else None
-
-    def root_alert(self, alert_id: int) -> int:
-        """Follow duplicate_of links to the alert a chain of duplicates is about."""
-        seen = set()
-        while alert_id not in seen:
-            seen.add(alert_id)
-            row = self.conn.execute("SELECT duplicate_of FROM alerts WHERE id = ?", (alert_id,)).fetchone()
-            if row is None or row[0] is None:
-                return alert_id
-            alert_id = row[0]
-        return alert_id
-
-    def get_recording(self, recording_id: int) -> dict | None:
-        rows = list(self.db.query("SELECT * FROM recordings WHERE id = ?", [recording_id]))
-        return rows[0] if rows else None
-
-    def list_localities(self, limit: int = 500) -> list[dict]:
-        return list(self.db.query("SELECT code, name, territory FROM localities ORDER BY name LIMIT ?", [limit]))
-
-    def record_listen(self, alert_id: int, user: str) -> bool:
-        """Audit the first time a user fetches an alert's audio: "listened" for response times."""
-        with self.transaction():
-            seen = self.conn.execute(
-                "SELECT 1 FROM audit_log WHERE entity = 'alert' AND entity_id = ? AND action = 'listen' AND actor = ?",
-                (alert_id, user),
-            ).fetchone()
-            if seen:
-                return False
-            self.audit(user, "listen", "alert", alert_id)
-            return True
-
-    # -- the audit log ----------------------------------------------------------
-
-    def audit_page(
-        self, actor: str = "", entity: str = "", action: str = "", before_id: int | None = None, limit: int = 100
-    ) -> list[dict]:
-        """Newest first; page with before_id (the smallest id of the previous page)."""
-        where, params = [], []
-        for column, value in (("actor", actor), ("entity", entity), ("action", action)):
-            if value:
-                where.append(f"{column} = ?")
-                params.append(value)
-        if before_id:
-            where.append("id < ?")
-            params.append(int(before_id))
-        sql = "SELECT * FROM audit_log"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY id DESC LIMIT ?"
-        rows = list(self.db.query(sql, params + [int(limit)]))
-        for row in rows:
-            for key in ("before", "after"):
-                if row[key] is not None:
-                    row[key] = json.loads(row[key])
-        return rows
 
 
 def _like_prefix(text: str) -> str:

@@ -1,0 +1,60 @@
+"""The audit log: every state change, who made it, and the values before and after."""
+
+from __future__ import annotations
+
+from ._base import Base
+from ._rows import decode, to_json
+from ._time import utcnow
+
+
+class Audit(Base):
+    def audit(self, actor: str, action: str, entity: str, entity_id, before=None, after=None) -> None:
+        self.conn.execute(
+            "INSERT INTO audit_log (actor, action, entity, entity_id, before, after, at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                actor,
+                action,
+                entity,
+                entity_id,
+                None if before is None else to_json(before),
+                None if after is None else to_json(after),
+                utcnow(),
+            ),
+        )
+
+    def audit_entries(self, entity: str | None = None, entity_id=None, limit: int = 200) -> list[dict]:
+        """One entity's history (or everything), newest first."""
+        filters = {"entity": entity, "entity_id": entity_id}
+        return self._audit_query({k: v for k, v in filters.items() if v is not None}, None, limit)
+
+    def audit_page(
+        self, actor: str = "", entity: str = "", action: str = "", before_id: int | None = None, limit: int = 100
+    ) -> list[dict]:
+        """Newest first; page with before_id (the smallest id of the previous page)."""
+        filters = {"actor": actor, "entity": entity, "action": action}
+        return self._audit_query({k: v for k, v in filters.items() if v}, before_id, limit)
+
+    def _audit_query(self, equal: dict, before_id: int | None, limit: int) -> list[dict]:
+        where = [f"{column} = ?" for column in equal]  # column names come from the callers above
+        params = list(equal.values())
+        if before_id:
+            where.append("id < ?")
+            params.append(int(before_id))
+        sql = "SELECT * FROM audit_log"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY id DESC LIMIT ?"
+        return [decode(row, "before", "after") for row in self._rows(sql, params + [int(limit)])]
+
+    def record_listen(self, alert_id: int, user: str) -> bool:
+        """Audit the first time a user fetches an alert's audio: "listened" for response times."""
+        with self.transaction():
+            seen = self._value(
+                "SELECT 1 FROM audit_log WHERE entity = 'alert' AND entity_id = ? AND action = 'listen' AND actor = ?",
+                (alert_id, user),
+            )
+            if seen:
+                return False
+            self.audit(user, "listen", "alert", alert_id)
+            return True

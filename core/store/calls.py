@@ -1,0 +1,40 @@
+"""Calls: one row per call the line answered (or missed, on the beep line)."""
+
+from __future__ import annotations
+
+from ..model import Source
+from ._base import Base
+from ._time import utcnow
+
+
+class Calls(Base):
+    def create_call(
+        self,
+        source: Source | str,
+        channel: str | None = None,
+        uniqueid: str | None = None,
+        station: str | None = None,
+        caller_pseudonym: str | None = None,
+        started_at: str | None = None,
+    ) -> int:
+        cursor = self.conn.execute(
+            "INSERT INTO calls (channel, uniqueid, source, station, caller_pseudonym, started_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (channel, uniqueid, str(Source(source)), station, caller_pseudonym, started_at or utcnow()),
+        )
+        return cursor.lastrowid
+
+    def end_call(self, call_id: int) -> None:
+        self.conn.execute("UPDATE calls SET ended_at = ? WHERE id = ? AND ended_at IS NULL", (utcnow(), call_id))
+
+    def get_call(self, call_id: int) -> dict | None:
+        return self._row("SELECT * FROM calls WHERE id = ?", [call_id])
+
+    def alerts_from_pseudonym(self, pseudonym: str, before_alert_id: int | None = None) -> int:
+        """How many alerts a caller (by pseudonym) has filed, optionally before a given one."""
+        sql = "SELECT count(*) FROM alerts JOIN calls ON calls.id = alerts.call_id WHERE calls.caller_pseudonym = ?"
+        params: list = [pseudonym]
+        if before_alert_id is not None:
+            sql += " AND alerts.id < ?"
+            params.append(before_alert_id)
+        return self._value(sql, params)
