@@ -100,7 +100,9 @@ async def record_caller(call: Call, line: Line, path: Path) -> Take:
     except HangupError:
         hung_up = True
     await stop_monitor(call, wav)
-    return Take(wav, hung_up or call.hung_up, digit, trim_to_speech(wav))
+    # Reading and rewriting a take can take a while for a long one: off the event loop,
+    # so the other calls' AGI commands are not held up.
+    return Take(wav, hung_up or call.hung_up, digit, await asyncio.to_thread(trim_to_speech, wav))
 
 
 async def record_patch(call: Call, line: Line, path: Path) -> Take:

@@ -14,6 +14,7 @@ operator who hears instructions and a beep, then speaks the reports.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from core.dialplan import VAR_STATION
@@ -72,30 +73,38 @@ async def relay(call: Call, line: Line, call_id: int, language: str) -> None:
 async def file_reports(call: Call, line: Line, call_id: int, session_wav, language: str,
                        partial: bool) -> list[dict]:
     """One alert per report, each with its own file and its offset in the session."""
+    # Cutting a long session is slow: off the event loop, so other calls are not held up.
+    reports = await asyncio.to_thread(cut_reports, session_wav, line.config, partial)
+    alerts = []
+    for facts, segment, flags in reports:
+        alerts.append(await line.db(
+            lambda s, facts=facts, segment=segment, flags=flags:
+                s.file_alert(call_id, facts, segment=segment, language=language, flags=flags)))
+    if alerts:
+        log.info("%s: radio session filed as %d report(s): %s", call.channel, len(alerts),
+                 ", ".join(a["reference"] for a in alerts))
+    return alerts
+
+
+def cut_reports(session_wav, config, partial: bool) -> list[tuple]:
+    """The session's reports as (facts, segment number, flags), each in a file of its own."""
     if not session_wav.exists():
         return []
     samples, rate = audio.read_wav(session_wav)
     if len(samples) < rate * audio.MIN_SPEECH_SECONDS:
         session_wav.unlink()
         return []
-    segments = audio.split_at_pauses(samples, rate, line.config.ivr.radio_split_pause_seconds)
+    segments = audio.split_at_pauses(samples, rate, config.ivr.radio_split_pause_seconds)
     if not segments:
         # Nothing that sounds like speech: keep the whole session for a person to judge.
-        facts = audio.facts(session_wav, line.config.data_dir)
         flags = [FLAG_SILENT] + ([FLAG_PARTIAL] if partial else [])
-        return [await line.db(lambda s: s.file_alert(call_id, facts, language=language, flags=flags))]
-    alerts = []
+        return [(audio.facts(session_wav, config.data_dir), None, flags)]
+    reports = []
     for number, segment in enumerate(segments, start=1):
         part = session_wav.with_name(f"{session_wav.stem}-{number:02d}.wav")
         audio.write_wav(part, samples[int(segment.start * rate) : int(segment.end * rate)], rate)
-        facts = audio.facts(part, line.config.data_dir, offset_seconds=segment.start)
         flags = [FLAG_PARTIAL] if partial and number == len(segments) else []
-        alert_row = await line.db(
-            lambda s, facts=facts, number=number, flags=flags: s.file_alert(call_id, facts, segment=number, language=language, flags=flags)
-        )
-        alerts.append(alert_row)
+        reports.append((audio.facts(part, config.data_dir, offset_seconds=segment.start), number, flags))
     # Every speech frame is in a segment file; the session file would only duplicate them.
     session_wav.unlink()
-    log.info("%s: radio session split into %d report(s): %s", call.channel, len(alerts),
-             ", ".join(a["reference"] for a in alerts))
-    return alerts
+    return reports
