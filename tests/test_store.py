@@ -253,6 +253,17 @@ def test_a_language_set_by_a_person_is_no_longer_inferred(fresh_db):
     assert known["language"] == "ln" and not known["language_inferred"] and known["flags"] == []
 
 
+def test_a_person_who_transcribes_words_lowers_the_silent_flag(fresh_db):
+    alert = file_one(fresh_db, flags=[FLAG_SILENT])
+    fresh_db.add_transcript(alert["id"], "  ", origin="verifier", author="amani")
+    assert fresh_db.get_alert(alert["id"])["flags"] == [FLAG_SILENT]  # nothing written, nothing known
+    fresh_db.add_transcript(alert["id"], "watu wenye silaha", origin="verifier", author="amani")
+    assert fresh_db.get_alert(alert["id"])["flags"] == []
+    latest, change = fresh_db.audit_entries("alert", alert["id"])[:2]
+    assert latest["action"] == "transcript"
+    assert (change["action"], change["actor"], change["after"]) == ("flags", "amani", {"flags": []})
+
+
 # -- one representation of time ------------------------------------------------
 
 

@@ -7,7 +7,7 @@ language without a speech model) gets keywords and a priority like one the ASR h
 
 from __future__ import annotations
 
-from ..model import TranscriptState
+from ..model import FLAG_SILENT, TranscriptState
 from ._rows import decode, to_json
 from ._time import utcnow
 from .audit import Audit
@@ -32,7 +32,8 @@ class Transcripts(Flags, Jobs, Audit):
         author: str | None = None,
     ) -> int:
         """Keep a new version of the alert's transcript; the ASR's marks transcription done,
-        a person's is audited."""
+        a person's is audited and scored again (RESCORE), and a person who wrote words heard
+        speech, so the alert is no longer flagged silent."""
         with self.transaction():
             previous = self.latest_transcript(alert_id)
             cursor = self.conn.execute(
@@ -44,6 +45,8 @@ class Transcripts(Flags, Jobs, Audit):
             if origin == ASR:
                 self.set_transcript_state(alert_id, TranscriptState.DONE)
             else:
+                if text.strip():
+                    self.set_flags(alert_id, author or "?", clear=(FLAG_SILENT,))
                 self.audit(author or "?", "transcript", "alert", alert_id,
                            {"text": previous["text"] if previous else None}, {"text": text})
                 self.queue_job(RESCORE, alert_id)
