@@ -73,6 +73,13 @@ def test_control_characters_in_forms(client, fresh_db, config, path, field):
         assert response.status_code == 400 and "caractères de contrôle" in response.text
 
 
+def test_the_store_finds_no_alert_for_odd_numbers(fresh_db, config):
+    alert = make_alert(fresh_db, config)
+    assert fresh_db.find_alert_id(alert["reference"]) == fresh_db.find_alert_id(f"#{alert['id']}") == alert["id"]
+    for text in ("#²", "²²²²²²²", "#" + BIG, "#١", "١٢٣٤٥٦٧", "#", "", "#-1"):
+        assert fresh_db.find_alert_id(text) is None, text
+
+
 @pytest.mark.parametrize("target", ["//[x", "http://[", "/\\evil.example", "\\\\evil.example", "/ok?x=["])
 def test_odd_next_urls_after_login(client, fresh_db, target):
     response = client.post("/login", data={"username": "vera", "password": "vera-password", "next": target,

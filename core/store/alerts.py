@@ -91,8 +91,11 @@ class Alerts(Flags, Recordings, Jobs, Audit):
     def find_alert_id(self, text: str) -> int | None:
         """An alert named the way a verifier would: its reference number, or #id."""
         text = (text or "").strip()
+        if not text.removeprefix("#").isascii():  # isdigit() also takes superscripts, which int() refuses
+            return None
         if text.startswith("#") and text[1:].isdigit():
-            return self._value("SELECT id FROM alerts WHERE id = ?", (int(text[1:]),))
+            number = int(text[1:])
+            return self._value("SELECT id FROM alerts WHERE id = ?", (number,)) if number < 2**63 else None
         if text.isdigit():
             return self._value("SELECT id FROM alerts WHERE reference = ?", (text,))
         return None
