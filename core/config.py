@@ -212,6 +212,15 @@ class ResponsesConfig:
 
 
 @dataclass(frozen=True)
+class BroadcastsConfig:
+    max_attempts: int = setting(3, "Calls to one focal point (first and retries) while busy, unanswered or failed.")
+    retry_seconds: int = setting(120, "Seconds between two calls to the same focal point.")
+    concurrency: int = setting(4, "Broadcast calls in progress at once, at most: the outbound trunk's share.")
+    ring_seconds: int = setting(30, "How long a broadcast call rings before it counts as not answered.")
+    reply_seconds: int = setting(120, "Longest spoken reply a focal point can record (key 2).")
+
+
+@dataclass(frozen=True)
 class Config:
     data_dir: Path
     asterisk: AsteriskConfig = field(default_factory=AsteriskConfig)
@@ -227,6 +236,7 @@ class Config:
     exports: ExportsConfig = field(default_factory=ExportsConfig)
     logs: LogsConfig = field(default_factory=LogsConfig)
     responses: ResponsesConfig = field(default_factory=ResponsesConfig)
+    broadcasts: BroadcastsConfig = field(default_factory=BroadcastsConfig)
 
     @property
     def db_path(self) -> Path:
@@ -276,6 +286,8 @@ SECTIONS = {
     "incidents": IncidentsConfig,
     "exports": ExportsConfig,
     "logs": LogsConfig,
+    "responses": ResponsesConfig,
+    "broadcasts": BroadcastsConfig,
 }
 
 

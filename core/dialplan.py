@@ -22,7 +22,8 @@ CONTEXT_AGI_FAIL = "agi_fail"     # failure path: apology, then record into the 
 CONTEXT_CALLBACK = "sauti-callback"  # where an answered call-back goes (the dialler originates into it)
 CONTEXT_ACKNOWLEDGEMENT = "sauti-acknowledgement"  # where an answered acknowledgement goes
 CONTEXT_RESPONDER = "sauti-responder"  # where an answered call to a responder goes
-EXTEN_CALLBACK = "s"              # the extension the dialler originates into, in all three
+CONTEXT_BROADCAST = "sauti-broadcast"  # where an answered broadcast call to a focal point goes
+EXTEN_CALLBACK = "s"              # the extension the dialler originates into, in all of them
 
 # FastAGI flow names (the path of the agi:// URL).
 FLOW_ALERT = "alert"
@@ -35,6 +36,7 @@ FLOW_RESPONDER = "responder"
 FLOW_RESPONSE = "response"
 FLOW_COMPLAINT = "complaint"
 FLOW_COMMITTEE = "committee"
+FLOW_BROADCAST = "broadcast"
 
 # Channel variables.
 VAR_RESULT = "SAUTI_RESULT"       # set to RESULT_OK by a flow that finished
@@ -45,6 +47,7 @@ VAR_LANGUAGE = "SAUTI_LANGUAGE"   # language chosen so far, so agi_fail can keep
 VAR_CALLBACK = "SAUTI_CALLBACK"   # the call-back's id, set by the dialler on the call it places
 VAR_COMPLAINT = "SAUTI_COMPLAINT"  # set once a call reaches the complaints: never the failure path's recording
 VAR_RESPONDER_CALL = "SAUTI_RESPONDER_CALL"  # the responder call's id, on a call to a responder
+VAR_DELIVERY = "SAUTI_DELIVERY"   # the broadcast delivery's id, on a call to a focal point
 
 # Where the failure path records: <data>/spool/failed/<UNIQUEID>.wav plus
 # <UNIQUEID>.meta (key=value lines: source, station, caller, channel, language,

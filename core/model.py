@@ -12,6 +12,7 @@ class Source(StrEnum):
     FAILOVER = "failover"    # recorded by the dialplan's failure path while the IVR was down
     BEEP = "beep"            # a missed call on the beep line: the caller expects a call back
     COMMITTEE = "committee"  # a Local Protection Committee's focal point, after its PIN (core/committees.py)
+    BROADCAST = "broadcast"  # a focal point's spoken reply to a voice alert the line sent
 
 
 class Status(StrEnum):

@@ -62,6 +62,10 @@ class OriginateResult(StrEnum):
 # OriginateResponse `Reason` codes (Asterisk's enum ast_control_frame_type).
 _REASONS = {"4": OriginateResult.ANSWERED, "5": OriginateResult.BUSY, "3": OriginateResult.NO_ANSWER,
             "8": OriginateResult.CONGESTION}
+# When the reason is only "hung up" (1), as for a SIP 486 through PJSIP, the dialled channel's
+# Hangup event says why (Q.850 causes).
+_CAUSES = {"17": OriginateResult.BUSY, "18": OriginateResult.NO_ANSWER, "19": OriginateResult.NO_ANSWER,
+           "34": OriginateResult.CONGESTION, "38": OriginateResult.CONGESTION}
 
 
 @dataclass(frozen=True)
@@ -237,6 +241,14 @@ class AmiClient:
             fields["CallerID"] = caller_id
         if variables:
             fields["Variable"] = [f"{key}={value}" for key, value in variables.items()]
+        causes: list[str] = []
+
+        def note_cause(event: dict) -> None:
+            if str(event.get("Channel", "")).startswith(channel + "-"):
+                causes.append(str(event.get("Cause", "")))
+
+        watch = ("Hangup", note_cause)
+        self._callbacks.append(watch)
         try:
             reply = await self.action("Originate", timeout=ring_seconds + self.settings.action_timeout,
                                       **fields)
@@ -244,10 +256,15 @@ class AmiClient:
             if isinstance(exc, (AmiTimeout, AmiDisconnected)):
                 raise
             return OriginateResult.FAILED
+        finally:
+            self._callbacks.remove(watch)
         events = reply if isinstance(reply, list) else [reply]
         final = next((m for m in events if m.get("Event") == "OriginateResponse"), None)
         if final is None:
             return OriginateResult.FAILED
         if final.get("Response") == "Success":
             return OriginateResult.ANSWERED
-        return _REASONS.get(str(final.get("Reason", "")), OriginateResult.FAILED)
+        result = _REASONS.get(str(final.get("Reason", "")), OriginateResult.FAILED)
+        if result is OriginateResult.FAILED and causes:
+            return _CAUSES.get(causes[-1], result)
+        return result

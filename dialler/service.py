@@ -13,6 +13,7 @@ from core.directory import NumberSeal
 from core.store.thread import StoreThread
 
 from .ami import AmiClient, AmiSettings
+from .broadcasts import BroadcastDialler
 from .callbacks import CallbackDialler
 from .live import LiveCalls
 from .responders import ResponderDialler
@@ -26,7 +27,9 @@ async def run(config: Config, ready=None) -> None:
     client = AmiClient(AmiSettings.from_config(config))
     db = StoreThread(config.db_path, "dialler-store")
     callbacks = CallbackDialler(config, db, client, ContactCipher.from_config(config))
-    responders = ResponderDialler(config, db, client, NumberSeal.from_config(config))
+    seal = NumberSeal.from_config(config)
+    responders = ResponderDialler(config, db, client, seal)
+    broadcasts = BroadcastDialler(config, db, client, seal)
     LiveCalls(db, client)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -36,13 +39,14 @@ async def run(config: Config, ready=None) -> None:
     if requeued:
         log.info("%d call-back(s) interrupted by the last stop are queued again", requeued)
     await db(lambda s: s.requeue_interrupted_responder_calls())
+    await db(lambda s: s.requeue_interrupted_deliveries())
     await client.start()
     log.info("dialler started; AMI at %s:%d", client.settings.host, client.settings.port)
     if ready:
         ready(client)
     try:
         while not stop.is_set():
-            for round_ in (callbacks, responders):
+            for round_ in (callbacks, responders, broadcasts):
                 try:
                     await round_.tick()
                 except Exception:
@@ -52,6 +56,7 @@ async def run(config: Config, ready=None) -> None:
     finally:
         await callbacks.stop()
         await responders.stop()
+        await broadcasts.stop()
         await client.close()
         await db(lambda s: s.clear_live_calls())  # nobody watches the line any more
         db.close()

@@ -48,6 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--answer-timeout", type=float, default=30.0)
     parser.add_argument("--ignore-calls", type=int, default=0,
                         help="with --answer: let this many calls ring unanswered before answering one")
+    parser.add_argument("--busy-calls", type=int, default=0,
+                        help="with --answer: reject this many calls busy (486) first")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--log-level", type=int, default=0, help="pjsua2 log level (0-6), to stderr")
     parser.add_argument("--realtime", action="store_true",
@@ -71,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     with Phone(log_level=args.log_level) as phone:
         if args.answer:
             result = phone.answer(target, steps, record=args.record, echo=echo, wait_timeout=args.answer_timeout,
-                                  ignore_calls=args.ignore_calls)
+                                  ignore_calls=args.ignore_calls, busy_calls=args.busy_calls)
         else:
             result = phone.call(target, steps, record=args.record, echo=echo, answer_timeout=args.answer_timeout)
     if args.json:

@@ -173,7 +173,7 @@ class Runner:
         return self.run_steps(steps)
 
     def run_incoming(self, account: Account, steps: list[Step], wait_timeout: float,
-                     ignore_calls: int = 0) -> CallResult:
+                     ignore_calls: int = 0, busy_calls: int = 0) -> CallResult:
         deadline = time.monotonic() + wait_timeout
         self.pump(wait_timeout, account.registered)
         if not account.registered():
@@ -189,9 +189,9 @@ class Runner:
                 self.result.error = f"no call within {wait_timeout:g} s"
                 self.log(self.result.error)
                 return self.result
-            if self.result.calls_rung >= ignore_calls:
+            if self.result.calls_rung >= ignore_calls + busy_calls:
                 break
-            self.let_ring(account, deadline)
+            self.let_ring(account, deadline, busy=self.result.calls_rung < busy_calls)
         self.call = account.incoming[0]
         self.result.number = self.call.getInfo().remoteUri
         self.log(f"call from {self.result.number}; answering")
@@ -203,13 +203,20 @@ class Runner:
             return self.result
         return self.run_steps(steps)
 
-    def let_ring(self, account: Account, deadline: float) -> None:
-        """Ring without answering until the line gives up, as a caller away from their phone."""
+    def let_ring(self, account: Account, deadline: float, busy: bool = False) -> None:
+        """Ring without answering until the line gives up, as a caller away from their phone;
+        or, `busy`, reject the call at once with 486 Busy Here, as a phone already in a call."""
         call = account.incoming[0]
-        self.log(f"call from {call.getInfo().remoteUri}; letting it ring")
-        ringing = pj.CallOpParam(True)
-        ringing.statusCode = 180
-        call.answer(ringing)
+        if busy:
+            self.log(f"call from {call.getInfo().remoteUri}; rejecting it busy")
+            rejection = pj.CallOpParam(True)
+            rejection.statusCode = 486
+            call.hangup(rejection)
+        else:
+            self.log(f"call from {call.getInfo().remoteUri}; letting it ring")
+            ringing = pj.CallOpParam(True)
+            ringing.statusCode = 180
+            call.answer(ringing)
         self.pump(deadline - time.monotonic(), lambda: self.disconnected)
         self.result.calls_rung += 1
         self.disconnected = False  # the runner follows the next call afresh

@@ -151,10 +151,12 @@ class Phone:
         echo: Callable[[str], None] | None = None,
         wait_timeout: float = ANSWER_TIMEOUT,
         ignore_calls: int = 0,
+        busy_calls: int = 0,
     ) -> CallResult:
         """Register as `target.user`, answer the first call within `wait_timeout`, run the steps.
 
-        With `ignore_calls` N, the first N calls ring unanswered until the line gives up.
+        With `busy_calls` N, the first N calls are rejected busy (486); with `ignore_calls` M,
+        the next M ring unanswered until the line gives up.
 
         For call-backs: the line calls the phone (e.g. `channel originate PJSIP/test-phone-1 ...`).
         """
@@ -166,7 +168,7 @@ class Phone:
         runner = Runner(self.ep, target, record, echo)
         account.runner = runner
         try:
-            return runner.run_incoming(account, steps, wait_timeout, ignore_calls)
+            return runner.run_incoming(account, steps, wait_timeout, ignore_calls, busy_calls)
         finally:
             self._release(runner, account)
 

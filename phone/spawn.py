@@ -88,13 +88,15 @@ def start_answering(
     wait_timeout: float = ANSWER_TIMEOUT,
     log_level: int = 0,
     ignore_calls: int = 0,
+    busy_calls: int = 0,
 ) -> RunningCall:
     """Register `caller` in a child process and answer the first call the line makes to it
-    (after letting `ignore_calls` calls ring unanswered).
+    (after rejecting `busy_calls` calls busy, then letting `ignore_calls` calls ring unanswered).
 
     Poll `pjsip show contacts` (or AMI) for the registration before making the call.
     """
-    return _spawn(target(config, "", caller), ["--answer", "--ignore-calls", str(ignore_calls)], script, record,
+    return _spawn(target(config, "", caller), ["--answer", "--ignore-calls", str(ignore_calls),
+                                                 "--busy-calls", str(busy_calls)], script, record,
                   wait_timeout, log_level)
 
 

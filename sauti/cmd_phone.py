@@ -20,12 +20,14 @@ from .context import Context, pass_context
               help="Record everything the line says into this WAV (8 kHz, 16-bit).")
 @click.option("--ignore-calls", type=click.IntRange(min=0), default=0, show_default=True,
               help="Let this many calls ring unanswered first, as someone away from their phone.")
+@click.option("--busy-calls", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Reject this many calls busy (SIP 486) first, as a phone already in a call.")
 @click.option("--wait", "wait_seconds", type=float, default=300.0, show_default=True,
               help="Seconds to wait for the line's calls.")
 @click.option("--log-level", type=click.IntRange(0, 6), default=0, help="pjsua2 log level on the console.")
 @pass_context
 def phone_command(ctx: Context, endpoint: str, answer_script: str, record: Path | None, ignore_calls: int,
-                  wait_seconds: float, log_level: int) -> None:
+                  busy_calls: int, wait_seconds: float, log_level: int) -> None:
     """Register the test phone and answer the line's call to it: a call-back or an acknowledgement.
 
     Example, after beeping the line (`sauti call 300 --as test-phone-2`):
@@ -41,7 +43,7 @@ def phone_command(ctx: Context, endpoint: str, answer_script: str, record: Path 
     target = phone.target(ctx.config, "", endpoint)
     with phone.Phone(log_level=log_level) as sip:
         result = sip.answer(target, steps, record=record, echo=click.echo, wait_timeout=wait_seconds,
-                            ignore_calls=ignore_calls)
+                            ignore_calls=ignore_calls, busy_calls=busy_calls)
     if result.ok:
         click.echo(f"ok: answered after {result.calls_rung} unanswered call(s); {result.steps_done} step(s) done")
         return

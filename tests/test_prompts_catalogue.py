@@ -45,6 +45,8 @@ NUMBERS = {
     "complaint_follow_up": 60, "complaint_enter_reference": 61, "complaint_no_answer": 62, "complaint_unknown": 63,
     "committee_pin": 64, "committee_pin_wrong": 65, "committee_pin_refused": 66, "committee_welcome": 67,
     "committee_another": 68, "committee_thanks": 69,
+    "broadcast_keys": 70,
+    "broadcast_confirmed": 71,
 }
 
 

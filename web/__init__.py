@@ -35,6 +35,7 @@ needs the session's CSRF token):
             (the complaints role only, whatever the rank; every access in the complaints' own audit)
             POST /admin/users/<name>/complaints (admin: grant or withdraw the role)
     committees GET /admin/committees  POST /admin/committees (name, locality, pin), /admin/committees/<id>/delete (admin)
+    broadcasts GET /broadcasts, /broadcasts/<id> (live), /broadcasts/<id>/message.wav  POST /broadcasts (supervisor)
     prompts GET /admin/prompts  GET /admin/prompts/<lang>/<id>.wav  POST /admin/prompts/<lang>/<id> (admin)
 
 Ids in paths are ASCII digits within SQLite's 64-bit range (the `id` converter);
@@ -53,8 +54,8 @@ from core.config import Config
 from core.playback_cache import PlaybackCache
 from core.store import Store
 
-from . import (admin, alerts, audio, auth, claims, committees, complaints, compress, context, directory, exports,
-               gazetteer, incidents, inputs, live, prompts, queue, responses, security, sharing, templating)
+from . import (admin, alerts, audio, auth, broadcasts, claims, committees, complaints, compress, context, directory,
+               exports, gazetteer, incidents, inputs, live, prompts, queue, responses, security, sharing, templating)
 from .i18n import init_i18n
 
 
@@ -116,6 +117,7 @@ def create_app(config_or_mapping: Config | Mapping) -> Flask:
     app.register_blueprint(gazetteer.bp)
     app.register_blueprint(directory.bp)
     app.register_blueprint(responses.bp)
+    app.register_blueprint(broadcasts.bp)
     app.register_blueprint(incidents.bp)
     app.register_blueprint(exports.bp)
     app.register_blueprint(sharing.bp)

@@ -53,6 +53,7 @@ from ._base import Base
 from ._time import utcnow
 from .alerts import Alerts
 from .audit import Audit
+from .broadcasts import Broadcasts
 from .callbacks import Callbacks
 from .calls import Calls
 from .claims import Claims
@@ -85,8 +86,8 @@ BUSY_TIMEOUT_MS = 30_000  # how long a writer waits for another process's write 
 
 
 # Areas that build on others come before them (Python's method order needs it).
-class Store(Responders, Responses, Alerts, SpeechModels, Transcripts, Callbacks, Calls, Claims, Committees, Complaints,
-            Exports, Gazetteer, Incidents, LiveCalls, Notes, Queue, Retention, Spool, Tags, Users,
+class Store(Broadcasts, Responders, Responses, Alerts, SpeechModels, Transcripts, Callbacks, Calls, Claims, Committees,
+            Complaints, Exports, Gazetteer, Incidents, LiveCalls, Notes, Queue, Retention, Spool, Tags, Users,
             Flags, Recordings, Jobs, Directory, Sessions, Audit, Base):
     @classmethod
     def open(cls, path: Path | str, migrate: bool = True) -> "Store":

@@ -239,6 +239,35 @@ MIGRATIONS: list[tuple[str, str]] = [
         ALTER TABLE jobs RENAME COLUMN lease_until_text TO lease_until;
         """,
     ),
+    (
+        "0016_broadcasts",
+        """
+        -- Voice alerts to communities: one message sent to the focal points of some localities.
+        CREATE TABLE broadcasts (
+            id INTEGER PRIMARY KEY,
+            message_path TEXT NOT NULL,
+            localities TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        -- One row per focal point: its delivery state, attempts, and the alert a reply became.
+        CREATE TABLE broadcast_deliveries (
+            id INTEGER PRIMARY KEY,
+            broadcast_id INTEGER NOT NULL REFERENCES broadcasts(id),
+            entry_id INTEGER REFERENCES directory_entries(id) ON DELETE SET NULL,
+            name TEXT NOT NULL,
+            state TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            results TEXT NOT NULL DEFAULT '[]',
+            answer TEXT,
+            reply_alert_id INTEGER REFERENCES alerts(id),
+            next_attempt_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX broadcast_deliveries_due ON broadcast_deliveries(state, next_attempt_at);
+        CREATE INDEX broadcast_deliveries_broadcast ON broadcast_deliveries(broadcast_id);
+        """,
+    ),
 ]
 
 # Complaints, committees and surveys live in schema_community.py; all run in number order.

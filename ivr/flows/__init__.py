@@ -10,14 +10,15 @@ word waited for apart from the silence after the last) is `listen.py`.
 from __future__ import annotations
 
 from core.dialplan import (
-    FLOW_ACKNOWLEDGEMENT, FLOW_ALERT, FLOW_BEEP, FLOW_CALLBACK, FLOW_COMMITTEE, FLOW_COMPLAINT, FLOW_PROMPT_RECORD,
-    FLOW_RADIO, FLOW_RESPONDER, FLOW_RESPONSE,
+    FLOW_ACKNOWLEDGEMENT, FLOW_ALERT, FLOW_BEEP, FLOW_BROADCAST, FLOW_CALLBACK, FLOW_COMMITTEE, FLOW_COMPLAINT,
+    FLOW_PROMPT_RECORD, FLOW_RADIO, FLOW_RESPONDER, FLOW_RESPONSE,
 )
 
 from ..registry import Registry
 from .acknowledgement import acknowledgement
 from .alert import alert
 from .beep import beep
+from .broadcast import broadcast
 from .callback import callback
 from .committee import committee
 from .complaint import complaint
@@ -37,6 +38,7 @@ FLOWS = [
     (FLOW_RESPONSE, response),
     (FLOW_COMPLAINT, complaint),
     (FLOW_COMMITTEE, committee),
+    (FLOW_BROADCAST, broadcast),
 ]
 
 

@@ -1,8 +1,12 @@
-"""Escalation end to end: a supervisor escalates, the dialler calls the responders of the alert's locality
-through the real Asterisk; the first (a pjsua2 phone left ringing) does not answer, the second hears the alert
-with the caller's own recording and confirms with 1.
+"""Responders and communities end to end, through the real Asterisk with pjsua2 phones.
 
-The session's line and IVR are used; a dialler with a short ring time runs beside them for this module.
+- Escalation: the dialler calls the responders of the alert's locality; the first (left ringing) does not
+  answer, the second hears the alert with the caller's own recording and confirms with 1.
+- Responses by phone: extension 500, the reference keyed, the response spoken.
+- A voice alert to three focal points: one listens to the end and replies (2), one rejects busy, one does
+  not answer; retries as configured.
+
+The session's line and IVR are used; a dialler with short ring times and retries runs beside them.
 """
 
 from __future__ import annotations
@@ -30,11 +34,16 @@ pytestmark = pytest.mark.asterisk
 RING_SECONDS = 6
 UNANSWERED, CONFIRMING = "test-phone-12", "test-phone-13"
 LOCALITY = "4021"
+BROADCAST_ATTEMPTS = 2
+FAST = {"SAUTI_RESPONSES_RESPONDER_RING_SECONDS": str(RING_SECONDS),
+        "SAUTI_BROADCASTS_RING_SECONDS": str(RING_SECONDS), "SAUTI_BROADCASTS_RETRY_SECONDS": "1",
+        "SAUTI_BROADCASTS_MAX_ATTEMPTS": str(BROADCAST_ATTEMPTS), "SAUTI_BROADCASTS_CONCURRENCY": "2"}
+LISTENER, BUSY, AWAY = "test-phone-10", "test-phone-11", "test-phone-20"
 
 
 @pytest.fixture(scope="module")
 def dialler(asterisk, ivr_process):
-    with mock.patch.dict(os.environ, {"SAUTI_RESPONSES_RESPONDER_RING_SECONDS": str(RING_SECONDS)}):
+    with mock.patch.dict(os.environ, FAST):
         process = DiallerProcess(asterisk.config)
     yield process
     process.stop()
@@ -109,3 +118,57 @@ def test_a_responder_keys_the_reference_and_speaks_the_response(asterisk, ivr_ru
 def responses_of(config, alert_id: int) -> list[dict]:
     with Store.open(config.db_path) as store:
         return store.responses_for(alert_id)
+
+
+def test_a_voice_alert_reaches_three_focal_points_and_a_reply_becomes_an_alert(asterisk, dialler, tmp_path):
+    config = asterisk.config
+    message = speech(tmp_path, "fr", 3.0, name="message")
+    (config.data_dir / "broadcasts").mkdir(exist_ok=True)
+    shutil.copy(message, config.data_dir / "broadcasts" / "drill.wav")
+    reply = speech(tmp_path, "sw", 3.0, name="reply")
+    heard = tmp_path / "listener.wav"
+    phones = [
+        phone.start_answering(config, LISTENER, record=heard, wait_timeout=90,
+                              script=f"wait silence 60; dtmf 2; wait beep 20; play {reply}; dtmf #; wait silence 20"),
+        phone.start_answering(config, BUSY, script="", busy_calls=9, wait_timeout=90),
+        phone.start_answering(config, AWAY, script="", ignore_calls=9, wait_timeout=90),
+    ]
+    try:
+        wait_for(lambda: all(registered(asterisk, p) for p in (LISTENER, BUSY, AWAY)), 15, "the phones")
+        with Store.open(config.db_path) as store:
+            store.import_directory(directory.read_csv(
+                "kind,name,localities,language,order,number\n"
+                f"focal_point,Listener,7001,fr,1,{LISTENER}\n"
+                f"focal_point,Busy,7001,fr,1,{BUSY}\n"
+                f"focal_point,Away,7001 7002,fr,1,{AWAY}\n"), NumberSeal.from_config(config).seal, "test")
+            broadcast_id = store.create_broadcast("broadcasts/drill.wav", ["7001"], "sam")
+        done = wait_for(lambda: all(d["state"] not in ("waiting", "calling", "answered") for d in
+                                    deliveries_of(config, broadcast_id)) and deliveries_of(config, broadcast_id)
+                        and all(d["answer"] or d["name"] != "Listener" for d in deliveries_of(config, broadcast_id)),
+                        150, "every delivery to end")
+        phones[0].result(timeout=60)   # the listener's recording is whole once its call is over
+    finally:
+        for running in phones:
+            running.kill()
+    states = {d["name"]: (d["state"], d["attempts"], d["results"], d["answer"]) for d in deliveries_of(
+        config, broadcast_id)}
+    assert states == {"Listener": ("listened", 1, ["answered"], "replied"),
+                      "Busy": ("busy", BROADCAST_ATTEMPTS, ["busy"] * BROADCAST_ATTEMPTS, None),
+                      "Away": ("no_answer", BROADCAST_ATTEMPTS, ["no_answer"] * BROADCAST_ATTEMPTS, None)}, (
+        done, dialler.log()[-3000:])
+    (listener,) = [d for d in deliveries_of(config, broadcast_id) if d["name"] == "Listener"]
+    with Store.open(config.db_path) as store:
+        alert = store.get_alert(listener["reply_alert_id"])
+        assert store.broadcast_of_reply(alert["id"]) == broadcast_id and alert["locality"] == "7001"
+        (recording,) = store.recordings_for(alert["id"])
+    kept, rate = read_wav(config.data_dir / recording["path"])
+    said, _ = read_wav(reply)
+    assert normalised_xcorr(kept, said[rate // 2: rate * 2]).max() > 0.8, "the reply, as the focal point spoke it"
+    samples, _ = read_wav(heard)
+    sent, _ = read_wav(message)
+    assert normalised_xcorr(samples, sent[rate // 2: rate * 2]).max() > 0.8, "the message, heard by the focal point"
+
+
+def deliveries_of(config, broadcast_id: int) -> list[dict]:
+    with Store.open(config.db_path) as store:
+        return store.deliveries(broadcast_id)

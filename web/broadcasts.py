@@ -1,0 +1,102 @@
+"""Voice alerts to communities: a supervisor sends a message to the focal points of localities
+and follows each delivery live (the page refreshes itself while calls are in progress).
+
+The message is an uploaded recording (any common audio, converted for the telephone as
+prompts are) or one sent before. The dialler places the calls; this page only writes
+the broadcast and reads its progress.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import uuid
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, send_file, url_for
+
+from core import prompts
+from core.store.broadcasts import OPEN
+
+from .context import get_store
+from .i18n import translate as _
+from .inputs import text_value
+from .security import role_required
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("broadcasts", __name__, url_prefix="/broadcasts")
+FOLDER = "broadcasts"   # under the data directory
+REFRESH_SECONDS = 3
+
+
+def page(status: int = 200, **extra):
+    store = get_store()
+    sent = store.broadcasts()
+    messages = list(dict.fromkeys(b["message_path"] for b in sent))
+    return render_template("broadcasts.html", broadcasts=sent, messages=messages, **extra), status
+
+
+@bp.route("")
+@role_required("supervisor")
+def index():
+    return page()
+
+
+@bp.route("", methods=("POST",))
+@role_required("supervisor")
+def create():
+    store = get_store()
+    codes = text_value(request.form.get("localities", ""), "other").replace(",", " ").split()
+    if not codes or not all(c.isascii() and c.isdigit() and len(c) <= 6 for c in codes):
+        return page(400, error=_("broadcast.bad_localities"))
+    if not store.focal_points_for(codes):
+        return page(400, error=_("broadcast.nobody"))
+    message = _upload() if request.files.get("file") and request.files["file"].filename else None
+    if message is None:
+        picked = request.form.get("message", "")
+        known = {b["message_path"] for b in store.broadcasts()}
+        if picked not in known:
+            return page(400, error=_("broadcast.no_message"))
+        message = picked
+    if isinstance(message, tuple):
+        return page(400, error=message[1])
+    broadcast_id = store.create_broadcast(message, codes, g.user["username"])
+    flash(_("broadcast.sent"), "success")
+    return redirect(url_for("broadcasts.show", broadcast_id=broadcast_id))
+
+
+def _upload():
+    """The upload converted to the line's format under data/broadcasts/; (None, reason) if refused."""
+    config = current_app.config["SAUTI_CONFIG"]
+    folder = config.data_dir / FOLDER
+    folder.mkdir(exist_ok=True)
+    target = folder / f"{uuid.uuid4().hex}.wav"
+    with tempfile.TemporaryDirectory(prefix="sauti-broadcast-") as work:
+        source = Path(work) / "upload"
+        request.files["file"].save(source)
+        try:
+            prompts.processing.to_telephone(source, target)
+        except (prompts.PromptError, OSError) as exc:
+            log.warning("broadcast upload refused: %s", exc)
+            return None, _("broadcast.unreadable")
+    return str(target.relative_to(config.data_dir))
+
+
+@bp.route("/<id:broadcast_id>")
+@role_required("supervisor")
+def show(broadcast_id: int):
+    found = get_store().broadcast(broadcast_id)
+    if found is None:
+        abort(404)
+    live = any(d["state"] in OPEN for d in found["deliveries"])
+    return render_template("broadcast.html", broadcast=found, refresh=REFRESH_SECONDS if live else None)
+
+
+@bp.route("/<id:broadcast_id>/message.wav")
+@role_required("supervisor")
+def message(broadcast_id: int):
+    found = get_store().broadcast(broadcast_id)
+    if found is None:
+        abort(404)
+    return send_file(current_app.config["SAUTI_CONFIG"].data_dir / found["message_path"], mimetype="audio/wav")
