@@ -7,46 +7,28 @@ reports whether the message was heard to its end and what was keyed.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from core import dialplan
-from core.config import Config
-from core.contacts import ContactError
-from core.directory import NumberSeal
-from core.store.thread import StoreThread
 
-from .ami import AmiClient, AmiError, OriginateResult
-from .callbacks import LINE_CALLER_ID, channel_for
+from .ami import AmiError, OriginateResult
+from .callbacks import LINE_CALLER_ID
+from .outgoing import DirectoryCalls
 
 log = logging.getLogger(__name__)
 
 
-class BroadcastDialler:
-    def __init__(self, config: Config, db: StoreThread, ami: AmiClient, seal: NumberSeal):
-        self.config = config
-        self.db = db
-        self.ami = ami
-        self.seal = seal
-        self.calls: set[asyncio.Task] = set()
-
+class BroadcastDialler(DirectoryCalls):
     async def tick(self) -> None:
         if not self.ami.connected.is_set():
             return
         concurrency = self.config.broadcasts.concurrency
         for due in await self.db(lambda s: s.claim_due_deliveries(concurrency)):
-            task = asyncio.get_running_loop().create_task(self.place(due), name=f"delivery-{due['id']}")
-            self.calls.add(task)
-            task.add_done_callback(self.calls.discard)
+            self.start(due, f"delivery-{due['id']}")
 
     async def place(self, due: dict) -> None:
         policy = self.config.broadcasts
-        channel = None
-        if due["sealed"]:
-            try:
-                channel = channel_for(self.seal.open(*due["sealed"]), self.config)
-            except ContactError:
-                log.warning("delivery %d: the number does not open with this installation's key", due["id"])
+        channel = self.channel_of(due)
         result, max_attempts = OriginateResult.FAILED, policy.max_attempts
         if channel is None:
             log.warning("delivery %d (%s): no route for the number", due["id"], due["name"])
@@ -63,8 +45,3 @@ class BroadcastDialler:
                                                           policy.retry_seconds))
         log.info("broadcast %d to %s, attempt %d: %s, now %s", due["broadcast_id"], due["name"], due["attempts"],
                  result, state)
-
-    async def stop(self) -> None:
-        for task in list(self.calls):
-            task.cancel()
-        await asyncio.gather(*self.calls, return_exceptions=True)

@@ -7,47 +7,28 @@ whether the key was pressed. Numbers are opened just before dialling and never l
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from core import dialplan
-from core.config import Config
-from core.contacts import ContactError
-from core.directory import NumberSeal
-from core.store.thread import StoreThread
 
-from .ami import AmiClient, AmiError, OriginateResult
-from .callbacks import LINE_CALLER_ID, channel_for
+from .ami import AmiError, OriginateResult
+from .callbacks import LINE_CALLER_ID
+from .outgoing import DirectoryCalls
 
 log = logging.getLogger(__name__)
 
 
-class ResponderDialler:
-    def __init__(self, config: Config, db: StoreThread, ami: AmiClient, seal: NumberSeal):
-        self.config = config
-        self.db = db
-        self.ami = ami
-        self.seal = seal
-        self.calls: set[asyncio.Task] = set()
-
+class ResponderDialler(DirectoryCalls):
     async def tick(self) -> None:
-        queued = await self.db(lambda s: s.queue_escalations())
-        for alert_id in queued:
+        for alert_id in await self.db(lambda s: s.queue_escalations()):
             log.info("alert %d escalated: responders queued", alert_id)
         if not self.ami.connected.is_set():
             return
         for due in await self.db(lambda s: s.claim_responder_calls()):
-            task = asyncio.get_running_loop().create_task(self.place(due), name=f"responder-{due['id']}")
-            self.calls.add(task)
-            task.add_done_callback(self.calls.discard)
+            self.start(due, f"responder-{due['id']}")
 
     async def place(self, due: dict) -> None:
-        channel = None
-        if due["sealed"]:
-            try:
-                channel = channel_for(self.seal.open(*due["sealed"]), self.config)
-            except ContactError:
-                log.warning("responder call %d: the number does not open with this installation's key", due["id"])
+        channel = self.channel_of(due)
         result = OriginateResult.FAILED
         if channel is None:
             log.warning("responder call %d (alert %d, %s): no route for the number", due["id"], due["alert_id"],
@@ -62,8 +43,3 @@ class ResponderDialler:
                 log.warning("responder call %d: %s", due["id"], exc)
         state = await self.db(lambda s: s.responder_call_result(due["id"], str(result)))
         log.info("responder call %d (alert %d, %s): %s, now %s", due["id"], due["alert_id"], due["name"], result, state)
-
-    async def stop(self) -> None:
-        for task in list(self.calls):
-            task.cancel()
-        await asyncio.gather(*self.calls, return_exceptions=True)
