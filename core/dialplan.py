@@ -13,6 +13,7 @@ EXTEN_PROMPTS = "400"      # prompt recording, protected by the [prompts] pin
 EXTEN_RESPONSE = "500"     # responders: key an alert's reference, then say what was done
 EXTEN_COMPLAINTS = "600"   # confidential complaints: file one, or hear the answer to one
 EXTEN_COMMITTEE = "700"    # Local Protection Committees: the PIN, then the meeting's items
+EXTEN_SURVEY = "800"       # the perception survey an admin started, answered with keys
 EXTEN_ECHO_TEST = "901"    # plays a prompt, records the caller: proves audio both ways
 
 # Dialplan contexts.
@@ -37,6 +38,7 @@ FLOW_RESPONSE = "response"
 FLOW_COMPLAINT = "complaint"
 FLOW_COMMITTEE = "committee"
 FLOW_BROADCAST = "broadcast"
+FLOW_SURVEY = "survey"
 
 # Channel variables.
 VAR_RESULT = "SAUTI_RESULT"       # set to RESULT_OK by a flow that finished

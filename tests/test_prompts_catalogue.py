@@ -47,6 +47,7 @@ NUMBERS = {
     "committee_another": 68, "committee_thanks": 69,
     "broadcast_keys": 70,
     "broadcast_confirmed": 71,
+    "survey_intro": 72, "survey_none": 73, "survey_thanks": 74,
 }
 
 

@@ -34,6 +34,9 @@ needs the session's CSRF token):
     complaints GET /complaints, /complaints/<id>, /complaints/<id>/audio  POST /complaints/<id> (status, message)
             (the complaints role only, whatever the rank; every access in the complaints' own audit)
             POST /admin/users/<name>/complaints (admin: grant or withdraw the role)
+    surveys GET /surveys, /surveys/<id>/results?period=week|month, /surveys/<id>/results.csv (supervisor)
+            POST /surveys, GET /surveys/<id>/edit, POST /surveys/<id>/{questions,active},
+            /surveys/<id>/questions/<qid>/<lang> (admin: a recording)
     committees GET /admin/committees  POST /admin/committees (name, locality, pin), /admin/committees/<id>/delete (admin)
     broadcasts GET /broadcasts, /broadcasts/<id> (live), /broadcasts/<id>/message.wav  POST /broadcasts (supervisor)
     prompts GET /admin/prompts  GET /admin/prompts/<lang>/<id>.wav  POST /admin/prompts/<lang>/<id> (admin)
@@ -55,7 +58,8 @@ from core.playback_cache import PlaybackCache
 from core.store import Store
 
 from . import (admin, alerts, audio, auth, broadcasts, claims, committees, complaints, compress, context, directory,
-               exports, gazetteer, incidents, inputs, live, prompts, queue, responses, security, sharing, templating)
+               exports, gazetteer, incidents, inputs, live, prompts, queue, responses, security, sharing, surveys,
+               templating)
 from .i18n import init_i18n
 
 
@@ -123,4 +127,5 @@ def create_app(config_or_mapping: Config | Mapping) -> Flask:
     app.register_blueprint(sharing.bp)
     app.register_blueprint(complaints.bp)
     app.register_blueprint(committees.bp)
+    app.register_blueprint(surveys.bp)
     return app

@@ -44,3 +44,21 @@ def format_minutes(minutes: float) -> str:
     if minutes < 48 * 60:
         return f"{minutes / 60:.1f} h"
     return f"{minutes / 1440:.1f} d"
+
+
+def share_bars(counts: list[int], shares: list[float], title: str) -> Markup:
+    """One bar per key: its share of the answers, with the count and the percentage beside it."""
+    height = ROW * (len(counts) + 1)
+    width = LABEL_WIDTH + BAR_WIDTH + VALUE_WIDTH
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart shares" role="img" width="{width}"'
+             f' height="{height}" viewBox="0 0 {width} {height}"><title>{escape(title)}</title>',
+             f'<text x="0" y="14" font-size="12" font-weight="bold">{escape(title)}</text>']
+    for i, (count, share) in enumerate(zip(counts, shares)):
+        y = ROW * (i + 1)
+        parts.append(f'<text x="{LABEL_WIDTH - 6}" y="{y + 14}" font-size="11" text-anchor="end">{i + 1}</text>')
+        parts.append(f'<rect class="share" data-key="{i + 1}" x="{LABEL_WIDTH}" y="{y + 3}"'
+                     f' width="{BAR_WIDTH * share:.1f}" height="14" fill="#1f5f8b"/>')
+        parts.append(f'<text x="{LABEL_WIDTH + BAR_WIDTH + 6}" y="{y + 14}" font-size="11">'
+                     f'{count} · {share * 100:.0f} %</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))

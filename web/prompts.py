@@ -32,7 +32,7 @@ FORM_BYTES = 64 * 1024  # the rest of the upload form: its token and field names
 def allow_large_upload() -> None:
     """Every other POST keeps the app-wide MAX_CONTENT_LENGTH; a prompt (or voice alert) upload may carry
     a recording up to MAX_UPLOAD_BYTES. Registered before any hook reads the form."""
-    if request.endpoint in ("prompts.upload", "complaints.update", "broadcasts.create"):
+    if request.endpoint in ("prompts.upload", "complaints.update", "broadcasts.create", "surveys.upload"):
         request.max_content_length = MAX_UPLOAD_BYTES + FORM_BYTES
 
 

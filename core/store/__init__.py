@@ -22,6 +22,7 @@ transactions, row queries) and from the areas it calls, so every dependency is n
     callbacks.py    call-backs and sealed contacts
     committees.py   local protection committees and their PINs
     complaints.py   confidential complaints, sealed, for the complaints role only
+    surveys.py      perception surveys and their answers (a locality and a day, no caller)
     directory.py    responders and focal points, numbers sealed
     responders.py   calling an escalated alert's responders
     responses.py    responses recorded on alerts, and each alert's timeline
@@ -76,6 +77,7 @@ from .schema import MIGRATIONS
 from .sessions import Sessions
 from .speech_models import SpeechModels
 from .spool import Spool
+from .surveys import Surveys
 from .tags import Tags
 from .transcripts import Transcripts
 from .users import Users
@@ -87,7 +89,7 @@ BUSY_TIMEOUT_MS = 30_000  # how long a writer waits for another process's write 
 
 # Areas that build on others come before them (Python's method order needs it).
 class Store(Broadcasts, Responders, Responses, Alerts, SpeechModels, Transcripts, Callbacks, Calls, Claims, Committees,
-            Complaints, Exports, Gazetteer, Incidents, LiveCalls, Notes, Queue, Retention, Spool, Tags, Users,
+            Complaints, Exports, Gazetteer, Incidents, LiveCalls, Notes, Queue, Retention, Spool, Surveys, Tags, Users,
             Flags, Recordings, Jobs, Directory, Sessions, Audit, Base):
     @classmethod
     def open(cls, path: Path | str, migrate: bool = True) -> "Store":

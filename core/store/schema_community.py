@@ -50,4 +50,39 @@ COMMUNITY_MIGRATIONS: list[tuple[str, str]] = [
         ALTER TABLE calls ADD COLUMN committee_id INTEGER REFERENCES committees(id);
         """,
     ),
+    (
+        "0015_surveys",
+        """
+        -- Perception surveys: an admin's questions (words per language, 2-5 key answers each);
+        -- responses keep only a locality and a day, never the caller; complete = 0 until the end.
+        CREATE TABLE surveys (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            active INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE survey_questions (
+            id INTEGER PRIMARY KEY,
+            survey_id INTEGER NOT NULL REFERENCES surveys(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            answers INTEGER NOT NULL CHECK (answers BETWEEN 2 AND 5),
+            words TEXT NOT NULL DEFAULT '{}',
+            UNIQUE (survey_id, position)
+        );
+        CREATE TABLE survey_responses (
+            id INTEGER PRIMARY KEY,
+            survey_id INTEGER NOT NULL REFERENCES surveys(id),
+            locality TEXT,
+            day TEXT NOT NULL,
+            complete INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TABLE survey_answers (
+            response_id INTEGER NOT NULL REFERENCES survey_responses(id),
+            question_id INTEGER NOT NULL REFERENCES survey_questions(id),
+            answer INTEGER NOT NULL,
+            PRIMARY KEY (response_id, question_id)
+        );
+        """,
+    ),
 ]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from core.dialplan import (
     FLOW_ACKNOWLEDGEMENT, FLOW_ALERT, FLOW_BEEP, FLOW_BROADCAST, FLOW_CALLBACK, FLOW_COMMITTEE, FLOW_COMPLAINT,
-    FLOW_PROMPT_RECORD, FLOW_RADIO, FLOW_RESPONDER, FLOW_RESPONSE,
+    FLOW_PROMPT_RECORD, FLOW_RADIO, FLOW_RESPONDER, FLOW_RESPONSE, FLOW_SURVEY,
 )
 
 from ..registry import Registry
@@ -25,6 +25,7 @@ from .complaint import complaint
 from .prompt_record import prompt_record
 from .radio import radio
 from .responder import responder
+from .survey import survey
 from .response import response
 
 FLOWS = [
@@ -39,6 +40,7 @@ FLOWS = [
     (FLOW_COMPLAINT, complaint),
     (FLOW_COMMITTEE, committee),
     (FLOW_BROADCAST, broadcast),
+    (FLOW_SURVEY, survey),
 ]
 
 

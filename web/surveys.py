@@ -1,0 +1,152 @@
+"""Perception surveys: admins define them (questions, keys, words and audio per language) and
+start one on the survey line; supervisors read the results per locality and period, as
+bar charts drawn on the server and as CSV.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
+
+from core import surveys
+from core.prompts import PromptError
+
+from .charts import share_bars
+from .context import get_store
+from .i18n import translate as _
+from .security import role_required
+
+bp = Blueprint("surveys", __name__, url_prefix="/surveys")
+
+NAME_MAX = 80
+WORDS_MAX = 300
+
+
+def _config():
+    return current_app.config["SAUTI_CONFIG"]
+
+
+def _survey(survey_id: int) -> dict:
+    found = get_store().survey(survey_id)
+    if found is None:
+        abort(404)
+    return found
+
+
+@bp.route("")
+@role_required("supervisor")
+def index():
+    return render_template("surveys.html", surveys=get_store().surveys())
+
+
+@bp.route("", methods=("POST",))
+@role_required("admin")
+def create():
+    name = request.form.get("name", "").strip()
+    if not name or len(name) > NAME_MAX:
+        abort(400)
+    survey_id = get_store().create_survey(name, g.user["username"])
+    return redirect(url_for("surveys.edit", survey_id=survey_id))
+
+
+def editor(survey_id: int, status: int = 200, error: str | None = None):
+    questions = get_store().survey_questions(survey_id)
+    audio = {(q["id"], lang): surveys.prompt_path(_config(), survey_id, lang, q["id"]).exists()
+             for q in questions for lang in surveys.LANGUAGES}
+    return render_template("survey.html", survey=_survey(survey_id), questions=questions, audio=audio,
+                           languages=surveys.LANGUAGES, error=error, max_questions=surveys.MAX_QUESTIONS,
+                           problems=surveys.problems(questions, _config(), survey_id)), status
+
+
+@bp.route("/<id:survey_id>/edit")
+@role_required("admin")
+def edit(survey_id: int):
+    return editor(survey_id)
+
+
+@bp.route("/<id:survey_id>/questions", methods=("POST",))
+@role_required("admin")
+def save_question(survey_id: int):
+    """A question's keys and words; words new or changed are synthesised until a recording is uploaded."""
+    _survey(survey_id)
+    try:
+        position, answers = int(request.form.get("position", "")), int(request.form.get("answers", ""))
+    except ValueError:
+        return editor(survey_id, 400, _("surveys.invalid"))
+    words = {lang: request.form.get(f"words_{lang}", "").strip()[:WORDS_MAX] for lang in surveys.LANGUAGES}
+    if not (1 <= position <= surveys.MAX_QUESTIONS and surveys.MIN_ANSWERS <= answers <= surveys.MAX_ANSWERS
+            and all(words.values())):
+        return editor(survey_id, 400, _("surveys.invalid"))
+    store = get_store()
+    before = next((q["words"] for q in store.survey_questions(survey_id) if q["position"] == position), {})
+    question_id = store.save_survey_question(survey_id, position, answers, words, g.user["username"])
+    try:
+        for lang, text in words.items():
+            if text != before.get(lang) or not surveys.prompt_path(_config(), survey_id, lang, question_id).exists():
+                surveys.synthesise_words(_config(), survey_id, question_id, lang, text)
+    except PromptError as exc:
+        return editor(survey_id, 500, str(exc))
+    flash(_("surveys.saved"), "success")
+    return redirect(url_for("surveys.edit", survey_id=survey_id))
+
+
+@bp.route("/<id:survey_id>/questions/<id:question_id>/<lang>", methods=("POST",))
+@role_required("admin")
+def upload(survey_id: int, question_id: int, lang: str):
+    """A person's recording of a question replaces the synthesised one."""
+    if lang not in surveys.LANGUAGES or question_id not in {q["id"] for q in get_store().survey_questions(survey_id)}:
+        abort(404)
+    file = request.files.get("file")
+    if file is None or not file.filename:
+        return editor(survey_id, 400, _("surveys.no_file"))
+    with tempfile.TemporaryDirectory() as work:
+        source = Path(work) / ("upload" + Path(file.filename).suffix.lower()[:6])
+        file.save(source)
+        try:
+            surveys.install(_config(), survey_id, question_id, lang, source)
+        except PromptError as exc:
+            return editor(survey_id, 400, str(exc))
+    get_store().audit(g.user["username"], "record", "survey", survey_id, None, {"question": question_id, "lang": lang})
+    flash(_("surveys.saved"), "success")
+    return redirect(url_for("surveys.edit", survey_id=survey_id))
+
+
+@bp.route("/<id:survey_id>/active", methods=("POST",))
+@role_required("admin")
+def set_active(survey_id: int):
+    active = request.form.get("active") == "1"
+    if active and surveys.problems(get_store().survey_questions(survey_id), _config(), survey_id):
+        return editor(survey_id, 400, _("surveys.not_ready"))
+    get_store().set_survey_active(survey_id, active, g.user["username"])
+    flash(_("surveys.started") if active else _("surveys.stopped"), "success")
+    return redirect(url_for("surveys.edit", survey_id=survey_id))
+
+
+def _results(survey_id: int) -> tuple[str, list[dict]]:
+    period = request.args.get("period", "week")
+    if period not in surveys.PERIODS:
+        abort(400)
+    return period, surveys.aggregate(*get_store().survey_answers(survey_id), period)
+
+
+@bp.route("/<id:survey_id>/results")
+@role_required("supervisor")
+def results(survey_id: int):
+    survey = _survey(survey_id)
+    period, groups = _results(survey_id)
+    charts = {(g_["locality"], g_["period"], q["position"]):
+              share_bars(q["counts"], q["shares"], _("surveys.question", n=q["position"]))
+              for g_ in groups for q in g_["questions"]}
+    return render_template("survey_results.html", survey=survey, groups=groups, charts=charts, period=period,
+                           periods=surveys.PERIODS)
+
+
+@bp.route("/<id:survey_id>/results.csv")
+@role_required("supervisor")
+def results_csv(survey_id: int):
+    survey = _survey(survey_id)
+    period, groups = _results(survey_id)
+    return Response(surveys.to_csv(survey["name"], groups), mimetype="text/csv",
+                    headers={"Content-Disposition": f"attachment; filename=survey-{survey_id}-{period}.csv"})
