@@ -51,7 +51,7 @@ COMMUNITY_MIGRATIONS: list[tuple[str, str]] = [
         """,
     ),
     (
-        "0016_surveys",
+        "0017_surveys",
         """
         -- Perception surveys: an admin's questions (words per language, 2-5 key answers each);
         -- responses keep only a locality and a day, never the caller; complete = 0 until the end.
