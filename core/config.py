@@ -217,7 +217,7 @@ class BroadcastsConfig:
     retry_seconds: int = setting(120, "Seconds between two calls to the same focal point.")
     concurrency: int = setting(4, "Broadcast calls in progress at once, at most: the outbound trunk's share.")
     ring_seconds: int = setting(30, "How long a broadcast call rings before it counts as not answered.")
-    reply_seconds: int = setting(120, "Longest spoken reply a focal point can record (key 2).")
+    pin: str = setting("", "PIN for the voice-alert recording extension (510); empty disables it.")
 
 
 @dataclass(frozen=True)

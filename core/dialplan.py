@@ -14,6 +14,7 @@ EXTEN_RESPONSE = "500"     # responders: key an alert's reference, then say what
 EXTEN_COMPLAINTS = "600"   # confidential complaints: file one, or hear the answer to one
 EXTEN_COMMITTEE = "700"    # Local Protection Committees: the PIN, then the meeting's items
 EXTEN_SURVEY = "800"       # the perception survey an admin started, answered with keys
+EXTEN_BROADCAST_RECORD = "510"  # supervisors: record a voice alert for communities, protected by [broadcasts] pin
 EXTEN_ECHO_TEST = "901"    # plays a prompt, records the caller: proves audio both ways
 
 # Dialplan contexts.
@@ -39,6 +40,7 @@ FLOW_COMPLAINT = "complaint"
 FLOW_COMMITTEE = "committee"
 FLOW_BROADCAST = "broadcast"
 FLOW_SURVEY = "survey"
+FLOW_BROADCAST_RECORD = "broadcast_record"
 
 # Channel variables.
 VAR_RESULT = "SAUTI_RESULT"       # set to RESULT_OK by a flow that finished

@@ -19,7 +19,7 @@ import pytest
 
 from core import directory
 from core.directory import NumberSeal
-from core.dialplan import EXTEN_RESPONSE
+from core.dialplan import EXTEN_BROADCAST_RECORD, EXTEN_RESPONSE
 from core.model import Status
 from core.store import Store
 import phone
@@ -37,16 +37,21 @@ LOCALITY = "4021"
 BROADCAST_ATTEMPTS = 2
 FAST = {"SAUTI_RESPONSES_RESPONDER_RING_SECONDS": str(RING_SECONDS),
         "SAUTI_BROADCASTS_RING_SECONDS": str(RING_SECONDS), "SAUTI_BROADCASTS_RETRY_SECONDS": "1",
-        "SAUTI_BROADCASTS_MAX_ATTEMPTS": str(BROADCAST_ATTEMPTS), "SAUTI_BROADCASTS_CONCURRENCY": "2"}
+        "SAUTI_BROADCASTS_MAX_ATTEMPTS": str(BROADCAST_ATTEMPTS), "SAUTI_BROADCASTS_CONCURRENCY": "2",
+        "SAUTI_BROADCASTS_PIN": "4242"}
 LISTENER, BUSY, AWAY = "test-phone-10", "test-phone-11", "test-phone-20"
 
 
 @pytest.fixture(scope="module")
 def dialler(asterisk, ivr_process):
+    ivr_process.stop()
     with mock.patch.dict(os.environ, FAST):
+        ivr_process.start()
         process = DiallerProcess(asterisk.config)
     yield process
     process.stop()
+    ivr_process.stop()
+    ivr_process.start()  # back to the installation's own settings for the rest of the session
 
 
 def test_the_second_responder_confirms_and_hears_the_callers_recording(asterisk, dialler, tmp_path):
@@ -97,7 +102,7 @@ def calls_of(config, alert_id: int) -> list[dict]:
         return store.responder_calls_for(alert_id)
 
 
-def test_a_responder_keys_the_reference_and_speaks_the_response(asterisk, ivr_running, tmp_path):
+def test_a_responder_keys_the_reference_and_speaks_the_response(asterisk, dialler, tmp_path):
     config = asterisk.config
     with Store.open(config.db_path) as store:
         alert = make_alert(store, config, locality=LOCALITY)
@@ -172,3 +177,20 @@ def test_a_voice_alert_reaches_three_focal_points_and_a_reply_becomes_an_alert(a
 def deliveries_of(config, broadcast_id: int) -> list[dict]:
     with Store.open(config.db_path) as store:
         return store.deliveries(broadcast_id)
+
+
+def test_a_supervisor_records_a_voice_alert_by_phone(asterisk, dialler, tmp_path):
+    config = asterisk.config
+    folder = config.data_dir / "broadcasts"
+    before = set(folder.glob("*.wav")) if folder.exists() else set()
+    spoken = speech(tmp_path, "fr", 3.0, name="voice-alert")
+    script = f"wait silence; dtmf 4242#; wait beep; play {spoken}; dtmf #; wait silence; hangup"
+    result = asterisk.call(EXTEN_BROADCAST_RECORD, "test-phone-14", script, timeout=90)
+    assert result.answered, result.events
+    (recorded,) = wait_for(lambda: set(folder.glob("*.wav")) - before, 15, "the message")
+    kept, rate = read_wav(recorded)
+    said, _ = read_wav(spoken)
+    assert normalised_xcorr(kept, said[rate // 2: rate * 2]).max() > 0.8, "the supervisor's message"
+    with Store.open(config.db_path) as store:
+        (entry,) = [e for e in store.audit_entries("broadcast_message") if e["after"]["path"].endswith(recorded.name)]
+    assert entry["actor"].startswith("phone:") and "test-phone-14" not in entry["actor"]

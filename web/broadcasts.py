@@ -2,7 +2,7 @@
 and follows each delivery live (the page refreshes itself while calls are in progress).
 
 The message is an uploaded recording (any common audio, converted for the telephone as
-prompts are) or one sent before. The dialler places the calls; this page only writes
+prompts are), one recorded by phone on extension 510, or one sent before. The dialler places the calls; this page only writes
 the broadcast and reads its progress.
 """
 
@@ -30,11 +30,16 @@ FOLDER = "broadcasts"   # under the data directory
 REFRESH_SECONDS = 3
 
 
+def messages() -> list[str]:
+    """Messages that can be sent: uploaded or recorded by phone (extension 510), newest first."""
+    config = current_app.config["SAUTI_CONFIG"]
+    found = sorted((config.data_dir / FOLDER).glob("*.wav"), key=lambda p: p.stat().st_mtime, reverse=True)
+    return [str(p.relative_to(config.data_dir)) for p in found]
+
+
 def page(status: int = 200, **extra):
-    store = get_store()
-    sent = store.broadcasts()
-    messages = list(dict.fromkeys(b["message_path"] for b in sent))
-    return render_template("broadcasts.html", broadcasts=sent, messages=messages, **extra), status
+    return render_template("broadcasts.html", broadcasts=get_store().broadcasts(), messages=messages(),
+                           **extra), status
 
 
 @bp.route("")
@@ -55,8 +60,7 @@ def create():
     message = _upload() if request.files.get("file") and request.files["file"].filename else None
     if message is None:
         picked = request.form.get("message", "")
-        known = {b["message_path"] for b in store.broadcasts()}
-        if picked not in known:
+        if picked not in messages():
             return page(400, error=_("broadcast.no_message"))
         message = picked
     if isinstance(message, tuple):

@@ -10,8 +10,8 @@ word waited for apart from the silence after the last) is `listen.py`.
 from __future__ import annotations
 
 from core.dialplan import (
-    FLOW_ACKNOWLEDGEMENT, FLOW_ALERT, FLOW_BEEP, FLOW_BROADCAST, FLOW_CALLBACK, FLOW_COMMITTEE, FLOW_COMPLAINT,
-    FLOW_PROMPT_RECORD, FLOW_RADIO, FLOW_RESPONDER, FLOW_RESPONSE, FLOW_SURVEY,
+    FLOW_ACKNOWLEDGEMENT, FLOW_ALERT, FLOW_BEEP, FLOW_BROADCAST, FLOW_BROADCAST_RECORD, FLOW_CALLBACK, FLOW_COMMITTEE,
+    FLOW_COMPLAINT, FLOW_PROMPT_RECORD, FLOW_RADIO, FLOW_RESPONDER, FLOW_RESPONSE, FLOW_SURVEY,
 )
 
 from ..registry import Registry
@@ -19,6 +19,7 @@ from .acknowledgement import acknowledgement
 from .alert import alert
 from .beep import beep
 from .broadcast import broadcast
+from .broadcast_record import broadcast_record
 from .callback import callback
 from .committee import committee
 from .complaint import complaint
@@ -41,6 +42,7 @@ FLOWS = [
     (FLOW_COMMITTEE, committee),
     (FLOW_BROADCAST, broadcast),
     (FLOW_SURVEY, survey),
+    (FLOW_BROADCAST_RECORD, broadcast_record),
 ]
 
 

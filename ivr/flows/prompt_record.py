@@ -43,17 +43,18 @@ async def prompt_record(call: Call, line: Line) -> None:
     log.info("%s: prompt recording session ended", call.channel)
 
 
-async def check_pin(call: Call, line: Line) -> bool:
-    pin = line.config.prompts.pin
+async def check_pin(call: Call, line: Line, pin: str | None = None) -> bool:
+    """The [prompts] pin, or the one given (the voice-alert recording line has its own)."""
+    pin = line.config.prompts.pin if pin is None else pin
     if not pin:
-        log.warning("%s: prompt line called but no [prompts] pin is set; refusing", call.channel)
+        log.warning("%s: PIN line called but no PIN is set; refusing", call.channel)
         return False
     for _ in range(PIN_TRIES):
         digits, _ = await call.get_data(line.prompt("prompt_pin", MENU_LANGUAGE), DIGITS_WAIT_MS, 12)
         if digits and hmac.compare_digest(digits.encode(), pin.encode()):
             return True
         await play(call, line, "invalid_choice", MENU_LANGUAGE)
-    log.warning("%s: wrong PIN on the prompt line", call.channel)
+    log.warning("%s: wrong PIN", call.channel)
     return False
 
 
