@@ -200,15 +200,10 @@ class ExportsConfig:
 
 @dataclass(frozen=True)
 class ResponsesConfig:
-    stuck_hours: float = setting(
-        24.0, "An alert that has waited this many hours at one step (not yet listened to, verified, escalated,"
-        " its responder reached, its response recorded) is listed as stuck on the response-times report.")
+    stuck_hours: float = setting(24.0, "Hours at one step after which an alert is listed as stuck (report page).")
     report_weeks: int = setting(12, "The response-times report covers alerts received in the last this many weeks.")
-    responder_ring_seconds: int = setting(
-        30, "How long a call to a responder rings before the next responder is called (escalations ignore calling"
-        " hours: a duty officer answers at night).")
-    confirm_wait_seconds: int = setting(
-        6, "After asking a responder to key 1, how long the line waits for it (asked twice) before moving on.")
+    responder_ring_seconds: int = setting(30, "Ring time of a call to a responder before the next (at any hour).")
+    confirm_wait_seconds: int = setting(6, "Wait for a responder's key 1 after each of the two asks.")
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,8 @@
 
 The key is `<data>/secrets/contacts.key` (32 random bytes, mode 0600). The IVR
 seals a beeper's number, the dialler opens it to dial; the console never loads this
-module or the key, so a console compromise shows pseudonyms at most. The sealed
+key, so a console compromise shows pseudonyms at most (it uses the cipher only for the
+directory's numbers, under their own key: core/directory.py). The sealed
 number is bound to its pseudonym (associated data), so a row copied onto another
 caller does not decrypt.
 """
