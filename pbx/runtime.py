@@ -97,7 +97,8 @@ def _version_of(argv: list[str]) -> str | None:
 
 def system_runtime() -> Runtime | None:
     """The system's Asterisk if it is version 22, else None."""
-    binary = shutil.which("asterisk")
+    # Debian installs it in /usr/sbin, which a service user's PATH may leave out.
+    binary = shutil.which("asterisk") or shutil.which("asterisk", path="/usr/sbin:/sbin")
     if binary is None:
         return None
     version = _version_of([binary, "-V"])

@@ -1,0 +1,124 @@
+"""The production image, proven without Docker: docker/image-root.sh (the Dockerfile's own
+steps) builds a Debian unstable root with Asterisk 22, Python and Sauti; the whole line then
+runs inside it as the user `sauti`, on the system-Asterisk path (no chroot of its own):
+init, up, a real call from a pjsua2 phone outside the root, the alert stored, a clean stop.
+
+The root is cached in ~/.cache/sauti/image-root-<hash of the recipe and pyproject.toml>
+and reused; the checkout is bind-mounted over its /opt/sauti for each run, so the code
+under test is this checkout's (editable install). Cold build: see the README.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import phone
+from core import config as config_module
+from tests.fixtures.asterisk import free_ports
+from tests.fixtures.core import free_port, in_ci, require_marker, wait_for
+from tests.test_ivr_e2e import alert_script, speech
+
+pytestmark = pytest.mark.asterisk
+
+CHECKOUT = Path(__file__).resolve().parent.parent
+RECIPE = CHECKOUT / "docker" / "image-root.sh"
+IMAGE_PORTS = (5760, 5738, 5273, 23000)
+BUILD_TIMEOUT = 1800
+
+
+def image_root() -> Path:
+    digest = hashlib.sha256(RECIPE.read_bytes() + (CHECKOUT / "pyproject.toml").read_bytes()).hexdigest()[:16]
+    return Path.home() / ".cache" / "sauti" / f"image-root-{digest}"
+
+
+def unavailable(why: str):
+    if in_ci():
+        pytest.fail(f"the image root is needed in CI: {why}")
+    pytest.skip(why)
+
+
+@pytest.fixture(scope="module")
+def root() -> Path:
+    require_marker("asterisk", "a real Asterisk")
+    if os.geteuid() != 0:
+        unavailable("building and entering the image root needs root")
+    path = image_root()
+    if not (path / "opt/venv/bin/sauti").exists():
+        if shutil.which("mmdebstrap") is None:
+            unavailable("mmdebstrap is missing (scripts/bootstrap installs it)")
+        started = time.monotonic()
+        built = subprocess.run(["sh", str(RECIPE), "build", str(path)], capture_output=True, text=True,
+                               timeout=BUILD_TIMEOUT)
+        assert built.returncode == 0, (built.stdout + built.stderr)[-4000:]
+        print(f"image root built in {time.monotonic() - started:.0f} s", file=sys.stderr)
+    return path
+
+
+def inside(root: Path, data: Path, env: dict, *command: str) -> list[str]:
+    """argv running `sauti ... command` in the root as `sauti`, with this checkout and `data` mounted."""
+    exports = " ".join(f"{key}={value}" for key, value in env.items())
+    script = (f"mount --rbind /dev {root}/dev && mount -t proc proc {root}/proc && "
+              f"mount --bind {CHECKOUT} {root}/opt/sauti && mount --bind {data} {root}/data && "
+              f"exec chroot --userspec=sauti:sauti {root} /usr/bin/env -i HOME=/data PATH=/opt/venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "
+              f"SAUTI_DATA=/data {exports} /opt/venv/bin/sauti {' '.join(command)}")
+    return ["unshare", "--mount", "--propagation", "private", "--fork", "--", "sh", "-c", script]
+
+
+def test_the_whole_line_runs_in_the_image_root(root, tmp_path):
+    ports = free_ports(IMAGE_PORTS)
+    settings = {"SAUTI_WEB_PORT": str(free_port())}
+    for section, values in ports.items():
+        settings |= {f"SAUTI_{section.upper()}_{key.upper()}": str(value) for key, value in values.items()}
+    data = tmp_path / "data"
+    data.mkdir(mode=0o700)
+    owner = subprocess.run(["chroot", str(root), "id", "-u", "sauti"], capture_output=True, text=True, check=True)
+    os.chown(data, int(owner.stdout), int(owner.stdout))
+
+    init = subprocess.run(inside(root, data, settings, "init"), capture_output=True, text=True, timeout=300)
+    assert init.returncode == 0, init.stdout + init.stderr
+    log_path = tmp_path / "up.log"
+    with open(log_path, "w") as log:
+        up = subprocess.Popen(inside(root, data, settings, "up"), stdout=log, stderr=subprocess.STDOUT,
+                              stdin=subprocess.DEVNULL)
+
+    def output() -> str:
+        return log_path.read_text(errors="replace")
+
+    try:
+        wait_for(lambda: "Sauti is up" in output() or up.poll() is not None, 180, "`sauti up` in the root")
+        assert up.poll() is None, output()
+        assert "(system)" in output() and "chroot" not in output(), output()
+        # The phone outside the root reads the same data directory through the host's path.
+        config = config_module.load(data, env=settings)
+        wait_for(lambda: subprocess.run(inside(root, data, settings, "status"), capture_output=True).returncode == 0,
+                 60, "`sauti status` in the root to see every service up")
+        result = phone.place_call(config, "100", "test-phone-1", alert_script("sw", speech(tmp_path, "sw", 4.0)),
+                                  timeout=150)
+        assert result.answered, result.events
+        # Read back as the line's own user, so nothing in the data directory changes owner.
+        def stored() -> list[str]:
+            listed = subprocess.run(inside(root, data, settings, "alerts", "list", "--csv"), capture_output=True,
+                                    text=True, timeout=60)
+            return listed.stdout.splitlines()[1:]
+
+        (row,) = wait_for(stored, 30, "the alert to be stored")
+        assert ",sw," in f",{row},", row
+        asterisk_pid = int((data / "asterisk/run/asterisk.pid").read_text())
+    finally:
+        # unshare's child is `sauti up` itself (sh and chroot exec into it).
+        children = Path(f"/proc/{up.pid}/task/{up.pid}/children").read_text().split() if up.poll() is None else []
+        for pid in children:
+            os.kill(int(pid), signal.SIGTERM)
+        code = up.wait(timeout=120)
+    assert code == 0, output()
+    assert "Sauti is down." in output()
+    wait_for(lambda: not Path(f"/proc/{asterisk_pid}").exists(), 20, "Asterisk to be gone with the line")
