@@ -42,6 +42,7 @@ def test_a_complaint_through_the_alert_menu_is_sealed_and_never_an_alert(run_flo
     assert "".join(digits) == row["reference"] * 2, "the reference read twice"
     assert said[-2:] == ["complaint_follow_up", "goodbye"]
     assert line.db.run(lambda s: s.conn.execute("SELECT count(*) FROM alerts").fetchone()[0]) == 0
+    assert line.db.run(lambda s: s.get_call(1))["caller_pseudonym"] is None, "no trace of who called"
     stored = line.db.run(lambda s: s.complaint(row["id"]))
     sealed = (config.data_dir / stored["path"]).read_bytes()
     assert not sealed.startswith(b"RIFF")

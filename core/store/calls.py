@@ -27,6 +27,10 @@ class Calls(Base):
     def end_call(self, call_id: int) -> None:
         self.conn.execute("UPDATE calls SET ended_at = ? WHERE id = ? AND ended_at IS NULL", (utcnow(), call_id))
 
+    def forget_caller(self, call_id: int) -> None:
+        """A call that turned into a confidential complaint keeps no trace of who called."""
+        self.conn.execute("UPDATE calls SET caller_pseudonym = NULL WHERE id = ?", (call_id,))
+
     def get_call(self, call_id: int) -> dict | None:
         return self._row("SELECT * FROM calls WHERE id = ?", [call_id])
 

@@ -50,6 +50,7 @@ async def alert(call: Call, line: Line) -> None:
         # Announced right after the welcome: 9 leads to the confidential complaints, never to an alert.
         if await offered_complaint(call, line, language):
             await call.set_variable(VAR_COMPLAINT, "1")
+            await line.db(lambda s: s.forget_caller(call_id))
             await complaints_menu(call, line, language)
             return
         alert_row = await record_alert(call, line, call_id, language)
