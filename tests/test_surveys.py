@@ -118,3 +118,29 @@ def test_an_admin_defines_a_survey_and_a_supervisor_reads_its_results(client, fr
     csv_text = client.get(f"/surveys/{survey_id}/results.csv?period=month").data.decode()
     assert "Perception,4021,2026-11,1,1,1,3,1,1.000" in csv_text
     assert client.get(f"/surveys/{survey_id}/edit").status_code == 403
+
+
+def test_a_survey_question_is_recorded_by_phone_on_the_prompt_line(tmp_path, ffmpeg):
+    import asyncio
+
+    from ivr.flows.prompt_record import prompt_record
+    from ivr.line import Line
+    from tests.fixtures.core import make_data_dir
+    from tests.fixtures.ivr import tone
+
+    config = make_data_dir(tmp_path / "data", {"prompts": {"pin": "4321"}})
+    line = Line.open(config)
+    try:
+        survey_id, questions = line.db.run(lambda s: define(s, config))
+        target = surveys.prompt_path(config, survey_id, "ln", questions[1]["id"])
+        before = target.read_bytes()
+        call = FakeCall(keys={"getdata:prompt_pin": ["4321"], "ln/language_menu": ["2"],
+                              "getdata:prompt_choose": ["902", ""], "getdata:prompt_keep_or_retry": ["1"]},
+                        recordings=[tone(2.0, 500)])
+        asyncio.run(prompt_record(call, line))
+        assert ("ln", f"q{questions[1]['id']}") in call.played, "the current audio first"
+        assert target.read_bytes() != before and ("fr", "prompt_saved") in call.played
+        (entry,) = [e for e in line.db.run(lambda s: s.audit_entries("survey")) if e["action"] == "record"]
+        assert entry["after"] == {"question": 2, "lang": "ln"}
+    finally:
+        line.close()

@@ -5,6 +5,7 @@ calls the prompt line, keys the PIN, picks the language and the prompt by its
 catalogue number, hears the current audio and the words to read (in French),
 records, listens back, and keeps or records again. The kept recording replaces
 the old file atomically; the old one is kept as a backup; the change is audited.
+A question of the running perception survey is keyed as 901-908 (survey_prompt.py).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from core import prompts
 from ..agi import Call
 from ..line import Line
 from .common import choose_language, play, play_beep
+from .survey_prompt import SURVEY_PREFIX, record_survey_question
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +40,10 @@ async def prompt_record(call: Call, line: Line) -> None:
         prompt = await choose_prompt(call, line)
         if prompt is None:
             break
-        await record_prompt(call, line, language, prompt)
+        if isinstance(prompt, str):
+            await record_survey_question(call, line, language, int(prompt[len(SURVEY_PREFIX):]), take_and_confirm)
+        else:
+            await record_prompt(call, line, language, prompt)
     await play(call, line, "goodbye", MENU_LANGUAGE)
     log.info("%s: prompt recording session ended", call.channel)
 
@@ -58,12 +63,14 @@ async def check_pin(call: Call, line: Line, pin: str | None = None) -> bool:
     return False
 
 
-async def choose_prompt(call: Call, line: Line) -> prompts.Prompt | None:
-    """The prompt whose number is keyed; None when the administrator keys nothing."""
+async def choose_prompt(call: Call, line: Line) -> prompts.Prompt | str | None:
+    """The prompt whose number is keyed (the digits, for a survey question); None when nothing is keyed."""
     for _ in range(3):
         digits, _ = await call.get_data(line.prompt("prompt_choose", MENU_LANGUAGE), DIGITS_WAIT_MS, 3)
         if not digits:
             return None
+        if digits.startswith(SURVEY_PREFIX) and len(digits) == 3:
+            return digits
         prompt = line.catalogue.by_number(int(digits))
         if prompt is not None:
             return prompt
@@ -76,23 +83,10 @@ async def record_prompt(call: Call, line: Line, language: str, prompt: prompts.P
     await play(call, line, prompt.id, language)
     await play(call, line, "prompt_words", MENU_LANGUAGE)
     await call.stream_file(str(prompts.words_path(line.config.prompts_dir, prompt.id).with_suffix("")))
-    folder = line.config.spool_dir / "prompt-recordings"
     while True:
-        await play(call, line, "prompt_record_now", MENU_LANGUAGE)
-        await play_beep(call, line)
-        path = line.new_recording(folder)
-        result = await call.record_file(str(path), "wav", "#", MAX_PROMPT_SECONDS * 1000, beep=False,
-                                        silence_seconds=SILENCE_SECONDS)
-        wav = path.with_suffix(".wav")
-        if result.hung_up:
-            wav.unlink(missing_ok=True)  # an unconfirmed recording is never installed
+        wav = await take_and_confirm(call, line)
+        if wav is None:
             return
-        await play(call, line, "prompt_playback", MENU_LANGUAGE)
-        await call.stream_file(str(path))
-        choice, _ = await call.get_data(line.prompt("prompt_keep_or_retry", MENU_LANGUAGE), DIGITS_WAIT_MS, 1)
-        if choice != "1":
-            wav.unlink(missing_ok=True)
-            continue
         try:
             installed = await install(call, line, language, prompt, wav)
         except prompts.PromptError as exc:
@@ -105,6 +99,27 @@ async def record_prompt(call: Call, line: Line, language: str, prompt: prompts.P
                  installed.backup)
         await play(call, line, "prompt_saved", MENU_LANGUAGE)
         return
+
+
+async def take_and_confirm(call: Call, line: Line):
+    """Record after the beep, play it back, 1 keeps it: the WAV kept, or None on hang-up."""
+    folder = line.config.spool_dir / "prompt-recordings"
+    while True:
+        await play(call, line, "prompt_record_now", MENU_LANGUAGE)
+        await play_beep(call, line)
+        path = line.new_recording(folder)
+        result = await call.record_file(str(path), "wav", "#", MAX_PROMPT_SECONDS * 1000, beep=False,
+                                        silence_seconds=SILENCE_SECONDS)
+        wav = path.with_suffix(".wav")
+        if result.hung_up:
+            wav.unlink(missing_ok=True)  # an unconfirmed recording is never installed
+            return None
+        await play(call, line, "prompt_playback", MENU_LANGUAGE)
+        await call.stream_file(str(path))
+        choice, _ = await call.get_data(line.prompt("prompt_keep_or_retry", MENU_LANGUAGE), DIGITS_WAIT_MS, 1)
+        if choice == "1":
+            return wav
+        wav.unlink(missing_ok=True)
 
 
 async def install(call: Call, line: Line, language: str, prompt: prompts.Prompt, wav) -> prompts.Installed:
