@@ -76,3 +76,10 @@ def test_retention_drops_old_complaint_recordings_and_keeps_recent_ones(run_flow
         assert summary["complaints"] == [old["id"]]
         assert store.complaint(old["id"])["path"] is None and store.complaint(recent["id"])["path"]
     assert not old_path.exists()
+
+
+def test_nine_during_the_welcome_goes_straight_to_the_complaints(run_flow, line):
+    call, error = run_flow(alert, keys={"language_menu": ["3"], "welcome": ["9"], "complaint_menu": ["1"]},
+                           recordings=[speechlike(3.0)], variables={VAR_SOURCE: "phone"})
+    assert error is None and "complaint_option" not in call.prompts_in("fr")
+    assert len(line.db.run(lambda s: s.complaints())) == 1

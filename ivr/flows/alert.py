@@ -46,9 +46,10 @@ async def alert(call: Call, line: Line) -> None:
     try:
         language = await choose_language(call, line)
         await call.set_variable(VAR_LANGUAGE, language)
-        await play(call, line, "welcome", language)
-        # Announced right after the welcome: 9 leads to the confidential complaints, never to an alert.
-        if await offered_complaint(call, line, language):
+        # Announced right after the welcome (9 works during the welcome too, for those who know):
+        # it leads to the confidential complaints, never to an alert.
+        early = await play(call, line, "welcome", language, escape_digits=COMPLAINT_KEY)
+        if early == COMPLAINT_KEY or await offered_complaint(call, line, language):
             await call.set_variable(VAR_COMPLAINT, "1")
             await line.db(lambda s: s.forget_caller(call_id))
             await complaints_menu(call, line, language)
