@@ -230,6 +230,16 @@ def test_history_shows_the_audit_log(client, fresh_db, config):
     assert "Nouvelle → Escaladée" in text and "Enlèvement" in text and "prise en charge" in text
 
 
+def test_history_shows_flag_changes_in_the_user_s_language(client, fresh_db, config):
+    alert = make_alert(fresh_db, config)
+    fresh_db.set_flags(alert["id"], "asr", add=["silent"])
+    fresh_db.set_flags(alert["id"], "asr", add=["partial"], clear=["silent"])
+    login(client)
+    text = client.get(f"/alerts/{alert['id']}").text
+    assert "indicateurs : Aucune parole détectée → Appel interrompu" in text
+    assert "flags:" not in text and "['" not in text
+
+
 def test_keyboard_help_lists_the_triage_loop(client, fresh_db, config):
     alert = make_alert(fresh_db, config)
     login(client)

@@ -68,6 +68,8 @@ def field_value(key: str, value) -> str:
         return ALERT_LANGUAGES.get(value, str(value))
     if key == "status":
         return _status(value)
+    if key == "flags" and isinstance(value, list):
+        return ", ".join(translate(f"flag.{f}") if has_message(f"flag.{f}") else str(f) for f in value) or "—"
     if isinstance(value, bool) or key == "disabled":
         return translate("field.yes") if value else translate("field.no")
     return _clip(str(value))
