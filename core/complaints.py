@@ -58,15 +58,23 @@ def status_dir(config: Config) -> Path:
     return complaints_dir(config) / "status"
 
 
-def ensure_keys(config: Config) -> None:
-    """Create the key pair once; the public half is derived from the private one."""
+def ensure_keys(config: Config) -> list[str]:
+    """Create the key pair once (`sauti init`, `sauti up`); returns the names created.
+
+    The public half is derived from the private one. Only the CLI calls this: the
+    IVR reads the public key and never touches the private one, even to create it.
+    """
+    created = []
     private_path = config.secrets_dir / PRIVATE_KEY
-    create_secret(private_path)
+    if create_secret(private_path):
+        created.append(PRIVATE_KEY)
     public_path = config.secrets_dir / PUBLIC_KEY
     if not public_path.exists():
         private = X25519PrivateKey.from_private_bytes(read_secret(private_path))
         public = private.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
         create_secret(public_path, public)
+        created.append(PUBLIC_KEY)
+    return created
 
 
 def new_reference() -> str:
@@ -85,8 +93,10 @@ class ComplaintSeal:
 
     @classmethod
     def from_config(cls, config: Config) -> "ComplaintSeal":
-        ensure_keys(config)
-        return cls(read_secret(config.secrets_dir / PUBLIC_KEY))
+        path = config.secrets_dir / PUBLIC_KEY
+        if not path.exists():
+            raise ComplaintSealError(f"no complaints public key at {path}: run `sauti init` (or `sauti up`) once")
+        return cls(path.read_bytes())
 
     def seal(self, data: bytes, reference: str) -> bytes:
         ephemeral = X25519PrivateKey.generate()
@@ -104,7 +114,6 @@ class ComplaintOpener:
 
     @classmethod
     def from_config(cls, config: Config) -> "ComplaintOpener":
-        ensure_keys(config)
         return cls(read_secret(config.secrets_dir / PRIVATE_KEY))
 
     def open(self, sealed: bytes, reference: str) -> bytes:

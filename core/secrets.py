@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets as _random
 
+from . import complaints
 from .config import Config
 from .identity import create_secret, read_secret
 
@@ -25,6 +26,7 @@ def ensure_all(config: Config) -> list[str]:
         # These go into Asterisk's configuration, so they must be printable.
         if create_secret(config.secrets_dir / name, _random.token_hex(16).encode()):
             created.append(name)
+    created += complaints.ensure_keys(config)
     return created
 
 

@@ -116,6 +116,8 @@ def up(ctx: Context, no_asterisk: bool) -> None:
     echo = log.info
     with ctx.open_store():
         pass  # creates or migrates the database before the services race to it
+    for name in secrets.ensure_all(config):  # keys added since this data directory was made
+        echo(f"created secret {config.secrets_dir / name} (mode 0600)")
     if not no_asterisk and pbx.status(config).running:
         raise click.ClickException("Asterisk for this data directory is already running: stop it with `sauti asterisk stop`")
     check_ports(config)

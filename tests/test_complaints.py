@@ -83,3 +83,23 @@ def test_nine_during_the_welcome_goes_straight_to_the_complaints(run_flow, line)
                            recordings=[speechlike(3.0)], variables={VAR_SOURCE: "phone"})
     assert error is None and "complaint_option" not in call.prompts_in("fr")
     assert len(line.db.run(lambda s: s.complaints())) == 1
+
+
+def test_the_ivr_side_reads_only_the_public_key(config):
+    """Sealing needs no private key on disk: an IVR that can read it could open every complaint."""
+    private = config.secrets_dir / complaints.PRIVATE_KEY
+    kept = private.read_bytes()
+    assert private.stat().st_mode & 0o777 == 0o600
+    private.unlink()
+    sealed = ComplaintSeal.from_config(config).seal(b"RIFF...audio", "11223344")
+    assert not private.exists(), "sealing must not create the private key"
+    private.write_bytes(kept)
+    assert ComplaintOpener.from_config(config).open(sealed, "11223344") == b"RIFF...audio"
+
+
+def test_sealing_without_keys_refuses_rather_than_making_them(config):
+    for name in (complaints.PRIVATE_KEY, complaints.PUBLIC_KEY):
+        (config.secrets_dir / name).unlink()
+    with pytest.raises(ComplaintSealError):
+        ComplaintSeal.from_config(config)
+    assert not (config.secrets_dir / complaints.PRIVATE_KEY).exists()
