@@ -90,7 +90,7 @@ async def record_alert(call: Call, line: Line, call_id: int, language: str) -> d
     await play(call, line, "record_after_beep", language)
     await play_beep(call, line)
     take = await record_caller(call, line, line.new_recording())
-    finished = finished_recording(call, line, take.path, take.offset_seconds)
+    finished = await finished_recording(call, line, take.path, take.offset_seconds)
     if finished is None:
         log.info("%s: caller left no recording", call.channel)
         if take.hung_up:

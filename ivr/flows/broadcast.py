@@ -55,7 +55,7 @@ async def record_reply(call: Call, line: Line, delivery_id: int, message: dict) 
                                                     caller_pseudonym=line.pseudonym(call.caller_number)))
     try:
         take = await record_caller(call, line, line.new_recording())
-        finished = finished_recording(call, line, take.path, take.offset_seconds)
+        finished = await finished_recording(call, line, take.path, take.offset_seconds)
         if finished is None:
             return
         facts, _ = finished

@@ -31,7 +31,7 @@ async def broadcast_record(call: Call, line: Line) -> None:
     folder = line.config.data_dir / FOLDER
     folder.mkdir(exist_ok=True)
     take = await record_caller(call, line, line.new_recording(folder))
-    finished = finished_recording(call, line, take.path, take.offset_seconds)
+    finished = await finished_recording(call, line, take.path, take.offset_seconds)
     if finished is None or not finished[1]:
         if finished is not None:
             take.path.unlink(missing_ok=True)

@@ -72,7 +72,7 @@ async def record_item(call: Call, line: Line, call_id: int, found: dict, languag
     await play(call, line, "record_after_beep", language)
     await play_beep(call, line)
     take = await record_caller(call, line, line.new_recording())
-    finished = finished_recording(call, line, take.path, take.offset_seconds)
+    finished = await finished_recording(call, line, take.path, take.offset_seconds)
     if finished is not None:
         facts, speech = finished
         flags = ([FLAG_PARTIAL] if take.hung_up else []) + ([] if speech else [FLAG_SILENT])

@@ -6,6 +6,7 @@ catalogue) it works with; nothing here keeps state between calls.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 
@@ -54,15 +55,22 @@ async def choose_language(call: Call, line: Line) -> str:
     return config.default_language
 
 
-def finished_recording(call: Call, line: Line, path: Path,
-                       offset_seconds: float = 0.0) -> tuple[RecordingFacts, bool] | None:
+async def finished_recording(call: Call, line: Line, path: Path,
+                             offset_seconds: float = 0.0) -> tuple[RecordingFacts, bool] | None:
     """A finished recording's facts and whether it holds speech (the line's own speech check);
-    None when the caller left no audio."""
-    if not path.exists():
+    None when the caller left no audio.
+
+    Reading and analysing a take is slow for a long one: it runs off the event loop, so the
+    other calls' AGI commands are not held up while it does."""
+    if not await asyncio.to_thread(path.exists):
         log.warning("%s: no recording at %s", call.channel, path)
         return None
+    return await asyncio.to_thread(_examine, path, line.config.data_dir, offset_seconds)
+
+
+def _examine(path: Path, data_dir: Path, offset_seconds: float) -> tuple[RecordingFacts, bool] | None:
     samples, rate = audio.read_wav(path)
     if len(samples) < rate * audio.MIN_SPEECH_SECONDS:
         path.unlink()
         return None
-    return audio.facts(path, line.config.data_dir, offset_seconds), audio.has_speech(samples, rate)
+    return audio.facts(path, data_dir, offset_seconds), audio.has_speech(samples, rate)

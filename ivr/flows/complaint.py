@@ -74,22 +74,28 @@ async def file_complaint(call: Call, line: Line, language: str) -> None:
 
 async def seal_and_file(line: Line, wav: Path, language: str) -> dict | None:
     """Seal the take under a fresh reference, delete the plain file, file the complaint."""
-    if not wav.exists():
+    if not await asyncio.to_thread(wav.exists):
         return None
     try:
-        samples, rate = audio.read_wav(wav)
-        if len(samples) < rate * audio.MIN_SPEECH_SECONDS:
+        # Off the event loop like the sealing below: a long take must not hold up other calls.
+        seconds = await asyncio.to_thread(_length_seconds, wav)
+        if seconds < audio.MIN_SPEECH_SECONDS:
             return None
         reference = await line.db(_free_reference)
         now = dt.datetime.now(dt.timezone.utc)
         target = complaints_dir(line.config) / f"{now:%Y}" / f"{now:%m}" / f"{uuid.uuid4().hex}.sealed"
         await asyncio.to_thread(_seal_to, line, wav, target, reference)
         relative = str(target.relative_to(line.config.data_dir))
-        row = await line.db(lambda s: s.file_complaint(reference, language, relative, len(samples) / rate))
-        log.info("filed a confidential complaint (%.1f s)", len(samples) / rate)  # no reference in the logs
+        row = await line.db(lambda s: s.file_complaint(reference, language, relative, seconds))
+        log.info("filed a confidential complaint (%.1f s)", seconds)  # no reference in the logs
         return row
     finally:
         wav.unlink(missing_ok=True)
+
+
+def _length_seconds(wav: Path) -> float:
+    samples, rate = audio.read_wav(wav)
+    return len(samples) / rate
 
 
 def _free_reference(store) -> str:

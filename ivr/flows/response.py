@@ -32,7 +32,7 @@ async def response(call: Call, line: Line) -> None:
     await play(call, line, "response_speak", language)
     await play_beep(call, line)
     take = await record_caller(call, line, line.new_recording(line.config.recordings_dir / "responses"))
-    finished = finished_recording(call, line, take.path, take.offset_seconds)
+    finished = await finished_recording(call, line, take.path, take.offset_seconds)
     if finished is None:
         log.info("%s: responder left no recording for %s", call.channel, alert["reference"])
         if not take.hung_up:
