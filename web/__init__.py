@@ -26,7 +26,7 @@ needs the session's CSRF token):
     exports GET /exports, /exports/{cap,hxl,geojson}?since=DAY[&recordings=1 (admin)] (supervisor)
             GET /feeds/cap.atom (no login: an API token in Authorization: Bearer or X-Sauti-Token)
     gazetteer GET /admin/localities, /admin/localities/localities.csv  POST /admin/localities, /admin/localities/import,
-            /admin/localities/<code>/delete (admin)
+            /admin/localities/<code>/delete (admin)  (CSV imports here and in directory: web.csv_upload's 2 MiB)
     directory GET /admin/directory, /admin/directory/directory.csv  POST /admin/directory, /admin/directory/import,
             /admin/directory/<id>/delete (admin)
     responses POST /alerts/<id>/responses (action, outcome, text)  GET /reports/response-times?by=week|locality|category,
@@ -57,8 +57,8 @@ from core.config import Config
 from core.playback_cache import PlaybackCache
 from core.store import Store
 
-from . import (admin, alerts, audio, auth, broadcasts, claims, committees, complaints, compress, context, directory,
-               exports, gazetteer, incidents, inputs, live, prompts, queue, responses, security, sharing, surveys,
+from . import (admin, alerts, audio, auth, broadcasts, claims, committees, complaints, compress, context, csv_upload,
+               directory, exports, gazetteer, incidents, inputs, live, prompts, queue, responses, security, sharing, surveys,
                templating)
 from .i18n import init_i18n
 
@@ -106,6 +106,7 @@ def create_app(config_or_mapping: Config | Mapping) -> Flask:
     # In this order: the upload's own size limit before anything reads the form; the
     # input check after the user is known, so a refused form can be shown again.
     app.before_request(prompts.allow_large_upload)
+    app.before_request(csv_upload.allow_csv_upload)
     security.init_security(app)
     app.before_request(inputs.check_request)
     compress.init_compression(app)

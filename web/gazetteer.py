@@ -7,6 +7,7 @@ from flask import Blueprint, Response, flash, g, redirect, render_template, requ
 from core import gazetteer
 
 from .context import get_store
+from .csv_upload import CsvRefused, limit_mb, uploaded_csv
 from .i18n import translate as _
 from .security import role_required
 
@@ -14,7 +15,13 @@ bp = Blueprint("gazetteer", __name__, url_prefix="/admin/localities")
 
 
 def page(status: int = 200, **extra):
-    return render_template("localities.html", localities=get_store().localities(), **extra), status
+    return render_template("localities.html", localities=get_store().localities(), csv_mb=limit_mb(), **extra), status
+
+
+def reason(exc: gazetteer.GazetteerError) -> str:
+    """The refusal in the user's language (core's message is English, for the CLI and the log)."""
+    detail = _(f"gazetteer.reason.{exc.reason}", **exc.params)
+    return _("gazetteer.at_line", line=exc.line, detail=detail) if exc.line else detail
 
 
 @bp.route("")
@@ -30,7 +37,7 @@ def save():
     try:
         locality = gazetteer.make_locality(typed)
     except gazetteer.GazetteerError as exc:
-        return page(400, error=_("gazetteer.invalid", detail=str(exc)), typed=typed)
+        return page(400, error=_("gazetteer.invalid", detail=reason(exc)), typed=typed)
     get_store().save_locality(locality, g.user["username"])
     flash(_("gazetteer.saved", name=locality.name, code=locality.code), "success")
     return redirect(url_for("gazetteer.index"))
@@ -48,15 +55,12 @@ def delete(code: str):
 @bp.route("/import", methods=("POST",))
 @role_required("admin")
 def import_csv():
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        return page(400, error=_("gazetteer.no_file"))
     try:
-        localities = gazetteer.read_csv(upload.read().decode("utf-8"))
-    except UnicodeDecodeError:
-        return page(400, error=_("gazetteer.not_utf8"))
+        localities = gazetteer.read_csv(uploaded_csv())
+    except CsvRefused as refused:
+        return page(413 if refused.key == "csv.too_big" else 400, error=_(refused.key, mb=limit_mb()))
     except gazetteer.GazetteerError as exc:
-        return page(400, error=_("gazetteer.invalid", detail=str(exc)))
+        return page(400, error=_("gazetteer.invalid", detail=reason(exc)))
     summary = get_store().import_localities(localities, g.user["username"], replace=request.form.get("replace") == "1")
     flash(_("gazetteer.imported", **summary), "success")
     return redirect(url_for("gazetteer.index"))

@@ -22,7 +22,15 @@ MAX_TEXT = 120
 
 
 class GazetteerError(ValueError):
-    """A row that cannot be a locality; the message names the row and the field."""
+    """A row that cannot be a locality; the message names the row and the field.
+
+    `reason` and `params` say the same for a translation (the console's
+    gazetteer.reason.<reason>); `line` is the CSV line, None for a form.
+    """
+
+    def __init__(self, message: str, reason: str, line: int | None = None, **params):
+        super().__init__(f"line {line}: {message}" if line else message)
+        self.reason, self.line, self.params = reason, line, params
 
 
 @dataclass(frozen=True)
@@ -42,37 +50,38 @@ class Locality:
         return self.latitude is not None and self.longitude is not None
 
 
-def make_locality(values: dict, where: str = "") -> Locality:
-    """A Locality from strings (a form or a CSV row), checked field by field."""
-    prefix = f"{where}: " if where else ""
+def make_locality(values: dict, line: int | None = None) -> Locality:
+    """A Locality from strings (a form, or a CSV row and its line), checked field by field."""
     code = str(values.get("code") or "").strip()
     if not (code.isascii() and code.isdigit() and 1 <= len(code) <= MAX_CODE_DIGITS):
-        raise GazetteerError(f"{prefix}code must be 1 to {MAX_CODE_DIGITS} digits, not {code!r}")
+        raise GazetteerError(f"code must be 1 to {MAX_CODE_DIGITS} digits, not {code!r}", "code", line,
+                             digits=MAX_CODE_DIGITS, code=code)
     texts = {}
     for key in ("name", "territory", "province"):
         text = " ".join(str(values.get(key) or "").split())
         if len(text) > MAX_TEXT:
-            raise GazetteerError(f"{prefix}{key} is longer than {MAX_TEXT} characters")
+            raise GazetteerError(f"{key} is longer than {MAX_TEXT} characters", f"{key}_long", line, max=MAX_TEXT)
         texts[key] = text or None
     if not texts["name"]:
-        raise GazetteerError(f"{prefix}a locality needs a name")
-    latitude = _coordinate(values.get("latitude"), 90, "latitude", prefix)
-    longitude = _coordinate(values.get("longitude"), 180, "longitude", prefix)
+        raise GazetteerError("a locality needs a name", "name", line)
+    latitude = _coordinate(values.get("latitude"), 90, "latitude", line)
+    longitude = _coordinate(values.get("longitude"), 180, "longitude", line)
     if (latitude is None) != (longitude is None):
-        raise GazetteerError(f"{prefix}give both latitude and longitude, or neither")
+        raise GazetteerError("give both latitude and longitude, or neither", "both", line)
     return Locality(code, texts["name"], texts["territory"], texts["province"], latitude, longitude)
 
 
-def _coordinate(value, bound: float, name: str, prefix: str) -> float | None:
+def _coordinate(value, bound: float, name: str, line: int | None) -> float | None:
     text = str(value if value is not None else "").strip().replace(",", ".")
     if not text:
         return None
     try:
         number = float(text)
     except ValueError:
-        raise GazetteerError(f"{prefix}{name} must be a number of degrees, not {text!r}") from None
+        raise GazetteerError(f"{name} must be a number of degrees, not {text!r}", f"{name}_number", line,
+                             text=text) from None
     if not math.isfinite(number) or abs(number) > bound:
-        raise GazetteerError(f"{prefix}{name} must lie between -{bound} and {bound}")
+        raise GazetteerError(f"{name} must lie between -{bound} and {bound}", f"{name}_range", line, bound=bound)
     return round(number, 6)
 
 
@@ -81,12 +90,14 @@ def read_csv(text: str) -> list[Locality]:
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     missing = {"code", "name"} - set(reader.fieldnames or ())
     if missing:
-        raise GazetteerError(f"the header must name at least code and name (missing: {', '.join(sorted(missing))})")
+        names = ", ".join(sorted(missing))
+        raise GazetteerError(f"the header must name at least code and name (missing: {names})", "header",
+                             missing=names)
     localities, seen = [], set()
     for number, row in enumerate(reader, start=2):
-        locality = make_locality(row, where=f"line {number}")
+        locality = make_locality(row, line=number)
         if locality.code in seen:
-            raise GazetteerError(f"line {number}: code {locality.code} appears twice")
+            raise GazetteerError(f"code {locality.code} appears twice", "twice", number, code=locality.code)
         seen.add(locality.code)
         localities.append(locality)
     return localities
