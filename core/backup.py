@@ -80,7 +80,7 @@ def restore(backup_dir: Path, data_dir: Path, force: bool = False) -> Summary:
     if data_dir.exists() and any(data_dir.iterdir()) and not force:
         raise BackupError(f"{data_dir} already holds data; restore into a new folder, or pass --force to overwrite it")
     data_dir.mkdir(parents=True, exist_ok=True)
-    os.chmod(data_dir, 0o750)
+    os.chmod(data_dir, 0o700)  # as `sauti init` makes it: callers' recordings are the service user's alone
     for path in sorted(backup_dir.rglob("*")):
         relative = path.relative_to(backup_dir)
         if relative.name in (MANIFEST, DB_NAME) and len(relative.parts) == 1:

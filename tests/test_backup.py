@@ -69,6 +69,9 @@ def test_a_restored_backup_shows_the_same_alerts_and_plays_the_same_audio(config
     restored = sauti(tmp_path / "elsewhere", "restore", str(tmp_path / "backup"))
     assert restored.exit_code == 0, restored.output
 
+    assert oct((tmp_path / "elsewhere").stat().st_mode & 0o777) == "0o700", "private, as `sauti init` makes it"
+    for secret in (tmp_path / "elsewhere" / "secrets").iterdir():
+        assert oct(secret.stat().st_mode & 0o777) == "0o600", secret.name
     new_config = config_module.load(tmp_path / "elsewhere", env={})
     assert new_config.prompts_dir != config.prompts_dir or not str(config.prompts_dir).startswith(str(config.data_dir))
     assert (new_config.secrets_dir / "pseudonym.key").read_bytes() == (config.secrets_dir / "pseudonym.key").read_bytes()
