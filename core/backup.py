@@ -14,17 +14,16 @@ as the machine itself (see docs/threat-model.md).
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import json
 import os
 import shutil
-import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import CONFIG_NAME
+from .store.snapshot import integrity, recordings_named, snapshot
 
 MANIFEST = "manifest.json"
 DB_NAME = "sauti.db"
@@ -60,7 +59,7 @@ def backup(data_dir: Path, dest: Path) -> Summary:
         raise BackupError(f"{dest} is not empty: give a new or empty folder")
     dest.mkdir(parents=True, exist_ok=True)
     os.chmod(dest, 0o700)
-    _snapshot(source_db, dest / DB_NAME)
+    snapshot(source_db, dest / DB_NAME)
     summary = _copy_recordings(data_dir, dest)
     _copy_rest(data_dir, dest)
     manifest = {
@@ -90,7 +89,7 @@ def restore(backup_dir: Path, data_dir: Path, force: bool = False) -> Summary:
             target.mkdir(exist_ok=True)
         else:
             shutil.copy2(path, target)
-    _snapshot(backup_dir / DB_NAME, data_dir / DB_NAME, wal=True)
+    snapshot(backup_dir / DB_NAME, data_dir / DB_NAME, wal=True)
     _move_prompts_dir(data_dir, Path(manifest["source"]))
     summary = verify(data_dir)
     if summary.missing:
@@ -111,12 +110,10 @@ def read_manifest(backup_dir: Path) -> dict:
 def verify(data_dir: Path) -> Summary:
     """Check the database's integrity and every recording it names against its checksum."""
     data_dir = Path(data_dir)
-    with contextlib.closing(_connect(data_dir / DB_NAME, readonly=True)) as conn:
-        check = conn.execute("PRAGMA integrity_check").fetchone()[0]
-        if check != "ok":
-            raise BackupError(f"{data_dir / DB_NAME} fails its integrity check: {check}")
-        alerts = conn.execute("SELECT count(*) FROM alerts").fetchone()[0]
-        rows = conn.execute("SELECT id, path, sha256 FROM recordings ORDER BY id").fetchall()
+    check = integrity(data_dir / DB_NAME)
+    if check != "ok":
+        raise BackupError(f"{data_dir / DB_NAME} fails its integrity check: {check}")
+    alerts, rows = recordings_named(data_dir / DB_NAME)
     summary = Summary(alerts=alerts)
     for recording_id, path, sha256 in rows:
         file = data_dir / path
@@ -128,30 +125,8 @@ def verify(data_dir: Path) -> Summary:
     return summary
 
 
-def _connect(path: Path, readonly: bool = False) -> sqlite3.Connection:
-    uri = f"file:{path}?mode=ro" if readonly else f"file:{path}"
-    conn = sqlite3.connect(uri, uri=True, timeout=30, isolation_level=None)
-    conn.execute("PRAGMA busy_timeout = 30000")
-    return conn
-
-
-def _snapshot(source: Path, target: Path, wal: bool = False) -> None:
-    """Copy a live database in one step of the online backup API (pages=-1): one consistent read."""
-    src = _connect(source)
-    dst = sqlite3.connect(str(target), isolation_level=None)
-    try:
-        src.backup(dst, pages=-1)
-        # A backup is one self-contained file; a data directory runs in WAL mode like the line.
-        dst.execute(f"PRAGMA journal_mode = {'WAL' if wal else 'DELETE'}")
-    finally:
-        dst.close()
-        src.close()
-
-
 def _copy_recordings(data_dir: Path, dest: Path) -> Summary:
-    with contextlib.closing(_connect(dest / DB_NAME, readonly=True)) as conn:
-        alerts = conn.execute("SELECT count(*) FROM alerts").fetchone()[0]
-        rows = conn.execute("SELECT id, path, sha256 FROM recordings ORDER BY id").fetchall()
+    alerts, rows = recordings_named(dest / DB_NAME)
     summary = Summary(alerts=alerts)
     for recording_id, path, sha256 in rows:
         source = (data_dir / path).resolve()

@@ -32,6 +32,7 @@ transactions, row queries) and from the areas it calls, so every dependency is n
     retention.py    purging closed alerts
     audit.py        the audit log
     spool.py        failure-path recordings imported once
+    snapshot.py     the database file: one-step live copy, integrity (core/backup.py)
     gazetteer.py    localities
     schema.py       numbered forward migrations (0001 in schema_initial.py, community ones in
                     schema_community.py); migrations.py applies them
