@@ -12,6 +12,7 @@ from core import directory
 from core.model import ALERT_LANGUAGES
 
 from .context import get_store
+from .csv_upload import CsvRefused, limit_mb, uploaded_csv
 from .i18n import translate as _
 from .security import role_required
 
@@ -20,7 +21,7 @@ bp = Blueprint("directory", __name__, url_prefix="/admin/directory")
 
 def page(status: int = 200, **extra):
     return render_template("directory.html", entries=get_store().directory(), kinds=directory.KINDS,
-                           languages=ALERT_LANGUAGES, **extra), status
+                           languages=ALERT_LANGUAGES, csv_mb=limit_mb(), **extra), status
 
 
 def _seal():
@@ -59,14 +60,11 @@ def delete(entry_id: int):
 @bp.route("/import", methods=("POST",))
 @role_required("admin")
 def import_csv():
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        return page(400, error=_("directory.no_file"))
     try:
-        entries = directory.read_csv(upload.read().decode("utf-8"))
+        entries = directory.read_csv(uploaded_csv())
         summary = get_store().import_directory(entries, _seal(), g.user["username"])
-    except UnicodeDecodeError:
-        return page(400, error=_("directory.not_utf8"))
+    except CsvRefused as refused:
+        return page(413 if refused.key == "csv.too_big" else 400, error=_(refused.key, mb=limit_mb()))
     except ValueError as exc:
         return page(400, error=_("directory.invalid", detail=str(exc)))
     flash(_("directory.imported", **summary), "success")

@@ -1,0 +1,32 @@
+"""CSV imports (gazetteer, directory): one helper, the same refusals in French, the limit on the form."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.fixtures.web import login, post, post_file
+
+PAGES = ["/admin/localities", "/admin/directory"]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_the_form_shows_its_limit(client, fresh_db, page):
+    login(client, "ada")
+    assert "UTF-8, 2 Mo au plus." in client.get(page).text
+
+
+@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("upload, status, words", [
+    (None, 400, "Choisissez un fichier CSV."),
+    ((b"code,name\n1,Mb\xe9ni\n", "latin1.csv"), 400, "Le fichier n&#39;est pas du texte UTF-8."),
+    ((b"x" * (2 * 1024 * 1024 + 1), "big.csv"), 413, "Fichier trop lourd (2 Mo au plus)."),
+])
+def test_refusals_are_clear_and_change_nothing(client, fresh_db, page, upload, status, words):
+    login(client, "ada")
+    before = len(fresh_db.audit_entries())
+    if upload:
+        response = post_file(client, f"{page}/import", *upload)
+    else:
+        response = post(client, f"{page}/import", {}, content_type="multipart/form-data")
+    assert response.status_code == status and words in response.text
+    assert len(fresh_db.audit_entries()) == before
