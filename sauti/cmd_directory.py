@@ -8,7 +8,7 @@ import click
 
 from core import directory
 
-from .context import Context, pass_context
+from .context import Context, emit, out_option, pass_context
 
 
 @click.group("directory")
@@ -55,17 +55,13 @@ def directory_import(ctx: Context, file: Path) -> None:
 
 
 @directory_group.command("export")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write the CSV to this file instead of standard output.")
+@out_option("Write the CSV to this file instead of standard output.")
 @pass_context
 def directory_export(ctx: Context, out: Path | None) -> None:
     """Write the directory as CSV with masked numbers, ready to edit and import again."""
     with ctx.open_store() as store:
         text = directory.write_csv(store.directory())
-    if out:
-        out.write_text(text, encoding="utf-8")
-    else:
-        click.echo(text, nl=False)
+    emit(text, out)
 
 
 @directory_group.command("remove")

@@ -11,10 +11,9 @@ from core import api_tokens, clock, corpus, exports
 from core.model import ALERT_LANGUAGES
 from core.exports import cap, tables
 
-from .context import Context, pass_context
+from .context import Context, emit, out_option, pass_context
 
 SINCE_HELP = "Alerts received on or after this day (YYYY-MM-DD, in [site] timezone). Default: all."
-OUT_HELP = "Write to this file instead of standard output."
 RECORDINGS_HELP = "Name each alert's recordings (path, size) in the export: for admins who decided to share them."
 
 
@@ -47,18 +46,10 @@ def _records(ctx: Context, since: str | None, include_recordings: bool, kind: st
     return records
 
 
-def _emit(data: str | bytes, out: Path | None) -> None:
-    if isinstance(data, str):
-        data = data.encode("utf-8")
-    if out:
-        out.write_bytes(data)
-    else:
-        click.echo(data.decode("utf-8"), nl=False)
-
 
 def _common(command):
     command = click.option("--include-recordings", is_flag=True, help=RECORDINGS_HELP)(command)
-    command = click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help=OUT_HELP)(command)
+    command = out_option()(command)
     return click.option("--since", metavar="YYYY-MM-DD", default=None, help=SINCE_HELP)(command)
 
 
@@ -74,7 +65,7 @@ def export_cap(ctx: Context, since, out, include_recordings, each) -> None:
         each.mkdir(parents=True, exist_ok=True)
         for record in records:
             (each / f"{record.reference}.xml").write_bytes(cap.alert_xml(record, ctx.config))
-    _emit(cap.feed(records, ctx.config), out)
+    emit(cap.feed(records, ctx.config), out)
 
 
 @export_group.command("hxl")
@@ -82,7 +73,7 @@ def export_cap(ctx: Context, since, out, include_recordings, each) -> None:
 @pass_context
 def export_hxl(ctx: Context, since, out, include_recordings) -> None:
     """CSV with HXL hashtags in the second row (#event+id, #loc+name, #geo+lat, ...)."""
-    _emit(tables.hxl_csv(_records(ctx, since, include_recordings, "hxl"), include_recordings), out)
+    emit(tables.hxl_csv(_records(ctx, since, include_recordings, "hxl"), include_recordings), out)
 
 
 @export_group.command("geojson")
@@ -90,7 +81,7 @@ def export_hxl(ctx: Context, since, out, include_recordings) -> None:
 @pass_context
 def export_geojson(ctx: Context, since, out, include_recordings) -> None:
     """A GeoJSON FeatureCollection: one point per alert where the gazetteer places its locality."""
-    _emit(tables.geojson(_records(ctx, since, include_recordings, "geojson"), include_recordings), out)
+    emit(tables.geojson(_records(ctx, since, include_recordings, "geojson"), include_recordings), out)
 
 
 @export_group.command("corpus")

@@ -8,7 +8,7 @@ import click
 
 from core import gazetteer
 
-from .context import Context, pass_context
+from .context import Context, emit, out_option, pass_context
 
 
 @click.group("gazetteer")
@@ -52,17 +52,13 @@ def gazetteer_import(ctx: Context, file: Path | None, replace: bool) -> None:
 
 
 @gazetteer_group.command("export")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write the CSV to this file instead of standard output.")
+@out_option("Write the CSV to this file instead of standard output.")
 @pass_context
 def gazetteer_export(ctx: Context, out: Path | None) -> None:
     """Write the gazetteer as CSV, ready to edit and import again."""
     with ctx.open_store() as store:
         text = gazetteer.write_csv(store.localities())
-    if out:
-        out.write_text(text, encoding="utf-8")
-    else:
-        click.echo(text, nl=False)
+    emit(text, out)
 
 
 commands = [gazetteer_group]

@@ -36,5 +36,20 @@ class Context:
 pass_context = click.make_pass_decorator(Context)
 
 
+def out_option(help: str = "Write to this file instead of standard output."):
+    """--out FILE for a command whose result goes to standard output by default (see `emit`)."""
+    return click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help=help)
+
+
+def emit(data: str | bytes, out: Path | None) -> None:
+    """Write a command's result (text or bytes) to --out, or else to standard output as it is."""
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    if out:
+        out.write_bytes(data)
+    else:
+        click.echo(data.decode("utf-8"), nl=False)
+
+
 def default_data_dir() -> Path:
     return Path(os.environ.get("SAUTI_DATA", "data"))
