@@ -7,8 +7,11 @@ enter the alert tables: they have their own table, their own queue for the
 Who can read what:
 - The IVR records the caller (Asterisk writes a plain WAV, it has to), then seals it
   at once with the complaints PUBLIC key (`<data>/secrets/complaints.pub`) and
-  deletes the plain file. It can seal, never open: an IVR compromise shows no
-  earlier complaint.
+  deletes the plain file. Its code reads only the public key, never the private
+  one (not even to create it: `sauti init`/`up` make the pair). That is a promise
+  of the code, not of the system: `sauti up` runs every service as one user, so
+  code run inside a compromised IVR could still read the private key file
+  (docs/threat-model.md).
 - Only the console opens a sealed recording, with the PRIVATE key
   (`<data>/secrets/complaints.key`, mode 0600), and only for a user holding the
   `complaints` role; every opening is audited. The ASR worker, the dialler and the
