@@ -15,6 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from core.gazetteer import Locality
 from tests.fixtures.web import csrf, login, make_alert, post
 
 BIG = "9" * 25  # beyond SQLite's 64-bit integers
@@ -111,9 +112,17 @@ texts = st.one_of(
 )
 ids = st.one_of(st.sampled_from(["1", "2"]), st.integers(min_value=0, max_value=2**70).map(str), texts)
 FORM_FIELDS = ["text", "status", "duplicate_of", "tag", "language", "locality", "seen_status", "username",
-               "password", "role", "disabled", "lang", "next", "current", "new", "confirm"]
+               "password", "role", "disabled", "lang", "next", "current", "new", "confirm",
+               # the forms added with incidents, the gazetteer, the directory, responses, broadcasts,
+               # complaints, committees and surveys
+               "alerts", "alert", "shareable", "code", "name", "territory", "province", "latitude", "longitude",
+               "kind", "localities", "number", "order", "action", "outcome", "message", "pin", "active",
+               "position", "answers", "replace", "complaints", "note", "other"]
 QUERY_FIELDS = ["page", "q", "status", "language", "locality", "source", "date_from", "date_to", "category",
-                "before", "actor", "entity", "action", "next"]
+                "before", "actor", "entity", "action", "next", "since", "recordings", "by", "period", "week"]
+# The areas added by issues 13-18: each must have routes, and every one of them is probed below.
+AREAS = ["/admin/localities", "/incidents", "/exports", "/feeds", "/live", "/admin/directory", "/admin/committees",
+         "/complaints", "/surveys", "/responses", "/reopen", "/shareable", "/broadcasts", "/reports"]
 
 
 def routes(app):
@@ -135,8 +144,13 @@ def fill(rule, values: dict) -> str:
 
 @pytest.fixture
 def fuzz_client(app, fresh_db, config):
+    """ada, an admin who also holds the complaints role, over one thing of each kind (id 1)."""
     make_alert(fresh_db, config)
     make_alert(fresh_db, config)
+    fresh_db.set_complaints_role("ada", True, "test")
+    fresh_db.file_complaint("31415926", "fr", None, None)
+    fresh_db.save_locality(Locality("1", "Beni"), "test")
+    fresh_db.create_survey("Sécurité", "test")
     client = app.test_client()
     login(client, "ada")
     return client
@@ -167,3 +181,34 @@ def test_no_route_answers_500(app, fuzz_client, data):
         response = fuzz_client.post(url, query_string=query, data={**form, "csrf_token": csrf(fuzz_client)})
     response.close()   # a file the route sends (audio) stays open until the response is closed
     assert response.status_code < 500, (method, url, response.status_code)
+
+
+PROBES = [BIG, "²", "a\x00b", "", "-1", "1", "x" * 300, "\u202e", "../etc"]
+
+
+def test_every_area_added_this_session_has_routes(app):
+    rules = [rule.rule for rule in app.url_map.iter_rules()]
+    for area in AREAS:
+        assert any(area in rule for rule in rules), f"no route under {area}: rename AREAS with the blueprint"
+
+
+@pytest.mark.parametrize("probe", PROBES)
+def test_session_routes_take_every_probe(app, fuzz_client, probe):
+    """Deterministic, unlike the fuzzing above: each route of the new areas, each method, the probe in
+    every path value, query field and form field at once."""
+    probed = 0
+    for rule, method in routes(app):
+        if not any(area in rule.rule for area in AREAS):
+            continue
+        url = fill(rule, {name: probe for name in rule.arguments})
+        query = {field: probe for field in QUERY_FIELDS}
+        ensure_logged_in(fuzz_client)
+        if method == "GET":
+            response = fuzz_client.get(url, query_string=query)
+        else:
+            form = {field: probe for field in FORM_FIELDS}
+            response = fuzz_client.post(url, query_string=query, data={**form, "csrf_token": csrf(fuzz_client)})
+        response.close()
+        assert response.status_code < 500, (method, url, probe, response.status_code)
+        probed += 1
+    assert probed > 30
