@@ -16,7 +16,7 @@ from core.model import Status
 from ivr.flows.alert import alert
 from ivr.flows.beep import beep
 from ivr.flows.callback import callback
-from tests.fixtures.web import login
+from tests.fixtures.web import login, post
 from tests.test_ivr_flows import speechlike
 
 NUMBERS = ["+243812345678", "+243990000123", "+256772000555"]
@@ -49,9 +49,20 @@ def busy_line(run_flow, line):
     return line
 
 
+RESPONDER = "+243970004321"  # a directory number: sealed, the page shows only its last two digits
+
+
 def test_no_page_and_no_export_shows_a_number(busy_line, app, client, runner):
     alert_ids = [row[0] for row in busy_line.db.run(lambda s: s.conn.execute("SELECT id FROM alerts").fetchall())]
     assert len(alert_ids) == len(NUMBERS) + 1
+    busy_line.db.run(lambda s: s.set_complaints_role("ada", True, "test"))
+    busy_line.db.run(lambda s: s.file_complaint("27182818", "fr", None, None))
+    busy_line.db.run(lambda s: s.create_survey("Sécurité", "test"))
+    login(client, "ada")
+    entry = {"kind": "responder", "name": "Police Beni", "localities": "1", "language": "fr", "order": "1",
+             "number": RESPONDER}
+    assert post(client, "/admin/directory", entry).status_code == 302
+    busy_line.db.run(lambda s: s.create_broadcast("broadcasts/1.wav", ["1"], "sam"))  # a delivery to the responder
     pages = {}
     for user in ("vera", "sam", "ada"):
         client.get("/logout")
@@ -65,6 +76,9 @@ def test_no_page_and_no_export_shows_a_number(busy_line, app, client, runner):
                 urls = [rule.rule.replace("<id:alert_id>", str(i)) for i in alert_ids]
             elif rule.arguments == {"kind"}:  # the exports, with and without recordings
                 urls = [rule.rule.replace("<kind>", k) + q for k in ("cap", "hxl", "geojson") for q in ("", "?recordings=1")]
+            elif len(rule.arguments) == 1 and not rule.rule.endswith((".wav", "/audio")):
+                # a complaint, a survey, a broadcast…: the first one
+                urls = [re.sub(r"<[^>]+>", "1", rule.rule)]
             else:
                 continue  # audio and prompt files: binary, and named by ids only
             for url in urls:
@@ -79,7 +93,9 @@ def test_no_page_and_no_export_shows_a_number(busy_line, app, client, runner):
         exported = runner.invoke(*command)
         assert exported.exit_code == 0, exported.output
         pages["sauti " + " ".join(command)] = exported.output
+    assert any("27182818" in text for text in pages.values()), "the complaints queue was searched"
+    assert any("Police Beni" in text for text in pages.values()), "the directory was searched"
     for where, text in pages.items():
-        for number in NUMBERS:
+        for number in [*NUMBERS, RESPONDER]:
             for form in forms_of(number):
                 assert not re.search(rf"(?<!\d){re.escape(form)}(?!\d)", text), (where, form)
