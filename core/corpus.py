@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 import wave
 from collections import Counter
 from dataclasses import dataclass
@@ -26,13 +25,12 @@ import numpy as np
 
 from .audio import formats
 from .audio.wav import write_wav
-from .exports import redact
+from .exports import PHONE_LIKE, redact
+from .identity import PSEUDONYM_PATTERN
 
 RATE = 16000
 MANIFEST = ("utterance", "speaker", "language", "seconds", "audio", "text")
 FILES = ("wav.scp", "segments", "text", "utt2spk", "spk2utt", "manifest.csv", "README.md")
-_NUMBER = re.compile(r"\d(?:[\s.\-]?\d){6,}")
-_PSEUDONYM = re.compile(r"\bC-[A-Z2-7]{8}\b")
 
 
 class CorpusError(Exception):
@@ -148,9 +146,9 @@ def check(out: Path, forbidden: tuple[str, ...] = ()) -> list[str]:
         for word in forbidden:
             if word and word in text:
                 problems.append(f"{name} holds a forbidden value")
-        if _PSEUDONYM.search(text):
+        if PSEUDONYM_PATTERN.search(text):
             problems.append(f"{name} holds a caller pseudonym")
-    if any(_NUMBER.search(line) for line in table["text"].values()):
+    if any(PHONE_LIKE.search(line) for line in table["text"].values()):
         problems.append("text holds a phone-number-like digit run")
     header = (out / "manifest.csv").read_text(encoding="utf-8").partition("\n")[0].split(",")
     if set(header) - set(MANIFEST) - {"locality"}:

@@ -64,6 +64,10 @@ def normalise_number(number: str) -> str:
     return ("+" if number.startswith("+") else "") + digits
 
 
+# What pseudonym() makes, for checks that no pseudonym left in a file (the speech corpus).
+PSEUDONYM_PATTERN = re.compile(r"\bC-[A-Z2-7]{8}\b")
+
+
 def pseudonym(secret: bytes, number: str) -> str | None:
     """A stable, non-reversible caller pseudonym such as 'C-4KQ2M7XA'."""
     number = normalise_number(number or "")

@@ -107,3 +107,10 @@ def test_admins_mark_alerts_shareable_audited(client, fresh_db, config):
     entries = [e for e in fresh_db.audit_entries("alert", alert["id"]) if e["action"] == "share"]
     assert [e["after"]["shareable"] for e in entries] == [False, True] and entries[0]["actor"] == "ada"
     assert post(client, "/alerts/999999/shareable", {"shareable": "1"}).status_code == 404
+
+
+def test_the_corpus_check_knows_the_pseudonyms_the_line_makes():
+    from core.identity import PSEUDONYM_PATTERN, pseudonym
+
+    made = pseudonym(b"k" * 32, "+243970000111")
+    assert PSEUDONYM_PATTERN.fullmatch(made), made

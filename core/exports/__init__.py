@@ -12,6 +12,6 @@ replaced. Recordings are named (path, size, checksum) only when an admin asks fo
 
 from __future__ import annotations
 
-from .records import FORMATS, Record, collect, redact
+from .records import FORMATS, PHONE_LIKE, Record, collect, redact
 
-__all__ = ["FORMATS", "Record", "collect", "redact"]
+__all__ = ["FORMATS", "PHONE_LIKE", "Record", "collect", "redact"]

@@ -11,11 +11,11 @@ from ..model import CATEGORIES
 
 FORMATS = ("cap", "hxl", "geojson")
 # Seven or more digits, spaces, dots or dashes between them: a number a caller spoke.
-_PHONE = re.compile(r"\+?\d(?:[\s.\-]?\d){6,}")
+PHONE_LIKE = re.compile(r"\+?\d(?:[\s.\-]?\d){6,}")
 
 
 def redact(text: str | None) -> str:
-    return _PHONE.sub("[…]", text or "")
+    return PHONE_LIKE.sub("[…]", text or "")
 
 
 @dataclass(frozen=True)
