@@ -122,7 +122,7 @@ def test_after_a_power_cut_the_database_opens_and_every_recording_is_filed(up, t
     worker = subprocess.Popen([sys.executable, "-m", "sauti", "--data", str(config.data_dir), "worker"],
                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     # One caller recording through the IVR's flow...
-    flow_call = up.start_call(EXTEN_ALERT, "test-phone-3", f"wait 1; dtmf 1; play {speech}; play {speech}; hangup")
+    flow_call = up.start_call(EXTEN_ALERT, "test-phone-3", f"wait 1; dtmf 1; wait beep 60; play {speech}; play {speech}; hangup")
     growing = wait_for(lambda: [p for p in recordings.rglob("*.wav") if p not in known_before
                                 and p.stat().st_size > 16000], 60, "the flow's recording")
     # ...then the IVR dies and a second caller is recorded by the failure path.
