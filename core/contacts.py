@@ -17,7 +17,6 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from . import secrets
 from .config import Config
-from .identity import create_secret, read_secret
 
 NONCE_BYTES = 12
 
@@ -32,9 +31,7 @@ class ContactCipher:
 
     @classmethod
     def from_config(cls, config: Config) -> "ContactCipher":
-        path = config.secrets_dir / secrets.CONTACTS_KEY
-        create_secret(path)  # installations made before call-backs existed have none yet
-        return cls(read_secret(path))
+        return cls(secrets.installation_key(config, secrets.CONTACTS_KEY))
 
     def seal(self, number: str, pseudonym: str) -> bytes:
         nonce = os.urandom(NONCE_BYTES)

@@ -23,7 +23,6 @@ from . import secrets
 from .config import Config
 from .contacts import ContactCipher
 from .dialplan import TEST_PHONE_PREFIX
-from .identity import create_secret, read_secret
 from .model import ALERT_LANGUAGES
 
 KINDS = ("responder", "focal_point")
@@ -127,9 +126,7 @@ class NumberSeal:
 
     @classmethod
     def from_config(cls, config: Config) -> "NumberSeal":
-        path = config.secrets_dir / secrets.DIRECTORY_KEY
-        create_secret(path)
-        return cls(read_secret(path))
+        return cls(secrets.installation_key(config, secrets.DIRECTORY_KEY))
 
     def seal(self, number: str, seal_id: str) -> bytes:
         return self._cipher.seal(number, f"directory:{seal_id}")

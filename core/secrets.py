@@ -30,6 +30,13 @@ def ensure_all(config: Config) -> list[str]:
     return created
 
 
+def installation_key(config: Config, name: str) -> bytes:
+    """A key of secrets/, created (0600) if this installation predates the feature that needs it."""
+    path = config.secrets_dir / name
+    create_secret(path)
+    return read_secret(path)
+
+
 def pseudonym_key(config: Config) -> bytes:
     return read_secret(config.secrets_dir / PSEUDONYM_KEY)
 
