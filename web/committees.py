@@ -57,6 +57,8 @@ def save():
 @bp.route("/<id:committee_id>/delete", methods=("POST",))
 @role_required("admin")
 def delete(committee_id: int):
+    if get_store().committee(committee_id) is None:
+        return page(404, error=_("committees.unknown"))
     if not get_store().delete_committee(committee_id, g.user["username"]):
         return page(409, error=_("committees.not_deleted"))
     flash(_("committees.deleted"), "success")
