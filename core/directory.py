@@ -14,14 +14,13 @@ or empty number on import keeps the entry's sealed one.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass, field
 
 from . import secrets
 from .config import Config
 from .contacts import ContactCipher
+from .csv_tables import read_table, write_table
 from .dialplan import TEST_PHONE_PREFIX
 from .model import ALERT_LANGUAGES
 
@@ -93,29 +92,19 @@ def make_entry(values: dict, where: str = "") -> Entry:
 
 def read_csv(text: str) -> list[Entry]:
     """Parse a directory CSV (header required); one bad row refuses the whole file."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    missing = {"kind", "name", "localities"} - set(reader.fieldnames or ())
-    if missing:
-        raise DirectoryError(f"the header must name kind, name and localities (missing: {', '.join(sorted(missing))})")
-    entries, seen = [], set()
-    for line, row in enumerate(reader, start=2):
-        entry = make_entry(row, where=f"line {line}")
-        if (entry.kind, entry.name) in seen:
-            raise DirectoryError(f"line {line}: {entry.kind} {entry.name!r} appears twice")
-        seen.add((entry.kind, entry.name))
-        entries.append(entry)
-    return entries
+    return read_table(
+        text, ("kind", "name", "localities"), lambda row, line: make_entry(row, where=f"line {line}"),
+        key=lambda entry: (entry.kind, entry.name),
+        missing_columns=lambda names: DirectoryError(
+            f"the header must name kind, name and localities (missing: {', '.join(names)})"),
+        repeated=lambda entry, line: DirectoryError(f"line {line}: {entry.kind} {entry.name!r} appears twice"))
 
 
 def write_csv(entries) -> str:
     """The directory as CSV with masked numbers: it can be imported back without losing them."""
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    for entry in entries:
-        writer.writerow({"kind": entry.kind, "name": entry.name, "localities": " ".join(entry.localities),
-                         "language": entry.language, "order": entry.order, "number": entry.masked_number})
-    return out.getvalue()
+    return write_table(COLUMNS, ({"kind": entry.kind, "name": entry.name, "localities": " ".join(entry.localities),
+                                  "language": entry.language, "order": entry.order, "number": entry.masked_number}
+                                 for entry in entries))
 
 
 class NumberSeal:

@@ -9,11 +9,11 @@ it in the console or with `sauti gazetteer import`.
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
+
+from ..csv_tables import read_table, write_table
 
 COLUMNS = ("code", "name", "territory", "province", "latitude", "longitude")
 STARTER = Path(__file__).with_name("starter.csv")
@@ -87,30 +87,24 @@ def _coordinate(value, bound: float, name: str, line: int | None) -> float | Non
 
 def read_csv(text: str) -> list[Locality]:
     """Parse a gazetteer CSV (header required); one bad row refuses the whole file."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    missing = {"code", "name"} - set(reader.fieldnames or ())
-    if missing:
-        names = ", ".join(sorted(missing))
-        raise GazetteerError(f"the header must name at least code and name (missing: {names})", "header",
-                             missing=names)
-    localities, seen = [], set()
-    for number, row in enumerate(reader, start=2):
-        locality = make_locality(row, line=number)
-        if locality.code in seen:
-            raise GazetteerError(f"code {locality.code} appears twice", "twice", number, code=locality.code)
-        seen.add(locality.code)
-        localities.append(locality)
-    return localities
+    def missing_columns(names: list[str]) -> GazetteerError:
+        joined = ", ".join(names)
+        return GazetteerError(f"the header must name at least code and name (missing: {joined})", "header",
+                              missing=joined)
+
+    return read_table(
+        text, ("code", "name"), lambda row, line: make_locality(row, line=line), key=lambda locality: locality.code,
+        missing_columns=missing_columns,
+        repeated=lambda locality, line: GazetteerError(f"code {locality.code} appears twice", "twice", line,
+                                                       code=locality.code))
 
 
 def write_csv(localities) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    for locality in localities:
-        row = locality.as_row() if isinstance(locality, Locality) else {k: locality.get(k) for k in COLUMNS}
-        writer.writerow({k: "" if v is None else v for k, v in row.items()})
-    return out.getvalue()
+    def row(locality) -> dict:
+        values = locality.as_row() if isinstance(locality, Locality) else {k: locality.get(k) for k in COLUMNS}
+        return {k: "" if v is None else v for k, v in values.items()}
+
+    return write_table(COLUMNS, (row(locality) for locality in localities))
 
 
 def starter() -> list[Locality]:

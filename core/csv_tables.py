@@ -1,0 +1,42 @@
+"""CSV tables that people export, edit in a spreadsheet and import back (the gazetteer,
+the directory): one way to read them (a byte-order mark tolerated, the header
+required, one bad or repeated row refusing the whole file) and one way to write them."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable, Sequence
+from typing import TypeVar
+
+Item = TypeVar("Item")
+
+
+def read_table(text: str, required: Sequence[str], make: Callable[[dict, int], Item], key: Callable[[Item], object],
+               missing_columns: Callable[[list[str]], Exception],
+               repeated: Callable[[Item, int], Exception]) -> list[Item]:
+    """`make(row, line)` for every row; raises `missing_columns(names)` or `repeated(item, line)`.
+
+    `line` is the row's line in the file (the header is line 1), for messages people can find.
+    """
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    missing = sorted(set(required) - set(reader.fieldnames or ()))
+    if missing:
+        raise missing_columns(missing)
+    items, seen = [], set()
+    for line, row in enumerate(reader, start=2):
+        item = make(row, line)
+        if key(item) in seen:
+            raise repeated(item, line)
+        seen.add(key(item))
+        items.append(item)
+    return items
+
+
+def write_table(columns: Sequence[str], rows: Iterable[dict]) -> str:
+    """A header and one line per row (dicts keyed by column), "\\n" line ends."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
