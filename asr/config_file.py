@@ -22,18 +22,14 @@ def set_model(config_path: Path, language: str, model_dir: Path) -> None:
     text = config_path.read_text(encoding="utf-8")
     line = f"{language} = {json.dumps(str(model_dir), ensure_ascii=False)}"
     lines = text.splitlines()
-    header = next((i for i, raw in enumerate(lines) if TABLE_LINE.match(raw)), None)
+    header, end, existing = _locate(lines, language)
     if header is None:
         lines += ["", TABLE, line]
+    elif existing is not None:
+        lines[existing] = line
     else:
-        end = next((i for i in range(header + 1, len(lines)) if lines[i].lstrip().startswith("[")), len(lines))
-        key = re.compile(rf"^\s*{re.escape(language)}\s*=")
-        existing = next((i for i in range(header + 1, end) if key.match(lines[i])), None)
-        if existing is not None:
-            lines[existing] = line
-        else:
-            last = max((i for i in range(header + 1, end) if lines[i].strip()), default=header)
-            lines.insert(last + 1, line)
+        last = max((i for i in range(header + 1, end) if lines[i].strip()), default=header)
+        lines.insert(last + 1, line)
     new_text = "\n".join(lines) + "\n"
     try:
         parsed = tomllib.loads(new_text)  # never write a file that does not parse
@@ -50,12 +46,7 @@ def remove_model(config_path: Path, language: str) -> bool:
     """Delete `language`'s line from [asr.models]; False if it had none."""
     text = config_path.read_text(encoding="utf-8")
     lines = text.splitlines()
-    header = next((i for i, raw in enumerate(lines) if TABLE_LINE.match(raw)), None)
-    if header is None:
-        return False
-    end = next((i for i in range(header + 1, len(lines)) if lines[i].lstrip().startswith("[")), len(lines))
-    key = re.compile(rf"^\s*{re.escape(language)}\s*=")
-    existing = next((i for i in range(header + 1, end) if key.match(lines[i])), None)
+    _, _, existing = _locate(lines, language)
     if existing is None:
         return False
     del lines[existing]
@@ -69,6 +60,16 @@ def remove_model(config_path: Path, language: str) -> bool:
                          f"under {TABLE} by hand")
     _write_atomically(config_path, new_text)
     return True
+
+
+def _locate(lines: list[str], language: str) -> tuple[int | None, int, int | None]:
+    """The [asr.models] header's index, where its table ends, and `language`'s line in it (None if absent)."""
+    header = next((i for i, raw in enumerate(lines) if TABLE_LINE.match(raw)), None)
+    if header is None:
+        return None, len(lines), None
+    end = next((i for i in range(header + 1, len(lines)) if lines[i].lstrip().startswith("[")), len(lines))
+    key = re.compile(rf"^\s*{re.escape(language)}\s*=")
+    return header, end, next((i for i in range(header + 1, end) if key.match(lines[i])), None)
 
 
 def _write_atomically(path: Path, text: str) -> None:
