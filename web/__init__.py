@@ -8,7 +8,9 @@ Configuration is passed in, never read here: `sauti web` loads it and serves the
 Modules, bottom up: `context` (the store on `g`, the user's role, JSON or HTML) and
 `i18n` import nothing else from web/; `templating` (filters, page context, error
 pages) and `security` (sessions, CSRF, login throttling) sit on them; one blueprint
-per area on top: auth, queue, alerts, admin, prompts.
+per area on top: auth, queue, alerts, admin, prompts... The admins' list pages
+(gazetteer, directory, committees) share `admin_lists` (index, CSV import and export)
+and `csv_upload` (the CSV limit and refusals).
 
 Routes (every one needs a login except /login, /language and /static; every POST
 needs the session's CSRF token):

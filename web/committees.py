@@ -13,6 +13,7 @@ from flask import Blueprint, current_app, flash, g, redirect, render_template, r
 
 from core.committees import PinHasher, valid_pin
 
+from .admin_lists import add_index
 from .context import get_store
 from .i18n import translate as _
 from .security import role_required
@@ -28,10 +29,7 @@ def page(status: int = 200, **extra):
                            localities=get_store().localities(), **extra), status
 
 
-@bp.route("")
-@role_required("admin")
-def index():
-    return page()
+add_index(bp, page)
 
 
 @bp.route("", methods=("POST",))

@@ -6,13 +6,14 @@ the directory's own (core/directory.py), not the one that seals callers' numbers
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 
 from core import directory
 from core.model import ALERT_LANGUAGES
 
+from .admin_lists import add_csv_routes, add_index
 from .context import get_store
-from .csv_upload import CsvRefused, limit_mb, uploaded_csv
+from .csv_upload import limit_mb
 from .i18n import translate as _
 from .security import role_required
 
@@ -28,10 +29,7 @@ def _seal():
     return directory.NumberSeal.from_config(current_app.config["SAUTI_CONFIG"]).seal
 
 
-@bp.route("")
-@role_required("admin")
-def index():
-    return page()
+add_index(bp, page)
 
 
 @bp.route("", methods=("POST",))
@@ -57,22 +55,8 @@ def delete(entry_id: int):
     return redirect(url_for("directory.index"))
 
 
-@bp.route("/import", methods=("POST",))
-@role_required("admin")
-def import_csv():
-    try:
-        entries = directory.read_csv(uploaded_csv())
-        summary = get_store().import_directory(entries, _seal(), g.user["username"])
-    except CsvRefused as refused:
-        return page(413 if refused.key == "csv.too_big" else 400, error=_(refused.key, mb=limit_mb()))
-    except ValueError as exc:
-        return page(400, error=_("directory.invalid", detail=str(exc)))
-    flash(_("directory.imported", **summary), "success")
-    return redirect(url_for("directory.index"))
-
-
-@bp.route("/directory.csv")
-@role_required("admin")
-def export_csv():
-    return Response(directory.write_csv(get_store().directory()), mimetype="text/csv",
-                    headers={"Content-Disposition": "attachment; filename=directory.csv"})
+add_csv_routes(
+    bp, page, filename="directory.csv",
+    export=lambda: directory.write_csv(get_store().directory()),
+    import_text=lambda text: get_store().import_directory(directory.read_csv(text), _seal(), g.user["username"]),
+    invalid=lambda exc: _("directory.invalid", detail=str(exc)))

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
 from core import gazetteer
 
+from .admin_lists import add_csv_routes, add_index
 from .context import get_store
-from .csv_upload import CsvRefused, limit_mb, uploaded_csv
+from .csv_upload import limit_mb
 from .i18n import translate as _
 from .security import role_required
 
@@ -18,16 +19,13 @@ def page(status: int = 200, **extra):
     return render_template("localities.html", localities=get_store().localities(), csv_mb=limit_mb(), **extra), status
 
 
+add_index(bp, page)
+
+
 def reason(exc: gazetteer.GazetteerError) -> str:
     """The refusal in the user's language (core's message is English, for the CLI and the log)."""
     detail = _(f"gazetteer.reason.{exc.reason}", **exc.params)
     return _("gazetteer.at_line", line=exc.line, detail=detail) if exc.line else detail
-
-
-@bp.route("")
-@role_required("admin")
-def index():
-    return page()
 
 
 @bp.route("", methods=("POST",))
@@ -52,22 +50,10 @@ def delete(code: str):
     return redirect(url_for("gazetteer.index"))
 
 
-@bp.route("/import", methods=("POST",))
-@role_required("admin")
-def import_csv():
-    try:
-        localities = gazetteer.read_csv(uploaded_csv())
-    except CsvRefused as refused:
-        return page(413 if refused.key == "csv.too_big" else 400, error=_(refused.key, mb=limit_mb()))
-    except gazetteer.GazetteerError as exc:
-        return page(400, error=_("gazetteer.invalid", detail=reason(exc)))
-    summary = get_store().import_localities(localities, g.user["username"], replace=request.form.get("replace") == "1")
-    flash(_("gazetteer.imported", **summary), "success")
-    return redirect(url_for("gazetteer.index"))
-
-
-@bp.route("/localities.csv")
-@role_required("admin")
-def export_csv():
-    return Response(gazetteer.write_csv(get_store().localities()), mimetype="text/csv",
-                    headers={"Content-Disposition": "attachment; filename=localities.csv"})
+add_csv_routes(
+    bp, page, filename="localities.csv",
+    export=lambda: gazetteer.write_csv(get_store().localities()),
+    import_text=lambda text: get_store().import_localities(gazetteer.read_csv(text), g.user["username"],
+                                                           replace=request.form.get("replace") == "1"),
+    invalid=lambda exc: _("gazetteer.invalid", detail=reason(exc) if isinstance(exc, gazetteer.GazetteerError)
+                          else str(exc)))
