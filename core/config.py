@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import clock
+from .config_values import coerce, toml_value
 
 CONFIG_NAME = "config.toml"
 
@@ -286,34 +287,6 @@ SECTIONS = {
 }
 
 
-def _coerce(value, like, where: str):
-    """Convert an environment string or TOML value to the type of the default."""
-    if isinstance(like, bool):
-        if isinstance(value, bool):
-            return value
-        if str(value).lower() in ("1", "true", "yes", "on"):
-            return True
-        if str(value).lower() in ("0", "false", "no", "off"):
-            return False
-        raise ConfigError(f"{where}: expected true or false, got {value!r}")
-    if isinstance(like, (int, float)):
-        try:
-            return type(like)(value)
-        except (TypeError, ValueError):
-            raise ConfigError(f"{where}: expected a number, got {value!r}") from None
-    if isinstance(like, list):
-        if isinstance(value, str):
-            value = [item.strip() for item in value.split(",") if item.strip()]
-        if not isinstance(value, list):
-            raise ConfigError(f"{where}: expected a list")
-        return [str(item) for item in value]
-    if isinstance(like, dict):
-        if not isinstance(value, dict):
-            raise ConfigError(f"{where}: expected a table")
-        return {str(k): str(v) for k, v in value.items()}
-    return str(value)
-
-
 def _section(cls, values: dict, env: dict, name: str):
     known = {f.name: f for f in dataclasses.fields(cls)}
     unknown = set(values) - set(known)
@@ -326,7 +299,10 @@ def _section(cls, values: dict, env: dict, name: str):
         env_key = f"SAUTI_{name.upper()}_{fname.upper()}"
         if env_key in env and not isinstance(default, dict):
             value = env[env_key]
-        kwargs[fname] = _coerce(value, default, f"{name}.{fname}")
+        try:
+            kwargs[fname] = coerce(value, default)
+        except ValueError as exc:
+            raise ConfigError(f"{name}.{fname}: {exc}") from None
     return cls(**kwargs)
 
 
@@ -354,16 +330,6 @@ def load(data_dir: Path | str, env: dict | None = None, require_file: bool = Tru
     return Config(data_dir=data_dir, **sections)
 
 
-def _toml_value(value) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    if isinstance(value, list):
-        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
-    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
 def default_toml(overrides: dict | None = None) -> str:
     """The commented configuration file `sauti init` writes.
 
@@ -387,12 +353,12 @@ def default_toml(overrides: dict | None = None) -> str:
                 continue
             lines.append(f"# {f.metadata['doc']}")
             prefix = "" if f.name in chosen else "# "
-            lines.append(f"{prefix}{f.name} = {_toml_value(value)}")
+            lines.append(f"{prefix}{f.name} = {toml_value(value)}")
         for f, value in tables:
             lines.append("")
             lines.append(f"# {f.metadata['doc']}")
             lines.append(f"[{name}.{f.name}]")
             for key, path in value.items():
-                lines.append(f"{key} = {_toml_value(path)}")
+                lines.append(f"{key} = {toml_value(path)}")
         lines.append("")
     return "\n".join(lines)
