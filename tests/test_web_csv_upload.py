@@ -12,7 +12,9 @@ PAGES = ["/admin/localities", "/admin/directory"]
 @pytest.mark.parametrize("page", PAGES)
 def test_the_form_shows_its_limit(client, fresh_db, page):
     login(client, "ada")
-    assert "UTF-8, 2 Mo au plus." in client.get(page).text
+    text = client.get(page).text
+    assert "UTF-8, 2 Mo au plus." in text and f'action="{page}/import"' in text and f"{page}/" in text
+    assert ('name="replace"' in text) == (page == "/admin/localities")   # the gazetteer's own option
 
 
 @pytest.mark.parametrize("page", PAGES)
