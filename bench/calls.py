@@ -30,7 +30,6 @@ import os
 import re
 import shutil
 import socket
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -43,6 +42,7 @@ sys.path.insert(0, str(ROOT))
 
 import pbx  # noqa: E402
 from core.net import bind_error  # noqa: E402
+from core.store import Store  # noqa: E402
 from sip_caller import SCENARIO, TRUNK_IP, caller_audio  # noqa: E402  (beside this script)
 from tests.fixtures.asterisk import voiced_span  # noqa: E402
 from tests.fixtures.core import make_data_dir  # noqa: E402
@@ -179,18 +179,9 @@ def agi_timings(log_path: Path, offset: int) -> tuple[list[float], list[float], 
     return quick, think, steps
 
 
-def stage_rows(db_path: Path, first_call: int) -> list[sqlite3.Row]:
-    with contextlib.closing(sqlite3.connect(db_path, timeout=30)) as conn:
-        conn.row_factory = sqlite3.Row
-        return conn.execute(
-            "SELECT calls.id AS call_id, calls.started_at, calls.ended_at, alerts.id AS alert_id, alerts.flags,"
-            " alerts.created_at AS filed_at,"
-            " alerts.transcript_state, recordings.path, recordings.duration,"
-            " (SELECT min(created_at) FROM transcripts WHERE transcripts.alert_id = alerts.id"
-            "  AND origin = 'asr') AS transcribed_at"
-            " FROM calls LEFT JOIN alerts ON alerts.call_id = calls.id"
-            " LEFT JOIN recordings ON recordings.alert_id = alerts.id WHERE calls.id > ? ORDER BY calls.id",
-            (first_call,)).fetchall()
+def stage_rows(db_path: Path, first_call: int) -> list[dict]:
+    with Store.open(db_path, migrate=False) as store:
+        return store.call_outcomes_after(first_call)
 
 
 def seconds_between(start: str, end: str) -> float:
@@ -210,8 +201,8 @@ def peak_concurrency(rows) -> int:
 
 def run_stage(config, children, workdir: Path, calls: int, rate: float, pcap: Path, speech: tuple[float, float],
               deadline_s: float) -> dict:
-    with contextlib.closing(sqlite3.connect(config.db_path)) as conn:
-        first_call = conn.execute("SELECT coalesce(max(id), 0) FROM calls").fetchone()[0]
+    with Store.open(config.db_path, migrate=False) as store:
+        first_call = store.last_call_id()
     scenario = workdir / "caller.xml"
     scenario.write_text(SCENARIO.format(pcap=pcap, bye_ms=int(deadline_s * 1000)))
     log_offset = (workdir / "ivr.log").stat().st_size

@@ -281,3 +281,17 @@ def test_every_stored_time_is_iso_text_in_utc(fresh_db):
         assert isinstance(value, str) and ISO_UTC.fullmatch(value), (name, value)
     declared = {row["name"]: row["type"] for row in fresh_db.conn.execute("PRAGMA table_info(jobs)")}
     assert declared["lease_until"] == "TEXT"
+
+
+def test_call_outcomes_after_a_call_for_the_load_benchmark(fresh_db, config):
+    from tests.fixtures.web import make_alert
+
+    before = fresh_db.last_call_id()
+    alert = make_alert(fresh_db, config, write_audio=False)
+    missed = fresh_db.create_call("beep")
+    rows = fresh_db.call_outcomes_after(before)
+    assert [r["call_id"] for r in rows] == [alert["call_id"], missed]
+    filed, beep = rows
+    assert filed["alert_id"] == alert["id"] and filed["duration"] == 4.0 and filed["transcribed_at"]
+    assert beep["alert_id"] is None and beep["transcribed_at"] is None
+    assert fresh_db.call_outcomes_after(fresh_db.last_call_id()) == []

@@ -42,3 +42,18 @@ class Calls(Base):
             sql += " AND alerts.id < ?"
             params.append(before_alert_id)
         return self._value(sql, params)
+
+    def last_call_id(self) -> int:
+        return self._value("SELECT coalesce(max(id), 0) FROM calls")
+
+    def call_outcomes_after(self, call_id: int) -> list[dict]:
+        """Each call after `call_id` with its alert, recording and first ASR transcript's time (bench/calls.py)."""
+        return self._rows(
+            "SELECT calls.id AS call_id, calls.started_at, calls.ended_at, alerts.id AS alert_id, alerts.flags,"
+            " alerts.created_at AS filed_at,"
+            " alerts.transcript_state, recordings.path, recordings.duration,"
+            " (SELECT min(created_at) FROM transcripts WHERE transcripts.alert_id = alerts.id"
+            "  AND origin = 'asr') AS transcribed_at"
+            " FROM calls LEFT JOIN alerts ON alerts.call_id = calls.id"
+            " LEFT JOIN recordings ON recordings.alert_id = alerts.id WHERE calls.id > ? ORDER BY calls.id",
+            [call_id])
