@@ -73,7 +73,6 @@ def test_a_restored_backup_shows_the_same_alerts_and_plays_the_same_audio(config
     for secret in (tmp_path / "elsewhere" / "secrets").iterdir():
         assert oct(secret.stat().st_mode & 0o777) == "0o600", secret.name
     new_config = config_module.load(tmp_path / "elsewhere", env={})
-    assert new_config.prompts_dir != config.prompts_dir or not str(config.prompts_dir).startswith(str(config.data_dir))
     assert (new_config.secrets_dir / "pseudonym.key").read_bytes() == (config.secrets_dir / "pseudonym.key").read_bytes()
     after = what_the_console_shows(console(new_config), alerts)
     assert after == before
@@ -144,3 +143,17 @@ def test_a_backup_taken_while_alerts_are_filed_is_consistent(config, fresh_db, t
 def test_backup_refuses_to_copy_into_the_data_directory(config, fresh_db):
     with pytest.raises(backup.BackupError):
         backup.backup(config.data_dir, config.data_dir / "backup")
+
+
+def test_a_restored_installation_uses_its_own_copy_of_the_prompts(tmp_path):
+    """`sauti init` puts the prompts in the data directory and names them by absolute path."""
+    old = tmp_path / "old"
+    config = make_data_dir(old, {"prompts": {"dir": str(old / "prompts")}})
+    (old / "prompts" / "sw").mkdir(parents=True)
+    (old / "prompts" / "sw" / "welcome.wav").write_bytes(b"RIFF-installation")
+    Store.open(config.db_path).close()
+    backup.backup(old, tmp_path / "backup")
+    backup.restore(tmp_path / "backup", tmp_path / "new")
+    restored = config_module.load(tmp_path / "new", env={})
+    assert restored.prompts_dir == (tmp_path / "new" / "prompts").resolve()
+    assert (restored.prompts_dir / "sw" / "welcome.wav").read_bytes() == b"RIFF-installation"
