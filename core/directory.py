@@ -32,7 +32,15 @@ MASK = "**"
 
 
 class DirectoryError(ValueError):
-    """A row or form that cannot be a directory entry; the message names the field."""
+    """A row or form that cannot be a directory entry; the message names the field.
+
+    `reason` and `params` say the same for a translation (the console's
+    directory.reason.<reason>); `line` is the CSV line, None for a form.
+    """
+
+    def __init__(self, message: str, reason: str, line: int | None = None, **params):
+        super().__init__(f"line {line}: {message}" if line else message)
+        self.reason, self.line, self.params = reason, line, params
 
 
 @dataclass(frozen=True)
@@ -51,7 +59,7 @@ class Entry:
         return f"{MASK}{self.number_tail}" if self.number_tail else ""
 
 
-def normalise_number(text: str, prefix: str = "") -> str:
+def normalise_number(text: str, line: int | None = None) -> str:
     """Digits with an optional leading +, spaces, dots and dashes dropped; 6 to 15 digits.
 
     A local test phone (test-phone-N) is accepted too, for drills and the test suite."""
@@ -60,44 +68,45 @@ def normalise_number(text: str, prefix: str = "") -> str:
     compact = "".join(ch for ch in text.strip() if ch not in " .-()")
     digits = compact[1:] if compact.startswith("+") else compact
     if not (digits.isascii() and digits.isdigit() and 6 <= len(digits) <= 15):
-        raise DirectoryError(f"{prefix}a number is 6 to 15 digits, with an optional leading +")
+        raise DirectoryError("a number is 6 to 15 digits, with an optional leading +", "number", line)
     return compact
 
 
-def make_entry(values: dict, where: str = "") -> Entry:
-    """An Entry from strings (a form or a CSV row), checked field by field."""
-    prefix = f"{where}: " if where else ""
+def make_entry(values: dict, line: int | None = None) -> Entry:
+    """An Entry from strings (a form, or a CSV row and its line), checked field by field."""
     kind = str(values.get("kind") or "").strip()
     if kind not in KINDS:
-        raise DirectoryError(f"{prefix}kind must be one of {', '.join(KINDS)}, not {kind!r}")
+        raise DirectoryError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}", "kind", line, kind=kind)
     name = " ".join(str(values.get("name") or "").split())
     if not name or len(name) > MAX_NAME:
-        raise DirectoryError(f"{prefix}a name is 1 to {MAX_NAME} characters")
+        raise DirectoryError(f"a name is 1 to {MAX_NAME} characters", "name", line, max=MAX_NAME)
     codes = tuple(dict.fromkeys(str(values.get("localities") or "").replace(";", " ").replace(",", " ").split()))
     if not codes or len(codes) > MAX_LOCALITIES:
-        raise DirectoryError(f"{prefix}give 1 to {MAX_LOCALITIES} locality codes")
+        raise DirectoryError(f"give 1 to {MAX_LOCALITIES} locality codes", "localities", line, max=MAX_LOCALITIES)
     for code in codes:
         if not (code.isascii() and code.isdigit() and len(code) <= 6):
-            raise DirectoryError(f"{prefix}locality codes are 1 to 6 digits, not {code!r}")
+            raise DirectoryError(f"locality codes are 1 to 6 digits, not {code!r}", "locality_code", line, code=code)
     language = str(values.get("language") or "fr").strip()
     if language not in ALERT_LANGUAGES:
-        raise DirectoryError(f"{prefix}language must be one of {', '.join(ALERT_LANGUAGES)}")
+        raise DirectoryError(f"language must be one of {', '.join(ALERT_LANGUAGES)}", "language", line)
     order_text = str(values.get("order") or "1").strip()
     if not (order_text.isascii() and order_text.isdigit() and 1 <= int(order_text) <= 99):
-        raise DirectoryError(f"{prefix}order must be a whole number from 1 to 99")
+        raise DirectoryError("order must be a whole number from 1 to 99", "order", line)
     number_text = str(values.get("number") or "").strip()
-    number = None if not number_text or number_text.startswith(MASK) else normalise_number(number_text, prefix)
+    number = None if not number_text or number_text.startswith(MASK) else normalise_number(number_text, line)
     return Entry(kind, name, codes, language, int(order_text), number, number[-2:] if number else None)
 
 
 def read_csv(text: str) -> list[Entry]:
     """Parse a directory CSV (header required); one bad row refuses the whole file."""
     return read_table(
-        text, ("kind", "name", "localities"), lambda row, line: make_entry(row, where=f"line {line}"),
+        text, ("kind", "name", "localities"), lambda row, line: make_entry(row, line=line),
         key=lambda entry: (entry.kind, entry.name),
         missing_columns=lambda names: DirectoryError(
-            f"the header must name kind, name and localities (missing: {', '.join(names)})"),
-        repeated=lambda entry, line: DirectoryError(f"line {line}: {entry.kind} {entry.name!r} appears twice"))
+            f"the header must name kind, name and localities (missing: {', '.join(names)})", "header",
+            missing=", ".join(names)),
+        repeated=lambda entry, line: DirectoryError(f"{entry.kind} {entry.name!r} appears twice", "twice", line,
+                                                    name=entry.name))
 
 
 def write_csv(entries) -> str:

@@ -95,7 +95,7 @@ def test_admin_keeps_the_directory_in_the_console_and_never_sees_a_number(client
     page = client.get("/admin/directory").text
     assert "Base Beni" in page and "**11" in page and "970 000" not in page and "970000" not in page
     refused = post(client, "/admin/directory", {**form, "name": "Bad", "number": "12"})
-    assert refused.status_code == 400 and "Bad" in refused.text and "6 to 15 digits" in refused.text
+    assert refused.status_code == 400 and "Bad" in refused.text and "un numéro a 6 à 15 chiffres" in refused.text
     entry = fresh_db.directory()[0]
     assert post(client, "/admin/directory", {**form, "number": "", "order": "4"}).status_code == 302
     assert fresh_db.directory_entry(entry.id).order == 4 and fresh_db.directory_entry(entry.id).number_tail == "11"

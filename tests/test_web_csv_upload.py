@@ -32,3 +32,20 @@ def test_refusals_are_clear_and_change_nothing(client, fresh_db, page, upload, s
         response = post(client, f"{page}/import", {}, content_type="multipart/form-data")
     assert response.status_code == status and words in response.text
     assert len(fresh_db.audit_entries()) == before
+
+
+@pytest.mark.parametrize("page, text, words", [
+    ("/admin/localities", "code,name\n1,X\n1,Y\n", "ligne 3 : le code 1 figure deux fois"),
+    ("/admin/localities", "code,name\n12a,X\n", "ligne 2 : le code est fait de 1 à 6 chiffres, pas « 12a »"),
+    ("/admin/directory", "name,localities\nX,1\n", "l&#39;en-tête doit nommer kind, name et localities (manque : kind)"),
+    ("/admin/directory", "kind,name,localities\nboss,X,1\n", "ligne 2 : le type est « responder »"),
+    ("/admin/directory", "kind,name,localities\nresponder,X,1\n", "X : une nouvelle entrée a besoin d&#39;un numéro"),
+    ("/admin/directory", "kind,name,localities,order\nresponder,X,1,0\n", "ligne 2 : l&#39;ordre d&#39;appel est"),
+    ("/admin/directory", "kind,name,localities\nresponder,X,1\nresponder,X,2\n", "ligne 3 : « X » figure deux fois"),
+])
+def test_a_refused_file_is_explained_in_french_with_its_line(client, fresh_db, page, text, words):
+    login(client, "ada")
+    response = post_file(client, f"{page}/import", text.encode())
+    assert response.status_code == 400 and words in response.text, response.text
+    for english in ("must", "appears twice", "line "):
+        assert english not in response.text.split('id="csv-limit"')[0].split("<main")[-1]

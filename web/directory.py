@@ -32,6 +32,14 @@ def _seal():
 add_index(bp, page)
 
 
+def reason(exc: ValueError) -> str:
+    """The refusal in the user's language (core's message is English, for the CLI and the log)."""
+    if not isinstance(exc, directory.DirectoryError):
+        return _("directory.reason.other")
+    detail = _(f"directory.reason.{exc.reason}", **exc.params)
+    return _("directory.at_line", line=exc.line, detail=detail) if exc.line else detail
+
+
 @bp.route("", methods=("POST",))
 @role_required("admin")
 def save():
@@ -41,7 +49,7 @@ def save():
         get_store().save_directory_entry(entry, _seal(), g.user["username"])
     except ValueError as exc:
         typed["number"] = ""   # a number typed is never sent back to the browser
-        return page(400, error=_("directory.invalid", detail=str(exc)), typed=typed)
+        return page(400, error=_("directory.invalid", detail=reason(exc)), typed=typed)
     flash(_("directory.saved", name=entry.name), "success")
     return redirect(url_for("directory.index"))
 
@@ -59,4 +67,4 @@ add_csv_routes(
     bp, page, filename="directory.csv",
     export=lambda: directory.write_csv(get_store().directory()),
     import_text=lambda text: get_store().import_directory(directory.read_csv(text), _seal(), g.user["username"]),
-    invalid=lambda exc: _("directory.invalid", detail=str(exc)))
+    invalid=lambda exc: _("directory.invalid", detail=reason(exc)))

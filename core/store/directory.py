@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import secrets
 
-from ..directory import Entry
+from ..directory import DirectoryError, Entry
 from ._time import utcnow
 from .audit import Audit
 
@@ -71,7 +71,7 @@ class Directory(Audit):
                                 (entry.kind, entry.name)).fetchone()
         before = self.directory_entry(row["id"]) if row else None
         if row is None and not entry.number:
-            raise ValueError(f"{entry.name}: a new entry needs a number")
+            raise DirectoryError(f"{entry.name}: a new entry needs a number", "number_needed", name=entry.name)
         now = utcnow()
         if row is None:
             seal_id = secrets.token_hex(16)
