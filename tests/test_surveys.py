@@ -108,6 +108,10 @@ def test_an_admin_defines_a_survey_and_a_supervisor_reads_its_results(client, fr
     upload = post(client, f"/surveys/{survey_id}/questions/{questions[0]['id']}/ln",
                   {"file": (io.BytesIO(tone), "person.wav")}, content_type="multipart/form-data")
     assert upload.status_code == 302
+    refused = post(client, f"/surveys/{survey_id}/questions/{questions[0]['id']}/sw",
+                   {"file": (io.BytesIO(b"not audio at all"), "person.wav")}, content_type="multipart/form-data")
+    assert refused.status_code == 400 and "Enregistrement refusé" in refused.text, refused.text
+    assert "ffmpeg" not in refused.text and "PCM" not in refused.text
     assert post(client, f"/surveys/{survey_id}/active", {"active": "1"}).status_code == 302
     assert fresh_db.active_survey()["id"] == survey_id
     response_id = fresh_db.start_survey_response(survey_id, "4021", "2026-11-26")

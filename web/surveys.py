@@ -5,6 +5,7 @@ bar charts drawn on the server and as CSV.
 
 from __future__ import annotations
 
+import logging
 import tempfile
 from pathlib import Path
 
@@ -16,7 +17,10 @@ from core.prompts import PromptError
 from .charts import share_bars
 from .context import get_store
 from .i18n import translate as _
+from .prompts import refusal_reason
 from .security import role_required
+
+log = logging.getLogger(__name__)
 
 bp = Blueprint("surveys", __name__, url_prefix="/surveys")
 
@@ -86,8 +90,9 @@ def save_question(survey_id: int):
         for lang, text in words.items():
             if text != before.get(lang) or not surveys.prompt_path(_config(), survey_id, lang, question_id).exists():
                 surveys.synthesise_words(_config(), survey_id, question_id, lang, text)
-    except PromptError as exc:
-        return editor(survey_id, 500, str(exc))
+    except PromptError as exc:   # espeak-ng or ffmpeg missing or failing: the administrator's log has it
+        log.warning("survey %s question %s not synthesised: %s", survey_id, question_id, exc)
+        return editor(survey_id, 503, _("surveys.not_synthesised"))
     flash(_("surveys.saved"), "success")
     return redirect(url_for("surveys.edit", survey_id=survey_id))
 
@@ -107,7 +112,8 @@ def upload(survey_id: int, question_id: int, lang: str):
         try:
             surveys.install(_config(), survey_id, question_id, lang, source)
         except PromptError as exc:
-            return editor(survey_id, 400, str(exc))
+            log.info("survey %s recording refused: %s", survey_id, exc)
+            return editor(survey_id, 400, _("prompts.refused", reason=refusal_reason(str(exc))))
     get_store().audit(g.user["username"], "record", "survey", survey_id, None, {"question": question_id, "lang": lang})
     flash(_("surveys.saved"), "success")
     return redirect(url_for("surveys.edit", survey_id=survey_id))
