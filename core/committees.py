@@ -14,8 +14,8 @@ import hashlib
 import hmac
 import re
 
+from . import secrets
 from .config import Config
-from .identity import create_secret, read_secret
 
 KEY = "committees.key"
 PIN = re.compile(r"^[0-9]{4,8}$")
@@ -28,9 +28,7 @@ class PinHasher:
 
     @classmethod
     def from_config(cls, config: Config) -> "PinHasher":
-        path = config.secrets_dir / KEY
-        create_secret(path)
-        return cls(read_secret(path))
+        return cls(secrets.installation_key(config, KEY))
 
     def hash(self, pin: str) -> str:
         return hmac.new(self._key, b"committee-pin:" + pin.encode(), hashlib.sha256).hexdigest()
