@@ -12,6 +12,18 @@ from typing import TypeVar
 Item = TypeVar("Item")
 
 
+class RowError(ValueError):
+    """A row or form that cannot be taken; the message names the row and the field.
+
+    `reason` and `params` say the same for a translation (the console's
+    <table>.reason.<reason>); `line` is the CSV line, None for a form.
+    """
+
+    def __init__(self, message: str, reason: str, line: int | None = None, **params):
+        super().__init__(f"line {line}: {message}" if line else message)
+        self.reason, self.line, self.params = reason, line, params
+
+
 def read_table(text: str, required: Sequence[str], make: Callable[[dict, int], Item], key: Callable[[Item], object],
                missing_columns: Callable[[list[str]], Exception],
                repeated: Callable[[Item, int], Exception]) -> list[Item]:

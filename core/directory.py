@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from . import secrets
 from .config import Config
 from .contacts import ContactCipher
-from .csv_tables import read_table, write_table
+from .csv_tables import RowError, read_table, write_table
 from .dialplan import TEST_PHONE_PREFIX
 from .model import ALERT_LANGUAGES
 
@@ -31,16 +31,8 @@ MAX_LOCALITIES = 50
 MASK = "**"
 
 
-class DirectoryError(ValueError):
-    """A row or form that cannot be a directory entry; the message names the field.
-
-    `reason` and `params` say the same for a translation (the console's
-    directory.reason.<reason>); `line` is the CSV line, None for a form.
-    """
-
-    def __init__(self, message: str, reason: str, line: int | None = None, **params):
-        super().__init__(f"line {line}: {message}" if line else message)
-        self.reason, self.line, self.params = reason, line, params
+class DirectoryError(RowError):
+    """A row or form that cannot be a directory entry (the console's directory.reason.<reason>)."""
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from ..csv_tables import read_table, write_table
+from ..csv_tables import RowError, read_table, write_table
 
 COLUMNS = ("code", "name", "territory", "province", "latitude", "longitude")
 STARTER = Path(__file__).with_name("starter.csv")
@@ -21,16 +21,8 @@ MAX_CODE_DIGITS = 6      # the IVR's locality step reads at most this many keys
 MAX_TEXT = 120
 
 
-class GazetteerError(ValueError):
-    """A row that cannot be a locality; the message names the row and the field.
-
-    `reason` and `params` say the same for a translation (the console's
-    gazetteer.reason.<reason>); `line` is the CSV line, None for a form.
-    """
-
-    def __init__(self, message: str, reason: str, line: int | None = None, **params):
-        super().__init__(f"line {line}: {message}" if line else message)
-        self.reason, self.line, self.params = reason, line, params
+class GazetteerError(RowError):
+    """A row or form that cannot be a locality (the console's gazetteer.reason.<reason>)."""
 
 
 @dataclass(frozen=True)
