@@ -1,6 +1,6 @@
 """Which process holds which key, checked while the code runs (the static checks are in
 test_callbacks_store.py): the console, through every page an admin can open and the
-directory's sealing, never loads the callers' contacts key."""
+directory's sealing, never loads the callers' contacts key, nor the pseudonym key."""
 
 from __future__ import annotations
 
@@ -20,6 +20,8 @@ def no_contacts_key(config, monkeypatch):
         raise AssertionError("the console loaded the contacts key")
 
     monkeypatch.setattr(contacts.ContactCipher, "from_config", classmethod(refuse))
+    # Nor the pseudonym key: with it, anyone holding a list of numbers could tell who called.
+    monkeypatch.setattr(secrets, "pseudonym_key", lambda config: loaded.append("pseudonym") or b"")
     return loaded
 
 
