@@ -1,5 +1,5 @@
 # The two commands of the README. Both install what they need first.
-#   make run    set up and run the whole line (Asterisk, IVR, ASR worker, console)
+#   make run    set up and run the whole line (Asterisk, IVR, ASR worker, console, dialler)
 #   make test   set up and run every test
 #   make test-fast   the unit and protocol layers only: no Asterisk, speech model or browser
 #                    (the tests marked asterisk, model or browser are left out), for the edit-test loop
