@@ -1,0 +1,45 @@
+"""Chromium: the pages added this session stay within a laptop's screen whatever people typed.
+
+Names without a space (a pasted identifier, a locality typed without spaces) are the
+longest each form accepts; the page must wrap them, not scroll sideways.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from core.directory import Entry, NumberSeal
+from core.gazetteer import MAX_TEXT, Locality
+from tests.fixtures.web import PASSWORDS
+
+pytestmark = pytest.mark.browser
+
+PAGES = ["/admin/localities", "/admin/directory", "/admin/committees", "/complaints", "/surveys", "/broadcasts",
+         "/incidents", "/reports/response-times", "/live/"]
+
+# What sticks out, for the failure message: "NAV. 1073" says the menu did not wrap.
+WIDEST = """() => [...document.querySelectorAll('body *')]
+    .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth).slice(0, 5)
+    .map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))"""
+
+
+def test_long_unbroken_names_wrap_on_every_new_page(live_server, browser, fresh_db, config):
+    fresh_db.save_locality(Locality("1" * 6, "K" * MAX_TEXT, "T" * MAX_TEXT, "P" * MAX_TEXT, -1.5, 29.25), "test")
+    fresh_db.save_committee("C" * 80, "L" * 40, "0" * 64, "test")
+    entry = Entry("responder", "R" * 80, tuple(str(n) * 6 for n in range(1, 10)), number="+243970001234", number_tail="34")
+    fresh_db.save_directory_entry(entry, NumberSeal.from_config(config).seal, "test")
+    fresh_db.set_complaints_role("ada", True, "test")
+    fresh_db.file_complaint("9" * 8, "fr", None, None)
+    fresh_db.create_survey("S" * 80, "test")
+    page = browser.new_page(viewport={"width": 1024, "height": 700}, locale="fr-FR")
+    page.goto(live_server + "/login")
+    page.fill("input[name=username]", "ada")
+    page.fill("input[name=password]", PASSWORDS["ada"])
+    page.keyboard.press("Enter")
+    page.wait_for_url(live_server + "/")
+    too_wide = "() => document.documentElement.scrollWidth > document.documentElement.clientWidth"
+    for path in PAGES:
+        response = page.goto(live_server + path)
+        assert response.status == 200, path
+        wide = page.evaluate(WIDEST)
+        assert not page.evaluate(too_wide), f"{path} scrolls sideways: {wide}"
