@@ -6,8 +6,9 @@ Files are `<data>/logs/<service>.log`, rotated by size, mode 0600 in a 0700 fold
 a log is read by the people running the line, nobody else. Times are written in
 the installation's time zone with their UTC offset, so a line is never ambiguous.
 
-Callers' numbers must never reach a log. The code logs channels and pseudonyms, not
-numbers; as a second guard every handler masks anything shaped like a phone number.
+Callers' numbers must never reach a log, nor their pseudonyms (a log outlives the purge
+that forgets an alert's pseudonym). The code logs channels and ids; as a second guard
+every handler masks anything shaped like a phone number.
 """
 
 from __future__ import annotations

@@ -95,7 +95,7 @@ class CallbackDialler:
         result = OriginateResult.FAILED
         max_attempts = policy.max_attempts
         if channel is None:
-            log.warning("%s %d to %s: no route for the number", due["kind"], due["id"], due["caller_pseudonym"])
+            log.warning("%s %d: no route for the number", due["kind"], due["id"])
             max_attempts = 0  # retrying cannot help: give up now
         else:
             try:
@@ -108,8 +108,7 @@ class CallbackDialler:
         state = await self.db(lambda s: s.finish_attempt(
             due["id"], due["attempt_id"], result, max_attempts=max_attempts,
             retry_seconds=policy.retry_spacing_seconds))
-        log.info("%s %d to %s, attempt %d: %s, now %s", due["kind"], due["id"], due["caller_pseudonym"],
-                 due["attempts"], result, state)
+        log.info("%s %d, attempt %d: %s, now %s", due["kind"], due["id"], due["attempts"], result, state)
 
     async def stop(self) -> None:
         """Abandon the calls being placed; the next start puts them back in the queue."""

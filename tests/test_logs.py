@@ -179,3 +179,35 @@ def test_no_number_in_any_log_after_calls_through_the_running_line(tmp_path):
 def _listening(port: int) -> bool:
     with socket.socket() as sock:
         return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+LOG_METHODS = {"debug", "info", "warning", "error", "exception", "critical"}
+
+
+def pseudonyms_logged(source: str) -> list[int]:
+    """Lines where a logging call is handed something named like a pseudonym."""
+    import ast
+
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr in LOG_METHODS and isinstance(node.func.value, ast.Name)
+                and node.func.value.id in ("log", "logger", "logging")):
+            continue
+        for arg in node.args[1:]:
+            names = [n.id for n in ast.walk(arg) if isinstance(n, ast.Name)]
+            names += [n.value for n in ast.walk(arg) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+            if any("pseudonym" in name for name in names):
+                found.append(node.lineno)
+    return found
+
+
+def test_no_service_logs_a_caller_pseudonym():
+    """Logs outlive the retention purge that forgets an alert's pseudonym: ids say enough."""
+    from tests.test_import_cycles import modules
+
+    logged = {name: lines for name, path in modules().items()
+              if (lines := pseudonyms_logged(path.read_text(encoding="utf-8")))}
+    assert not logged, logged
+    assert pseudonyms_logged('log.info("%s %d", due["caller_pseudonym"], 1)') == [1]
+    assert pseudonyms_logged('log.info("beep %d from %s", call_id, pseudonym)') == [1]

@@ -36,4 +36,4 @@ async def beep(call: Call, line: Line) -> None:
         return call_id, outcome
 
     call_id, outcome = await line.db(note)
-    log.info("beep call %d from %s: call-back %s", call_id, pseudonym, outcome)
+    log.info("beep call %d: call-back %s", call_id, outcome)
