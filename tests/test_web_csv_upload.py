@@ -49,3 +49,13 @@ def test_a_refused_file_is_explained_in_french_with_its_line(client, fresh_db, p
     assert response.status_code == 400 and words in response.text, response.text
     for english in ("must", "appears twice", "line "):
         assert english not in response.text.split('id="csv-limit"')[0].split("<main")[-1]
+
+
+def test_the_forms_show_what_each_field_takes(client, fresh_db):
+    login(client, "ada")
+    localities = client.get("/admin/localities").text
+    assert 'name="code" value="" size="6" maxlength="6" inputmode="numeric" pattern="[0-9]{1,6}"' in localities
+    for key in ("name", "territory", "province"):
+        assert f'name="{key}" value="" size="10" maxlength="120"' in localities
+    assert 'name="order" value="1" size="3" inputmode="numeric" pattern="[0-9]{1,2}" maxlength="2"' in \
+        client.get("/admin/directory").text

@@ -13,10 +13,14 @@ from .i18n import translate as _
 from .security import role_required
 
 bp = Blueprint("gazetteer", __name__, url_prefix="/admin/localities")
+# What each field of the form takes (core.gazetteer checks the same); coordinates: decimal degrees, room to paste.
+LIMITS = {"code": gazetteer.MAX_CODE_DIGITS, "name": gazetteer.MAX_TEXT, "territory": gazetteer.MAX_TEXT,
+          "province": gazetteer.MAX_TEXT, "latitude": 20, "longitude": 20}
 
 
 def page(status: int = 200, **extra):
-    return render_template("localities.html", localities=get_store().localities(), csv_mb=limit_mb(), **extra), status
+    return render_template("localities.html", localities=get_store().localities(), csv_mb=limit_mb(), limits=LIMITS,
+                           **extra), status
 
 
 add_index(bp, page)
