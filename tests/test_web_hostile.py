@@ -212,3 +212,11 @@ def test_session_routes_take_every_probe(app, fuzz_client, probe):
         assert response.status_code < 500, (method, url, probe, response.status_code)
         probed += 1
     assert probed > 30
+
+
+@pytest.mark.parametrize("headers", [{"Authorization": "Bearer " + "x" * 5000}, {"Authorization": "Bearer \x00"},
+                                     {"Authorization": "Bearer"}, {"Authorization": "Basic Zm9vOmJhcg=="},
+                                     {"X-Sauti-Token": "é²"}, {"X-Sauti-Token": ""}])
+def test_the_feed_refuses_odd_tokens_with_a_401(app, headers):
+    response = app.test_client().get("/feeds/cap.atom", headers=headers)
+    assert response.status_code == 401 and response.headers["WWW-Authenticate"].startswith("Bearer")
