@@ -8,7 +8,7 @@ import click
 
 from core import directory
 
-from .context import Context, emit, out_option, pass_context
+from .context import Context, emit, out_option, pass_context, read_table_file
 
 
 @click.group("directory")
@@ -41,10 +41,7 @@ def directory_list(ctx: Context, kind: str | None) -> None:
 @pass_context
 def directory_import(ctx: Context, file: Path) -> None:
     """Add or update entries from a CSV FILE; the whole file is refused if one row is wrong (audited)."""
-    try:
-        entries = directory.read_csv(file.read_text(encoding="utf-8"))
-    except (directory.DirectoryError, UnicodeDecodeError) as exc:
-        raise click.ClickException(f"{file}: {exc}") from None
+    entries = read_table_file(file, directory.read_csv)
     seal = directory.NumberSeal.from_config(ctx.config)
     with ctx.open_store() as store:
         try:

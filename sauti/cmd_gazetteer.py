@@ -8,7 +8,7 @@ import click
 
 from core import gazetteer
 
-from .context import Context, emit, out_option, pass_context
+from .context import Context, emit, out_option, pass_context, read_table_file
 
 
 @click.group("gazetteer")
@@ -42,10 +42,7 @@ def gazetteer_import(ctx: Context, file: Path | None, replace: bool) -> None:
     Once the gazetteer holds a locality, the IVR accepts only codes it knows.
     The whole file is refused if one row is wrong; the import is audited.
     """
-    try:
-        localities = gazetteer.read_csv(file.read_text(encoding="utf-8")) if file else gazetteer.starter()
-    except (gazetteer.GazetteerError, UnicodeDecodeError) as exc:
-        raise click.ClickException(f"{file or gazetteer.STARTER}: {exc}") from None
+    localities = read_table_file(file or gazetteer.STARTER, gazetteer.read_csv)
     with ctx.open_store() as store:
         summary = store.import_localities(localities, actor="cli", replace=replace)
     click.echo(f"{summary['added']} added, {summary['updated']} updated, {summary['removed']} removed")

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from core import config as config_module
+from core.csv_tables import RowError
 from core.store import Store
 
 
@@ -49,6 +50,14 @@ def emit(data: str | bytes, out: Path | None) -> None:
         out.write_bytes(data)
     else:
         click.echo(data.decode("utf-8"), nl=False)
+
+
+def read_table_file(path: Path, parse):
+    """`parse` (a core read_csv) of a CSV file people edited; a refusal names the file and the row."""
+    try:
+        return parse(path.read_text(encoding="utf-8"))
+    except (RowError, UnicodeDecodeError) as exc:
+        raise click.ClickException(f"{path}: {exc}") from None
 
 
 def default_data_dir() -> Path:
