@@ -10,7 +10,7 @@ import pytest
 
 from core.directory import Entry, NumberSeal
 from core.gazetteer import MAX_TEXT, Locality
-from tests.fixtures.web import PASSWORDS
+from tests.fixtures.web import browser_login
 
 pytestmark = pytest.mark.browser
 
@@ -32,11 +32,7 @@ def test_long_unbroken_names_wrap_on_every_new_page(live_server, browser, fresh_
     fresh_db.file_complaint("9" * 8, "fr", None, None)
     fresh_db.create_survey("S" * 80, "test")
     page = browser.new_page(viewport={"width": 1024, "height": 700}, locale="fr-FR")
-    page.goto(live_server + "/login")
-    page.fill("input[name=username]", "ada")
-    page.fill("input[name=password]", PASSWORDS["ada"])
-    page.keyboard.press("Enter")
-    page.wait_for_url(live_server + "/")
+    browser_login(page, live_server, "ada")
     too_wide = "() => document.documentElement.scrollWidth > document.documentElement.clientWidth"
     for path in PAGES:
         response = page.goto(live_server + path)

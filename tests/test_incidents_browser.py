@@ -10,19 +10,11 @@ import pytest
 from core import gazetteer
 from core.model import Source
 from tests.fixtures.core import wait_for
-from tests.fixtures.web import PASSWORDS, make_alert
+from tests.fixtures.web import browser_login, make_alert
 
 pytestmark = pytest.mark.browser
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-
-
-def log_in(page, live_server, user):
-    page.goto(live_server + "/login")
-    page.fill("input[name=username]", user)
-    page.fill("input[name=password]", PASSWORDS[user])
-    page.keyboard.press("Enter")
-    page.wait_for_url(live_server + "/")
 
 
 def test_a_verifier_confirms_a_suggested_incident(live_server, browser, fresh_db, config):
@@ -33,7 +25,7 @@ def test_a_verifier_confirms_a_suggested_incident(live_server, browser, fresh_db
     page = browser.new_page(viewport={"width": 1366, "height": 768}, locale="fr-FR")
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    log_in(page, live_server, "vera")
+    browser_login(page, live_server, "vera")
     page.goto(live_server + "/incidents")
     assert page.locator("section.suggestion").count() == 1
     assert "2 source(s) indépendante(s)" in page.inner_text("section.suggestion")
@@ -46,7 +38,7 @@ def test_a_verifier_confirms_a_suggested_incident(live_server, browser, fresh_db
     assert not errors, errors
 
     admin = browser.new_page(viewport={"width": 1366, "height": 768}, locale="en-GB")
-    log_in(admin, live_server, "ada")
+    browser_login(admin, live_server, "ada")
     admin.goto(live_server + "/admin/localities")
     assert admin.locator("table.localities tbody tr").count() == len(gazetteer.starter())
     admin.screenshot(path=str(ARTIFACTS / "console-localities.png"))

@@ -9,25 +9,17 @@ import pytest
 from core import surveys
 from core.complaints import ComplaintSeal
 from tests.fixtures.core import wait_for
-from tests.fixtures.web import PASSWORDS, _hash, write_tone
+from tests.fixtures.web import PASSWORDS, _hash, browser_login, write_tone
 
 pytestmark = pytest.mark.browser
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 
-def log_in(page, url: str, username: str, password: str) -> None:
-    page.goto(url + "/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.keyboard.press("Enter")
-    page.wait_for_url(url + "/")
-
-
 def test_an_admin_writes_a_survey_and_reads_its_results(live_server, browser, fresh_db, config):
     ARTIFACTS.mkdir(exist_ok=True)
     page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="fr-FR")
-    log_in(page, live_server, "ada", PASSWORDS["ada"])
+    browser_login(page, live_server, "ada")
     page.click("a[href='/surveys']")
     page.fill("#survey-create input[name=name]", "Perception Beni")
     page.click("#survey-create button")
@@ -72,12 +64,12 @@ def test_the_complaints_role_listens_to_a_complaint_and_sees_the_access(live_ser
     complaint = fresh_db.file_complaint("27182818", "sw", "complaints/c.sealed", 4.0)
 
     page = browser.new_page(viewport={"width": 1366, "height": 768}, locale="fr-FR")
-    log_in(page, live_server, "ada", PASSWORDS["ada"])
+    browser_login(page, live_server, "ada")
     assert page.locator("a[href='/complaints']").count() == 0, "an admin without the role has no entry"
     assert page.goto(f"{live_server}/complaints").status == 403
     page.context.clear_cookies()
 
-    log_in(page, live_server, "cora", PASSWORDS["vera"])
+    browser_login(page, live_server, "cora", PASSWORDS["vera"])
     page.click("a[href='/complaints']")
     page.click("text=27182818")
     page.wait_for_url(f"{live_server}/complaints/{complaint['id']}")
