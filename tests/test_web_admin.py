@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tests.fixtures.web import login, make_alert, post
+from tests.fixtures.web import login, make_alert, post, post_file
 
 
 def test_audit_log_is_for_supervisors(client, fresh_db, config):
@@ -61,3 +61,24 @@ def test_admin_disables_resets_and_changes_roles(app, client, fresh_db):
     assert post(client, "/admin/users/ghost/role", {"role": "admin"}).status_code == 404
     actions = [(e["action"], e["actor"]) for e in fresh_db.audit_entries("user")]
     assert ("update", "ada") in actions
+
+
+def test_the_audit_of_this_session_s_areas_reads_in_french(client, fresh_db, config):
+    """Localities, the directory, committees, incidents, surveys, responses, sharing, the complaints role:
+    field names, outcomes and lists in words, no "#None" for a whole list."""
+    first, second = make_alert(fresh_db, config), make_alert(fresh_db, config)
+    login(client, "ada")
+    post(client, "/admin/localities", {"code": "4021", "name": "Kalunguta", "latitude": "0.25", "longitude": "29.3"})
+    post_file(client, "/admin/localities/import", b"code,name\n1,Beni\n")
+    post(client, "/admin/directory", {"kind": "responder", "name": "Base", "localities": "1 4021", "language": "fr",
+                                      "order": "1", "number": "+243970000111"})
+    post(client, "/incidents", {"alerts": [str(first["id"]), str(second["id"])]})
+    post(client, f"/alerts/{first['id']}/shareable", {"shareable": "1"})
+    post(client, f"/alerts/{first['id']}/responses", {"action": "patrouille", "outcome": "resolved", "text": ""})
+    post(client, "/admin/users/vera/complaints", {"complaints": "1"})
+    text = client.get("/admin/audit").text
+    for words in ("code : 4021; nom : Kalunguta; territoire : —", "ajoutées : 1; modifiées : 0; retirées : 0",
+                  "type : Intervenant; nom : Base; localités : 1, 4021", "numéro : **11", "alertes : 1, 2",
+                  "partageable : non → oui", "résultat : résolu", "rôle plaintes : non → oui"):
+        assert words in text, words
+    assert "#None" not in text and "[" not in text.split("<tbody>")[1].split("</tbody>")[0]

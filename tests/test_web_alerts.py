@@ -236,7 +236,7 @@ def test_history_shows_flag_changes_in_the_user_s_language(client, fresh_db, con
     fresh_db.set_flags(alert["id"], "asr", add=["partial"], clear=["silent"])
     login(client)
     text = client.get(f"/alerts/{alert['id']}").text
-    assert "indicateurs : Aucune parole détectée → Appel interrompu" in text
+    assert "signalements : Aucune parole détectée → Appel interrompu" in text
     assert "flags:" not in text and "['" not in text
 
 

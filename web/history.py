@@ -70,8 +70,14 @@ def field_value(key: str, value) -> str:
         return _status(value)
     if key == "flags" and isinstance(value, list):
         return ", ".join(translate(f"flag.{f}") if has_message(f"flag.{f}") else str(f) for f in value) or "—"
-    if isinstance(value, bool) or key == "disabled":
+    if isinstance(value, bool) or key in ("disabled", "shareable", "complaints"):
         return translate("field.yes") if value else translate("field.no")
+    if key == "outcome" and has_message(f"outcome.{value}"):
+        return translate(f"outcome.{value}")
+    if key == "kind" and has_message(f"directory.kind.{value}"):
+        return translate(f"directory.kind.{value}")
+    if isinstance(value, (list, tuple)):   # alerts of an incident, localities of a responder
+        return _clip(", ".join(str(item) for item in value)) or "—"
     return _clip(str(value))
 
 
