@@ -10,7 +10,7 @@ from core import complaints, retention
 from core.complaints import ComplaintOpener, ComplaintSeal, ComplaintSealError
 from core.dialplan import VAR_COMPLAINT, VAR_SOURCE
 from core.store import Store
-from ivr.flows.alert import alert
+from ivr.flows.alert import COMPLAINT_GRACE_MS, alert
 from ivr.flows.complaint import complaint
 from tests.fixtures.audio import speechlike
 
@@ -121,3 +121,24 @@ def test_a_complaint_take_is_read_and_sealed_off_the_event_loop(run_flow, line, 
     _, error = file_by_menu(run_flow)
     assert error is None and line.db.run(lambda s: s.complaints())
     assert threads and threading.main_thread() not in threads
+
+
+def test_an_alert_caller_waits_only_a_short_grace_after_the_complaints_option(run_flow, line):
+    call, error = run_flow(alert, keys={"language_menu": ["3"]}, recordings=[speechlike(3.0)])
+    assert error is None and line.db.run(lambda s: s.get_alert(1)) is not None
+    said = call.prompts_in("fr")
+    assert said[:3] == ["welcome", "complaint_option", "record_after_beep"]
+    assert said.count("record_after_beep") == 1, "the recording is announced once"
+    assert call.played[call.played.index(("fr", "record_after_beep")) + 1] == ("common", "beep")
+    # The only silence added before the beep is the grace after the option.
+    assert call.waited_ms[:1] == [COMPLAINT_GRACE_MS] and COMPLAINT_GRACE_MS <= 1000
+
+
+@pytest.mark.parametrize("prompt", ["welcome", "record_after_beep"])
+def test_nine_during_the_welcome_or_the_recording_announcement_reaches_the_complaints(run_flow, line, prompt):
+    call, error = run_flow(alert, keys={"language_menu": ["3"], prompt: ["9"], "complaint_menu": ["1"]},
+                           recordings=[speechlike(4.0)], variables={VAR_SOURCE: "phone"})
+    assert error is None
+    assert "complaint_intro" in call.prompts_in("fr")
+    assert line.db.run(lambda s: s.get_alert(1)) is None
+    assert len(line.db.run(lambda s: s.complaints())) == 1

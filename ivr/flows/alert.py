@@ -30,7 +30,9 @@ LOCALITY_WAIT_MS = 6000
 LOCALITY_TRIES = 2
 REFERENCE_READINGS = 2
 COMPLAINT_KEY = "9"
-COMPLAINT_WAIT_MS = 2000  # a caller who waits for the end of the option still has time to key it
+# Callers in danger must reach the beep fast: after the option only a short grace, and a 9
+# keyed later, while the recording is being announced, still reaches the complaints.
+COMPLAINT_GRACE_MS = 500
 
 
 async def alert(call: Call, line: Line) -> None:
@@ -48,13 +50,12 @@ async def alert(call: Call, line: Line) -> None:
         await call.set_variable(VAR_LANGUAGE, language)
         # Announced right after the welcome (9 works during the welcome too, for those who know):
         # it leads to the confidential complaints, never to an alert.
-        early = await play(call, line, "welcome", language, escape_digits=COMPLAINT_KEY)
-        if early == COMPLAINT_KEY or await offered_complaint(call, line, language):
+        if await chose_complaint(call, line, language):
             await call.set_variable(VAR_COMPLAINT, "1")
             await line.db(lambda s: s.forget_caller(call_id))
             await complaints_menu(call, line, language)
             return
-        alert_row = await record_alert(call, line, call_id, language)
+        alert_row = await record_alert(call, line, call_id, language, announced=True)
         if alert_row is None:
             await play(call, line, "nothing_heard", language)
             alert_row = await record_alert(call, line, call_id, language)
@@ -77,17 +78,25 @@ async def alert(call: Call, line: Line) -> None:
         await line.db(lambda s: s.end_call(call_id))
 
 
-async def offered_complaint(call: Call, line: Line, language: str) -> bool:
-    key = await play(call, line, "complaint_option", language, escape_digits=COMPLAINT_KEY)
-    return (key or await call.wait_for_digit(COMPLAINT_WAIT_MS)) == COMPLAINT_KEY
+async def chose_complaint(call: Call, line: Line, language: str) -> bool:
+    """Welcome, the option, a short grace, the recording's announcement: 9 at any point of them
+    leads to the complaints; otherwise the announcement has been heard and the beep comes next."""
+    for prompt_id in ("welcome", "complaint_option"):
+        if await play(call, line, prompt_id, language, escape_digits=COMPLAINT_KEY) == COMPLAINT_KEY:
+            return True
+    if await call.wait_for_digit(COMPLAINT_GRACE_MS) == COMPLAINT_KEY:
+        return True
+    return await play(call, line, "record_after_beep", language, escape_digits=COMPLAINT_KEY) == COMPLAINT_KEY
 
 
-async def record_alert(call: Call, line: Line, call_id: int, language: str) -> dict | None:
+async def record_alert(call: Call, line: Line, call_id: int, language: str,
+                       announced: bool = False) -> dict | None:
     """Record after the beep and file what was recorded; the alert when it holds speech.
 
     A silent recording is filed (flagged) but returns None; a hang-up files the partial
-    recording and raises."""
-    await play(call, line, "record_after_beep", language)
+    recording and raises. `announced`: the caller has just heard "record after the beep"."""
+    if not announced:
+        await play(call, line, "record_after_beep", language)
     await play_beep(call, line)
     take = await record_caller(call, line, line.new_recording())
     finished = await finished_recording(call, line, take.path, take.offset_seconds)
