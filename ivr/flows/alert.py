@@ -32,7 +32,7 @@ REFERENCE_READINGS = 2
 COMPLAINT_KEY = "9"
 # Callers in danger must reach the beep fast: after the option only a short grace, and a 9
 # keyed later, while the recording is being announced, still reaches the complaints.
-COMPLAINT_GRACE_MS = 500
+COMPLAINT_GRACE_MS = 1000  # longer than a pause inside a prompt: the silence is the cue to key
 
 
 async def alert(call: Call, line: Line) -> None:
