@@ -59,3 +59,17 @@ def test_the_forms_show_what_each_field_takes(client, fresh_db):
         assert f'name="{key}" value="" size="10" maxlength="120"' in localities
     assert 'name="order" value="1" size="3" inputmode="numeric" pattern="[0-9]{1,2}" maxlength="2"' in \
         client.get("/admin/directory").text
+
+
+def test_each_row_has_its_delete_button_with_the_token(client, fresh_db):
+    login(client, "ada")
+    assert post(client, "/admin/localities", {"code": "4021", "name": "Kalunguta"}).status_code == 302
+    assert post(client, "/admin/committees", {"name": "CLP Beni", "locality": "4021", "pin": "2468"}).status_code == 302
+    entry = {"kind": "responder", "name": "Base", "localities": "4021", "language": "fr", "number": "+243970000111"}
+    assert post(client, "/admin/directory", entry).status_code == 302
+    for page, action in (("/admin/localities", "/admin/localities/4021/delete"),
+                         ("/admin/committees", f"/admin/committees/{fresh_db.committees()[0]['id']}/delete"),
+                         ("/admin/directory", f"/admin/directory/{fresh_db.directory()[0].id}/delete")):
+        text = client.get(page).text
+        form = text.split(f'action="{action}"')[1].split("</form>")[0]
+        assert 'name="csrf_token"' in form and "<button>Supprimer</button>" in form, page
