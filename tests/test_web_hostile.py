@@ -220,3 +220,16 @@ def test_session_routes_take_every_probe(app, fuzz_client, probe):
 def test_the_feed_refuses_odd_tokens_with_a_401(app, headers):
     response = app.test_client().get("/feeds/cap.atom", headers=headers)
     assert response.status_code == 401 and response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+
+def test_audio_whose_file_is_gone_or_damaged_is_a_404(fuzz_client, fresh_db, config):
+    """A broadcast's message removed from disk, a complaint's sealed recording cut short or missing."""
+    broadcast_id = fresh_db.create_broadcast("broadcasts/gone.wav", ["1"], "ada")
+    assert fuzz_client.get(f"/broadcasts/{broadcast_id}/message.wav").status_code == 404
+    (config.data_dir / "complaints").mkdir(exist_ok=True)
+    (config.data_dir / "complaints" / "short.sealed").write_bytes(b"x" * 10)
+    short = fresh_db.file_complaint("27182818", "fr", "complaints/short.sealed", 3.0)
+    gone = fresh_db.file_complaint("16180339", "fr", "complaints/gone.sealed", 3.0)
+    for complaint in (short, gone):
+        assert fuzz_client.get(f"/complaints/{complaint['id']}/audio").status_code == 404

@@ -103,4 +103,7 @@ def message(broadcast_id: int):
     found = get_store().broadcast(broadcast_id)
     if found is None:
         abort(404)
-    return send_file(current_app.config["SAUTI_CONFIG"].data_dir / found["message_path"], mimetype="audio/wav")
+    path = current_app.config["SAUTI_CONFIG"].data_dir / found["message_path"]
+    if not path.is_file():   # removed by hand or by a purge: the page stays, the audio is gone
+        abort(404)
+    return send_file(path, mimetype="audio/wav")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import io
+import logging
 import tempfile
 import uuid
 from pathlib import Path
@@ -22,6 +23,8 @@ from core.audio import formats, wav
 
 from .context import get_store
 from .i18n import translate as _
+
+log = logging.getLogger(__name__)
 
 bp = Blueprint("complaints", __name__, url_prefix="/complaints")
 
@@ -79,8 +82,12 @@ def audio(complaint_id: int):
     row = _existing(complaint_id)
     if not row["path"]:
         abort(404)
-    sealed = (_config().data_dir / row["path"]).read_bytes()
-    data = complaints.ComplaintOpener.from_config(_config()).open(sealed, row["reference"])
+    try:
+        sealed = (_config().data_dir / row["path"]).read_bytes()
+        data = complaints.ComplaintOpener.from_config(_config()).open(sealed, row["reference"])
+    except (OSError, ValueError, complaints.ComplaintSealError) as exc:   # gone, cut short, or another key's
+        log.error("complaint %s: its recording does not open: %s", complaint_id, exc)
+        abort(404)
     get_store().complaint_access(g.user["username"], "listen", complaint_id)
     response = send_file(io.BytesIO(data), mimetype="audio/wav", max_age=0)
     response.headers["Cache-Control"] = "no-store"
