@@ -60,6 +60,21 @@ def channel_for(number: str, config: Config) -> str | None:
     return None
 
 
+def start_call(calls: set[asyncio.Task], placing, name: str) -> asyncio.Task:
+    """Run one call's placing as a task kept in `calls` until it ends; a failure is logged,
+    not left for the garbage collector to mention (or not) long after the call was lost."""
+    task = asyncio.get_running_loop().create_task(placing, name=name)
+    calls.add(task)
+    task.add_done_callback(_ended)
+    task.add_done_callback(calls.discard)
+    return task
+
+
+def _ended(task: asyncio.Task) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("%s failed", task.get_name(), exc_info=task.exception())
+
+
 class CallbackDialler:
     def __init__(self, config: Config, db: StoreThread, ami: AmiClient, contacts: ContactCipher):
         self.config = config
@@ -82,9 +97,7 @@ class CallbackDialler:
             return store.claim_due_callbacks(limit - store.attempts_since(HOUR))
 
         for due in await self.db(claim):
-            task = asyncio.get_running_loop().create_task(self.place(due), name=f"callback-{due['id']}")
-            self.calls.add(task)
-            task.add_done_callback(self.calls.discard)
+            start_call(self.calls, self.place(due), f"callback-{due['id']}")
 
     async def place(self, due: dict) -> None:
         policy = self.config.dialler
