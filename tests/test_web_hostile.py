@@ -233,3 +233,12 @@ def test_audio_whose_file_is_gone_or_damaged_is_a_404(fuzz_client, fresh_db, con
     gone = fresh_db.file_complaint("16180339", "fr", "complaints/gone.sealed", 3.0)
     for complaint in (short, gone):
         assert fuzz_client.get(f"/complaints/{complaint['id']}/audio").status_code == 404
+
+
+
+@pytest.mark.parametrize("since", ["0001-01-01", "9999-12-31", "2026-02-30", "²", "2026-11-26\x00"])
+def test_exports_since_any_day_is_an_answer_or_a_clear_400(fuzz_client, since):
+    """Day one of year 1 in the site's zone (UTC+2) begins before datetime's first instant."""
+    response = fuzz_client.get("/exports/hxl", query_string={"since": since})
+    assert response.status_code == 400, (since, response.status_code)
+    assert "date" in response.text.lower() or "caractères de contrôle" in response.text

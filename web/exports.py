@@ -12,6 +12,7 @@ from core.exports import cap, tables
 
 from .context import get_store, has_role
 from .i18n import translate as _
+from .inputs import InputError, query_date
 from .security import role_required
 from .templating import refused
 
@@ -47,14 +48,11 @@ def download(kind: str):
     include_recordings = request.args.get("recordings") == "1"
     if include_recordings and not has_role("admin"):
         raise refused(403, _("exports.recordings_admin"))
-    since = None
-    day = request.args.get("since", "").strip()
-    if day:
-        try:
-            dt.date.fromisoformat(day)
-            since = clock.day_start_utc(day, current_app.config["SAUTI_CONFIG"].site.timezone)
-        except ValueError:
-            raise refused(400, _("exports.bad_date")) from None
+    try:
+        day = query_date("since")   # years a report can carry: 0001-01-01 in UTC+2 would be before year 1
+    except InputError:
+        raise refused(400, _("exports.bad_date")) from None
+    since = clock.day_start_utc(day, current_app.config["SAUTI_CONFIG"].site.timezone) if day else None
     store = get_store()
     records = exports.collect(store, since, include_recordings)
     if include_recordings:
