@@ -105,22 +105,12 @@ def test_sealing_without_keys_refuses_rather_than_making_them(config):
     assert not (config.secrets_dir / complaints.PRIVATE_KEY).exists()
 
 
-def test_a_complaint_take_is_read_and_sealed_off_the_event_loop(run_flow, line, monkeypatch):
+def test_a_complaint_take_is_read_and_sealed_off_the_event_loop(run_flow, line, wav_reading_threads):
     import threading
 
-    import ivr.audio
-
-    threads = []
-    real_read_wav = ivr.audio.read_wav
-
-    def noting_thread(path):
-        threads.append(threading.current_thread())
-        return real_read_wav(path)
-
-    monkeypatch.setattr(ivr.audio, "read_wav", noting_thread)
     _, error = file_by_menu(run_flow)
     assert error is None and line.db.run(lambda s: s.complaints())
-    assert threads and threading.main_thread() not in threads
+    assert wav_reading_threads and threading.main_thread() not in wav_reading_threads
 
 
 def test_an_alert_caller_waits_only_a_short_grace_after_the_complaints_option(run_flow, line):

@@ -195,20 +195,10 @@ def test_beep_line_notes_the_missed_call_without_the_number(run_flow, line):
     assert line.contacts.open(sealed, row["caller_pseudonym"]) == "+243812345678"
 
 
-def test_the_take_is_read_and_analysed_off_the_event_loop(run_flow, line, monkeypatch):
+def test_the_take_is_read_and_analysed_off_the_event_loop(run_flow, line, wav_reading_threads):
     """Under hundreds of callers, reading a take on the loop stalled every other call."""
     import threading
 
-    import ivr.audio
-
-    threads = []
-    real_read_wav = ivr.audio.read_wav
-
-    def noting_thread(path):
-        threads.append(threading.current_thread())
-        return real_read_wav(path)
-
-    monkeypatch.setattr(ivr.audio, "read_wav", noting_thread)
     _, error = run_flow(alert, keys={"language_menu": ["1"]}, recordings=[speechlike(3.0)])
     assert error is None and stored(line) is not None
-    assert threads and threading.main_thread() not in threads
+    assert wav_reading_threads and threading.main_thread() not in wav_reading_threads
