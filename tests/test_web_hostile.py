@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from core.gazetteer import Locality
-from tests.fixtures.web import csrf, login, make_alert, post
+from tests.fixtures.web import csrf, login, make_alert, post, post_file
 
 BIG = "9" * 25  # beyond SQLite's 64-bit integers
 HOSTILE = ["//[x", "http://[", "/\\evil.example", BIG, "-" + BIG, "18446744073709551616", "9223372036854775808",
@@ -242,3 +242,15 @@ def test_exports_since_any_day_is_an_answer_or_a_clear_400(fuzz_client, since):
     response = fuzz_client.get("/exports/hxl", query_string={"since": since})
     assert response.status_code == 400, (since, response.status_code)
     assert "date" in response.text.lower() or "caractères de contrôle" in response.text
+
+
+@pytest.mark.parametrize("filename", ["a." + "x" * 300, "a.w\x00av", "\x00", "a/../../b.wav", "é.ogg²"])
+def test_any_uploaded_file_name_is_a_4xx(fuzz_client, fresh_db, filename):
+    """The browser names the file: a 300-character extension or a NUL in it never reaches the file system."""
+    question = fresh_db.save_survey_question(1, 1, 2, {"fr": "q", "sw": "q", "ln": "q"}, "test")
+    not_audio = b"RIFF" + b"x" * 100
+    for url, field, form in (("/complaints/1", "message", {"status": "in_progress"}),
+                             (f"/surveys/1/questions/{question}/fr", "file", {}), ("/broadcasts", "file", {"localities": "1"}),
+                             ("/admin/localities/import", "file", {}), ("/admin/directory/import", "file", {})):
+        response = post_file(fuzz_client, url, not_audio, filename=filename, field=field, data=form)
+        assert response.status_code < 500, (url, response.status_code)

@@ -23,6 +23,7 @@ from core.audio import formats, wav
 
 from .context import get_store
 from .i18n import translate as _
+from .inputs import upload_suffix
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +120,7 @@ def update(complaint_id: int):
 def _save_message(upload) -> str | None:
     """The team's answer as the 8 kHz WAV Asterisk plays; its path relative to the data directory."""
     with tempfile.TemporaryDirectory() as scratch:
-        source = Path(scratch) / ("upload" + Path(upload.filename).suffix.lower())
+        source = Path(scratch) / ("upload" + upload_suffix(upload.filename))
         upload.save(source)
         try:
             loaded = formats.load(source)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 
 from flask import request
 from werkzeug.routing import IntegerConverter
@@ -140,3 +141,13 @@ def check_request() -> None:
 
 def field_limit(field: str) -> int:
     return FIELD_LIMITS[field]
+
+
+_SUFFIX = re.compile(r"\.[a-z0-9]{1,5}")
+
+
+def upload_suffix(filename: str | None) -> str:
+    """An uploaded file's extension (".mp3") as a hint for the audio decoder, or "": the name is the
+    browser's, so a 300-character or NUL-bearing one must not reach the file system."""
+    suffix = Path(filename or "").suffix.lower()
+    return suffix if _SUFFIX.fullmatch(suffix) else ""

@@ -17,6 +17,7 @@ from core.prompts import PromptError
 from .charts import share_bars
 from .context import get_store
 from .i18n import translate as _
+from .inputs import upload_suffix
 from .prompts import refusal_reason
 from .security import role_required
 
@@ -107,7 +108,7 @@ def upload(survey_id: int, question_id: int, lang: str):
     if file is None or not file.filename:
         return editor(survey_id, 400, _("surveys.no_file"))
     with tempfile.TemporaryDirectory() as work:
-        source = Path(work) / ("upload" + Path(file.filename).suffix.lower()[:6])
+        source = Path(work) / ("upload" + upload_suffix(file.filename))
         file.save(source)
         try:
             surveys.install(_config(), survey_id, question_id, lang, source)
