@@ -9,6 +9,7 @@ traceback.
 
 from __future__ import annotations
 
+import io
 from urllib.parse import quote
 
 import pytest
@@ -118,6 +119,7 @@ FORM_FIELDS = ["text", "status", "duplicate_of", "tag", "language", "locality", 
                "alerts", "alert", "shareable", "code", "name", "territory", "province", "latitude", "longitude",
                "kind", "localities", "number", "order", "action", "outcome", "message", "pin", "active",
                "position", "answers", "replace", "complaints", "note", "other"]
+FILE_FIELDS = ["file", "message", "recording"]  # the upload forms' file inputs
 QUERY_FIELDS = ["page", "q", "status", "language", "locality", "source", "date_from", "date_to", "category",
                 "before", "actor", "entity", "action", "next", "since", "recordings", "by", "period", "week"]
 # The areas added by issues 13-18: each must have routes, and every one of them is probed below.
@@ -178,6 +180,9 @@ def test_no_route_answers_500(app, fuzz_client, data):
         response = fuzz_client.get(url, query_string=query)
     else:
         form = data.draw(st.dictionaries(st.sampled_from(FORM_FIELDS), texts, max_size=4), label="form")
+        for field in data.draw(st.lists(st.sampled_from(FILE_FIELDS), max_size=1, unique=True), label="files"):
+            content = data.draw(st.binary(max_size=64), label="content")
+            form[field] = (io.BytesIO(content), data.draw(st.text(max_size=300), label="filename") or "x")
         response = fuzz_client.post(url, query_string=query, data={**form, "csrf_token": csrf(fuzz_client)})
     response.close()   # a file the route sends (audio) stays open until the response is closed
     assert response.status_code < 500, (method, url, response.status_code)
