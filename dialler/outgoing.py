@@ -11,7 +11,7 @@ from core.directory import NumberSeal
 from core.store.thread import StoreThread
 
 from .ami import AmiClient
-from .callbacks import channel_for
+from .callbacks import channel_for, start_call
 
 log = logging.getLogger(__name__)
 
@@ -27,9 +27,7 @@ class DirectoryCalls:
         self.calls: set[asyncio.Task] = set()
 
     def start(self, due: dict, name: str) -> None:
-        task = asyncio.get_running_loop().create_task(self.place(due), name=name)
-        self.calls.add(task)
-        task.add_done_callback(self.calls.discard)
+        start_call(self.calls, self.place(due), name)
 
     def channel_of(self, due: dict) -> str | None:
         """The channel for the entry's number (opened here, never logged); None when there is no route."""

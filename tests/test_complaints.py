@@ -132,3 +132,12 @@ def test_nine_during_the_welcome_or_the_recording_announcement_reaches_the_compl
     assert "complaint_intro" in call.prompts_in("fr")
     assert line.db.run(lambda s: s.get_alert(1)) is None
     assert len(line.db.run(lambda s: s.complaints())) == 1
+
+
+def test_a_complaint_that_cannot_be_sealed_keeps_its_take(run_flow, line, config):
+    (config.secrets_dir / complaints.PUBLIC_KEY).unlink()
+    with pytest.raises(ComplaintSealError):  # the flow fails: the dialplan's failure path takes the call
+        file_by_menu(run_flow)
+    assert line.db.run(lambda s: s.complaints()) == []
+    (kept,) = (config.spool_dir / "complaint-takes").glob("*.wav")
+    assert kept.stat().st_size > 16000, "the caller's words are still on disk, for an administrator to seal"

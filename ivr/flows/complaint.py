@@ -76,21 +76,26 @@ async def seal_and_file(line: Line, wav: Path, language: str) -> dict | None:
     """Seal the take under a fresh reference, delete the plain file, file the complaint."""
     if not await asyncio.to_thread(wav.exists):
         return None
+    # Off the event loop like the sealing below: a long take must not hold up other calls.
+    seconds = await asyncio.to_thread(_length_seconds, wav)
+    if seconds < audio.MIN_SPEECH_SECONDS:
+        wav.unlink(missing_ok=True)
+        return None
     try:
-        # Off the event loop like the sealing below: a long take must not hold up other calls.
-        seconds = await asyncio.to_thread(_length_seconds, wav)
-        if seconds < audio.MIN_SPEECH_SECONDS:
-            return None
         reference = await line.db(_free_reference)
         now = dt.datetime.now(dt.timezone.utc)
         target = complaints_dir(line.config) / f"{now:%Y}" / f"{now:%m}" / f"{uuid.uuid4().hex}.sealed"
         await asyncio.to_thread(_seal_to, line, wav, target, reference)
         relative = str(target.relative_to(line.config.data_dir))
         row = await line.db(lambda s: s.file_complaint(reference, language, relative, seconds))
-        log.info("filed a confidential complaint (%.1f s)", seconds)  # no reference in the logs
-        return row
-    finally:
-        wav.unlink(missing_ok=True)
+    except Exception:
+        # Nothing lost: the plain take stays where it was recorded (under the spool, 0700,
+        # never imported as an alert) for an administrator to seal once the fault is fixed.
+        log.exception("a confidential complaint could not be sealed or filed; its take is kept at %s", wav.name)
+        raise
+    wav.unlink(missing_ok=True)
+    log.info("filed a confidential complaint (%.1f s)", seconds)  # no reference in the logs
+    return row
 
 
 def _length_seconds(wav: Path) -> float:
