@@ -82,3 +82,6 @@ def test_the_audit_of_this_session_s_areas_reads_in_french(client, fresh_db, con
                   "partageable : non → oui", "résultat : résolu", "rôle plaintes : non → oui"):
         assert words in text, words
     assert "#None" not in text and "[" not in text.split("<tbody>")[1].split("</tbody>")[0]
+    for action, label in (("response", "réponse enregistrée"), ("share", "partage au corpus")):
+        assert f'<option value="{action}">{label}</option>' in text   # the filter offers this session's actions
+        assert label in client.get("/admin/audit", query_string={"action": action}).text

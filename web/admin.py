@@ -20,7 +20,8 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 USERNAME = re.compile(r"^[A-Za-z0-9._-]{2,40}$")
 AUDIT_ACTIONS = ("create", "listen", "status", "update", "claim", "release", "takeover", "tags", "note", "transcript",
-                 "record", "lockout", "split", "delete", "import", "share", "export")
+                 "record", "lockout", "split", "delete", "import", "share", "export", "reopen", "response", "flags",
+                 "pin_refused")
 AUDIT_PAGE = 100
 
 
