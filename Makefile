@@ -4,6 +4,11 @@
 #   make test-fast   the unit and protocol layers only: no Asterisk, speech model or browser
 #                    (the tests marked asterisk, model or browser are left out), for the edit-test loop
 DATA ?= data
+# The end-to-end tests mostly wait on real-time calls, so four workers share two cores
+# well; each test module stays on one worker (its private line is shared by its tests).
+TEST_WORKERS ?= 4
+# Short, because Asterisk's control socket path must fit in 108 bytes under it.
+TEST_TMP ?= /tmp/sauti-tests
 VENV ?= .venv
 SAUTI = $(VENV)/bin/sauti
 
@@ -21,7 +26,7 @@ test: setup
 	@# The Asterisk root (cached in ~/.cache/sauti) is built here, with progress, not inside a test.
 	@# It needs root: outside CI a failure here only means the Asterisk tests will skip.
 	$(SAUTI) asterisk install || test "$$CI" != true
-	$(VENV)/bin/python -m pytest
+	$(VENV)/bin/python -m pytest -n $(TEST_WORKERS) --dist loadfile --basetemp=$(TEST_TMP)
 
 FAST = not asterisk and not model and not browser
 
