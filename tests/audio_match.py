@@ -8,6 +8,7 @@ the line spoke and compare them with the stored reference number.
 from __future__ import annotations
 
 import numpy as np
+from scipy.ndimage import maximum_filter1d
 from scipy.signal import fftconvolve, find_peaks, resample_poly
 
 
@@ -30,6 +31,22 @@ def normalised_xcorr(signal: np.ndarray, template: np.ndarray) -> np.ndarray:
     return corr / local
 
 
+# How far each half of a template may slip against the other: a phone's jitter buffer
+# stretches or drops a frame or two (20 ms each) inside a word on a busy machine.
+SLIP_SECONDS = 0.06
+
+
+def halves_xcorr(signal: np.ndarray, template: np.ndarray, slip: int) -> np.ndarray:
+    """Normalised cross-correlation of the template's two halves, each allowed to slip by
+    `slip` samples: one glitch inside a word lowers the whole template's score enough for
+    a similar-sounding word (tatu for tano) to win, but leaves each half intact."""
+    half = len(template) // 2
+    first = maximum_filter1d(normalised_xcorr(signal, template[:half]), 2 * slip + 1)
+    second = maximum_filter1d(normalised_xcorr(signal, template[half:]), 2 * slip + 1)
+    n = len(signal) - len(template) + 1
+    return (first[:n] + second[half:half + n]) / 2
+
+
 def find_prompts(recording: np.ndarray, rate: int, templates: dict[str, tuple[np.ndarray, int]],
                  threshold: float = 0.8) -> list[tuple[float, str, float]]:
     """[(seconds, name, score)] of every template heard, in time order, overlaps resolved by score."""
@@ -39,7 +56,7 @@ def find_prompts(recording: np.ndarray, rate: int, templates: dict[str, tuple[np
         template = to_rate(samples, template_rate, rate)
         if len(template) >= len(signal):
             continue
-        scores = normalised_xcorr(signal, template)
+        scores = halves_xcorr(signal, template, int(SLIP_SECONDS * rate))
         length = len(template)
         peaks, _ = find_peaks(scores, height=threshold, distance=max(1, length // 2))
         hits += [(peak / rate, name, float(scores[peak]), length / rate) for peak in peaks]

@@ -238,7 +238,7 @@ def test_an_acknowledgement_reaches_the_phone_that_accepted_it(asterisk, dialler
     assert expected - 1.5 <= len(samples) / rate <= expected + 5, (len(samples) / rate, expected)
     assert rms(heard) > 0.02, "a message, not silence"
     assert share_heard(samples[: rate * 9], message, rate) >= 0.8, "the acknowledgement prompt, first"
-    assert heard_digits(config, language, heard) == alert["reference"]
+    assert alert["reference"] in heard_digits(config, language, heard)
     with Store.open(config.db_path) as store:
         done = store.get_callback(ack["id"])
         history = [e["action"] for e in store.audit_entries("alert", alert["id"])]
