@@ -7,6 +7,7 @@ The session's line and IVR are used; the IVR is restarted with fast call-back se
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import signal
@@ -63,16 +64,25 @@ class DiallerProcess:
         self.proc.wait(timeout=30)
 
 
+@contextlib.contextmanager
+def dialler_beside(asterisk, ivr_process, settings: dict):
+    """The IVR restarted with `settings` (fast timings) and a dialler beside it."""
+    ivr_process.stop()
+    with mock.patch.dict(os.environ, settings):
+        ivr_process.start()
+        process = DiallerProcess(asterisk.config)
+    try:
+        yield process
+    finally:
+        process.stop()
+        ivr_process.stop()
+        ivr_process.start()  # back to the installation's own settings for the rest of the session
+
+
 @pytest.fixture(scope="module")
 def dialler(asterisk, ivr_process):
-    ivr_process.stop()
-    with mock.patch.dict(os.environ, FAST):
-        ivr_process.start()
-    process = DiallerProcess(asterisk.config)
-    yield process
-    process.stop()
-    ivr_process.stop()
-    ivr_process.start()  # back to the installation's own settings for the rest of the session
+    with dialler_beside(asterisk, ivr_process, FAST) as process:
+        yield process
 
 
 def caller_of(config, endpoint: str) -> str:

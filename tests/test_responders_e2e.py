@@ -11,9 +11,7 @@ The session's line and IVR are used; a dialler with short ring times and retries
 
 from __future__ import annotations
 
-import os
 import shutil
-from unittest import mock
 
 import pytest
 
@@ -26,7 +24,7 @@ import phone
 from tests.audio_match import normalised_xcorr
 from tests.fixtures.asterisk import read_wav, wait_for
 from tests.fixtures.web import make_alert
-from tests.test_dialler_callbacks import DiallerProcess, registered
+from tests.test_dialler_callbacks import dialler_beside, registered
 from tests.test_ivr_e2e import speech
 
 pytestmark = pytest.mark.asterisk
@@ -44,14 +42,8 @@ LISTENER, BUSY, AWAY = "test-phone-10", "test-phone-11", "test-phone-20"
 
 @pytest.fixture(scope="module")
 def dialler(asterisk, ivr_process):
-    ivr_process.stop()
-    with mock.patch.dict(os.environ, FAST):
-        ivr_process.start()
-        process = DiallerProcess(asterisk.config)
-    yield process
-    process.stop()
-    ivr_process.stop()
-    ivr_process.start()  # back to the installation's own settings for the rest of the session
+    with dialler_beside(asterisk, ivr_process, FAST) as process:
+        yield process
 
 
 def test_the_second_responder_confirms_and_hears_the_callers_recording(asterisk, dialler, tmp_path):

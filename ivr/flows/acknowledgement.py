@@ -14,7 +14,7 @@ from core.dialplan import VAR_CALLBACK
 
 from ..agi import Call
 from ..line import Line
-from .common import play, read_digits
+from .common import play, read_digits, row_id_variable
 
 log = logging.getLogger(__name__)
 
@@ -24,8 +24,7 @@ CONSENT_WAIT_MS = 5000
 
 async def callback_id_of(call: Call) -> int | None:
     """The call-back (or acknowledgement) a call placed by the dialler belongs to; None on other calls."""
-    value = await call.get_variable(VAR_CALLBACK)
-    return int(value) if value and value.isdigit() else None
+    return await row_id_variable(call, VAR_CALLBACK)
 
 
 async def offer(call: Call, line: Line, alert_id: int, language: str) -> None:

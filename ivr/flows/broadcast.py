@@ -14,7 +14,7 @@ from core.model import Source
 
 from ..agi import Call, HangupError
 from ..line import Line
-from .common import finished_recording, play, play_beep
+from .common import finished_recording, play, play_beep, row_id_variable
 from .listen import record_caller
 
 log = logging.getLogger(__name__)
@@ -24,11 +24,10 @@ KEY_WAIT_MS = 6000
 
 
 async def broadcast(call: Call, line: Line) -> None:
-    value = await call.get_variable(VAR_DELIVERY)
-    delivery_id = int(value) if value and value.isdigit() else None
+    delivery_id = await row_id_variable(call, VAR_DELIVERY)
     message = await line.db(lambda s: s.delivery_message(delivery_id)) if delivery_id else None
     if message is None:
-        raise LookupError(f"no broadcast delivery {value!r}")
+        raise LookupError(f"no broadcast delivery {delivery_id}")
     heard = False
     try:
         await call.stream_file(str((line.config.data_dir / message["message_path"]).with_suffix("")))

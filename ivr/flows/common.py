@@ -55,6 +55,13 @@ async def choose_language(call: Call, line: Line) -> str:
     return config.default_language
 
 
+async def row_id_variable(call: Call, name: str) -> int | None:
+    """The row id a dialplan variable carries (set by the dialler on the calls it places);
+    None when the variable is unset or holds anything else."""
+    value = await call.get_variable(name)
+    return int(value) if value and value.isdigit() else None
+
+
 async def finished_recording(call: Call, line: Line, path: Path,
                              offset_seconds: float = 0.0) -> tuple[RecordingFacts, bool] | None:
     """A finished recording's facts and whether it holds speech (the line's own speech check);

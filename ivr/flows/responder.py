@@ -13,7 +13,7 @@ from core.dialplan import VAR_RESPONDER_CALL
 
 from ..agi import Call
 from ..line import Line
-from .common import play, read_digits
+from .common import play, read_digits, row_id_variable
 
 log = logging.getLogger(__name__)
 
@@ -22,11 +22,10 @@ ASKS = 2
 
 
 async def responder(call: Call, line: Line) -> None:
-    value = await call.get_variable(VAR_RESPONDER_CALL)
-    call_id = int(value) if value and value.isdigit() else None
+    call_id = await row_id_variable(call, VAR_RESPONDER_CALL)
     brief = await line.db(lambda s: s.responder_brief(call_id)) if call_id else None
     if brief is None:
-        raise LookupError(f"no responder call {value!r}")
+        raise LookupError(f"no responder call {call_id}")
     confirmed = False
     try:
         confirmed = await _brief_and_ask(call, line, brief)
