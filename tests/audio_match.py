@@ -37,11 +37,12 @@ SLIP_SECONDS = 0.06
 
 
 def halves_xcorr(signal: np.ndarray, template: np.ndarray, slip: int) -> np.ndarray:
-    """Normalised cross-correlation of the template's two halves, each allowed to slip by
-    `slip` samples: one glitch inside a word lowers the whole template's score enough for
-    a similar-sounding word (tatu for tano) to win, but leaves each half intact."""
+    """Normalised cross-correlation of the template's two halves, the second allowed to slip
+    by `slip` samples against the first: one glitch inside a word lowers the whole
+    template's score enough for a similar-sounding word (tatu for tano) to win, but leaves
+    each half intact. The first half alone places the hit, so peaks stay sharp."""
     half = len(template) // 2
-    first = maximum_filter1d(normalised_xcorr(signal, template[:half]), 2 * slip + 1)
+    first = normalised_xcorr(signal, template[:half])
     second = maximum_filter1d(normalised_xcorr(signal, template[half:]), 2 * slip + 1)
     n = len(signal) - len(template) + 1
     return (first[:n] + second[half:half + n]) / 2
@@ -58,7 +59,10 @@ def find_prompts(recording: np.ndarray, rate: int, templates: dict[str, tuple[np
             continue
         scores = halves_xcorr(signal, template, int(SLIP_SECONDS * rate))
         length = len(template)
-        peaks, _ = find_peaks(scores, height=threshold, distance=max(1, length // 2))
+        # Padded, so a template heard at the very start or end still makes a peak.
+        padded = np.concatenate(([-np.inf], scores, [-np.inf]))
+        peaks, _ = find_peaks(padded, height=threshold, distance=max(1, length // 2))
+        peaks -= 1
         hits += [(peak / rate, name, float(scores[peak]), length / rate) for peak in peaks]
     # Prompts played back to back can overlap by a few milliseconds in the phone's
     # recording (jitter buffer), so two hits conflict only when they mostly overlap.
