@@ -59,7 +59,7 @@ async def row_id_variable(call: Call, name: str) -> int | None:
     """The row id a dialplan variable carries (set by the dialler on the calls it places);
     None when the variable is unset or holds anything else."""
     value = await call.get_variable(name)
-    return int(value) if value and value.isdigit() else None
+    return int(value) if value and value.isascii() and value.isdigit() else None
 
 
 async def finished_recording(call: Call, line: Line, path: Path,
