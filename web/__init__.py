@@ -32,7 +32,7 @@ needs the session's CSRF token):
     directory GET /admin/directory, /admin/directory/directory.csv  POST /admin/directory, /admin/directory/import,
             /admin/directory/<id>/delete (admin)
     responses POST /alerts/<id>/responses (action, outcome, text)  GET /reports/response-times?by=week|locality|category,
-            /reports/response-times.csv (supervisor)
+            /reports/response-times.csv[?by=...] (supervisor; without by, every grouping)
     complaints GET /complaints, /complaints/<id>, /complaints/<id>/audio  POST /complaints/<id> (status, message)
             (the complaints role only, whatever the rank; every access in the complaints' own audit)
             POST /admin/users/<name>/complaints (admin: grant or withdraw the role)
