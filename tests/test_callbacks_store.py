@@ -94,7 +94,7 @@ def test_an_acknowledgement_waits_for_the_alert_to_be_handled(fresh_db, cipher, 
     assert fresh_db.request_acknowledgement(alert_id, caller, cipher.seal(NUMBER, caller), keep_hours=72) == ack_id
     assert fresh_db.release_acknowledgements() == 0 and fresh_db.claim_due_callbacks(10) == []
     fresh_db.set_status(alert_id, Status.VERIFIED, actor="vera")
-    assert fresh_db.release_acknowledgements() == 0, "verified is not yet handled"
+    assert fresh_db.release_acknowledgements() == 0, "verified, and nobody acted on it: not yet handled"
     fresh_db.set_status(alert_id, Status.ESCALATED, actor="sam")
     assert fresh_db.release_acknowledgements() == 1
     assert answer(fresh_db, ack_id) == CallbackState.ANSWERED
@@ -104,6 +104,45 @@ def test_an_acknowledgement_waits_for_the_alert_to_be_handled(fresh_db, cipher, 
     history = [e["action"] for e in fresh_db.audit_entries("alert", alert_id)]
     assert {"acknowledgement_waiting", "callback_queued", "callback_answered",
             "acknowledgement_delivered"} <= set(history)
+
+
+def waiting_alert(store, cipher, caller, reference: str) -> tuple[int, int]:
+    """An alert whose caller asked for an acknowledgement: (alert id, acknowledgement id)."""
+    call_id = store.create_call("phone", caller_pseudonym=caller)
+    alert_id = store.conn.execute(
+        "INSERT INTO alerts (reference, call_id, language, created_at, updated_at)"
+        " VALUES (?, ?, 'sw', 'now', 'now')", (reference, call_id)).lastrowid
+    return alert_id, store.request_acknowledgement(alert_id, caller, cipher.seal(NUMBER, caller), keep_hours=72)
+
+
+def state_of(store, ack_id) -> str:
+    return store.get_callback(ack_id)["state"]
+
+
+def test_a_verified_alert_with_a_response_is_handled_for_its_caller(fresh_db, cipher, caller):
+    """Handled = escalated, or verified with a response recorded (any outcome, console or phone)."""
+    typed, ack_typed = waiting_alert(fresh_db, cipher, caller, "1000001")
+    spoken, ack_spoken = waiting_alert(fresh_db, cipher, caller, "1000002")
+    early, ack_early = waiting_alert(fresh_db, cipher, caller, "1000003")
+    rejected, ack_rejected = waiting_alert(fresh_db, cipher, caller, "1000004")
+    for alert_id in (typed, spoken, rejected):
+        fresh_db.set_status(alert_id, Status.VERIFIED, actor="vera")
+    assert fresh_db.release_acknowledgements() == 0, "verified, and nobody acted on them"
+    fresh_db.record_response(typed, "patrouille", "no_action_possible", None, "sam")
+    fresh_db.record_response(spoken, "spoken report", "spoken", None, "phone:C-X", source="phone")
+    fresh_db.record_response(early, "patrouille", "resolved", None, "sam")   # before anyone verified it
+    fresh_db.set_status(rejected, Status.FALSE, actor="sam")
+    fresh_db.record_response(rejected, "vérifié sur place", "false_alarm", None, "sam")
+    assert fresh_db.release_acknowledgements() == 2
+    assert [state_of(fresh_db, a) for a in (ack_typed, ack_spoken, ack_early, ack_rejected)] == [
+        "queued", "queued", "waiting", "waiting"]
+    fresh_db.set_status(early, Status.VERIFIED, actor="vera")
+    assert fresh_db.release_acknowledgements() == 1 and state_of(fresh_db, ack_early) == "queued"
+    assert fresh_db.release_acknowledgements() == 0, "released once"
+    assert state_of(fresh_db, ack_rejected) == "waiting", "closed as false: never handled, whatever was recorded"
+    for alert_id in (typed, spoken, early):
+        history = [e["action"] for e in fresh_db.audit_entries("alert", alert_id)]
+        assert "callback_queued" in history
 
 
 def test_an_acknowledgement_asked_on_a_call_back_keeps_its_number(fresh_db, cipher, caller):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from core.dialplan import VAR_CALLBACK, VAR_SOURCE
 from core.model import Status
 from ivr.flows.acknowledgement import acknowledgement
@@ -34,11 +36,23 @@ def test_declining_leaves_no_number(run_flow, line):
     assert line.db.run(lambda s: s.callbacks_for_alert(1)) == []
 
 
-def test_the_acknowledgement_call_reads_the_reference_in_the_alert_language(run_flow, line):
+def escalate(store, alert_id):
+    store.set_status(alert_id, Status.ESCALATED, actor="sam")
+
+
+def verify_and_respond(store, alert_id):
+    store.set_status(alert_id, Status.VERIFIED, actor="vera")
+    assert store.release_acknowledgements() == 0, "verified, and nobody acted on it yet"
+    store.record_response(alert_id, "patrouille envoyée", "ongoing", None, "sam")
+
+
+@pytest.mark.parametrize("handle", [escalate, verify_and_respond])
+def test_the_acknowledgement_call_reads_the_reference_in_the_alert_language(run_flow, line, handle):
+    """Handled: escalated, or verified with a response recorded (core/store/callbacks.py)."""
     alert_call(run_flow, "1")
     alert_row = line.db.run(lambda s: s.get_alert(1))
-    line.db.run(lambda s: s.set_status(alert_row["id"], Status.ESCALATED, actor="sam"))
-    line.db.run(lambda s: s.release_acknowledgements())
+    line.db.run(lambda s: handle(s, alert_row["id"]))
+    assert line.db.run(lambda s: s.release_acknowledgements()) == 1
     (ack,) = line.db.run(lambda s: s.claim_due_callbacks(10))
     call, error = run_flow(acknowledgement, variables={VAR_CALLBACK: str(ack["id"])})
     assert error is None

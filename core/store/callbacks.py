@@ -31,9 +31,14 @@ class CallbackState(StrEnum):
 
 ACTIVE_STATES = (CallbackState.WAITING, CallbackState.QUEUED, CallbackState.DIALLING)
 
-# An alert is handled, and its caller may be told so, once a supervisor has escalated
-# (closed) it after verification.
+# An alert is handled, and its caller may be told so ("your alert has been dealt with"), once
+# a supervisor has escalated (closed) it after verification, or once it is verified and
+# someone has recorded a response to it (core/store/responses.py: any outcome, typed in the
+# console or spoken by a responder on 500): either way a person acted on it. A verified
+# alert nobody acted on is not handled, nor is a response to an alert never verified
+# (new, or closed as false, duplicate or unverified): the caller is told nothing yet.
 HANDLED_STATUSES = (Status.ESCALATED,)
+HANDLED_WITH_A_RESPONSE = (Status.VERIFIED,)
 
 
 class RequestOutcome(StrEnum):
@@ -246,13 +251,15 @@ class Callbacks(Audit):
                                          None, alert_id=alert_id)
 
     def release_acknowledgements(self, actor: str = "dialler") -> int:
-        """Acknowledgements whose alert has been handled become due now."""
+        """Acknowledgements whose alert has been handled (HANDLED_STATUSES, or HANDLED_WITH_A_RESPONSE
+        and a response recorded) become due now."""
         with self.transaction():
-            marks = _marks(HANDLED_STATUSES)
             ready = [row[0] for row in self.conn.execute(
                 f"SELECT cb.id FROM callbacks cb JOIN alerts a ON a.id = cb.alert_id WHERE cb.kind = ?"
-                f" AND cb.state = ? AND a.status IN ({marks})",
-                (CallbackKind.ACKNOWLEDGEMENT, CallbackState.WAITING, *HANDLED_STATUSES))]
+                f" AND cb.state = ? AND (a.status IN ({_marks(HANDLED_STATUSES)})"
+                f" OR (a.status IN ({_marks(HANDLED_WITH_A_RESPONSE)})"
+                f" AND EXISTS (SELECT 1 FROM responses r WHERE r.alert_id = a.id)))",
+                (CallbackKind.ACKNOWLEDGEMENT, CallbackState.WAITING, *HANDLED_STATUSES, *HANDLED_WITH_A_RESPONSE))]
             for callback_id in ready:
                 self.conn.execute("UPDATE callbacks SET next_at = ? WHERE id = ?", (utcnow(), callback_id))
                 self._set_callback_state(callback_id, CallbackState.QUEUED, actor)
