@@ -20,6 +20,8 @@ from .config import Config
 KEY = "committees.key"
 PIN = re.compile(r"^[0-9]{4,8}$")
 PIN_TRIES = 3
+NAME = re.compile(r"^[\w .,'()-]{2,80}$")
+LOCALITY_MAX = 40
 
 
 class PinHasher:
@@ -36,3 +38,11 @@ class PinHasher:
 
 def valid_pin(pin: str) -> bool:
     return bool(PIN.match(pin))
+
+
+def valid_name(name: str) -> bool:
+    return bool(NAME.match(name))
+
+
+def valid_locality(locality: str) -> bool:
+    return bool(locality) and len(locality) <= LOCALITY_MAX

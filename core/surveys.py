@@ -24,6 +24,7 @@ LANGUAGES = ("sw", "ln", "fr")
 MIN_QUESTIONS, MAX_QUESTIONS = 3, 8
 MIN_ANSWERS, MAX_ANSWERS = 2, 5
 PERIODS = ("week", "month")
+NAME_MAX = 80
 CSV_COLUMNS = ("survey", "locality", "period", "responses", "incomplete", "question", "answer", "count", "share")
 
 
@@ -43,6 +44,23 @@ def problems(questions: list[dict], config: Config, survey_id: int) -> list[str]
             if not prompt_path(config, survey_id, lang, q["id"]).exists():
                 found.append(f"question {q['position']}: no {lang} audio")
     return found
+
+
+def valid_question(position: int, answers: int, words: dict) -> bool:
+    return (1 <= position <= MAX_QUESTIONS and MIN_ANSWERS <= answers <= MAX_ANSWERS
+            and all(words.get(lang) for lang in LANGUAGES))
+
+
+def save_question(store, config: Config, survey_id: int, position: int, answers: int, words: dict, actor: str) -> int:
+    """Save a checked question (`valid_question`) and synthesise the words that are new or changed
+    or have no audio yet; a person's recording of unchanged words stays. Raises PromptError when
+    espeak-ng or ffmpeg fail (the question is saved, its audio not)."""
+    before = next((q["words"] for q in store.survey_questions(survey_id) if q["position"] == position), {})
+    question_id = store.save_survey_question(survey_id, position, answers, words, actor)
+    for lang in LANGUAGES:
+        if words[lang] != before.get(lang) or not prompt_path(config, survey_id, lang, question_id).exists():
+            synthesise_words(config, survey_id, question_id, lang, words[lang])
+    return question_id
 
 
 def synthesise_words(config: Config, survey_id: int, question_id: int, lang: str, words: str) -> None:

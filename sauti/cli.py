@@ -28,6 +28,8 @@ COMMAND_MODULES = [
     "sauti.cmd_gazetteer",  # gazetteer list|import|export
     "sauti.cmd_directory",  # directory list|import|export|remove
     "sauti.cmd_responses",  # responses report|stuck
+    "sauti.cmd_committees", # committees list|add|set-pin|move|remove
+    "sauti.cmd_surveys",    # surveys list|show|add|question|start|stop|results|call|runs|cancel
     "sauti.cmd_incidents",  # incidents suggest|list|gaps
     "sauti.cmd_export",     # export cap|hxl|geojson|token|corpus
 ]

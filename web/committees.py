@@ -6,12 +6,11 @@ deleted, so the reports keep their source.
 
 from __future__ import annotations
 
-import re
 import sqlite3
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 
-from core.committees import PinHasher, valid_pin
+from core.committees import PinHasher, valid_locality, valid_name, valid_pin
 
 from .admin_lists import add_index
 from .context import get_store
@@ -19,9 +18,6 @@ from .i18n import translate as _
 from .security import role_required
 
 bp = Blueprint("committees", __name__, url_prefix="/admin/committees")
-
-NAME = re.compile(r"^[\w .,'()-]{2,80}$")
-LOCALITY_MAX = 40
 
 
 def page(status: int = 200, **extra):
@@ -37,7 +33,7 @@ add_index(bp, page)
 def save():
     name, locality, pin = (request.form.get(k, "").strip() for k in ("name", "locality", "pin"))
     typed = {"name": name, "locality": locality}
-    if not NAME.match(name) or not locality or len(locality) > LOCALITY_MAX:
+    if not valid_name(name) or not valid_locality(locality):
         return page(400, error=_("committees.invalid"), typed=typed)
     if pin and not valid_pin(pin):
         return page(400, error=_("committees.pin_rule"), typed=typed)

@@ -25,7 +25,6 @@ log = logging.getLogger(__name__)
 
 bp = Blueprint("surveys", __name__, url_prefix="/surveys")
 
-NAME_MAX = 80
 WORDS_MAX = 300
 
 
@@ -50,7 +49,7 @@ def index():
 @role_required("admin")
 def create():
     name = request.form.get("name", "").strip()
-    if not name or len(name) > NAME_MAX:
+    if not name or len(name) > surveys.NAME_MAX:
         abort(400)
     survey_id = get_store().create_survey(name, g.user["username"])
     return redirect(url_for("surveys.edit", survey_id=survey_id))
@@ -81,18 +80,12 @@ def save_question(survey_id: int):
     except ValueError:
         return editor(survey_id, 400, _("surveys.invalid"))
     words = {lang: request.form.get(f"words_{lang}", "").strip()[:WORDS_MAX] for lang in surveys.LANGUAGES}
-    if not (1 <= position <= surveys.MAX_QUESTIONS and surveys.MIN_ANSWERS <= answers <= surveys.MAX_ANSWERS
-            and all(words.values())):
+    if not surveys.valid_question(position, answers, words):
         return editor(survey_id, 400, _("surveys.invalid"))
-    store = get_store()
-    before = next((q["words"] for q in store.survey_questions(survey_id) if q["position"] == position), {})
-    question_id = store.save_survey_question(survey_id, position, answers, words, g.user["username"])
     try:
-        for lang, text in words.items():
-            if text != before.get(lang) or not surveys.prompt_path(_config(), survey_id, lang, question_id).exists():
-                surveys.synthesise_words(_config(), survey_id, question_id, lang, text)
+        surveys.save_question(get_store(), _config(), survey_id, position, answers, words, g.user["username"])
     except PromptError as exc:   # espeak-ng or ffmpeg missing or failing: the administrator's log has it
-        log.warning("survey %s question %s not synthesised: %s", survey_id, question_id, exc)
+        log.warning("survey %s question %s not synthesised: %s", survey_id, position, exc)
         return editor(survey_id, 503, _("surveys.not_synthesised"))
     flash(_("surveys.saved"), "success")
     return redirect(url_for("surveys.edit", survey_id=survey_id))

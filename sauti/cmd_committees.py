@@ -1,0 +1,112 @@
+"""`sauti committees list|add|set-pin|remove`: Local Protection Committees from the command line.
+
+The same rows the console's Committees page keeps. A PIN is typed twice at a hidden
+prompt (or read from standard input), stored as an HMAC only, and never printed.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+import click
+
+from core.committees import PinHasher, valid_locality, valid_name, valid_pin
+
+from .context import Context, pass_context
+
+
+@click.group("committees")
+def committees_group() -> None:
+    """Local Protection Committees: a name, a locality and a PIN their focal point keys on extension 700.
+
+    PINs are 4 to 8 digits, one per committee, kept only as a keyed hash. Every change
+    is audited with `cli` as the actor; the audit says a PIN changed, never what it is.
+    """
+
+
+def _pin(ctx: Context) -> str:
+    pin = click.prompt("PIN (4 to 8 digits)", hide_input=True, confirmation_prompt=True).strip()
+    if not valid_pin(pin):
+        raise click.ClickException("a PIN is 4 to 8 digits")
+    return PinHasher.from_config(ctx.config).hash(pin)
+
+
+def _save(ctx: Context, name: str, locality: str, pin_hash: str | None) -> int:
+    with ctx.open_store() as store:
+        try:
+            return store.save_committee(name, locality, pin_hash, actor="cli")
+        except sqlite3.IntegrityError:
+            raise click.ClickException("another committee has this PIN; choose another") from None
+
+
+@committees_group.command("list")
+@pass_context
+def committees_list(ctx: Context) -> None:
+    """Print every committee: id, locality, name and how many reports it sent (never the PIN)."""
+    with ctx.open_store() as store:
+        found = store.committees()
+    for c in found:
+        click.echo(f"{c['id']:>4}  {c['locality']:<8} {c['name']:<32} {c['reports']} report(s)")
+    click.echo(f"{len(found)} committee{'' if len(found) == 1 else 's'}")
+
+
+@committees_group.command("add")
+@click.argument("name")
+@click.argument("locality")
+@pass_context
+def committees_add(ctx: Context, name: str, locality: str) -> None:
+    """Add the committee NAME of LOCALITY (a gazetteer code); asks for its PIN twice, hidden."""
+    name, locality = " ".join(name.split()), locality.strip()
+    if not valid_name(name) or not valid_locality(locality):
+        raise click.ClickException("a name is 2 to 80 letters, digits, spaces or .,'()- and a locality is given")
+    with ctx.open_store() as store:
+        if any(c["name"] == name for c in store.committees()):
+            raise click.ClickException(f"a committee is already named {name!r}")
+    committee_id = _save(ctx, name, locality, _pin(ctx))
+    click.echo(f"committee {committee_id} added: {name} ({locality})")
+
+
+def _committee(ctx: Context, committee_id: int) -> dict:
+    with ctx.open_store() as store:
+        found = store.committee(committee_id)
+    if found is None:
+        raise click.ClickException(f"no committee has the id {committee_id} (see `sauti committees list`)")
+    return found
+
+
+@committees_group.command("set-pin")
+@click.argument("committee_id", type=int)
+@pass_context
+def committees_set_pin(ctx: Context, committee_id: int) -> None:
+    """Give the committee with this id a new PIN (asked twice, hidden); the old one stops working."""
+    found = _committee(ctx, committee_id)
+    _save(ctx, found["name"], found["locality"], _pin(ctx))
+    click.echo(f"committee {committee_id}: PIN changed")
+
+
+@committees_group.command("move")
+@click.argument("committee_id", type=int)
+@click.argument("locality")
+@pass_context
+def committees_move(ctx: Context, committee_id: int, locality: str) -> None:
+    """Set the locality of the committee with this id (its earlier reports keep theirs)."""
+    found = _committee(ctx, committee_id)
+    if not valid_locality(locality.strip()):
+        raise click.ClickException("give a locality code")
+    _save(ctx, found["name"], locality.strip(), None)
+    click.echo(f"committee {committee_id}: now {locality.strip()}")
+
+
+@committees_group.command("remove")
+@click.argument("committee_id", type=int)
+@pass_context
+def committees_remove(ctx: Context, committee_id: int) -> None:
+    """Remove the committee with this id; one that sent reports stays, so they keep their source."""
+    _committee(ctx, committee_id)
+    with ctx.open_store() as store:
+        if not store.delete_committee(committee_id, actor="cli"):
+            raise click.ClickException(f"committee {committee_id} has reports: it stays, so they keep their source")
+    click.echo(f"committee {committee_id} removed")
+
+
+commands = [committees_group]

@@ -1,0 +1,158 @@
+"""`sauti surveys ...`: perception surveys from the command line, as on the console's Surveys pages.
+
+Define a survey (`add`, `question`), run it on the survey line (`start`, `stop`), read
+its results (`results`, as the console's page and CSV). Changes are audited with `cli`
+as the actor.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from core import surveys
+from core.prompts import PromptError
+
+from .context import Context, emit, out_option, pass_context
+
+
+@click.group("surveys")
+def surveys_group() -> None:
+    """Perception surveys: 3 to 8 questions, each answered with one of 2 to 5 keys.
+
+    Each question has words in sw, ln and fr, synthesised until a person's recording
+    is uploaded in the console or recorded by phone (prompt line, 901-908). Answers
+    keep a locality and a day, never who answered.
+    """
+
+
+def _survey(store, survey_id: int) -> dict:
+    found = store.survey(survey_id)
+    if found is None:
+        raise click.ClickException(f"no survey has the id {survey_id} (see `sauti surveys list`)")
+    return found
+
+
+@surveys_group.command("list")
+@pass_context
+def surveys_list(ctx: Context) -> None:
+    """Print every survey: id, whether it runs on the survey line, questions, responses, name."""
+    with ctx.open_store() as store:
+        found = store.surveys()
+    for s in found:
+        click.echo(f"{s['id']:>4}  {'on the line' if s['active'] else '-':<11}  {s['questions']} questions  "
+                   f"{s['responses']:>5} responses  {s['name']}")
+    click.echo(f"{len(found)} survey{'' if len(found) == 1 else 's'}")
+
+
+@surveys_group.command("show")
+@click.argument("survey_id", type=int)
+@pass_context
+def surveys_show(ctx: Context, survey_id: int) -> None:
+    """Print a survey's questions (keys, words, which audio exists) and what keeps it from running."""
+    with ctx.open_store() as store:
+        survey = _survey(store, survey_id)
+        questions = store.survey_questions(survey_id)
+    click.echo(f"{survey['name']}: {'on the survey line' if survey['active'] else 'not on the line'}, "
+               f"{survey['responses']} responses")
+    for q in questions:
+        audio = " ".join(lang for lang in surveys.LANGUAGES
+                         if surveys.prompt_path(ctx.config, survey_id, lang, q["id"]).exists())
+        click.echo(f"  {q['position']}. keys 1-{q['answers']}  audio: {audio or 'none'}")
+        for lang in surveys.LANGUAGES:
+            click.echo(f"     {lang}: {q['words'].get(lang, '')}")
+    for problem in surveys.problems(questions, ctx.config, survey_id):
+        click.echo(f"  not ready: {problem}")
+
+
+@surveys_group.command("add")
+@click.argument("name")
+@pass_context
+def surveys_add(ctx: Context, name: str) -> None:
+    """Create an empty survey called NAME; add its questions with `sauti surveys question`."""
+    name = " ".join(name.split())
+    if not name or len(name) > surveys.NAME_MAX:
+        raise click.ClickException(f"a name is 1 to {surveys.NAME_MAX} characters")
+    with ctx.open_store() as store:
+        if any(s["name"] == name for s in store.surveys()):
+            raise click.ClickException(f"a survey is already named {name!r}")
+        survey_id = store.create_survey(name, actor="cli")
+    click.echo(f"survey {survey_id} added: {name}")
+
+
+@surveys_group.command("question")
+@click.argument("survey_id", type=int)
+@click.argument("position", type=int)
+@click.option("--answers", type=int, required=True, help="How many keys answer it (2 to 5: keys 1 to N).")
+@click.option("--sw", "words_sw", required=True, help="The question's words in Swahili.")
+@click.option("--ln", "words_ln", required=True, help="The question's words in Lingala.")
+@click.option("--fr", "words_fr", required=True, help="The question's words in French.")
+@pass_context
+def surveys_question(ctx: Context, survey_id: int, position: int, answers: int, words_sw: str, words_ln: str,
+                     words_fr: str) -> None:
+    """Add or change question POSITION (1 to 8); new or changed words are synthesised (espeak-ng)."""
+    words = {"sw": words_sw.strip(), "ln": words_ln.strip(), "fr": words_fr.strip()}
+    if not surveys.valid_question(position, answers, words):
+        raise click.ClickException(f"position 1 to {surveys.MAX_QUESTIONS}, {surveys.MIN_ANSWERS} to "
+                                   f"{surveys.MAX_ANSWERS} answers, words in every language")
+    with ctx.open_store() as store:
+        _survey(store, survey_id)
+        try:
+            surveys.save_question(store, ctx.config, survey_id, position, answers, words, actor="cli")
+        except PromptError as exc:
+            raise click.ClickException(f"question saved, but its audio could not be made: {exc}") from None
+    click.echo(f"survey {survey_id}: question {position} saved")
+
+
+@surveys_group.command("start")
+@click.argument("survey_id", type=int)
+@pass_context
+def surveys_start(ctx: Context, survey_id: int) -> None:
+    """Run this survey on the survey line (extension 800); the one running before stops."""
+    with ctx.open_store() as store:
+        _survey(store, survey_id)
+        found = surveys.problems(store.survey_questions(survey_id), ctx.config, survey_id)
+        if found:
+            raise click.ClickException("not ready: " + "; ".join(found))
+        store.set_survey_active(survey_id, True, actor="cli")
+    click.echo(f"survey {survey_id} is on the survey line")
+
+
+@surveys_group.command("stop")
+@click.argument("survey_id", type=int)
+@pass_context
+def surveys_stop(ctx: Context, survey_id: int) -> None:
+    """Take this survey off the survey line (its answers stay)."""
+    with ctx.open_store() as store:
+        _survey(store, survey_id)
+        store.set_survey_active(survey_id, False, actor="cli")
+    click.echo(f"survey {survey_id} is off the survey line")
+
+
+@surveys_group.command("results")
+@click.argument("survey_id", type=int)
+@click.option("--period", type=click.Choice(surveys.PERIODS), default="week", show_default=True,
+              help="Group the answers by ISO week or by month.")
+@click.option("--csv", "as_csv", is_flag=True, help="CSV, as the console's download.")
+@out_option()
+@pass_context
+def surveys_results(ctx: Context, survey_id: int, period: str, as_csv: bool, out: Path | None) -> None:
+    """Counts and shares of each answer per locality and period; incomplete responses counted apart."""
+    with ctx.open_store() as store:
+        survey = _survey(store, survey_id)
+        groups = surveys.aggregate(*store.survey_answers(survey_id), period)
+    if as_csv:
+        emit(surveys.to_csv(survey["name"], groups), out)
+        return
+    lines = []
+    for g in groups:
+        lines.append(f"{g['locality'] or '-'}  {g['period']}  {g['responses']} responses, {g['incomplete']} incomplete")
+        for q in g["questions"]:
+            shares = "  ".join(f"{key}: {count} ({share:.0%})"
+                               for key, (count, share) in enumerate(zip(q["counts"], q["shares"]), start=1))
+            lines.append(f"  question {q['position']}  {shares}")
+    emit("".join(line + "\n" for line in lines) or "no responses yet\n", out)
+
+
+commands = [surveys_group]
