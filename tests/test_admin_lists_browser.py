@@ -39,3 +39,38 @@ def test_long_unbroken_names_wrap_on_every_new_page(live_server, browser, fresh_
         assert response.status == 200, path
         wide = page.evaluate(WIDEST)
         assert not page.evaluate(too_wide), f"{path} scrolls sideways: {wide}"
+
+
+def test_a_delete_asks_first_even_without_javascript(live_server, browser, fresh_db, config):
+    """The row's button opens a question; Cancel keeps the row, the confirmation deletes it (audited).
+    JavaScript is off: the question is a page of its own, not a dialog."""
+    fresh_db.save_locality(Locality("4021", "Kalunguta", None, None, None, None), "test")
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 1024, "height": 700}, locale="fr-FR")
+    page = context.new_page()
+    browser_login(page, live_server, "ada")
+    page.goto(live_server + "/admin/localities")
+    row = page.locator("table.localities tr", has_text="Kalunguta")
+    row.get_by_role("link", name="Supprimer").click()
+    page.wait_for_url(live_server + "/admin/localities/4021/delete")
+    assert "Supprimer la localité 4021 (Kalunguta)" in page.locator("#confirm-question").inner_text()
+    page.get_by_role("link", name="Annuler").click()
+    page.wait_for_url(live_server + "/admin/localities")
+    assert fresh_db.locality("4021") is not None and page.locator("table.localities", has_text="Kalunguta").count()
+    row.get_by_role("link", name="Supprimer").click()
+    page.get_by_role("button", name="Supprimer").click()
+    page.wait_for_url(live_server + "/admin/localities")
+    assert "Localité 4021 supprimée." in page.locator("body").inner_text()
+    assert fresh_db.locality("4021") is None
+    assert [(e["actor"], e["action"]) for e in fresh_db.audit_entries("locality", 4021)][0] == ("ada", "delete")
+    # An account: disabling asks, enabling does not.
+    page.goto(live_server + "/admin/users")
+    page.locator("tr", has_text="vera").get_by_role("link", name="Désactiver").click()
+    assert "Désactiver le compte « vera »" in page.locator("#confirm-question").inner_text()
+    assert not fresh_db.get_user("vera")["disabled"], "asking changed nothing"
+    page.get_by_role("button", name="Désactiver").click()
+    page.wait_for_url(live_server + "/admin/users")
+    assert fresh_db.get_user("vera")["disabled"]
+    page.locator("tr", has_text="vera").get_by_role("button", name="Réactiver").click()
+    page.wait_for_url(live_server + "/admin/users")
+    assert not fresh_db.get_user("vera")["disabled"]
+    context.close()

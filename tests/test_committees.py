@@ -69,4 +69,4 @@ def test_admins_keep_committees_and_the_alert_page_shows_committee_reports(clien
     page = client.get(f"/alerts/{other['id']}").data.decode()
     assert "CLP Eringeti" in page and alert["reference"] in page
     assert "CLP Eringeti" in client.get(f"/alerts/{alert['id']}").data.decode()
-    assert post(client, f"/admin/committees/{found['id']}/delete").status_code == 409, "it has a report"
+    assert post(client, f"/admin/committees/{found['id']}/delete", {"confirm": "1"}).status_code == 409, "it has a report"

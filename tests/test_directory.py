@@ -104,8 +104,8 @@ def test_admin_keeps_the_directory_in_the_console_and_never_sees_a_number(client
     exported = client.get("/admin/directory/directory.csv")
     assert exported.mimetype == "text/csv" and len(directory.read_csv(exported.text)) == 3
     assert "970000" not in exported.text
-    assert post(client, f"/admin/directory/{entry.id}/delete").status_code == 302
-    assert post(client, f"/admin/directory/{entry.id}/delete").status_code == 404
+    assert post(client, f"/admin/directory/{entry.id}/delete", {"confirm": "1"}).status_code == 302
+    assert post(client, f"/admin/directory/{entry.id}/delete", {"confirm": "1"}).status_code == 404
     audit = fresh_db.audit_entries("directory")
     assert {e["action"] for e in audit} == {"create", "update", "import", "delete"}
     assert all("970000" not in str(e) for e in audit)

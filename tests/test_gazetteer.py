@@ -87,8 +87,8 @@ def test_admin_edits_imports_and_exports_in_the_console(client, fresh_db, config
     assert len(fresh_db.localities()) == len(gazetteer.starter()) + 1
     exported = client.get("/admin/localities/localities.csv")
     assert exported.mimetype == "text/csv" and len(gazetteer.read_csv(exported.text)) == len(gazetteer.starter()) + 1
-    assert post(client, "/admin/localities/4021/delete").status_code == 302 and fresh_db.locality("4021") is None
-    assert post(client, "/admin/localities/4021/delete").status_code == 404
+    assert post(client, "/admin/localities/4021/delete", {"confirm": "1"}).status_code == 302 and fresh_db.locality("4021") is None
+    assert post(client, "/admin/localities/4021/delete", {"confirm": "1"}).status_code == 404
     assert "Eringeti" in client.get("/admin/localities").text
     assert {e["actor"] for e in fresh_db.audit_entries("locality")} == {"ada"}
 

@@ -50,14 +50,14 @@ def test_admin_disables_resets_and_changes_roles(app, client, fresh_db):
     login(client, "ada")
     post(client, "/admin/users/vera/role", {"role": "supervisor"})
     assert fresh_db.get_user("vera")["role"] == "supervisor"
-    post(client, "/admin/users/vera/disabled", {"disabled": "1"})
+    post(client, "/admin/users/vera/disabled", {"disabled": "1", "confirm": "1"})
     assert fresh_db.get_user("vera")["disabled"] == 1
     assert vera.get("/").status_code == 302
     post(client, "/admin/users/vera/disabled", {"disabled": "0"})
-    response = post(client, "/admin/users/vera/password")
+    response = post(client, "/admin/users/vera/password", {"confirm": "1"})
     password = re.search(r'id="new-password">([^<]+)<', response.text).group(1)
     assert login(vera, "vera", password).status_code == 302
-    assert post(client, "/admin/users/ada/disabled", {"disabled": "1"}).status_code == 400
+    assert post(client, "/admin/users/ada/disabled", {"disabled": "1", "confirm": "1"}).status_code == 400
     assert post(client, "/admin/users/ghost/role", {"role": "admin"}).status_code == 404
     actions = [(e["action"], e["actor"]) for e in fresh_db.audit_entries("user")]
     assert ("update", "ada") in actions

@@ -61,7 +61,8 @@ def test_the_forms_show_what_each_field_takes(client, fresh_db):
         client.get("/admin/directory").text
 
 
-def test_each_row_has_its_delete_button_with_the_token(client, fresh_db):
+def test_each_row_has_its_delete_button_asking_first(client, fresh_db):
+    """The row's button leads to the confirmation page (web/confirm.py), whose form carries the token."""
     login(client, "ada")
     assert post(client, "/admin/localities", {"code": "4021", "name": "Kalunguta"}).status_code == 302
     assert post(client, "/admin/committees", {"name": "CLP Beni", "locality": "4021", "pin": "2468"}).status_code == 302
@@ -70,6 +71,7 @@ def test_each_row_has_its_delete_button_with_the_token(client, fresh_db):
     for page, action in (("/admin/localities", "/admin/localities/4021/delete"),
                          ("/admin/committees", f"/admin/committees/{fresh_db.committees()[0]['id']}/delete"),
                          ("/admin/directory", f"/admin/directory/{fresh_db.directory()[0].id}/delete")):
-        text = client.get(page).text
-        form = text.split(f'action="{action}"')[1].split("</form>")[0]
-        assert 'name="csrf_token"' in form and "<button>Supprimer</button>" in form, page
+        assert f'<a class="button" href="{action}">Supprimer</a>' in client.get(page).text, page
+        form = client.get(action).text.split(f'action="{action}"')[1].split("</form>")[0]
+        assert 'name="csrf_token"' in form and 'name="confirm" value="1"' in form, page
+        assert '<button class="primary">Supprimer</button>' in form, page

@@ -34,8 +34,8 @@ def test_history_names_fields_and_values_in_french(app, client, fresh_db, config
     admin = app.test_client()
     login(admin, "ada")
     post(admin, "/admin/users/vera/role", {"role": "supervisor"})
-    post(admin, "/admin/users/sam/disabled", {"disabled": "1"})
-    post(admin, "/admin/users/sam/password")
+    post(admin, "/admin/users/sam/disabled", {"disabled": "1", "confirm": "1"})
+    post(admin, "/admin/users/sam/password", {"confirm": "1"})
     audit = admin.get("/admin/audit").text
     assert "rôle : vérificateur → superviseur" in audit
     assert "désactivé : non → oui" in audit and "mot de passe : modifié" in audit

@@ -62,6 +62,9 @@ def test_no_page_and_no_export_shows_a_number(busy_line, app, client, runner):
     entry = {"kind": "responder", "name": "Police Beni", "localities": "1", "language": "fr", "order": "1",
              "number": RESPONDER}
     assert post(client, "/admin/directory", entry).status_code == 302
+    # Number 1 of each list, so their delete confirmations (directory entry 1 is the responder) are searched too.
+    assert post(client, "/admin/localities", {"code": "1", "name": "Beni"}).status_code == 302
+    assert post(client, "/admin/committees", {"name": "CLP Beni", "locality": "1", "pin": "2468"}).status_code == 302
     busy_line.db.run(lambda s: s.create_broadcast("broadcasts/1.wav", ["1"], "sam"))  # a delivery to the responder
     pages = {}
     for user in ("vera", "sam", "ada"):
@@ -74,6 +77,8 @@ def test_no_page_and_no_export_shows_a_number(busy_line, app, client, runner):
                 urls = [rule.rule]
             elif rule.arguments == {"alert_id"}:
                 urls = [rule.rule.replace("<id:alert_id>", str(i)) for i in alert_ids]
+            elif rule.arguments == {"username"}:   # an account's confirmation pages (disable, new password)
+                urls = [re.sub(r"<[^>]+>", "vera", rule.rule)]
             elif rule.arguments == {"kind"}:  # the exports, with and without recordings
                 urls = [rule.rule.replace("<kind>", k) + q for k in ("cap", "hxl", "geojson") for q in ("", "?recordings=1")]
             elif len(rule.arguments) == 1 and not rule.rule.endswith((".wav", "/audio")):

@@ -58,9 +58,9 @@ def test_disabling_or_a_new_password_ends_the_sessions(app, client, fresh_db, co
     admin = app.test_client()
     login(admin, "ada")
     if how == "disabled":
-        post(admin, "/admin/users/vera/disabled", {"disabled": "1"})
+        post(admin, "/admin/users/vera/disabled", {"disabled": "1", "confirm": "1"})
     elif how == "admin_reset":
-        post(admin, "/admin/users/vera/password")
+        post(admin, "/admin/users/vera/password", {"confirm": "1"})
     else:
         response = post(client, "/password", {"current": PASSWORDS["vera"], "new": "another-password",
                                               "confirm": "another-password"})

@@ -9,8 +9,9 @@ Modules, bottom up: `context` (the store on `g`, the user's role, JSON or HTML) 
 `i18n` import nothing else from web/; `templating` (filters, page context, error
 pages) and `security` (sessions, CSRF, login throttling) sit on them; one blueprint
 per area on top: auth, queue, alerts, admin, prompts... The admins' list pages
-(gazetteer, directory, committees) share `admin_lists` (index, CSV import and export)
-and `csv_upload` (the CSV limit and refusals).
+(gazetteer, directory, committees) share `admin_lists` (index, CSV import and export),
+`csv_upload` (the CSV limit and refusals) and, with the users page, `confirm` (the
+question before a delete).
 
 Routes (every one needs a login except /login, /language and /static; every POST
 needs the session's CSRF token):
@@ -23,6 +24,10 @@ needs the session's CSRF token):
             (answer JSON when the request sends Accept: application/json)
     admin   GET /admin/audit (supervisor)  GET|POST /admin/users,
             POST /admin/users/<name>/{role,disabled,password} (admin)
+    Deletes, disabling an account and a new password ask first (web.confirm): GET of the
+    route (or a POST without confirm=1) is a page that says what will change; its POST with
+    confirm=1 does it. GET /admin/users/<name>/{disabled,password},
+    GET /admin/{localities/<code>,directory/<id>,committees/<id>}/delete
     incidents GET /incidents  POST /incidents (alerts=ids: confirm)  POST /incidents/<id>/split (alert=ids)
     sharing POST /alerts/<id>/shareable (admin: the speech corpus)
     exports GET /exports, /exports/{cap,hxl,geojson}?since=DAY[&recordings=1 (admin)] (supervisor)

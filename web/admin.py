@@ -10,6 +10,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from core.identity import hash_password, new_password
 from core.accounts import ROLES
 
+from .confirm import ask, confirmed
 from .i18n import translate as _
 from .security import role_required
 from .templating import refused
@@ -91,13 +92,17 @@ def set_role(username: str):
     return redirect(url_for("admin.users"))
 
 
-@bp.route("/users/<username>/disabled", methods=("POST",))
+@bp.route("/users/<username>/disabled", methods=("GET", "POST"))
 @role_required("admin")
 def set_disabled(username: str):
+    """Enabling is done at once; disabling (GET, or a POST without `confirm`) asks first."""
     existing(username)
     if username == g.user["username"]:
         return users_page(400, error=_("users.not_self"))
-    disabled = request.form.get("disabled") == "1"
+    disabled = request.method == "GET" or request.form.get("disabled") == "1"
+    if disabled and not confirmed():
+        return ask(_("users.confirm_disable", user=username), _("users.disable"), url_for("admin.users"),
+                   {"disabled": "1"})
     get_store().update_user(username, g.user["username"], disabled=int(disabled))
     flash(_("users.updated"), "success")
     return redirect(url_for("admin.users"))
@@ -113,10 +118,12 @@ def set_complaints(username: str):
     return redirect(url_for("admin.users"))
 
 
-@bp.route("/users/<username>/password", methods=("POST",))
+@bp.route("/users/<username>/password", methods=("GET", "POST"))
 @role_required("admin")
 def reset_password(username: str):
     existing(username)
+    if not confirmed():
+        return ask(_("users.confirm_reset", user=username), _("users.reset"), url_for("admin.users"))
     password = new_password()
     get_store().update_user(username, g.user["username"], password_hash=hash_password(password))
     return users_page(new_password=password, new_password_user=username)

@@ -13,6 +13,7 @@ from flask import Blueprint, current_app, flash, g, redirect, render_template, r
 from core.committees import PinHasher, valid_locality, valid_name, valid_pin
 
 from .admin_lists import add_index
+from .confirm import ask, confirmed
 from .context import get_store
 from .i18n import translate as _
 from .security import role_required
@@ -48,11 +49,17 @@ def save():
     return redirect(url_for("committees.index"))
 
 
-@bp.route("/<id:committee_id>/delete", methods=("POST",))
+@bp.route("/<id:committee_id>/delete", methods=("GET", "POST"))
 @role_required("admin")
 def delete(committee_id: int):
-    if get_store().committee(committee_id) is None:
+    found = get_store().committee(committee_id)
+    if found is None:
         return page(404, error=_("committees.unknown"))
+    if found["reports"]:
+        return page(409, error=_("committees.not_deleted"))
+    if not confirmed():
+        return ask(_("committees.confirm_delete", name=found["name"], locality=found["locality"]),
+                   _("committees.delete"), url_for("committees.index"))
     if not get_store().delete_committee(committee_id, g.user["username"]):
         return page(409, error=_("committees.not_deleted"))
     flash(_("committees.deleted"), "success")

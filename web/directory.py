@@ -12,6 +12,7 @@ from core import directory
 from core.model import ALERT_LANGUAGES
 
 from .admin_lists import add_csv_routes, add_index
+from .confirm import ask, confirmed
 from .context import get_store
 from .csv_upload import limit_mb
 from .i18n import translate as _
@@ -54,9 +55,15 @@ def save():
     return redirect(url_for("directory.index"))
 
 
-@bp.route("/<id:entry_id>/delete", methods=("POST",))
+@bp.route("/<id:entry_id>/delete", methods=("GET", "POST"))
 @role_required("admin")
 def delete(entry_id: int):
+    found = get_store().directory_entry(entry_id)
+    if found is None:
+        return page(404, error=_("directory.unknown"))
+    if not confirmed():
+        return ask(_("directory.confirm_delete", kind=_(f"directory.kind.{found.kind}"), name=found.name),
+                   _("directory.delete"), url_for("directory.index"))
     if not get_store().delete_directory_entry(entry_id, g.user["username"]):
         return page(404, error=_("directory.unknown"))
     flash(_("directory.deleted"), "success")

@@ -7,6 +7,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from core import gazetteer
 
 from .admin_lists import add_csv_routes, add_index
+from .confirm import ask, confirmed
 from .context import get_store
 from .csv_upload import limit_mb
 from .i18n import translate as _
@@ -45,9 +46,15 @@ def save():
     return redirect(url_for("gazetteer.index"))
 
 
-@bp.route("/<code>/delete", methods=("POST",))
+@bp.route("/<code>/delete", methods=("GET", "POST"))
 @role_required("admin")
 def delete(code: str):
+    found = get_store().locality(code)
+    if found is None:
+        return page(404, error=_("gazetteer.unknown", code=code))
+    if not confirmed():
+        return ask(_("gazetteer.confirm_delete", code=code, name=found["name"]), _("gazetteer.delete"),
+                   url_for("gazetteer.index"))
     if not get_store().delete_locality(code, g.user["username"]):
         return page(404, error=_("gazetteer.unknown", code=code))
     flash(_("gazetteer.deleted", code=code), "success")
