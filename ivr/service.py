@@ -1,4 +1,8 @@
-"""Run the IVR: import the spool, serve FastAGI, keep importing, stop cleanly on a signal."""
+"""Run the IVR: import the spool, serve FastAGI, keep importing, stop cleanly on a signal.
+
+Each spool round also seals the confidential complaint takes that could not be sealed
+during their call (ivr/complaint_takes.py).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ import signal
 from core import disk
 from core.config import Config
 
+from .complaint_takes import LeftoverTakes
 from .flows import default_registry
 from .line import Line
 from .server import AgiServer
@@ -24,6 +29,7 @@ async def run(config: Config, ready=None) -> None:
     server = AgiServer(default_registry(), line)
     stop = asyncio.Event()
     disk_watch = disk.Watch(config, log)
+    leftover_complaints = LeftoverTakes(line)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
@@ -31,6 +37,7 @@ async def run(config: Config, ready=None) -> None:
         disk_watch.check()
         await import_spool(line)
         await import_orphans(line)
+        await leftover_complaints.seal()
         await server.start(config.ivr.agi_bind, config.ivr.agi_port)
         log.info("IVR listening on agi://%s:%d (flows: %s)", config.ivr.agi_bind, server.port,
                  ", ".join(server.registry.names()))
@@ -42,6 +49,7 @@ async def run(config: Config, ready=None) -> None:
             except asyncio.TimeoutError:
                 disk_watch.check()
                 await import_spool(line)
+                await leftover_complaints.seal()
     finally:
         await server.close()
         line.close()

@@ -39,6 +39,20 @@ def test_three_wrong_pins_end_the_call_audited_without_the_number(run_flow, line
     assert "+243" not in str(entry) and "3333" not in str(entry)
 
 
+def test_an_item_the_store_refuses_is_told_to_the_focal_point_and_its_recording_kept(run_flow, line, config):
+    line.db.run(lambda s: add_committee(s, config))
+    # A real refusal by SQLite (as a full disk or a corrupt table would give), not a stand-in.
+    line.db.run(lambda s: s.conn.execute("CREATE TRIGGER refuse BEFORE INSERT ON alerts"
+                                         " BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"))
+    call, error = run_flow(committee, keys={"language_menu": ["3"], "getdata:committee_pin": ["4711"]},
+                           recordings=[speechlike(3.0)])
+    assert error is None, "the focal point is told, not dropped into a hang-up"
+    assert call.prompts_in("fr")[-2:] == ["committee_not_saved", "goodbye"]
+    assert "committee_thanks" not in call.prompts_in("fr")
+    (kept,) = config.recordings_dir.glob("*/*/*.wav")
+    assert kept.stat().st_size > 16000, "the item's recording stays for the IVR's start to file"
+
+
 def test_a_committee_counts_as_one_source_of_its_own():
     when = parse_time("2026-11-26T04:00:00+00:00")
     reports = [Report(1, when, "4021", frozenset(), "committee", committee=7),

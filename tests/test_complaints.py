@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import os
+import time
 
 import pytest
 
@@ -11,8 +14,12 @@ from core.complaints import ComplaintOpener, ComplaintSeal, ComplaintSealError
 from core.dialplan import VAR_COMPLAINT, VAR_SOURCE
 from core.store import Store
 from ivr.flows.alert import COMPLAINT_GRACE_MS, alert
+from ivr.audio import write_wav
+from ivr.complaint_takes import LeftoverTakes, new_take, take_facts, takes_dir
 from ivr.flows.complaint import complaint
+from ivr.spool import ABANDONED_SECONDS
 from tests.fixtures.audio import speechlike
+from tests.fixtures.ivr import RATE
 
 
 def file_by_menu(run_flow, language_key="3"):
@@ -134,10 +141,40 @@ def test_nine_during_the_welcome_or_the_recording_announcement_reaches_the_compl
     assert len(line.db.run(lambda s: s.complaints())) == 1
 
 
-def test_a_complaint_that_cannot_be_sealed_keeps_its_take(run_flow, line, config):
-    (config.secrets_dir / complaints.PUBLIC_KEY).unlink()
-    with pytest.raises(ComplaintSealError):  # the flow fails: the dialplan's failure path takes the call
-        file_by_menu(run_flow)
+def test_a_complaint_that_cannot_be_sealed_is_told_kept_and_filed_once_sealing_works(run_flow, line, config):
+    public = config.secrets_dir / complaints.PUBLIC_KEY
+    key = public.read_bytes()
+    public.unlink()
+    call, error = file_by_menu(run_flow)
+    assert error is None, "the flow goes on: the caller is told, not dropped into a hang-up"
+    assert call.prompts_in("fr")[-2:] == ["complaint_not_saved", "goodbye"]
+    assert "complaint_recorded" not in call.prompts_in("fr")
     assert line.db.run(lambda s: s.complaints()) == []
-    (kept,) = (config.spool_dir / "complaint-takes").glob("*.wav")
-    assert kept.stat().st_size > 16000, "the caller's words are still on disk, for an administrator to seal"
+    (kept,) = takes_dir(config).glob("*.wav")
+    assert kept.name.endswith(".unsealed.wav") and kept.stat().st_size > 16000, "the caller's words are kept"
+    leftovers = LeftoverTakes(line)
+    assert asyncio.run(leftovers.seal()) == [] and kept.exists(), "still no key: still kept"
+
+    public.write_bytes(key)
+    (filed,) = asyncio.run(leftovers.seal())
+    assert not kept.exists()
+    assert filed["language"] == "fr"
+    began = dt.datetime.fromisoformat(filed["created_at"])
+    assert dt.timedelta(0) <= dt.datetime.now(dt.timezone.utc) - began < dt.timedelta(minutes=1)
+    (audit,) = line.db.run(lambda s: s.complaint_audit(filed["id"]))
+    assert (audit["action"], audit["detail"]) == ("file", f"recorded {filed['created_at']}")
+    sealed = (config.data_dir / line.db.run(lambda s: s.complaint(filed["id"]))["path"]).read_bytes()
+    assert ComplaintOpener.from_config(config).open(sealed, filed["reference"]).startswith(b"RIFF")
+
+
+def test_a_take_left_by_a_dead_call_is_filed_with_its_own_time_and_language(line, config):
+    """A take no call writes any more (the IVR killed mid-complaint) is a leftover too."""
+    take = new_take(config, "ln").with_suffix(".wav")
+    write_wav(take, speechlike(3.0), RATE)
+    old = time.time() - ABANDONED_SECONDS - 5
+    os.utime(take, (old, old))
+    live = new_take(config, "sw").with_suffix(".wav")
+    write_wav(live, speechlike(3.0), RATE)  # being written by a call now: not touched
+    (filed,) = asyncio.run(LeftoverTakes(line).seal())
+    assert filed["language"] == "ln" and not take.exists() and live.exists()
+    assert dt.datetime.fromisoformat(filed["created_at"]) == take_facts(take, "sw")[1], "when it was recorded"

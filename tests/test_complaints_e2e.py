@@ -7,15 +7,19 @@ hears that answer. Nobody else sees it, and it is in no queue, search, export or
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import pytest
 
+from core import complaints
 from core.complaints import ComplaintOpener
 from core.dialplan import EXTEN_ALERT, EXTEN_COMPLAINTS
 from core.store import Store
+from ivr.complaint_takes import takes_dir
 from tests.audio_match import find_prompts
 from tests.fixtures.asterisk import read_wav, say, wait_for
+from tests.test_ivr_callers_e2e import heard_at
 from tests.fixtures.web import PASSWORDS, _hash, add_users, login, post
 
 pytestmark = pytest.mark.asterisk
@@ -79,3 +83,43 @@ def test_a_complaint_by_the_menu_reaches_the_complaints_role_only(asterisk, ivr_
     with Store.open(config.db_path) as store:
         actions = {e["action"] for e in store.complaint_audit(row["id"])}
     assert {"file", "listen", "status_message", "follow_up"} <= actions
+
+
+def test_a_complaint_that_cannot_be_sealed_is_told_to_the_caller_and_filed_once_sealing_works(
+        asterisk, ivr_running, caller_wav, tmp_path):
+    """The complaints public key gone (a real fault, not a stand-in): the caller hears that the
+    complaint could not be saved; once the key is back the IVR's spool round files the take."""
+    config = asterisk.config
+    public = config.secrets_dir / complaints.PUBLIC_KEY
+    aside = tmp_path / "complaints.pub"
+    _, complaints_before = counts(config)
+    heard = tmp_path / "heard.wav"
+    script = f"wait 1; dtmf 3; wait silence; dtmf 1; wait beep; play {caller_wav}; dtmf #; listen 40; hangup"
+    public.rename(aside)
+    try:
+        result = asterisk.call(EXTEN_COMPLAINTS, "test-phone-3", script, record=heard, timeout=120)
+        called_at = dt.datetime.now(dt.timezone.utc)
+        assert result.ok and result.remote_hangup, (result.events, ivr_running.log()[-3000:])
+        assert heard_at(config, heard, "fr", "complaint_not_saved") is not None, "told it was not saved"
+        assert heard_at(config, heard, "fr", "complaint_recorded") is None, "never told it was"
+        (kept,) = takes_dir(config).glob("*.wav")
+        assert counts(config)[1] == complaints_before, "nothing filed without the key"
+        assert "could not be sealed" in ivr_running.log()
+    finally:
+        aside.rename(public)
+    wait_for(lambda: counts(config)[1] == complaints_before + 1, 30, "the leftover take to be sealed and filed")
+    assert not kept.exists() and not list(takes_dir(config).glob("*.wav")), "no plain take left"
+    with Store.open(config.db_path) as store:
+        row = store.complaints()[0]
+        stored = store.complaint(row["id"])
+        (filing,) = [e for e in store.complaint_audit(row["id"]) if e["action"] == "file"]
+    assert row["language"] == "fr"
+    recorded = dt.datetime.fromisoformat(row["created_at"])
+    assert recorded < called_at and called_at - recorded < dt.timedelta(minutes=2), "the call's own time"
+    assert filing["detail"] == f"recorded {row['created_at']}" and filing["at"] > row["created_at"]
+    sealed = (config.data_dir / stored["path"]).read_bytes()
+    opened = tmp_path / "opened.wav"
+    opened.write_bytes(ComplaintOpener.from_config(config).open(sealed, row["reference"]))
+    spoken, spoken_rate = read_wav(caller_wav)
+    got, got_rate = read_wav(opened)
+    assert find_prompts(got, got_rate, {"caller": (spoken[: int(1.5 * spoken_rate)], spoken_rate)}, threshold=0.5)

@@ -6,8 +6,9 @@ report that reads those tables can reach a complaint. No caller pseudonym is kep
 
 from __future__ import annotations
 
+import datetime as dt
 
-from ._time import utcnow
+from ._time import as_text, utcnow
 from .audit import Audit
 from .users import Users
 
@@ -15,13 +16,17 @@ COMPLAINT_COLUMNS = "id, reference, language, duration, status, status_message, 
 
 
 class Complaints(Users, Audit):
-    def file_complaint(self, reference: str, language: str, path: str | None, duration: float | None) -> dict:
+    def file_complaint(self, reference: str, language: str, path: str | None, duration: float | None,
+                       began: dt.datetime | None = None) -> dict:
+        """`began`: a take sealed after a failure keeps the time it was recorded, and its
+        filing says so in the audit."""
         with self.transaction():
             now = utcnow()
+            created = as_text(began) if began else now
             cursor = self.conn.execute(
                 "INSERT INTO complaints (reference, language, path, duration, created_at, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?)", (reference, language, path, duration, now, now))
-            self.complaint_access("ivr", "file", cursor.lastrowid)
+                " VALUES (?, ?, ?, ?, ?, ?)", (reference, language, path, duration, created, now))
+            self.complaint_access("ivr", "file", cursor.lastrowid, f"recorded {created}" if began else None)
             return self.complaint(cursor.lastrowid)
 
     def complaint_reference_taken(self, reference: str) -> bool:

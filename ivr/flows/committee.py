@@ -42,7 +42,13 @@ async def committee(call: Call, line: Line) -> None:
         await play(call, line, "committee_welcome", language)
         filed = 0
         for _ in range(MAX_ITEMS):
-            filed += await record_item(call, line, call_id, found, language)
+            try:
+                filed += await record_item(call, line, call_id, found, language)
+            except ItemNotFiled:
+                # Told, not dropped into a hang-up; the recording is kept (see record_item).
+                await play(call, line, "committee_not_saved", language)
+                await play(call, line, "goodbye", language)
+                return
             key = await play(call, line, "committee_another", language, escape_digits=ANOTHER_KEY)
             if (key or await call.wait_for_digit(ANOTHER_WAIT_MS)) != ANOTHER_KEY:
                 break
@@ -51,6 +57,10 @@ async def committee(call: Call, line: Line) -> None:
         await play(call, line, "goodbye", language)
     finally:
         await line.db(lambda s: s.end_call(call_id))
+
+
+class ItemNotFiled(Exception):
+    """The store refused an item (locked, full disk): its recording is still on disk."""
 
 
 async def check_pin(call: Call, line: Line, language: str) -> dict | None:
@@ -76,8 +86,17 @@ async def record_item(call: Call, line: Line, call_id: int, found: dict, languag
     if finished is not None:
         facts, speech = finished
         flags = ([FLAG_PARTIAL] if take.hung_up else []) + ([] if speech else [FLAG_SILENT])
-        await line.db(lambda s: s.file_alert(call_id, facts, language=language, locality=found["locality"],
-                                             flags=flags))
+        try:
+            await line.db(lambda s: s.file_alert(call_id, facts, language=language, locality=found["locality"],
+                                                 flags=flags))
+        except Exception as exc:
+            # The recording stays under recordings/, where the IVR's start files every
+            # recording the store does not know (as a failover alert: the committee is not kept).
+            log.exception("%s: a committee item could not be filed; its recording %s is kept", call.channel,
+                          take.path.name)
+            if take.hung_up:
+                raise HangupError(f"{call.channel}: hung up while recording a committee item") from exc
+            raise ItemNotFiled() from exc
     if take.hung_up:
         raise HangupError(f"{call.channel}: hung up while recording a committee item")
     return 0 if finished is None else 1

@@ -5,23 +5,20 @@ complainant hears who will listen (the complaints team only), that it stays
 confidential, and how to follow up with the reference. No call row, no caller
 pseudonym: the complaint is its reference, language, date and sealed recording.
 
-The take is recorded under the spool (never recordings/, where an orphan would be
-filed as an alert), sealed with the complaints public key and the plain file
-deleted at once (core/complaints.py says who can open it).
+The take is recorded under the spool, sealed with the complaints public key and
+the plain file deleted at once (core/complaints.py says who can open it). When it
+cannot be sealed the caller is told so and asked to call again, and the take is
+kept for the IVR to seal once it can (ivr/complaint_takes.py).
 """
 
 from __future__ import annotations
 
-import asyncio
-import datetime as dt
 import logging
-import uuid
-from pathlib import Path
 
-from core.complaints import REFERENCE_DIGITS, ComplaintSeal, complaints_dir, new_reference
+from core.complaints import REFERENCE_DIGITS
 
-from .. import audio
 from ..agi import Call, HangupError
+from ..complaint_takes import keep_unsealed, new_take, seal_and_file
 from ..line import Line
 from .common import choose_language, play, play_beep, read_digits
 from .listen import record_caller
@@ -32,7 +29,6 @@ MENU_KEYS = "12"
 MENU_WAIT_MS = 5000
 REFERENCE_WAIT_MS = 10000
 REFERENCE_TRIES = 2
-TAKES_DIR = "complaint-takes"  # under the spool: plain audio lives here only until it is sealed
 
 
 async def complaint(call: Call, line: Line) -> None:
@@ -56,10 +52,19 @@ async def file_complaint(call: Call, line: Line, language: str) -> None:
     await play(call, line, "complaint_intro", language)
     await play(call, line, "record_after_beep", language)
     await play_beep(call, line)
-    take_dir = line.config.spool_dir / TAKES_DIR
-    take_dir.mkdir(parents=True, exist_ok=True)
-    take = await record_caller(call, line, take_dir / uuid.uuid4().hex)
-    row = await seal_and_file(line, take.path, language)
+    take = await record_caller(call, line, new_take(line.config, language))
+    try:
+        row = await seal_and_file(line, take.path, language)
+    except Exception:
+        # Nothing lost: the take stays under the spool (0700, never imported as an alert) and
+        # the IVR seals it once it can. The caller is not left with a silent hang-up.
+        log.exception("%s: a confidential complaint could not be sealed or filed; its take is kept",
+                      call.channel)
+        keep_unsealed(take.path)
+        if take.hung_up:
+            raise HangupError(f"{call.channel}: hung up while recording a complaint") from None
+        await play(call, line, "complaint_not_saved", language)
+        return
     if take.hung_up:
         raise HangupError(f"{call.channel}: hung up while recording a complaint")
     if row is None:
@@ -70,51 +75,6 @@ async def file_complaint(call: Call, line: Line, language: str) -> None:
         await play(call, line, "reference_is", language)
         await read_digits(call, line, row["reference"], language)
     await play(call, line, "complaint_follow_up", language)
-
-
-async def seal_and_file(line: Line, wav: Path, language: str) -> dict | None:
-    """Seal the take under a fresh reference, delete the plain file, file the complaint."""
-    if not await asyncio.to_thread(wav.exists):
-        return None
-    # Off the event loop like the sealing below: a long take must not hold up other calls.
-    seconds = await asyncio.to_thread(_length_seconds, wav)
-    if seconds < audio.MIN_SPEECH_SECONDS:
-        wav.unlink(missing_ok=True)
-        return None
-    try:
-        reference = await line.db(_free_reference)
-        now = dt.datetime.now(dt.timezone.utc)
-        target = complaints_dir(line.config) / f"{now:%Y}" / f"{now:%m}" / f"{uuid.uuid4().hex}.sealed"
-        await asyncio.to_thread(_seal_to, line, wav, target, reference)
-        relative = str(target.relative_to(line.config.data_dir))
-        row = await line.db(lambda s: s.file_complaint(reference, language, relative, seconds))
-    except Exception:
-        # Nothing lost: the plain take stays where it was recorded (under the spool, 0700,
-        # never imported as an alert) for an administrator to seal once the fault is fixed.
-        log.exception("a confidential complaint could not be sealed or filed; its take is kept at %s", wav.name)
-        raise
-    wav.unlink(missing_ok=True)
-    log.info("filed a confidential complaint (%.1f s)", seconds)  # no reference in the logs
-    return row
-
-
-def _length_seconds(wav: Path) -> float:
-    samples, rate = audio.read_wav(wav)
-    return len(samples) / rate
-
-
-def _free_reference(store) -> str:
-    while True:
-        reference = new_reference()
-        if not store.complaint_reference_taken(reference):
-            return reference
-
-
-def _seal_to(line: Line, wav: Path, target: Path, reference: str) -> None:
-    target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    sealed = ComplaintSeal.from_config(line.config).seal(wav.read_bytes(), reference)
-    target.write_bytes(sealed)
-    target.chmod(0o600)
 
 
 async def follow_up(call: Call, line: Line, language: str) -> None:
