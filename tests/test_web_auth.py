@@ -185,7 +185,7 @@ def test_every_message_used_is_translated():
     from core import model, prompts
     from core.accounts import ROLES
     from core.model import Source, Status
-    from web.admin import AUDIT_ACTIONS
+    from core.store.audit import ACTIONS, ENTITIES
     from web.i18n import JS_KEYS, SHORTCUTS
 
     root = Path(__file__).resolve().parent.parent / "web"
@@ -193,7 +193,7 @@ def test_every_message_used_is_translated():
     for path in [*root.glob("templates/*.html"), *root.glob("*.py")]:
         used |= set(re.findall(r"""\b_\(\s*['"]([a-z_]+\.[a-z_0-9]+)['"]""", path.read_text()))
     used |= {f"status.{s.value}" for s in Status} | {f"source.{s.value}" for s in Source}
-    used |= {f"role.{r}" for r in ROLES} | {f"action.{a}" for a in AUDIT_ACTIONS}
+    used |= {f"role.{r}" for r in ROLES} | {f"action.{a}" for a in ACTIONS} | {f"entity.{e}" for e in ENTITIES}
     used |= {f"flag.{value}" for name, value in vars(model).items() if name.startswith("FLAG_")}
     used |= {f"prompt_source.{source}" for source in (prompts.HUMAN, prompts.SYNTHESISED, prompts.PLACEHOLDER,
                                                       prompts.GENERATED, prompts.UNLISTED, prompts.MISSING)}

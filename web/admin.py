@@ -9,8 +9,10 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 
 from core.identity import hash_password, new_password
 from core.accounts import ROLES
+from core.store.audit import ACTIONS, ENTITIES
 
 from .confirm import ask, confirmed
+from .history import SYSTEM_ACTORS
 from .i18n import translate as _
 from .security import role_required
 from .templating import refused
@@ -20,9 +22,6 @@ from .inputs import InputError, query_int, text_value
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 USERNAME = re.compile(r"^[A-Za-z0-9._-]{2,40}$")
-AUDIT_ACTIONS = ("create", "listen", "status", "update", "claim", "release", "takeover", "tags", "note", "transcript",
-                 "record", "lockout", "split", "delete", "import", "share", "export", "reopen", "response", "flags",
-                 "pin_refused")
 AUDIT_PAGE = 100
 
 
@@ -38,7 +37,8 @@ def audit():
         actor=actor,
         entity=entity,
         action=action,
-        actions=AUDIT_ACTIONS,
+        actions=ACTIONS,
+        entities=ENTITIES,
         next_before=entries[-1]["id"] if len(entries) == AUDIT_PAGE else None,
     )
 
@@ -64,6 +64,8 @@ def add_user():
     role = request.form.get("role", "")
     if not USERNAME.match(username) or role not in ROLES:
         return users_page(400, error=_("users.invalid"), typed=typed)
+    if username in SYSTEM_ACTORS:   # the audit log would say "voice server" for this person
+        return users_page(400, error=_("users.reserved", user=username), typed=typed)
     password = new_password()
     try:
         get_store().add_user(username, hash_password(password), role, actor=g.user["username"])

@@ -15,7 +15,7 @@ from core.store import utcnow
 
 from .context import get_store, has_role, wants_json
 from .i18n import current_language, has_message, translate
-from .history import describe
+from .history import actor_name, describe, describe_complaint
 from .inputs import InputError, field_limit
 
 
@@ -28,6 +28,8 @@ def init_templating(app) -> None:
         static_url=static_url,
         field_limit=field_limit,
         describe=describe,
+        actor_name=actor_name,
+        describe_complaint=describe_complaint,
         priority_class=priority_class,
         keyword_categories=keyword_categories,
         CATEGORIES=CATEGORIES,

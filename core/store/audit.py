@@ -7,6 +7,25 @@ from ._rows import decode, to_json
 from ._time import utcnow
 
 
+# Every action and entity the code writes, so the console can offer and translate each
+# (web/translations: action.<name>, entity.<name>). tests/test_web_audit_values.py reads
+# every audit call in the code and fails on one missing here, or listed here and never written.
+ACTIONS = (
+    # people, in the console or on the CLI
+    "create", "update", "delete", "import", "export", "status", "reopen", "claim", "release", "takeover",
+    "listen", "tags", "note", "transcript", "flags", "share", "response", "split", "record", "lockout",
+    # the line and the dialler
+    "pin_refused", "purge",
+    "responders_queued", "responders_unreached", "responder_answered", "responder_call", "responder_confirmed",
+    "delivery_answered", "delivery_busy", "delivery_no_answer", "delivery_congestion", "delivery_failed",
+    "delivery_listened", "delivery_hung_up_early", "delivery_confirmed", "delivery_replied", "broadcast_reply",
+    "callback_queued", "callback_answered", "callback_given_up", "callback_expired", "callback_rate_limited",
+    "callback_linked", "acknowledgement_waiting", "acknowledgement_delivered",
+)
+ENTITIES = ("alert", "user", "login", "prompt", "incident", "locality", "gazetteer", "directory", "committee",
+            "committee_line", "survey", "broadcast", "broadcast_message", "exports", "call", "callback", "retention")
+
+
 class Audit(Base):
     def audit(self, actor: str, action: str, entity: str, entity_id, before=None, after=None) -> None:
         self.conn.execute(
