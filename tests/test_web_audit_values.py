@@ -9,13 +9,14 @@ real store calls (the dialler's, the IVR's, the console's), so their fields are 
 from __future__ import annotations
 
 import ast
+import datetime as dt
 import html
 import re
 from pathlib import Path
 
 import pytest
 
-from core import directory
+from core import clock, directory
 from core.directory import NumberSeal
 from core.model import Status
 from core.store.audit import ACTIONS, ENTITIES
@@ -93,6 +94,7 @@ def test_every_action_and_entity_the_code_writes_has_its_words(app, lang):
 
 # -- every entry, written by the real calls ------------------------------------------------------
 
+LATE_TAKE = dt.datetime.now(dt.timezone.utc).replace(microsecond=0) - dt.timedelta(days=6)   # sealed after a failure
 DIRECTORY = ("kind,name,localities,language,order,number\n"
              "focal_point,Relais A,1103,sw,1,0970000111\n"
              "focal_point,Relais B,1103,fr,2,0970000222\n"
@@ -231,6 +233,7 @@ def write_every_entry(store, config, client) -> None:
     store.add_transcript(lonely["id"], "watu wenye bunduki", language="sw", origin="verifier", author="vera")
     store.set_complaints_role("ada", True, "test")
     complaint = store.file_complaint("31415926", "fr", None, None)
+    store.file_complaint("27182818", "sw", None, None, began=LATE_TAKE)
     store.update_complaint(complaint["id"], "ada", status="in_progress")
     # Retention last: it empties the closed alerts.
     store.purge_closed("9999-12-31T00:00:00+00:00", lambda recordings: None)
@@ -306,7 +309,7 @@ def leaks(texts, codes: set[str], lang: str) -> set[str]:
 
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
-def test_no_stored_code_reaches_the_audit_pages(client, fresh_db, every_entry, lang):
+def test_no_stored_code_reaches_the_audit_pages(client, fresh_db, config, every_entry, lang):
     codes = raw_codes(every_entry)
     assert {"console", "phone", "no_answer", "no_responder", "busy", "replied", "hxl", "split_off",
             "delivery_hung_up_early", "broadcast_message", "ln", "retention"} <= codes, "the check sees them"
@@ -323,6 +326,10 @@ def test_no_stored_code_reaches_the_audit_pages(client, fresh_db, every_entry, l
         texts += cells(client.get(f"/alerts/{alert_id}").text.split('class="history"')[1], "audit")
     complaint_texts = cells(client.get("/complaints").text, "audit wide complaint-audit")
     assert {"fr": "en cours", "en": "in progress"}[lang] in complaint_texts, "a complaint's status, in words"
+    when = clock.display(LATE_TAKE.isoformat(), config.site.timezone, lang)
+    assert re.fullmatch(r"\d+ \w+\.? (\d{4} )?\d\d:\d\d UTC[+-]\d+", when), when
+    assert {"fr": f"enregistrée le {when}, déposée plus tard",
+            "en": f"recorded {when}, filed later"}[lang] in complaint_texts, "a late take, in local time"
     texts += complaint_texts
     found = leaks(texts, codes | {"in_progress", "view_queue", "status_message"}, lang)
     assert not found, [t for t in texts if any(code in t for code in found)][:5]

@@ -136,11 +136,19 @@ def actor_name(actor: str) -> str:
     return actor
 
 
+RECORDED = "recorded "   # core/store/complaints.py: a take filed late says when it was recorded
+
+
 def describe_complaint(entry: dict) -> str:
-    """The detail of a complaints' audit entry: a status in words; a name (the role's holder) as written."""
+    """The detail of a complaints' audit entry: a status in words, when a late take was recorded,
+    a name (the role's holder) as written."""
     detail = entry.get("detail")
     if entry["action"] == "status" and has_message(f"complaints.status.{detail}"):
         return translate(f"complaints.status.{detail}")
+    if entry["action"] == "file" and detail and detail.startswith(RECORDED):
+        zone = current_app.config["SAUTI_CONFIG"].site.timezone
+        return translate("complaints.recorded_at",
+                         when=clock.display(detail[len(RECORDED):], zone, current_language()))
     return detail or ""
 
 
