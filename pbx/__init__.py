@@ -16,10 +16,12 @@ later runs reuse it. Asterisk then runs as root in that chroot, in a private
 mount namespace holding bind mounts of the data directory and the prompts folder
 at their host paths; the mounts disappear with Asterisk. See `service.py`.
 
-Logs keep no caller's number (issue 19): Asterisk logs through a filter
-(`logfilter.py` says why) into `messages.log` (errors and warnings, numbers
-masked) and `security.log` (rejected requests without the claimed number);
-`debuglog` turns verbose logging on for a limited time.
+Logs keep no caller's number (issue 19): Asterisk logs only into a FIFO read by a
+filter (`logfilter.py` says why, and what keeps it safe), started before Asterisk on
+either path, which writes `messages.log` (errors and warnings, numbers masked) and
+`security.log` (rejected requests without the claimed number);
+`pbx.revive_log_filter(config)` starts a new one if it died; `debuglog` turns
+verbose logging on for a limited time.
 
 Where things are: `pbx.paths(config)` (rendered config, logs, control socket,
 `failed` = <data>/spool/failed, `echo` = <data>/recordings/echo-test).
@@ -29,7 +31,7 @@ from . import debuglog, trunks
 from .render import AMI_USER, agi_url, endpoints, paths, render
 from .runtime import PbxError, Runtime, find
 from .runtime import install as install
-from .service import Status, cli, console_argv, running_pid, start, status, stop
+from .service import Status, cli, console_argv, revive_log_filter, running_pid, start, status, stop
 
 __all__ = [
     "AMI_USER",
@@ -45,6 +47,7 @@ __all__ = [
     "install",
     "paths",
     "render",
+    "revive_log_filter",
     "running_pid",
     "start",
     "status",

@@ -13,7 +13,7 @@ from core import dialplan, secrets
 from core.config import Config
 from core.net import connect_host
 
-from . import trunks
+from . import logfilter, trunks
 from .runtime import PbxError
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "dialplans"
@@ -34,7 +34,7 @@ TEMPLATES = [
     "pjsip.conf",
     "extensions.conf",
 ]
-SECRET_FILES = ("manager.conf", "pjsip.conf")  # hold the AMI secret and SIP passwords
+SECRET_FILES = ("manager.conf", "pjsip.conf", "logger.conf")  # the AMI secret, SIP passwords, the log tag
 AMI_USER = "sauti"
 ECHO_TEST_DIR = "echo-test"
 ECHO_SILENCE_SECONDS = 3
@@ -178,7 +178,7 @@ def agi_url(config: Config) -> str:
     return f"agi://{_connect_host(config.ivr.agi_bind)}:{config.ivr.agi_port}"
 
 
-def context(config: Config, modules_dir: str, log_filter: bool = False) -> dict:
+def context(config: Config, modules_dir: str, log_tag: str) -> dict:
     p = paths(config)
     constants = {name: getattr(dialplan, name) for name in dir(dialplan) if name.isupper()}
     return {
@@ -207,16 +207,17 @@ def context(config: Config, modules_dir: str, log_filter: bool = False) -> dict:
         "echo_language": config.ivr.default_language,
         "echo_silence": ECHO_SILENCE_SECONDS,
         "echo_max": ECHO_MAX_SECONDS,
-        "log_filter": log_filter,
+        "log_fifo": logfilter.fifo_path(p.run),
+        "log_dateformat": logfilter.date_format(log_tag),
         "high_priority": os.geteuid() == 0,  # SCHED_RR needs root; otherwise a warning at boot
     }
 
 
-def render(config: Config, modules_dir: str, log_filter: bool = False) -> Paths:
+def render(config: Config, modules_dir: str) -> Paths:
     """Write every template into `<data>/asterisk/` and create the folders Asterisk writes to.
 
-    `log_filter`: Asterisk logs through syslog, which only Sauti's filter
-    (pbx/logfilter.py) receives; otherwise it writes messages.log itself.
+    Asterisk logs only into the FIFO that Sauti's filter reads (pbx/logfilter.py), each
+    message starting with a tag that is new at every render.
     The data directory and Asterisk's folders are made private (0700) and its logs
     0600, also for files an older version left readable.
     """
@@ -239,7 +240,7 @@ def render(config: Config, modules_dir: str, log_filter: bool = False) -> Paths:
         keep_trailing_newline=True,
         autoescape=False,
     )
-    values = context(config, modules_dir, log_filter)
+    values = context(config, modules_dir, logfilter.new_tag())
     for name in TEMPLATES:
         text = env.get_template(name).render(values)
         target = p.etc / name

@@ -108,12 +108,8 @@ def _check_port(kind: int, host: str, port: int, label: str) -> None:
     raise PbxError(f"cannot use {label} {host}:{port}: {exc.strerror}")
 
 
-def _mount_script(config: Config, runtime: Runtime, argv: list[str], syslog_socket: Path) -> str:
-    """Shell script run in the new mount namespace: bind-mount, then exec Asterisk in the root.
-
-    /dev/log becomes the log filter's socket (pbx/logfilter.py), so whatever Asterisk
-    logs reaches the filter and nothing else.
-    """
+def _mount_script(config: Config, runtime: Runtime, argv: list[str]) -> str:
+    """Shell script run in the new mount namespace: bind-mount, then exec Asterisk in the root."""
     root = runtime.root
     sources = [config.data_dir]
     prompts = config.prompts_dir
@@ -124,11 +120,31 @@ def _mount_script(config: Config, runtime: Runtime, argv: list[str], syslog_sock
         target = shlex.quote(str(root / str(source).lstrip("/")))
         lines.append(f"mkdir -p {target}")
         lines.append(f"mount --bind {shlex.quote(str(source))} {target}")
-    dev_log = shlex.quote(str(root / "dev/log"))
-    lines.append(f"[ -e {dev_log} ] || touch {dev_log}")
-    lines.append(f"mount --bind {shlex.quote(str(syslog_socket))} {dev_log}")
     lines.append("exec " + shlex.join(argv))
     return "\n".join(lines)
+
+
+def _spawn_filter(config: Config, p: Paths) -> None:
+    """Start the log filter that Asterisk's logger.conf writes to (pbx/logfilter.py)."""
+    try:
+        logfilter.spawn(p.run, p.log, p.etc / "logger.conf", [e.name for e in endpoints(config)], p.pid_file,
+                        str(p.config_file))
+    except RuntimeError as exc:
+        raise PbxError(str(exc)) from None
+
+
+def revive_log_filter(config: Config) -> bool:
+    """Start a new log filter if the running Asterisk's one died; True if it did.
+
+    Only once the filter reads again is the logger reloaded, which re-enables the channel
+    Asterisk disabled when its write failed (a reload without a reader would block).
+    """
+    p = paths(config)
+    if running_pid(config) is None or logfilter.running(p.run):
+        return False
+    _spawn_filter(config, p)
+    cli(config, "logger reload")
+    return True
 
 
 def start(config: Config, echo=None, timeout: float = BOOT_TIMEOUT) -> Status:
@@ -143,23 +159,21 @@ def start(config: Config, echo=None, timeout: float = BOOT_TIMEOUT) -> Status:
     pid = running_pid(config)
     if pid is not None:
         say(f"Asterisk is already running (pid {pid})")
+        if revive_log_filter(config):
+            say("its log filter had died: started a new one and reloaded Asterisk's logger")
         return status(config)
     a = config.asterisk
     _check_port(socket.SOCK_DGRAM, a.sip_bind, a.sip_port, "SIP port (UDP)")
     _check_port(socket.SOCK_STREAM, a.ami_bind, a.ami_port, "AMI port (TCP)")
-    in_chroot = runtime.root is not None
-    p = render(config, runtime.modules_dir(), log_filter=in_chroot)
+    p = render(config, runtime.modules_dir())
     for stale in (p.pid_file, p.socket):
         stale.unlink(missing_ok=True)
+    # Before Asterisk: its logger opens the filter's FIFO as it boots.
+    _spawn_filter(config, p)
     argv = runtime.command("-C", str(p.config_file))
-    if in_chroot:
-        try:
-            syslog_socket = logfilter.spawn(p.run, p.log, [e.name for e in endpoints(config)], p.pid_file,
-                                         str(p.config_file))
-        except RuntimeError as exc:
-            raise PbxError(str(exc)) from None
+    if runtime.root is not None:
         argv = ["unshare", "--mount", "--propagation", "private", "--", "sh", "-c",
-                _mount_script(config, runtime, argv, syslog_socket)]
+                _mount_script(config, runtime, argv)]
     started = time.monotonic()
     # Without -f Asterisk forks into the background once its options are read;
     # this returns then, and boot errors land in <data>/asterisk/log/messages.log.
@@ -246,15 +260,16 @@ def status(config: Config) -> Status:
     pid = running_pid(config)
     if pid is None:
         return Status(running=False, pid=None, runtime=runtime.description)
+    filter_note = "" if logfilter.running(paths(config).run) else (
+        "its log filter is not running: errors and security events are lost (and a `logger reload` would hang) "
+        "until `sauti asterisk start` starts a new one")
     try:
         version = cli(config, "core show version").strip()
         uptime = " ".join(cli(config, "core show uptime").split())
     except PbxError as exc:
-        return Status(running=True, pid=pid, runtime=runtime.description, detail=str(exc))
+        detail = "; ".join(text for text in (str(exc), filter_note) if text)
+        return Status(running=True, pid=pid, runtime=runtime.description, detail=detail)
     description = runtime.description
     if version:
         description = f"{version.split(' built ')[0]} ({'system' if runtime.root is None else runtime.root})"
-    detail = ""
-    if runtime.root is not None and not logfilter.running(paths(config).run):
-        detail = "its log filter is not running: errors and security events are lost until Asterisk restarts"
-    return Status(running=True, pid=pid, runtime=description, uptime=uptime, detail=detail)
+    return Status(running=True, pid=pid, runtime=description, uptime=uptime, detail=filter_note)

@@ -132,6 +132,9 @@ def up(ctx: Context, no_asterisk: bool) -> None:
             supervisor.add(name, command)
         supervisor.start_all()
         threading.Thread(target=_purge_daily, args=(ctx, supervisor.stopping), name="retention", daemon=True).start()
+        if not no_asterisk:
+            threading.Thread(target=_keep_log_filter, args=(config, supervisor.stopping), name="log filter",
+                             daemon=True).start()
         host = config.web.bind if ":" not in config.web.bind else f"[{config.web.bind}]"
         echo("")
         echo(f"Sauti is up. Console: http://{host}:{config.web.port}/")
@@ -149,6 +152,20 @@ def up(ctx: Context, no_asterisk: bool) -> None:
 
 
 PURGE_EVERY_SECONDS = 24 * 3600
+LOG_FILTER_CHECK_SECONDS = 5
+
+
+def _keep_log_filter(config, stopping: threading.Event) -> None:
+    """Asterisk's log filter, started again if it dies: until then Asterisk's errors and
+    security events are lost and a `logger reload` would hang (pbx/logfilter.py)."""
+    import pbx
+
+    while not stopping.wait(LOG_FILTER_CHECK_SECONDS):
+        try:
+            if pbx.revive_log_filter(config):
+                log.warning("Asterisk's log filter had died: started a new one and reloaded Asterisk's logger")
+        except pbx.PbxError as exc:  # Asterisk stopping or busy: the next round tries again
+            log.error("cannot restart Asterisk's log filter: %s", exc)
 
 
 def _purge_daily(ctx: Context, stopping: threading.Event) -> None:

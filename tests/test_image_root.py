@@ -2,6 +2,10 @@
 steps) builds a Debian unstable root with Asterisk 22, Python and Sauti; the whole line then
 runs inside it as the user `sauti`, on the system-Asterisk path (no chroot of its own):
 init, up, a real call from a pjsua2 phone outside the root, the alert stored, a clean stop.
+On the way it is issue 19's search on this path: calls with distinctive numbers (the alert
+line and the beep line through the trunk, a rejected unknown caller, a dial that fails),
+then no file under the data directory or Asterisk's folders in the root holds one, the
+security log keeps the rejected request's source address, and files are private.
 
 The root is cached in ~/.cache/sauti/image-root-<hash of the recipe and pyproject.toml>
 and reused; the checkout is bind-mounted over its /opt/sauti for each run, so the code
@@ -14,6 +18,7 @@ import hashlib
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -21,8 +26,10 @@ from pathlib import Path
 
 import pytest
 
-import phone
 from core import config as config_module
+from core import identity, secrets
+from core.dialplan import EXTEN_ALERT, EXTEN_BEEP
+from tests.fixtures import privacy
 from tests.fixtures.asterisk import free_ports
 from tests.fixtures.core import free_port, in_ci, require_marker, wait_for
 from tests.test_ivr_e2e import alert_script, speech
@@ -33,6 +40,10 @@ CHECKOUT = Path(__file__).resolve().parent.parent
 RECIPE = CHECKOUT / "docker" / "image-root.sh"
 IMAGE_PORTS = (5760, 5738, 5273, 23000)
 BUILD_TIMEOUT = 1800
+NUMBERS = {"alert line": "+243817320001", "rejected": "+243817320002", "beep line": "+243817320003",
+           "outbound": "+243817320004"}
+# Where the system's Asterisk would write by default (its own config points it at the data directory).
+ASTERISK_FOLDERS = ("var/log", "var/spool/asterisk", "var/lib/asterisk", "run/asterisk")
 
 
 def image_root() -> Path:
@@ -73,9 +84,19 @@ def inside(root: Path, data: Path, env: dict, *command: str) -> list[str]:
     return ["unshare", "--mount", "--propagation", "private", "--fork", "--", "sh", "-c", script]
 
 
+def calls_from(config, number: str) -> int:
+    """Calls stored under the caller's pseudonym, read without writing (the files stay `sauti`'s)."""
+    pseudonym = identity.pseudonym(secrets.pseudonym_key(config), number)
+    db = sqlite3.connect(f"file:{config.db_path}?mode=ro", uri=True)
+    try:
+        return db.execute("SELECT count(*) FROM calls WHERE caller_pseudonym = ?", (pseudonym,)).fetchone()[0]
+    finally:
+        db.close()
+
+
 def test_the_whole_line_runs_in_the_image_root(root, tmp_path):
     ports = free_ports(IMAGE_PORTS)
-    settings = {"SAUTI_WEB_PORT": str(free_port())}
+    settings = {"SAUTI_WEB_PORT": str(free_port()), "SAUTI_ASTERISK_TRUNK_IP": privacy.TRUNK_ADDRESS}
     for section, values in ports.items():
         settings |= {f"SAUTI_{section.upper()}_{key.upper()}": str(value) for key, value in values.items()}
     data = tmp_path / "data"
@@ -83,7 +104,10 @@ def test_the_whole_line_runs_in_the_image_root(root, tmp_path):
     owner = subprocess.run(["chroot", str(root), "id", "-u", "sauti"], capture_output=True, text=True, check=True)
     os.chown(data, int(owner.stdout), int(owner.stdout))
 
-    init = subprocess.run(inside(root, data, settings, "init"), capture_output=True, text=True, timeout=300)
+    def sauti(*command: str) -> subprocess.CompletedProcess:
+        return subprocess.run(inside(root, data, settings, *command), capture_output=True, text=True, timeout=300)
+
+    init = sauti("init")
     assert init.returncode == 0, init.stdout + init.stderr
     log_path = tmp_path / "up.log"
     with open(log_path, "w") as log:
@@ -99,19 +123,23 @@ def test_the_whole_line_runs_in_the_image_root(root, tmp_path):
         assert "(system)" in output() and "chroot" not in output(), output()
         # The phone outside the root reads the same data directory through the host's path.
         config = config_module.load(data, env=settings)
-        wait_for(lambda: subprocess.run(inside(root, data, settings, "status"), capture_output=True).returncode == 0,
-                 60, "`sauti status` in the root to see every service up")
-        result = phone.place_call(config, "100", "test-phone-1", alert_script("sw", speech(tmp_path, "sw", 4.0)),
-                                  timeout=150)
+        status = wait_for(lambda: (done := sauti("status")).returncode == 0 and done, 60,
+                          "`sauti status` in the root to see every service up")
+        assert "log filter" not in status.stdout, status.stdout
+        result = privacy.trunk_call(config, EXTEN_ALERT, NUMBERS["alert line"],
+                                    alert_script("sw", speech(tmp_path, "sw", 4.0))).result(timeout=150)
         assert result.answered, result.events
         # Read back as the line's own user, so nothing in the data directory changes owner.
         def stored() -> list[str]:
-            listed = subprocess.run(inside(root, data, settings, "alerts", "list", "--csv"), capture_output=True,
-                                    text=True, timeout=60)
-            return listed.stdout.splitlines()[1:]
+            return sauti("alerts", "list", "--csv").stdout.splitlines()[1:]
 
         (row,) = wait_for(stored, 30, "the alert to be stored")
         assert ",sw," in f",{row},", row
+        privacy.rejected(config, NUMBERS["rejected"])
+        beep = privacy.trunk_call(config, EXTEN_BEEP, NUMBERS["beep line"], "", answer_timeout=20).result(timeout=60)
+        assert not beep.answered, "the beep line never answers"
+        wait_for(lambda: calls_from(config, NUMBERS["beep line"]), 10, "the missed call under its pseudonym")
+        privacy.dial_error(config, NUMBERS["outbound"], cli=lambda _, command: sauti("asterisk", "cli", command))
         asterisk_pid = int((data / "asterisk/run/asterisk.pid").read_text())
     finally:
         # unshare's child is `sauti up` itself (sh and chroot exec into it).
@@ -122,3 +150,11 @@ def test_the_whole_line_runs_in_the_image_root(root, tmp_path):
     assert code == 0, output()
     assert "Sauti is down." in output()
     wait_for(lambda: not Path(f"/proc/{asterisk_pid}").exists(), 20, "Asterisk to be gone with the line")
+
+    # Issue 19 on the system-Asterisk path: everything the line wrote, once it has stopped.
+    folders = [root / folder for folder in ASTERISK_FOLDERS if (root / folder).is_dir()]
+    found = privacy.numbers_in_clear(config, folders, NUMBERS)
+    assert not found, f"caller numbers written in clear: {found}"
+    events = privacy.security_events(config)
+    assert 'RemoteAddress="IPV4/UDP/127.0.0.1/' in events and 'AccountID="<unknown>"' in events, events[-2000:]
+    assert privacy.private(privacy.modes(config)) == {}

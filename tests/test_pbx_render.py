@@ -140,3 +140,22 @@ def test_dead_and_endless_calls_are_ended_by_asterisk(tmp_path):
     modules = read(p, "modules.conf")
     for module in ("app_mixmonitor.so", "app_waitforsilence.so", "func_timeout.so"):
         assert f"load = {module}" in modules
+
+
+def test_asterisk_writes_its_logs_only_into_the_filter_s_fifo_and_keeps_no_call_records(rendered, monkeypatch):
+    """One configuration for the chroot and the system Asterisk (Docker image, Debian host): render
+    takes no runtime but the module folder, so both paths get exactly these files."""
+    config, p = rendered
+    logger = read(p, "logger.conf")
+    channels = re.findall(r"^(\S+) => (\S+)$", logger.split("[logfiles]")[1], re.M)
+    assert channels == [("console", "error,warning,notice"),
+                        (str(p.run / pbx.logfilter.FIFO_NAME), "error,warning,security")]
+    assert re.search(r"^rotatestrategy = none$", logger, re.M), "a rotation would rename the FIFO away"
+    assert re.search(r"^queue_log = no$", logger, re.M)
+    tag = pbx.logfilter.read_tag(p.etc / "logger.conf")
+    assert len(tag) == 16 and oct((p.etc / "logger.conf").stat().st_mode & 0o777) == "0o600"
+    for name in ("cdr.conf", "cel.conf"):
+        assert re.search(r"^enable = no$", read(p, name), re.M), name
+    assert f"astlogdir => {p.log}" in read(p, "asterisk.conf")
+    pbx.render(config, "/usr/lib/asterisk/modules")  # as on a host with another module folder
+    assert pbx.logfilter.read_tag(p.etc / "logger.conf") != tag, "a new tag at every start"

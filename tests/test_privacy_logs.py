@@ -14,9 +14,10 @@ has handled it. `outbound` stands for them until then: a dial that fails.
 from __future__ import annotations
 
 import os
+import signal
 import stat
 import subprocess
-from pathlib import Path
+import threading
 
 import pytest
 
@@ -26,13 +27,15 @@ from core import identity, secrets
 from core.dialplan import EXTEN_ALERT, EXTEN_BEEP, EXTEN_RADIO, RADIO_PREFIX, SPOOL_FAILED
 from core.store import Store
 from pbx import logfilter
+from tests.fixtures import privacy
 from tests.fixtures.asterisk import PRIVATE_PORTS, AsteriskLine, free_ports
 from tests.fixtures.core import wait_for
 from tests.fixtures.ivr import IvrProcess
+from tests.fixtures.privacy import (TRUNK_ADDRESS, digits, modes, numbers_in_clear, private, security_events,
+                                    trunk_call)
 
 pytestmark = pytest.mark.asterisk
 
-TRUNK_ADDRESS = "127.0.0.2"   # the operator trunk, matched by address; test phones call from 127.0.0.1
 STATION = "privacy"
 NUMBERS = {
     "failure path": "+243817310001",
@@ -43,11 +46,6 @@ NUMBERS = {
     "debug log": "+243817310006",
     "outbound": "+243817310007",
 }
-
-
-def digits(number: str) -> bytes:
-    """What the search looks for: the subscriber digits, in whatever format they were written."""
-    return number[-9:].encode()
 
 
 @pytest.fixture(scope="module")
@@ -79,16 +77,6 @@ def by_pseudonym(config, number: str) -> list[dict]:
     return calls_where(config, caller_pseudonym=identity.pseudonym(secrets.pseudonym_key(config), number))
 
 
-def trunk_call(config, exten: str, number: str, script: str, answer_timeout: float = 15.0) -> phone.RunningCall:
-    return phone.start_call(config, exten, caller=number, script=script, answer_timeout=answer_timeout,
-                            source=TRUNK_ADDRESS, display=number)
-
-
-def security_events(config) -> str:
-    path = pbx.paths(config).log / logfilter.SECURITY_LOG
-    return path.read_text() if path.exists() else ""
-
-
 # Each path: place the call as `number`, return once the line has handled it.
 
 def failure_path(line, number: str) -> None:
@@ -109,9 +97,7 @@ def failure_path(line, number: str) -> None:
 
 def rejected(line, number: str) -> None:
     """An unknown SIP user: refused, logged with its source address and without the number."""
-    result = phone.place_call(line.config, EXTEN_ALERT, caller=number, display=number, answer_timeout=10, timeout=30)
-    assert not result.answered and result.status_code in (401, 403, 404), (result.status_code, result.reason)
-    wait_for(lambda: 'SecurityEvent="InvalidAccountID"' in security_events(line.config), 10, "the security event")
+    privacy.rejected(line.config, number)
 
 
 def alert_line(line, number: str) -> None:
@@ -135,11 +121,8 @@ def radio_relay(line, number: str) -> None:
 
 
 def outbound(line, number: str) -> None:
-    """An outbound call Asterisk cannot place (as a call-back or an acknowledgement may be):
-    its error names the dial string; the filter keeps the error, not the number."""
-    messages = pbx.paths(line.config).log / logfilter.MESSAGES_LOG
-    line.cli(f"channel originate PJSIP/{number} application Wait 1")
-    wait_for(lambda: messages.exists() and "was not found" in messages.read_text(), 10, "the dial error")
+    """An outbound call Asterisk cannot place (as a call-back or an acknowledgement may be)."""
+    privacy.dial_error(line.config, number)
 
 
 # In this order: the failure path needs the IVR down, and starts it.
@@ -153,25 +136,6 @@ PATHS = {
 }
 
 
-def files_holding(roots: list[Path], needles: dict[str, bytes]) -> list[tuple[str, Path]]:
-    found = []
-    for root in roots:
-        for path in sorted(root.rglob("*")):
-            if not path.is_file() or path.is_symlink():
-                continue
-            try:
-                content = path.read_bytes()
-            except OSError:
-                continue
-            found += [(name, path) for name, needle in needles.items() if needle in content]
-    return found
-
-
-def allowed(path: Path, config) -> bool:
-    """The failure path's transient spool metadata (the encrypted contacts store will join it)."""
-    return path.parent == config.spool_dir / SPOOL_FAILED and path.suffix == ".meta"
-
-
 def test_no_caller_number_in_any_file_after_calls_through_every_path(line):
     for name, place in PATHS.items():
         place(line, NUMBERS[name])
@@ -180,9 +144,7 @@ def test_no_caller_number_in_any_file_after_calls_through_every_path(line):
     runtime = pbx.find(config)
     if runtime.root is not None:
         root_logs = [p for p in (runtime.root / "var/log", runtime.root / "var/spool/asterisk") if p.is_dir()]
-    needles = {name: digits(NUMBERS[name]) for name in PATHS}
-    found = [(name, path) for name, path in files_holding([config.data_dir, *root_logs], needles)
-             if not allowed(path, config)]
+    found = numbers_in_clear(config, root_logs, {name: NUMBERS[name] for name in PATHS})
     assert not found, f"caller numbers written in clear: {found}"
     events = security_events(config)
     assert 'RemoteAddress="IPV4/UDP/127.0.0.1/' in events, "rejected requests keep their source address"
@@ -208,18 +170,32 @@ def test_the_debug_log_writes_numbers_only_while_it_is_on(line):
     target.unlink()
 
 
-def modes(config) -> dict[str, int]:
-    """Octal modes of the data directory, Asterisk's folders, and every log file."""
+def test_a_killed_filter_loses_lines_writes_none_and_is_started_again(line):
+    """Asterisk's side of the FIFO without its reader (pbx/logfilter.py): its writes are lost,
+    a reopen (`logger reload`) waits for a reader while calls go on, and `pbx.start` on the
+    running line starts a new filter, after which security events are written again."""
+    config = line.config
     p = pbx.paths(config)
-    found = {str(path): stat.S_IMODE(path.stat().st_mode) for path in (config.data_dir, p.etc, p.log, p.run)}
-    for path in p.log.iterdir():
-        found[str(path)] = stat.S_IMODE(path.stat().st_mode)
-    return found
-
-
-def private(found: dict[str, int]) -> dict[str, str]:
-    """The entries readable or writable by anyone but their owner."""
-    return {path: oct(mode) for path, mode in found.items() if mode & 0o077}
+    os.kill(int((p.run / logfilter.PID_NAME).read_text()), signal.SIGKILL)
+    wait_for(lambda: not logfilter.running(p.run), 10, "the filter to die")
+    assert "log filter is not running" in str(pbx.status(config))
+    lost, kept = "+243817310097", "+243817310096"
+    phone.place_call(config, EXTEN_ALERT, caller=lost, display=lost, answer_timeout=10, timeout=30)
+    reloaded = []
+    reload = threading.Thread(target=lambda: reloaded.append(line.cli("logger reload") is not None))
+    reload.start()
+    result = phone.place_call(config, "901", caller="test-phone-1", script="listen 1; hangup", timeout=30)
+    assert result.answered, "calls go on while Asterisk's logger waits for a reader"
+    assert reload.is_alive(), "the reopen waits for a reader"
+    pbx.start(config)  # Asterisk runs on: only the filter is started, then the logger reloaded
+    reload.join(timeout=30)
+    assert reloaded == [True]
+    assert "WARNING" not in str(pbx.status(config))
+    rejections = security_events(config).count("InvalidAccountID")
+    phone.place_call(config, EXTEN_ALERT, caller=kept, display=kept, answer_timeout=10, timeout=30)
+    wait_for(lambda: security_events(config).count("InvalidAccountID") > rejections, 10, "a new rejection")
+    assert stat.S_ISFIFO(os.lstat(logfilter.fifo_path(p.run)).st_mode), "still the FIFO, no plain file"
+    assert numbers_in_clear(config, [], {"lost": lost, "kept": kept}) == []
 
 
 def test_logs_and_the_data_directory_stay_private_after_rotation_and_restart(line):
