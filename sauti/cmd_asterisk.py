@@ -60,7 +60,11 @@ def install(ctx: Context, rebuild: bool, mirror: str) -> None:
 @pass_context
 @_pbx_errors
 def start(ctx: Context) -> None:
-    """Render the configuration into <data>/asterisk/ and start Asterisk in the background."""
+    """Render the configuration into <data>/asterisk/ and start Asterisk in the background.
+
+    Asterisk logs only through Sauti's log filter, started first. On an Asterisk that
+    already runs, this starts a new filter if the old one died.
+    """
     status = pbx.start(ctx.config, echo=click.echo)
     click.echo(str(status))
 
