@@ -142,7 +142,8 @@ class DiallerConfig:
     max_attempts: int = setting(3, "Attempts at one call-back (first call and retries) before giving up.")
     retry_spacing_seconds: int = setting(300, "Seconds between two attempts at the same call-back.")
     calling_hours: str = setting(
-        "07:00-20:00", "Hours, in [site] timezone, when the line may call people (HH:MM-HH:MM; may wrap midnight).")
+        "07:00-20:00", "Hours, in [site] timezone, when the line may call people back and put surveys to focal points"
+        " (HH:MM-HH:MM; may wrap midnight). Voice alerts and responders are called at any hour.")
     per_caller_limit: int = setting(
         3, "Call-backs one caller (one number) can get within per_caller_window_hours; more beeps are ignored.")
     per_caller_window_hours: int = setting(24, "The window of per_caller_limit, in hours.")
@@ -209,10 +210,12 @@ class ResponsesConfig:
 
 @dataclass(frozen=True)
 class BroadcastsConfig:
-    max_attempts: int = setting(3, "Calls to one focal point (first and retries) while busy, unanswered or failed.")
-    retry_seconds: int = setting(120, "Seconds between two calls to the same focal point.")
-    concurrency: int = setting(4, "Broadcast calls in progress at once, at most: the outbound trunk's share.")
-    ring_seconds: int = setting(30, "How long a broadcast call rings before it counts as not answered.")
+    max_attempts: int = setting(
+        3, "Calls to one focal point (first and retries) while busy, unanswered or failed: voice alerts and survey runs.")
+    retry_seconds: int = setting(120, "Seconds between two calls to the same focal point (voice alerts and survey runs).")
+    concurrency: int = setting(
+        4, "Calls to focal points in progress at once, voice alerts and survey runs together: the outbound trunk's share.")
+    ring_seconds: int = setting(30, "How long a call to a focal point rings before it counts as not answered.")
     pin: str = setting("", "PIN for the voice-alert recording extension (510); empty disables it.")
 
 

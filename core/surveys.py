@@ -8,6 +8,10 @@ recording is uploaded. Audio lives in `<data>/surveys/<survey id>/<lang>/q<quest
 Answers keep no caller: a response is a locality (if keyed) and a day. Results count
 each answer per locality and period (ISO week or month) with its share of the answers
 to that question there; responses left halfway keep their answers and count as incomplete.
+
+A survey also runs as calls to focal points (a "run", `sauti surveys call`): their
+responses are the same, with the focal point's locality from the directory, and the
+channel (inbound: the survey line; outbound: a run) says where each came from.
 """
 
 from __future__ import annotations
@@ -25,7 +29,13 @@ MIN_QUESTIONS, MAX_QUESTIONS = 3, 8
 MIN_ANSWERS, MAX_ANSWERS = 2, 5
 PERIODS = ("week", "month")
 NAME_MAX = 80
-CSV_COLUMNS = ("survey", "locality", "period", "responses", "incomplete", "question", "answer", "count", "share")
+CHANNELS = ("inbound", "outbound")   # the survey line, or a run's calls to focal points
+CSV_COLUMNS = ("survey", "locality", "period", "responses", "incomplete", "inbound", "outbound", "question", "answer",
+               "count", "share")
+# A run's progress, from its deliveries' states (core/store/broadcasts.py).
+PROGRESS = ("called", "answered", "complete", "incomplete", "failed", "pending", "stopped")
+GIVEN_UP = ("busy", "no_answer", "congestion", "failed")
+PENDING = ("waiting", "calling", "answered")
 
 
 def prompt_path(config: Config, survey_id: int, lang: str, question_id: int) -> Path:
@@ -94,21 +104,27 @@ def period_of(day: str, period: str) -> str:
     return f"{year}-W{week:02d}"
 
 
-def aggregate(responses: list[dict], answers: list[dict], period: str) -> list[dict]:
-    """Groups of (locality, period): responses, incomplete ones, and per question each key's count and share.
+def aggregate(responses: list[dict], answers: list[dict], period: str, channel: str | None = None) -> list[dict]:
+    """Groups of (locality, period): responses, incomplete ones, how many came in and out, and per
+    question each key's count and share; `channel` keeps only the responses of one channel.
 
-    `responses`: id, locality, day, complete; `answers`: response_id, position, answers (how many
-    keys the question has), answer."""
+    `responses`: id, locality, day, complete, channel; `answers`: response_id, position, answers
+    (how many keys the question has), answer."""
     groups: dict[tuple, dict] = {}
     where = {}
     for r in responses:
+        if channel and r["channel"] != channel:
+            continue
         key = (r["locality"] or "", period_of(r["day"], period))
         group = groups.setdefault(key, {"locality": key[0], "period": key[1], "responses": 0, "incomplete": 0,
-                                        "questions": {}})
+                                        "channels": dict.fromkeys(CHANNELS, 0), "questions": {}})
         group["responses"] += 1
         group["incomplete"] += 0 if r["complete"] else 1
+        group["channels"][r["channel"]] += 1
         where[r["id"]] = group
     for a in answers:
+        if a["response_id"] not in where:
+            continue
         question = where[a["response_id"]]["questions"].setdefault(
             a["position"], {"position": a["position"], "counts": [0] * a["answers"]})
         question["counts"][a["answer"] - 1] += 1
@@ -133,5 +149,22 @@ def to_csv(survey_name: str, groups: list[dict]) -> str:
         for q in g["questions"]:
             for answer, (count, share) in enumerate(zip(q["counts"], q["shares"]), start=1):
                 writer.writerow([survey_name, g["locality"], g["period"], g["responses"], g["incomplete"],
-                                 q["position"], answer, count, f"{share:.3f}"])
+                                 *(g["channels"][c] for c in CHANNELS), q["position"], answer, count, f"{share:.3f}"])
     return out.getvalue()
+
+
+def progress(deliveries: list[dict]) -> dict:
+    """A run's figures: called (at least once), answered, complete, incomplete, failed (given up after
+    its attempts), pending (to call, ringing or in a call) and stopped (never called once the run stopped)."""
+    counts = dict.fromkeys(PROGRESS, 0)
+    for d in deliveries:
+        counts["called"] += d["attempts"] > 0
+        counts["answered"] += "answered" in d["results"]
+        state = d["state"]
+        if state in ("complete", "incomplete", "stopped"):
+            counts[state] += 1
+        elif state in GIVEN_UP:
+            counts["failed"] += 1
+        elif state in PENDING:
+            counts["pending"] += 1
+    return counts

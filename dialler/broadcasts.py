@@ -1,18 +1,21 @@
-"""Voice alerts to communities: call each focal point of a broadcast, within the trunk's concurrency limit.
+"""Calls to focal points: voice alerts and survey runs, within the trunk's concurrency limit.
 
 The store decides what is due and what an outcome means (retry or give up,
 core/store/broadcasts.py); an answered call runs the line's `broadcast` flow, which
-reports whether the message was heard to its end and what was keyed.
+reports whether the message was heard to its end and what was keyed, or, for a survey
+run, asks the survey's questions. Voice alerts go at any hour; a survey run's calls
+wait for [dialler] calling_hours.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
-from core import dialplan
+from core import clock, dialplan
 
 from .ami import AmiError, OriginateResult
-from .callbacks import LINE_CALLER_ID
+from .callbacks import LINE_CALLER_ID, CallingHours
 from .outgoing import DirectoryCalls
 
 log = logging.getLogger(__name__)
@@ -23,7 +26,9 @@ class BroadcastDialler(DirectoryCalls):
         if not self.ami.connected.is_set():
             return
         concurrency = self.config.broadcasts.concurrency
-        for due in await self.db(lambda s: s.claim_due_deliveries(concurrency)):
+        now = dt.datetime.now(clock.zone(self.config.site.timezone)).time()
+        survey_calls = now in CallingHours.parse(self.config.dialler.calling_hours)
+        for due in await self.db(lambda s: s.claim_due_deliveries(concurrency, survey_calls)):
             self.start(due, f"delivery-{due['id']}")
 
     async def place(self, due: dict) -> None:
@@ -43,5 +48,5 @@ class BroadcastDialler(DirectoryCalls):
                 log.warning("delivery %d: %s", due["id"], exc)
         state = await self.db(lambda s: s.delivery_result(due["id"], str(result), max_attempts,
                                                           policy.retry_seconds))
-        log.info("broadcast %d to %s, attempt %d: %s, now %s", due["broadcast_id"], due["name"], due["attempts"],
-                 result, state)
+        log.info("%s %d to %s, attempt %d: %s, now %s", "survey run" if due["survey_id"] else "broadcast",
+                 due["broadcast_id"], due["name"], due["attempts"], result, state)

@@ -1,8 +1,8 @@
 """`sauti surveys ...`: perception surveys from the command line, as on the console's Surveys pages.
 
-Define a survey (`add`, `question`), run it on the survey line (`start`, `stop`), read
-its results (`results`, as the console's page and CSV). Changes are audited with `cli`
-as the actor.
+Define a survey (`add`, `question`), run it on the survey line (`start`, `stop`), put it
+to focal points by phone (`call`, `runs`, `progress`, `cancel`), read its results
+(`results`, as the console's page and CSV). Changes are audited with `cli` as the actor.
 """
 
 from __future__ import annotations
@@ -134,25 +134,107 @@ def surveys_stop(ctx: Context, survey_id: int) -> None:
 @click.argument("survey_id", type=int)
 @click.option("--period", type=click.Choice(surveys.PERIODS), default="week", show_default=True,
               help="Group the answers by ISO week or by month.")
+@click.option("--channel", type=click.Choice(surveys.CHANNELS), default=None,
+              help="Only the survey line's responses (inbound) or the runs' calls' (outbound). Default: both.")
 @click.option("--csv", "as_csv", is_flag=True, help="CSV, as the console's download.")
 @out_option()
 @pass_context
-def surveys_results(ctx: Context, survey_id: int, period: str, as_csv: bool, out: Path | None) -> None:
-    """Counts and shares of each answer per locality and period; incomplete responses counted apart."""
+def surveys_results(ctx: Context, survey_id: int, period: str, channel: str | None, as_csv: bool,
+                    out: Path | None) -> None:
+    """Counts and shares of each answer per locality and period; incomplete responses counted apart,
+    and how many came from the survey line (inbound) and from calls to focal points (outbound)."""
     with ctx.open_store() as store:
         survey = _survey(store, survey_id)
-        groups = surveys.aggregate(*store.survey_answers(survey_id), period)
+        groups = surveys.aggregate(*store.survey_answers(survey_id), period, channel)
     if as_csv:
         emit(surveys.to_csv(survey["name"], groups), out)
         return
     lines = []
     for g in groups:
-        lines.append(f"{g['locality'] or '-'}  {g['period']}  {g['responses']} responses, {g['incomplete']} incomplete")
+        lines.append(f"{g['locality'] or '-'}  {g['period']}  {g['responses']} responses, {g['incomplete']} incomplete"
+                     f"  (inbound {g['channels']['inbound']}, outbound {g['channels']['outbound']})")
         for q in g["questions"]:
             shares = "  ".join(f"{key}: {count} ({share:.0%})"
                                for key, (count, share) in enumerate(zip(q["counts"], q["shares"]), start=1))
             lines.append(f"  question {q['position']}  {shares}")
     emit("".join(line + "\n" for line in lines) or "no responses yet\n", out)
+
+
+@surveys_group.command("call")
+@click.argument("survey_id", type=int)
+@click.option("--locality", "localities", multiple=True, metavar="CODE",
+              help="Call the focal points of this locality (repeat for several).")
+@click.option("--all", "everyone", is_flag=True, help="Call every focal point in the directory.")
+@pass_context
+def surveys_call(ctx: Context, survey_id: int, localities: tuple[str, ...], everyone: bool) -> None:
+    """Put the survey to focal points by phone: the dialler calls each (retries, [broadcasts]
+    concurrency, [dialler] calling_hours); answers count as outbound, under the focal point's locality."""
+    if everyone == bool(localities):
+        raise click.ClickException("give --all or one or more --locality CODE")
+    codes = [c.strip() for c in localities]
+    if not all(c.isascii() and c.isdigit() and len(c) <= 6 for c in codes):
+        raise click.ClickException("locality codes are 1 to 6 digits")
+    with ctx.open_store() as store:
+        _survey(store, survey_id)
+        found = surveys.problems(store.survey_questions(survey_id), ctx.config, survey_id)
+        if found:
+            raise click.ClickException("not ready: " + "; ".join(found))
+        if not (store.focal_points_for(codes) if codes else store.directory("focal_point")):
+            raise click.ClickException("no focal point to call: add them with `sauti directory import`")
+        run_id = store.create_survey_run(survey_id, codes, actor="cli")
+        run = store.survey_run(run_id)
+    click.echo(f"survey run {run_id}: {len(run['deliveries'])} focal point(s) to call; "
+               f"follow it with `sauti surveys progress {run_id}`")
+
+
+def _figures(run: dict) -> str:
+    counts = surveys.progress(run["deliveries"])
+    return "  ".join(f"{name} {counts[name]}" for name in surveys.PROGRESS)
+
+
+@surveys_group.command("runs")
+@click.argument("survey_id", type=int, required=False)
+@pass_context
+def surveys_runs(ctx: Context, survey_id: int | None) -> None:
+    """List the runs of calls to focal points (of one survey, or all), newest first, with their progress."""
+    with ctx.open_store() as store:
+        runs = store.survey_runs(survey_id)
+    for run in runs:
+        where = " ".join(run["localities"]) or "all"
+        stopped = "  stopped" if run["stopped_at"] else ""
+        click.echo(f"{run['id']:>4}  {run['survey']}  ({where}){stopped}\n      {_figures(run)}")
+    click.echo(f"{len(runs)} run{'' if len(runs) == 1 else 's'}")
+
+
+def _run(store, run_id: int) -> dict:
+    run = store.survey_run(run_id)
+    if run is None:
+        raise click.ClickException(f"no survey run has the id {run_id} (see `sauti surveys runs`)")
+    return run
+
+
+@surveys_group.command("progress")
+@click.argument("run_id", type=int)
+@pass_context
+def surveys_progress(ctx: Context, run_id: int) -> None:
+    """Each call of a run: focal point, locality, state, calls made and their outcomes (never a number)."""
+    with ctx.open_store() as store:
+        run = _run(store, run_id)
+    click.echo(f"{run['survey']}: {_figures(run)}")
+    for d in run["deliveries"]:
+        click.echo(f"  {d['name']:<24} {d['locality'] or '-':<6} {d['state']:<11} {d['attempts']} call(s)"
+                   f" {' '.join(d['results'])}")
+
+
+@surveys_group.command("cancel")
+@click.argument("run_id", type=int)
+@pass_context
+def surveys_cancel(ctx: Context, run_id: int) -> None:
+    """Stop a run: focal points not called yet are not called (calls in progress finish)."""
+    with ctx.open_store() as store:
+        _run(store, run_id)
+        stopped = store.stop_survey_run(run_id, actor="cli")
+    click.echo(f"survey run {run_id} stopped: {stopped} call(s) not placed")
 
 
 commands = [surveys_group]

@@ -61,7 +61,7 @@ def test_one_survey_answered_and_one_abandoned_leave_exactly_the_expected_aggreg
     assert [q["counts"] for q in group["questions"]] == [[1, 1], [0, 1, 0], [0, 1]]
     assert [q["shares"] for q in group["questions"]] == [[0.5, 0.5], [0.0, 1.0, 0.0], [0.0, 1.0]]
     columns = line.db.run(lambda s: s.conn.execute("SELECT * FROM survey_responses").fetchone().keys())
-    assert set(columns) == {"id", "survey_id", "locality", "day", "complete"}, "nothing about the caller"
+    assert set(columns) == {"id", "survey_id", "locality", "day", "complete", "channel"}, "nothing about the caller"
 
 
 def test_a_wrong_key_is_asked_again_and_no_active_survey_says_so(line, config):
@@ -76,16 +76,16 @@ def test_a_wrong_key_is_asked_again_and_no_active_survey_says_so(line, config):
 
 
 def test_aggregates_split_by_locality_and_period():
-    responses = [{"id": 1, "locality": "4021", "day": "2026-11-02", "complete": 1},
-                 {"id": 2, "locality": "4021", "day": "2026-11-16", "complete": 1},
-                 {"id": 3, "locality": "4022", "day": "2026-11-02", "complete": 0}]
+    responses = [{"id": 1, "locality": "4021", "day": "2026-11-02", "complete": 1, "channel": "inbound"},
+                 {"id": 2, "locality": "4021", "day": "2026-11-16", "complete": 1, "channel": "outbound"},
+                 {"id": 3, "locality": "4022", "day": "2026-11-02", "complete": 0, "channel": "inbound"}]
     answers = [{"response_id": r, "position": 1, "answers": 2, "answer": a} for r, a in ((1, 1), (2, 2), (3, 2))]
     weeks = surveys.aggregate(responses, answers, "week")
     assert [(g["locality"], g["period"]) for g in weeks] == [("4021", "2026-W45"), ("4021", "2026-W47"),
                                                               ("4022", "2026-W45")]
     months = surveys.aggregate(responses, answers, "month")
     assert [(g["locality"], g["questions"][0]["counts"]) for g in months] == [("4021", [1, 1]), ("4022", [0, 1])]
-    assert surveys.to_csv("S", months).splitlines()[1] == "S,4021,2026-11,2,0,1,1,1,0.500"
+    assert surveys.to_csv("S", months).splitlines()[1] == "S,4021,2026-11,2,0,1,1,1,1,1,0.500"
 
 
 @pytest.mark.usefixtures("app")
@@ -120,7 +120,7 @@ def test_an_admin_defines_a_survey_and_a_supervisor_reads_its_results(client, fr
     page = client.get(f"/surveys/{survey_id}/results?period=month").data.decode()
     assert "2026-11" in page and "<svg" in page and 'data-key="3"' in page
     csv_text = client.get(f"/surveys/{survey_id}/results.csv?period=month").data.decode()
-    assert "Perception,4021,2026-11,1,1,1,3,1,1.000" in csv_text
+    assert "Perception,4021,2026-11,1,1,1,0,1,3,1,1.000" in csv_text
     assert client.get(f"/surveys/{survey_id}/edit").status_code == 403
 
 

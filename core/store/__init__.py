@@ -23,7 +23,9 @@ transactions, row queries) and from the areas it calls, so every dependency is n
     committees.py   local protection committees and their PINs
     complaints.py   confidential complaints, sealed, for the complaints role only
     surveys.py      perception surveys and their answers (a locality and a day, no caller)
+    survey_runs.py  surveys put to focal points by outbound calls (broadcasts that carry a survey)
     directory.py    responders and focal points, numbers sealed
+    broadcasts.py   calls to focal points (voice alerts, survey runs): deliveries, retries, concurrency
     responders.py   calling an escalated alert's responders
     responses.py    responses recorded on alerts, and each alert's timeline
     live.py         calls in progress, as Asterisk reports them
@@ -55,7 +57,6 @@ from ._base import Base
 from ._time import utcnow
 from .alerts import Alerts
 from .audit import Audit
-from .broadcasts import Broadcasts
 from .callbacks import Callbacks
 from .calls import Calls
 from .claims import Claims
@@ -78,6 +79,7 @@ from .schema import MIGRATIONS
 from .sessions import Sessions
 from .speech_models import SpeechModels
 from .spool import Spool
+from .survey_runs import SurveyRuns
 from .surveys import Surveys
 from .tags import Tags
 from .transcripts import Transcripts
@@ -89,7 +91,7 @@ BUSY_TIMEOUT_MS = 30_000  # how long a writer waits for another process's write 
 
 
 # Areas that build on others come before them (Python's method order needs it).
-class Store(Broadcasts, Responders, Responses, Alerts, SpeechModels, Transcripts, Callbacks, Calls, Claims, Committees,
+class Store(SurveyRuns, Responders, Responses, Alerts, SpeechModels, Transcripts, Callbacks, Calls, Claims, Committees,
             Complaints, Exports, Gazetteer, Incidents, LiveCalls, Notes, Queue, Retention, Spool, Surveys, Tags, Users,
             Flags, Recordings, Jobs, Directory, Sessions, Audit, Base):
     @classmethod

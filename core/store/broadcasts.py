@@ -1,10 +1,13 @@
-"""Voice alerts to communities: a message sent to the focal points of localities, each delivery tracked.
+"""Calls to focal points: voice alerts to communities, and survey runs, each delivery tracked.
 
+A broadcast carries a recorded message, or a perception survey (survey_id; a "survey
+run", survey_runs.py): the same deliveries, retries and concurrency limit serve both.
 A delivery waits, is called (the dialler claims it within the concurrency limit), and
-ends in one state: listened (to the end), hung_up_early, busy, no_answer or failed.
-Busy, no answer and failure are retried up to max_attempts, retry_seconds apart. A
-focal point who listened may key 1 (confirmed) or 2 and speak (a reply, filed as an
-alert linked to the broadcast).
+ends in one state: listened (to the end) or hung_up_early for a message, complete or
+incomplete for a survey, or busy, no_answer or failed. Busy, no answer and failure are
+retried up to max_attempts, retry_seconds apart; a stopped survey run's waiting calls
+end as stopped. A focal point who listened to a message may key 1 (confirmed) or 2 and
+speak (a reply, filed as an alert linked to the broadcast).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from .directory import Directory
 
 WAITING, CALLING, ANSWERED = "waiting", "calling", "answered"
 LISTENED, HUNG_UP_EARLY = "listened", "hung_up_early"
+COMPLETE, INCOMPLETE, STOPPED = "complete", "incomplete", "stopped"
 RETRIED = ("busy", "no_answer", "congestion", "failed")
 OPEN = (WAITING, CALLING, ANSWERED)
 ANSWERS = ("confirmed", "replied")
@@ -25,28 +29,35 @@ ANSWERS = ("confirmed", "replied")
 class Broadcasts(Directory, Audit):
     def create_broadcast(self, message_path: str, localities: list[str], actor: str) -> int:
         """A broadcast to every focal point of the localities (one delivery each), audited."""
+        return self._send(message_path, None, localities, self.focal_points_for(localities), actor)
+
+    def _send(self, message_path: str, survey_id: int | None, localities: list[str], recipients, actor: str) -> int:
         with self.transaction():
             now = utcnow()
             broadcast_id = self.conn.execute(
-                "INSERT INTO broadcasts (message_path, localities, created_by, created_at) VALUES (?, ?, ?, ?)",
-                (message_path, json.dumps(localities), actor, now)).lastrowid
-            recipients = self.focal_points_for(localities)
+                "INSERT INTO broadcasts (message_path, survey_id, localities, created_by, created_at)"
+                " VALUES (?, ?, ?, ?, ?)", (message_path, survey_id, json.dumps(localities), actor, now)).lastrowid
             for entry in recipients:
+                counted = next((code for code in entry.localities if code in localities), entry.localities[0])
                 self.conn.execute(
-                    "INSERT INTO broadcast_deliveries (broadcast_id, entry_id, name, state, next_attempt_at,"
-                    " updated_at) VALUES (?, ?, ?, ?, ?, ?)", (broadcast_id, entry.id, entry.name, WAITING, now, now))
-            self.audit(actor, "create", "broadcast", broadcast_id, None,
-                       {"localities": localities, "recipients": [e.name for e in recipients]})
+                    "INSERT INTO broadcast_deliveries (broadcast_id, entry_id, name, locality, state, next_attempt_at,"
+                    " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (broadcast_id, entry.id, entry.name, counted, WAITING, now, now))
+            self.audit(actor, "create", _entity(survey_id), broadcast_id, None,
+                       {"localities": localities, "recipients": [e.name for e in recipients]}
+                       | ({"survey_id": survey_id} if survey_id else {}))
         return broadcast_id
 
     def broadcasts(self, limit: int = 50) -> list[dict]:
-        rows = list(self.db.query("SELECT * FROM broadcasts ORDER BY id DESC LIMIT ?", [limit]))
+        rows = list(self.db.query("SELECT * FROM broadcasts WHERE survey_id IS NULL ORDER BY id DESC LIMIT ?",
+                                  [limit]))
         for row in rows:
             row["localities"] = json.loads(row["localities"])
         return rows
 
     def broadcast(self, broadcast_id: int) -> dict | None:
-        row = next(iter(self.db.query("SELECT * FROM broadcasts WHERE id = ?", [broadcast_id])), None)
+        row = next(iter(self.db.query("SELECT * FROM broadcasts WHERE id = ? AND survey_id IS NULL",
+                                      [broadcast_id])), None)
         if row:
             row["localities"] = json.loads(row["localities"])
             row["deliveries"] = self.deliveries(broadcast_id)
@@ -59,14 +70,19 @@ class Broadcasts(Directory, Audit):
             row["results"] = json.loads(row["results"])
         return rows
 
-    def claim_due_deliveries(self, concurrency: int) -> list[dict]:
-        """Due deliveries, as many as the concurrency limit leaves room for, marked as being called."""
+    def claim_due_deliveries(self, concurrency: int, survey_calls: bool = True) -> list[dict]:
+        """Due deliveries, as many as the concurrency limit leaves room for, marked as being called.
+
+        Outside calling hours the dialler passes `survey_calls=False`: voice alerts still go, a
+        survey run's calls wait."""
+        surveys_too = "" if survey_calls else " AND b.survey_id IS NULL"
         with self.transaction():
             busy = self.conn.execute("SELECT count(*) FROM broadcast_deliveries WHERE state IN (?, ?)",
                                      (CALLING, ANSWERED)).fetchone()[0]
             rows = self.conn.execute(
-                "SELECT id, broadcast_id, entry_id, name, attempts FROM broadcast_deliveries"
-                " WHERE state = ? AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?",
+                "SELECT d.id, d.broadcast_id, d.entry_id, d.name, d.attempts, b.survey_id FROM broadcast_deliveries d"
+                f" JOIN broadcasts b ON b.id = d.broadcast_id WHERE d.state = ? AND d.next_attempt_at <= ?{surveys_too}"
+                " ORDER BY d.next_attempt_at, d.id LIMIT ?",
                 (WAITING, utcnow(), max(concurrency - busy, 0))).fetchall()
             claimed = []
             for row in rows:
@@ -90,18 +106,22 @@ class Broadcasts(Directory, Audit):
             self.conn.execute("UPDATE broadcast_deliveries SET state = ?, results = ?, next_attempt_at = ?,"
                               " updated_at = ? WHERE id = ?", (state, json.dumps(results), next_at, utcnow(),
                                                                delivery_id))
-            self.audit("dialler", f"delivery_{result}", "broadcast", row["broadcast_id"], None,
+            self.audit("dialler", f"delivery_{result}", _entity(row["survey_id"]), row["broadcast_id"], None,
                        {"recipient": row["name"], "attempt": row["attempts"], "now": state})
             return state
 
     def delivery_heard(self, delivery_id: int, to_the_end: bool) -> None:
         """The line's report: the message was heard to its end, or the call ended before."""
+        self.delivery_finished(delivery_id, LISTENED if to_the_end else HUNG_UP_EARLY)
+
+    def delivery_finished(self, delivery_id: int, state: str) -> None:
+        """How an answered call ended: listened or hung_up_early (a message), complete or incomplete (a survey)."""
         with self.transaction():
             row = self._delivery(delivery_id)
-            state = LISTENED if to_the_end else HUNG_UP_EARLY
             self.conn.execute("UPDATE broadcast_deliveries SET state = ?, updated_at = ? WHERE id = ?",
                               (state, utcnow(), delivery_id))
-            self.audit("ivr", f"delivery_{state}", "broadcast", row["broadcast_id"], None, {"recipient": row["name"]})
+            self.audit("ivr", f"delivery_{state}", _entity(row["survey_id"]), row["broadcast_id"], None,
+                       {"recipient": row["name"]})
 
     def delivery_answer(self, delivery_id: int, answer: str, reply_alert_id: int | None = None) -> None:
         """Key 1 (confirmed) or a spoken reply (key 2), filed as an alert linked to the broadcast."""
@@ -117,14 +137,15 @@ class Broadcasts(Directory, Audit):
                            {"broadcast_id": row["broadcast_id"]})
 
     def delivery_message(self, delivery_id: int) -> dict | None:
-        """What the line plays on a broadcast call: the message and the recipient's language."""
+        """What the line plays on a call to a focal point: the message or the survey, and their language."""
         row = self._delivery(delivery_id)
         if row is None:
             return None
-        broadcast = self.broadcast(row["broadcast_id"])
+        broadcast = next(iter(self.db.query("SELECT * FROM broadcasts WHERE id = ?", [row["broadcast_id"]])))
         entry = self.directory_entry(row["entry_id"]) if row["entry_id"] else None
-        return {"message_path": broadcast["message_path"], "language": entry.language if entry else "fr",
-                "broadcast_id": row["broadcast_id"], "localities": broadcast["localities"]}
+        return {"message_path": broadcast["message_path"], "survey_id": broadcast["survey_id"],
+                "language": entry.language if entry else "fr", "locality": row["locality"],
+                "broadcast_id": row["broadcast_id"], "localities": json.loads(broadcast["localities"])}
 
     def broadcast_of_reply(self, alert_id: int) -> int | None:
         row = self.conn.execute("SELECT broadcast_id FROM broadcast_deliveries WHERE reply_alert_id = ?",
@@ -137,4 +158,10 @@ class Broadcasts(Directory, Audit):
                                      (WAITING, utcnow(), CALLING)).rowcount
 
     def _delivery(self, delivery_id: int):
-        return self.conn.execute("SELECT * FROM broadcast_deliveries WHERE id = ?", (delivery_id,)).fetchone()
+        return self.conn.execute("SELECT d.*, b.survey_id FROM broadcast_deliveries d"
+                                 " JOIN broadcasts b ON b.id = d.broadcast_id WHERE d.id = ?", (delivery_id,)).fetchone()
+
+
+def _entity(survey_id: int | None) -> str:
+    """The audit log's name for a broadcast: a voice alert, or a survey run."""
+    return "survey_run" if survey_id else "broadcast"

@@ -85,4 +85,18 @@ COMMUNITY_MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        "0018_survey_runs",
+        """
+        -- Outbound survey runs: a broadcast that carries a survey (survey_id) instead of a message
+        -- (message_path ''), so its calls share the deliveries' retries, outcomes and concurrency limit.
+        ALTER TABLE broadcasts ADD COLUMN survey_id INTEGER REFERENCES surveys(id);
+        ALTER TABLE broadcasts ADD COLUMN stopped_at TEXT;
+        -- The locality a focal point's answers are counted under (one of the run's, from the directory).
+        ALTER TABLE broadcast_deliveries ADD COLUMN locality TEXT;
+        -- Where a response came from: the survey line (inbound) or a run's call (outbound).
+        -- Nothing links a response to the delivery, so answers never name the focal point.
+        ALTER TABLE survey_responses ADD COLUMN channel TEXT NOT NULL DEFAULT 'inbound';
+        """,
+    ),
 ]

@@ -60,9 +60,10 @@ class Surveys(Audit):
         row = self.conn.execute("SELECT id FROM surveys WHERE active = 1").fetchone()
         return self.survey(row[0]) if row else None
 
-    def start_survey_response(self, survey_id: int, locality: str | None, day: str) -> int:
-        return self.conn.execute("INSERT INTO survey_responses (survey_id, locality, day) VALUES (?, ?, ?)",
-                                 (survey_id, locality, day)).lastrowid
+    def start_survey_response(self, survey_id: int, locality: str | None, day: str, channel: str = "inbound") -> int:
+        """A response from the survey line (inbound) or a run's call (outbound): never who answered."""
+        return self.conn.execute("INSERT INTO survey_responses (survey_id, locality, day, channel) VALUES (?, ?, ?, ?)",
+                                 (survey_id, locality, day, channel)).lastrowid
 
     def record_survey_answer(self, response_id: int, question_id: int, answer: int) -> None:
         self.conn.execute("INSERT OR REPLACE INTO survey_answers (response_id, question_id, answer) VALUES (?, ?, ?)",
@@ -74,7 +75,8 @@ class Surveys(Audit):
     def survey_answers(self, survey_id: int) -> tuple[list[dict], list[dict]]:
         """(responses, answers) for core.surveys.aggregate."""
         responses = list(self.db.query(
-            "SELECT id, locality, day, complete FROM survey_responses WHERE survey_id = ? ORDER BY id", [survey_id]))
+            "SELECT id, locality, day, complete, channel FROM survey_responses WHERE survey_id = ? ORDER BY id",
+            [survey_id]))
         answers = list(self.db.query(
             "SELECT a.response_id, q.position, q.answers, a.answer FROM survey_answers a"
             " JOIN survey_questions q ON q.id = a.question_id JOIN survey_responses r ON r.id = a.response_id"

@@ -1,5 +1,8 @@
 """A voice alert to a community: the dialler calls a focal point, the line plays the message.
 
+A broadcast that carries a survey (a survey run) asks the survey's questions instead
+(survey.py's `survey_call`).
+
 Heard to its end (the call still up once the message has played) or not is the delivery's
 state. Then 1 confirms, 2 records a reply after the beep, filed as an alert linked to the
 broadcast (source "broadcast"), so a community's answer is triaged like any report.
@@ -16,6 +19,7 @@ from ..agi import Call, HangupError
 from ..line import Line
 from .common import finished_recording, play, play_beep, row_id_variable
 from .listen import record_caller
+from .survey import survey_call
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +32,9 @@ async def broadcast(call: Call, line: Line) -> None:
     message = await line.db(lambda s: s.delivery_message(delivery_id)) if delivery_id else None
     if message is None:
         raise LookupError(f"no broadcast delivery {delivery_id}")
+    if message["survey_id"]:
+        await survey_call(call, line, delivery_id, message)
+        return
     heard = False
     try:
         await call.stream_file(str((line.config.data_dir / message["message_path"]).with_suffix("")))

@@ -1,8 +1,13 @@
-"""The perception survey line: the survey an admin started, each question answered with a key.
+"""Perception surveys on the line: the survey an admin started, each question answered with a key.
 
-Nothing identifies the caller: the response is the survey, the locality the caller keys
-(optional) and the day in the installation's time zone. The response is made at the
-first answer and each answer is kept as it is keyed, so a caller who hangs up halfway
+Two ways in, one question loop (`answer_questions`):
+- the survey line (extension 800, `survey`): the caller chooses a language and may key a locality;
+- a run's call to a focal point (`survey_call`, reached from the broadcast flow the dialler's
+  calls enter): the greeting in the focal point's language, their locality from the directory.
+
+Nothing identifies who answers: the response is the survey, a locality, the day in the
+installation's time zone and the channel (inbound or outbound). The response is made at
+the first answer and each answer is kept as it is keyed, so a caller who hangs up halfway
 leaves their answers, marked incomplete; the last question marks it complete.
 """
 
@@ -11,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 
 from core import clock, surveys
+from core.store.broadcasts import COMPLETE, INCOMPLETE
 
 from ..agi import Call
 from ..line import Line
@@ -27,22 +33,41 @@ async def survey(call: Call, line: Line) -> None:
     if running is None:
         await play(call, line, "survey_none", language)
         return
-    questions = await line.db(lambda s: s.survey_questions(running["id"]))
     await play(call, line, "survey_intro", language)
     locality = await ask_locality(call, line, language)
+    await answer_questions(call, line, running["id"], language, locality, "inbound")
+
+
+async def survey_call(call: Call, line: Line, delivery_id: int, run: dict) -> None:
+    """A survey run's answered call (`run` from the store's delivery_message); the delivery ends
+    complete once the last question is passed, incomplete if the call ends before."""
+    language = run["language"] if run["language"] in surveys.LANGUAGES else line.config.ivr.default_language
+    complete = False
+    try:
+        await play(call, line, "survey_call_hello", language)
+        complete = await answer_questions(call, line, run["survey_id"], language, run["locality"], "outbound")
+    finally:
+        await line.db(lambda s: s.delivery_finished(delivery_id, COMPLETE if complete else INCOMPLETE))
+
+
+async def answer_questions(call: Call, line: Line, survey_id: int, language: str, locality: str | None,
+                           channel: str) -> bool:
+    """The question loop, then thanks; True when at least one answer was kept and the end reached."""
+    questions = await line.db(lambda s: s.survey_questions(survey_id))
     day = dt.datetime.now(clock.zone(line.config.site.timezone)).date().isoformat()
     response_id = None
     for question in questions:
-        answer = await ask(call, line, running["id"], question, language)
+        answer = await ask(call, line, survey_id, question, language)
         if answer is None:
             continue
         if response_id is None:
-            response_id = await line.db(lambda s: s.start_survey_response(running["id"], locality, day))
+            response_id = await line.db(lambda s: s.start_survey_response(survey_id, locality, day, channel))
         await line.db(lambda s: s.record_survey_answer(response_id, question["id"], answer))
     if response_id is not None:
         await line.db(lambda s: s.finish_survey_response(response_id))
     await play(call, line, "survey_thanks", language)
     await play(call, line, "goodbye", language)
+    return response_id is not None
 
 
 async def ask(call: Call, line: Line, survey_id: int, question: dict, language: str) -> int | None:

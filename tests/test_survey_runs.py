@@ -1,0 +1,114 @@
+"""Survey runs without Asterisk: focal points called with a survey through the broadcasts' deliveries,
+the line's question loop on an answered call, the aggregates of both channels, the CLI."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+import pytest
+
+from core import clock, directory, surveys
+from core.dialplan import VAR_DELIVERY
+from core.directory import NumberSeal
+from ivr.agi import HangupError
+from ivr.flows.broadcast import broadcast
+from tests.test_mechanisms_cli import invoke
+from tests.test_surveys import Abandoning, define
+
+CSV = ("kind,name,localities,language,order,number\n"
+       "focal_point,Relais A,1103,sw,1,0970000111\n"
+       "focal_point,Relais B,2101 1103,ln,1,0970000222\n"
+       "focal_point,Relais C,2101,fr,1,0970000333\n")
+
+
+def seed(store, config) -> tuple[int, list[dict]]:
+    store.import_directory(directory.read_csv(CSV), NumberSeal.from_config(config).seal, "ada")
+    return define(store, config)
+
+
+def answer_all(store) -> dict[str, int]:
+    """The dialler's part: claim every due delivery and report it answered; their ids by name."""
+    called = {}
+    for due in store.claim_due_deliveries(9):
+        assert store.delivery_result(due["id"], "answered", 3, 0) == "answered"
+        called[due["name"]] = due["id"]
+    return called
+
+
+def test_a_run_shares_the_deliveries_but_waits_for_calling_hours_and_can_be_stopped(fresh_db, config):
+    survey_id, _ = seed(fresh_db, config)
+    voice_alert = fresh_db.create_broadcast("broadcasts/m.wav", ["2101"], "sam")
+    run_id = fresh_db.create_survey_run(survey_id, ["1103"], "ada")
+    assert [b["id"] for b in fresh_db.broadcasts()] == [voice_alert], "runs are not voice alerts"
+    run = fresh_db.survey_run(run_id)
+    assert [(d["name"], d["locality"]) for d in run["deliveries"]] == [("Relais A", "1103"), ("Relais B", "1103")]
+    assert {d["name"] for d in fresh_db.claim_due_deliveries(9, survey_calls=False)} == {"Relais B", "Relais C"}
+    assert [d["survey_id"] for d in fresh_db.claim_due_deliveries(1)] == [], "the voice alert's two calls fill"
+    (first,) = fresh_db.claim_due_deliveries(3)
+    assert first["survey_id"] == survey_id and first["name"] == "Relais A"
+    assert fresh_db.delivery_result(first["id"], "no_answer", 1, 0) == "no_answer"
+    everyone = fresh_db.create_survey_run(survey_id, [], "ada")
+    assert [d["name"] for d in fresh_db.survey_run(everyone)["deliveries"]] == ["Relais A", "Relais B", "Relais C"]
+    assert fresh_db.stop_survey_run(run_id, "ada") == 1
+    assert surveys.progress(fresh_db.survey_run(run_id)["deliveries"]) == {
+        "called": 1, "answered": 0, "complete": 0, "incomplete": 0, "failed": 1, "pending": 0, "stopped": 1}
+    trail = [(e["actor"], e["action"]) for e in fresh_db.audit_entries("survey_run", run_id)]
+    assert ("ada", "create") in trail and ("dialler", "delivery_no_answer") in trail and ("ada", "stop") in trail
+    assert "0970000" not in str(fresh_db.audit_entries()), "no number in the audit"
+
+
+def test_an_answered_call_asks_the_questions_in_the_focal_points_language_and_keeps_no_name(line, run_flow, config):
+    survey_id, questions = line.db.run(lambda s: seed(s, config))
+    ids = [q["id"] for q in questions]
+    run_id = line.db.run(lambda s: s.create_survey_run(survey_id, ["2101"], "ada"))
+    called = line.db.run(answer_all)
+    whole, half = called["Relais B"], called["Relais C"]
+    call, error = run_flow(broadcast, variables={VAR_DELIVERY: str(whole)},
+                           keys={f"q{ids[0]}": ["1"], f"q{ids[1]}": ["3"], "wait": ["2"]})
+    assert error is None
+    assert call.prompts_in("ln")[0] == "survey_call_hello" and call.prompts_in("ln")[-2:] == ["survey_thanks", "goodbye"]
+    assert ("ln", f"q{ids[2]}") in call.played
+    with pytest.raises(HangupError):   # keys q1, then hangs up while the line waits on q2
+        asyncio.run(broadcast(Abandoning(variables={VAR_DELIVERY: str(half)}, keys={f"q{ids[0]}": ["2"]}), line))
+    states = {d["name"]: d["state"] for d in line.db.run(lambda s: s.deliveries(run_id))}
+    assert states == {"Relais B": "complete", "Relais C": "incomplete"}
+    today = dt.datetime.now(clock.zone(config.site.timezone)).date().isoformat()
+    inbound = line.db.run(lambda s: s.start_survey_response(survey_id, "2101", today))
+    line.db.run(lambda s: s.record_survey_answer(inbound, ids[0], 1))
+    responses, answers = line.db.run(lambda s: s.survey_answers(survey_id))
+    (both,) = surveys.aggregate(responses, answers, "month")
+    assert (both["locality"], both["responses"], both["incomplete"]) == ("2101", 3, 2)
+    assert both["channels"] == {"inbound": 1, "outbound": 2}
+    assert [q["counts"] for q in both["questions"]] == [[2, 1], [0, 0, 1], [0, 1]]
+    (outbound,) = surveys.aggregate(responses, answers, "month", "outbound")
+    assert (outbound["responses"], outbound["incomplete"]) == (2, 1)
+    assert [q["counts"] for q in outbound["questions"]] == [[1, 1], [0, 0, 1], [0, 1]]
+    row = surveys.to_csv("S", [outbound]).splitlines()[1]
+    assert row == f"S,2101,{today[:7]},2,1,0,2,1,1,1,0.500"
+    columns = line.db.run(lambda s: s.conn.execute("SELECT * FROM survey_responses").fetchone().keys())
+    assert set(columns) == {"id", "survey_id", "locality", "day", "complete", "channel"}, "nothing about who answered"
+
+
+def test_the_cli_starts_follows_and_stops_a_run_without_a_number(config, fresh_db):
+    survey_id, _ = seed(fresh_db, config)
+    sid = str(survey_id)
+    assert invoke(config, "surveys", "call", sid).exit_code != 0, "--all or --locality, never by default"
+    assert invoke(config, "surveys", "call", sid, "--locality", "9999").exit_code != 0, "nobody there"
+    started = invoke(config, "surveys", "call", sid, "--locality", "2101")
+    assert started.exit_code == 0 and "2 focal point(s)" in started.output, started.output
+    (run,) = fresh_db.survey_runs(survey_id)
+    (due, _) = fresh_db.claim_due_deliveries(9)
+    fresh_db.delivery_result(due["id"], "busy", 1, 0)
+    listing = invoke(config, "surveys", "runs").output
+    assert "(2101)" in listing and "called 2  answered 0" in listing and "failed 1  pending 1" in listing
+    shown = invoke(config, "surveys", "progress", str(run["id"])).output
+    assert "Relais B" in shown and "busy" in shown and "0970000" not in shown and "**" not in shown
+    assert invoke(config, "surveys", "cancel", str(run["id"])).output.strip().endswith("0 call(s) not placed")
+    assert invoke(config, "surveys", "call", sid, "--all").exit_code == 0
+    assert invoke(config, "surveys", "cancel", str(run["id"] + 1)).output.strip().endswith("3 call(s) not placed")
+    assert invoke(config, "surveys", "progress", "999").exit_code != 0
+    trail = [(e["actor"], e["action"]) for e in fresh_db.audit_entries("survey_run")]
+    assert trail.count(("cli", "create")) == 2 and trail.count(("cli", "stop")) == 2
+    for name in ("call", "runs", "progress", "cancel"):
+        assert invoke(config, "surveys", name, "--help").exit_code == 0
