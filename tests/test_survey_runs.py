@@ -13,6 +13,7 @@ from core.dialplan import VAR_DELIVERY
 from core.directory import NumberSeal
 from ivr.agi import HangupError
 from ivr.flows.broadcast import broadcast
+from tests.fixtures.web import login, post
 from tests.test_mechanisms_cli import invoke
 from tests.test_surveys import Abandoning, define
 
@@ -112,3 +113,43 @@ def test_the_cli_starts_follows_and_stops_a_run_without_a_number(config, fresh_d
     assert trail.count(("cli", "create")) == 2 and trail.count(("cli", "stop")) == 2
     for name in ("call", "runs", "progress", "cancel"):
         assert invoke(config, "surveys", name, "--help").exit_code == 0
+
+
+@pytest.mark.usefixtures("app")
+def test_an_admin_puts_a_survey_to_focal_points_and_follows_the_calls_on_the_console(client, fresh_db, config):
+    survey_id, questions = seed(fresh_db, config)
+    login(client, "sam")
+    assert post(client, f"/surveys/{survey_id}/runs", {"localities": "2101"}).status_code == 403, "admins start runs"
+    post(client, "/logout")
+    login(client, "ada")
+    assert "survey-call" in client.get(f"/surveys/{survey_id}/edit").text
+    assert post(client, f"/surveys/{survey_id}/runs", {"localities": "99x"}).status_code == 400
+    assert post(client, f"/surveys/{survey_id}/runs", {"localities": "9999"}).status_code == 400, "nobody there"
+    started = post(client, f"/surveys/{survey_id}/runs", {"localities": "2101"})
+    assert started.status_code == 302, started.text
+    (run,) = fresh_db.survey_runs(survey_id)
+    (due, ringing) = fresh_db.claim_due_deliveries(9)
+    fresh_db.delivery_result(due["id"], "answered", 3, 0)
+    fresh_db.delivery_finished(due["id"], "complete")
+    fresh_db.delivery_result(ringing["id"], "no_answer", 3, 60)   # to be called again in a minute
+    page = client.get(started.location).text
+    assert 'http-equiv="refresh"' in page and "Relais B" in page and "Relais C" in page
+    assert "a répondu à tout" in page and 'data-figure="complete"><dt>complets</dt><dd>1</dd>' in page
+    assert "0970000" not in page and "**" not in page, "no number, not even masked"
+    assert post(client, f"/surveys/{survey_id}/runs/{run['id']}/stop").status_code == 302
+    page = client.get(started.location).text
+    assert 'http-equiv="refresh"' not in page and "arrêté" in page and "run-stop" not in page
+    response = fresh_db.start_survey_response(survey_id, "2101", "2026-11-26", "outbound")
+    fresh_db.record_survey_answer(response, questions[0]["id"], 2)
+    login(client, "sam")
+    results = client.get(f"/surveys/{survey_id}/results?period=month").text
+    assert "0 sur la ligne d&#39;enquête, 1 par appels aux points focaux" in results
+    assert f"/surveys/{survey_id}/runs/{run['id']}" in results, "the runs, beside the results"
+    assert "Pas encore de réponse" in client.get(f"/surveys/{survey_id}/results?period=month&channel=inbound").text
+    csv_text = client.get(f"/surveys/{survey_id}/results.csv?period=month&channel=outbound").text
+    assert csv_text.splitlines()[1].startswith("Perception T4,2101,2026-11,1,1,0,1,1,1,0,")
+    assert client.get(f"/surveys/{survey_id}/results?channel=other").status_code == 400
+    login(client, "vera")
+    assert client.get(f"/surveys/{survey_id}/runs/{run['id']}").status_code == 403
+    login(client, "sam")
+    assert client.get(f"/surveys/{survey_id + 1}/runs/{run['id']}").status_code == 404

@@ -25,7 +25,8 @@ def expected_refusal(user: str, method: str, path: str) -> int | None:
     if path.startswith(EVERY_VERIFIER):
         return None
     if user == "vera" or (user == "sam" and (any(part in path for part in ADMIN_ONLY)
-                                            or (path == "/surveys" and method == "POST"))):
+                                            or (path.startswith("/surveys") and method == "POST"
+                                                and (path == "/surveys" or "/runs" in path)))):
         return 403
     return None
 

@@ -1,6 +1,7 @@
-"""Perception surveys: admins define them (questions, keys, words and audio per language) and
-start one on the survey line; supervisors read the results per locality and period, as
-bar charts drawn on the server and as CSV.
+"""Perception surveys: admins define them (questions, keys, words and audio per language),
+start one on the survey line, or put one to focal points by phone (a run: the dialler
+calls them; the run's page follows each call); supervisors read the results per locality
+and period, inbound and outbound, as bar charts drawn on the server and as CSV.
 """
 
 from __future__ import annotations
@@ -17,13 +18,14 @@ from core.prompts import PromptError
 from .charts import share_bars
 from .context import get_store
 from .i18n import translate as _
-from .inputs import upload_suffix
+from .inputs import text_value, upload_suffix
 from .prompts import refusal_reason
 from .security import role_required
 
 log = logging.getLogger(__name__)
 
 bp = Blueprint("surveys", __name__, url_prefix="/surveys")
+REFRESH_SECONDS = 3
 
 WORDS_MAX = 300
 
@@ -61,7 +63,7 @@ def editor(survey_id: int, status: int = 200, error: str | None = None):
              for q in questions for lang in surveys.LANGUAGES}
     return render_template("survey.html", survey=_survey(survey_id), questions=questions, audio=audio,
                            languages=surveys.LANGUAGES, error=error, max_questions=surveys.MAX_QUESTIONS,
-                           problems=surveys.problems(questions, _config(), survey_id)), status
+                           problems=surveys.problems(questions, _config(), survey_id), runs=_runs(survey_id)), status
 
 
 @bp.route("/<id:survey_id>/edit")
@@ -124,29 +126,76 @@ def set_active(survey_id: int):
     return redirect(url_for("surveys.edit", survey_id=survey_id))
 
 
-def _results(survey_id: int) -> tuple[str, list[dict]]:
-    period = request.args.get("period", "week")
-    if period not in surveys.PERIODS:
+def _results(survey_id: int) -> tuple[str, str | None, list[dict]]:
+    period, channel = request.args.get("period", "week"), request.args.get("channel") or None
+    if period not in surveys.PERIODS or channel not in (None, *surveys.CHANNELS):
         abort(400)
-    return period, surveys.aggregate(*get_store().survey_answers(survey_id), period)
+    return period, channel, surveys.aggregate(*get_store().survey_answers(survey_id), period, channel)
 
 
 @bp.route("/<id:survey_id>/results")
 @role_required("supervisor")
 def results(survey_id: int):
     survey = _survey(survey_id)
-    period, groups = _results(survey_id)
+    period, channel, groups = _results(survey_id)
     charts = {(g_["locality"], g_["period"], q["position"]):
               share_bars(q["counts"], q["shares"], _("surveys.question", n=q["position"]))
               for g_ in groups for q in g_["questions"]}
     return render_template("survey_results.html", survey=survey, groups=groups, charts=charts, period=period,
-                           periods=surveys.PERIODS)
+                           periods=surveys.PERIODS, channel=channel, channels=surveys.CHANNELS,
+                           runs=_runs(survey_id))
 
 
 @bp.route("/<id:survey_id>/results.csv")
 @role_required("supervisor")
 def results_csv(survey_id: int):
     survey = _survey(survey_id)
-    period, groups = _results(survey_id)
+    period, channel, groups = _results(survey_id)
     return Response(surveys.to_csv(survey["name"], groups), mimetype="text/csv",
                     headers={"Content-Disposition": f"attachment; filename=survey-{survey_id}-{period}.csv"})
+
+
+def _runs(survey_id: int) -> list[dict]:
+    return [{**run, "progress": surveys.progress(run["deliveries"])} for run in get_store().survey_runs(survey_id)]
+
+
+@bp.route("/<id:survey_id>/runs", methods=("POST",))
+@role_required("admin")
+def call(survey_id: int):
+    """Put the survey to the focal points of the localities given, or to all of them."""
+    store = get_store()
+    codes = text_value(request.form.get("localities", ""), "other").replace(",", " ").split()
+    if not all(c.isascii() and c.isdigit() and len(c) <= 6 for c in codes):
+        return editor(survey_id, 400, _("broadcast.bad_localities"))
+    if surveys.problems(store.survey_questions(survey_id), _config(), survey_id):
+        return editor(survey_id, 400, _("surveys.not_ready"))
+    if not (store.focal_points_for(codes) if codes else store.directory("focal_point")):
+        return editor(survey_id, 400, _("broadcast.nobody"))
+    run_id = store.create_survey_run(survey_id, codes, g.user["username"])
+    flash(_("surveys.run_started"), "success")
+    return redirect(url_for("surveys.run", survey_id=survey_id, run_id=run_id))
+
+
+def _run(survey_id: int, run_id: int) -> dict:
+    found = get_store().survey_run(run_id)
+    if found is None or found["survey_id"] != survey_id:
+        abort(404)
+    return found
+
+
+@bp.route("/<id:survey_id>/runs/<id:run_id>")
+@role_required("supervisor")
+def run(survey_id: int, run_id: int):
+    found = _run(survey_id, run_id)
+    progress = surveys.progress(found["deliveries"])
+    return render_template("survey_run.html", run=found, progress=progress, figures=surveys.PROGRESS,
+                           refresh=REFRESH_SECONDS if progress["pending"] else None)
+
+
+@bp.route("/<id:survey_id>/runs/<id:run_id>/stop", methods=("POST",))
+@role_required("admin")
+def stop_run(survey_id: int, run_id: int):
+    _run(survey_id, run_id)
+    get_store().stop_survey_run(run_id, g.user["username"])
+    flash(_("surveys.run_stopped"), "success")
+    return redirect(url_for("surveys.run", survey_id=survey_id, run_id=run_id))
