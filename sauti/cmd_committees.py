@@ -12,7 +12,7 @@ import click
 
 from core.committees import PinHasher, valid_locality, valid_name, valid_pin
 
-from .context import Context, pass_context
+from .context import Context, known, pass_context
 
 
 @click.group("committees")
@@ -68,10 +68,7 @@ def committees_add(ctx: Context, name: str, locality: str) -> None:
 
 def _committee(ctx: Context, committee_id: int) -> dict:
     with ctx.open_store() as store:
-        found = store.committee(committee_id)
-    if found is None:
-        raise click.ClickException(f"no committee has the id {committee_id} (see `sauti committees list`)")
-    return found
+        return known(store.committee(committee_id), "committee", committee_id, "sauti committees list")
 
 
 @committees_group.command("set-pin")

@@ -14,7 +14,7 @@ import click
 from core import surveys
 from core.prompts import PromptError
 
-from .context import Context, emit, out_option, pass_context
+from .context import Context, emit, known, out_option, pass_context
 
 
 @click.group("surveys")
@@ -28,10 +28,7 @@ def surveys_group() -> None:
 
 
 def _survey(store, survey_id: int) -> dict:
-    found = store.survey(survey_id)
-    if found is None:
-        raise click.ClickException(f"no survey has the id {survey_id} (see `sauti surveys list`)")
-    return found
+    return known(store.survey(survey_id), "survey", survey_id, "sauti surveys list")
 
 
 @surveys_group.command("list")
@@ -207,10 +204,7 @@ def surveys_runs(ctx: Context, survey_id: int | None) -> None:
 
 
 def _run(store, run_id: int) -> dict:
-    run = store.survey_run(run_id)
-    if run is None:
-        raise click.ClickException(f"no survey run has the id {run_id} (see `sauti surveys runs`)")
-    return run
+    return known(store.survey_run(run_id), "survey run", run_id, "sauti surveys runs")
 
 
 @surveys_group.command("progress")

@@ -60,5 +60,12 @@ def read_table_file(path: Path, parse):
         raise click.ClickException(f"{path}: {exc}") from None
 
 
+def known(row, what: str, row_id: int, listing: str):
+    """`row` as found by its id, or the command stops saying where the ids are listed."""
+    if row is None:
+        raise click.ClickException(f"no {what} has the id {row_id} (see `{listing}`)")
+    return row
+
+
 def default_data_dir() -> Path:
     return Path(os.environ.get("SAUTI_DATA", "data"))
