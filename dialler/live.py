@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 
 # Flow steps as the console names them, by the prompt being played.
 STEP_OF_PROMPT = {
-    "welcome": "welcome", "callback_hello": "welcome",
+    "welcome": "welcome", "callback_hello": "welcome", "survey_call_hello": "welcome",
     "language_menu": "menu", "invalid_choice": "menu",
     "record_after_beep": "recording", "beep": "recording", "nothing_heard": "recording",
     "radio_instructions": "recording",
