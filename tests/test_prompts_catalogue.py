@@ -48,7 +48,7 @@ NUMBERS = {
     "broadcast_keys": 70,
     "broadcast_confirmed": 71,
     "survey_intro": 72, "survey_none": 73, "survey_thanks": 74,
-    "complaint_not_saved": 75, "committee_not_saved": 76,
+    "complaint_not_saved": 75, "committee_not_saved": 76, "survey_call_hello": 77,
 }
 
 
