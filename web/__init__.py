@@ -9,7 +9,8 @@ Modules, bottom up: `context` (the store on `g`, the user's role, JSON or HTML) 
 `i18n` import nothing else from web/; `templating` (filters, page context, error
 pages) and `security` (sessions, CSRF, login throttling) sit on them; one blueprint
 per area on top: auth, queue, alerts, admin, prompts... The admins' list pages
-(gazetteer, directory, committees) share `admin_lists` (index, CSV import and export),
+(gazetteer, directory, committees) share `admin_lists` (index, delete after asking, CSV
+import and export, a refused row in words) and the `_admin_list_page.html` frame,
 `csv_upload` (the CSV limit and refusals) and, with the users page, `confirm` (the
 question before a delete).
 

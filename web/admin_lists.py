@@ -1,9 +1,15 @@
-"""What the admins' list pages share (gazetteer, directory, committees): the page, CSV in and out.
+"""What the admins' list pages share (gazetteer, directory, committees): the page, deleting a row
+after asking, CSV in and out, and a refused row in words.
 
-Each area keeps its own blueprint, template and save/delete rules; these add its
-`index` route and, for lists kept as CSV, its `import_csv` and `export_csv` routes,
+Each area keeps its own blueprint, template and save rules; these add its `index` and
+`delete` routes and, for lists kept as CSV, its `import_csv` and `export_csv` routes,
 under the blueprint's own endpoint names (`url_for("gazetteer.index")`...) and
-catalogue keys (`<area>.imported`).
+catalogue keys (`<area>.imported`, `<area>.delete`, `<area>.reason.<reason>`).
+
+The save routes stay in each area: they look alike (form → core's check → store →
+flash), but what they do is each area's own: the directory seals a number under its
+key and never sends a typed one back, the gazetteer checks coordinates, a committee
+hashes its PIN and refuses a PIN another committee holds.
 """
 
 from __future__ import annotations
@@ -12,6 +18,9 @@ from collections.abc import Callable
 
 from flask import Blueprint, Response, flash, redirect, url_for
 
+from core.csv_tables import RowError
+
+from .confirm import ask, confirmed
 from .csv_upload import CsvRefused, limit_mb, uploaded_csv
 from .i18n import translate as _
 from .security import role_required
@@ -23,6 +32,38 @@ def add_index(bp: Blueprint, page: Callable) -> None:
         return page()
 
     bp.add_url_rule("", "index", role_required("admin")(index))
+
+
+def add_delete_route(bp: Blueprint, page: Callable, key: str, *, find: Callable, delete: Callable[[object], bool],
+                     question: Callable, unknown: Callable[[object], str], deleted: Callable,
+                     refuse: Callable = lambda found: None) -> None:
+    """GET|POST /<key>/delete (admin): `find(key)` the row, None if there is none (404, `unknown(key)`);
+    `refuse(found)` a reason it cannot go (409), else None; then ask (web.confirm) with
+    `question(found)`, and only the confirmation's POST runs `delete(key)` (the store audits it)
+    and says `deleted(found)`."""
+    def delete_row(**path):
+        (value,) = path.values()
+        found = find(value)
+        if found is None:
+            return page(404, error=unknown(value))
+        reason = refuse(found)
+        if reason:
+            return page(409, error=reason)
+        if not confirmed():
+            return ask(question(found), _(f"{bp.name}.delete"), url_for(f"{bp.name}.index"))
+        if not delete(value):
+            return page(404, error=unknown(value))   # gone while the question was open
+        flash(deleted(found), "success")
+        return redirect(url_for(f"{bp.name}.index"))
+
+    bp.add_url_rule(f"/<{key}>/delete", "delete", role_required("admin")(delete_row), methods=("GET", "POST"))
+
+
+def refusal(area: str, exc: RowError) -> str:
+    """Why core refused a row or a form, in the user's language (core's message is English, for the
+    CLI and the log): `<area>.reason.<reason>`, with its CSV line (`<area>.at_line`)."""
+    detail = _(f"{area}.reason.{exc.reason}", **exc.params)
+    return _(f"{area}.at_line", line=exc.line, detail=detail) if exc.line else detail
 
 
 def add_csv_routes(bp: Blueprint, page: Callable, *, filename: str, export: Callable[[], str],

@@ -12,8 +12,7 @@ from flask import Blueprint, current_app, flash, g, redirect, render_template, r
 
 from core.committees import PinHasher, valid_locality, valid_name, valid_pin
 
-from .admin_lists import add_index
-from .confirm import ask, confirmed
+from .admin_lists import add_delete_route, add_index
 from .context import get_store
 from .i18n import translate as _
 from .security import role_required
@@ -49,18 +48,11 @@ def save():
     return redirect(url_for("committees.index"))
 
 
-@bp.route("/<id:committee_id>/delete", methods=("GET", "POST"))
-@role_required("admin")
-def delete(committee_id: int):
-    found = get_store().committee(committee_id)
-    if found is None:
-        return page(404, error=_("committees.unknown"))
-    if found["reports"]:
-        return page(409, error=_("committees.not_deleted"))
-    if not confirmed():
-        return ask(_("committees.confirm_delete", name=found["name"], locality=found["locality"]),
-                   _("committees.delete"), url_for("committees.index"))
-    if not get_store().delete_committee(committee_id, g.user["username"]):
-        return page(409, error=_("committees.not_deleted"))
-    flash(_("committees.deleted"), "success")
-    return redirect(url_for("committees.index"))
+add_delete_route(
+    bp, page, "id:committee_id",
+    find=lambda committee_id: get_store().committee(committee_id),
+    refuse=lambda found: _("committees.not_deleted") if found["reports"] else None,   # the reports keep its name
+    delete=lambda committee_id: get_store().delete_committee(committee_id, g.user["username"]),
+    question=lambda found: _("committees.confirm_delete", name=found["name"], locality=found["locality"]),
+    unknown=lambda committee_id: _("committees.unknown"),
+    deleted=lambda found: _("committees.deleted"))

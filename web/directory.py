@@ -11,8 +11,7 @@ from flask import Blueprint, current_app, flash, g, redirect, render_template, r
 from core import directory
 from core.model import ALERT_LANGUAGES
 
-from .admin_lists import add_csv_routes, add_index
-from .confirm import ask, confirmed
+from .admin_lists import add_csv_routes, add_delete_route, add_index, refusal
 from .context import get_store
 from .csv_upload import limit_mb
 from .i18n import translate as _
@@ -37,8 +36,7 @@ def reason(exc: ValueError) -> str:
     """The refusal in the user's language (core's message is English, for the CLI and the log)."""
     if not isinstance(exc, directory.DirectoryError):
         return _("directory.reason.other")
-    detail = _(f"directory.reason.{exc.reason}", **exc.params)
-    return _("directory.at_line", line=exc.line, detail=detail) if exc.line else detail
+    return refusal("directory", exc)
 
 
 @bp.route("", methods=("POST",))
@@ -55,19 +53,13 @@ def save():
     return redirect(url_for("directory.index"))
 
 
-@bp.route("/<id:entry_id>/delete", methods=("GET", "POST"))
-@role_required("admin")
-def delete(entry_id: int):
-    found = get_store().directory_entry(entry_id)
-    if found is None:
-        return page(404, error=_("directory.unknown"))
-    if not confirmed():
-        return ask(_("directory.confirm_delete", kind=_(f"directory.kind.{found.kind}"), name=found.name),
-                   _("directory.delete"), url_for("directory.index"))
-    if not get_store().delete_directory_entry(entry_id, g.user["username"]):
-        return page(404, error=_("directory.unknown"))
-    flash(_("directory.deleted"), "success")
-    return redirect(url_for("directory.index"))
+add_delete_route(
+    bp, page, "id:entry_id",
+    find=lambda entry_id: get_store().directory_entry(entry_id),
+    delete=lambda entry_id: get_store().delete_directory_entry(entry_id, g.user["username"]),
+    question=lambda found: _("directory.confirm_delete", kind=_(f"directory.kind.{found.kind}"), name=found.name),
+    unknown=lambda entry_id: _("directory.unknown"),
+    deleted=lambda found: _("directory.deleted"))
 
 
 add_csv_routes(

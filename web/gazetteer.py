@@ -6,8 +6,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 
 from core import gazetteer
 
-from .admin_lists import add_csv_routes, add_index
-from .confirm import ask, confirmed
+from .admin_lists import add_csv_routes, add_delete_route, add_index, refusal
 from .context import get_store
 from .csv_upload import limit_mb
 from .i18n import translate as _
@@ -27,12 +26,6 @@ def page(status: int = 200, **extra):
 add_index(bp, page)
 
 
-def reason(exc: gazetteer.GazetteerError) -> str:
-    """The refusal in the user's language (core's message is English, for the CLI and the log)."""
-    detail = _(f"gazetteer.reason.{exc.reason}", **exc.params)
-    return _("gazetteer.at_line", line=exc.line, detail=detail) if exc.line else detail
-
-
 @bp.route("", methods=("POST",))
 @role_required("admin")
 def save():
@@ -40,25 +33,19 @@ def save():
     try:
         locality = gazetteer.make_locality(typed)
     except gazetteer.GazetteerError as exc:
-        return page(400, error=_("gazetteer.invalid", detail=reason(exc)), typed=typed)
+        return page(400, error=_("gazetteer.invalid", detail=refusal("gazetteer", exc)), typed=typed)
     get_store().save_locality(locality, g.user["username"])
     flash(_("gazetteer.saved", name=locality.name, code=locality.code), "success")
     return redirect(url_for("gazetteer.index"))
 
 
-@bp.route("/<code>/delete", methods=("GET", "POST"))
-@role_required("admin")
-def delete(code: str):
-    found = get_store().locality(code)
-    if found is None:
-        return page(404, error=_("gazetteer.unknown", code=code))
-    if not confirmed():
-        return ask(_("gazetteer.confirm_delete", code=code, name=found["name"]), _("gazetteer.delete"),
-                   url_for("gazetteer.index"))
-    if not get_store().delete_locality(code, g.user["username"]):
-        return page(404, error=_("gazetteer.unknown", code=code))
-    flash(_("gazetteer.deleted", code=code), "success")
-    return redirect(url_for("gazetteer.index"))
+add_delete_route(
+    bp, page, "code",
+    find=lambda code: get_store().locality(code),
+    delete=lambda code: get_store().delete_locality(code, g.user["username"]),
+    question=lambda found: _("gazetteer.confirm_delete", code=found["code"], name=found["name"]),
+    unknown=lambda code: _("gazetteer.unknown", code=code),
+    deleted=lambda found: _("gazetteer.deleted", code=found["code"]))
 
 
 add_csv_routes(
@@ -66,5 +53,5 @@ add_csv_routes(
     export=lambda: gazetteer.write_csv(get_store().localities()),
     import_text=lambda text: get_store().import_localities(gazetteer.read_csv(text), g.user["username"],
                                                            replace=request.form.get("replace") == "1"),
-    invalid=lambda exc: _("gazetteer.invalid", detail=reason(exc) if isinstance(exc, gazetteer.GazetteerError)
-                          else str(exc)))
+    invalid=lambda exc: _("gazetteer.invalid", detail=refusal("gazetteer", exc) if isinstance(
+        exc, gazetteer.GazetteerError) else str(exc)))

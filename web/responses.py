@@ -11,7 +11,7 @@ import datetime as dt
 from flask import (Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, send_file,
                    url_for)
 
-from core import clock, response_times
+from core import response_times
 from core.store.responses import OUTCOMES
 
 from .charts import format_minutes, median_p90_bars
