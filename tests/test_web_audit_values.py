@@ -20,7 +20,7 @@ from core import clock, directory
 from core.directory import NumberSeal
 from core.model import Status
 from core.store.audit import ACTIONS, ENTITIES
-from core.store.broadcasts import ANSWERS, HUNG_UP_EARLY, LISTENED, RETRIED
+from core.store.broadcasts import ANSWERS, COMPLETE, HUNG_UP_EARLY, INCOMPLETE, LISTENED, RETRIED
 from core.store.callbacks import CallbackKind, CallbackState
 from tests.fixtures.web import login, make_alert, post
 from web import history
@@ -38,7 +38,7 @@ EXPRESSIONS = {
                             if state not in (CallbackState.WAITING, CallbackState.DIALLING)},
     # core/store/broadcasts.py: the dialler's originate results (dialler/ami.py OriginateResult), then the line's.
     'f"delivery_{result}"': {f"delivery_{result}" for result in (*RETRIED, "answered")},
-    'f"delivery_{state}"': {f"delivery_{state}" for state in (LISTENED, HUNG_UP_EARLY)},
+    'f"delivery_{state}"': {f"delivery_{state}" for state in (LISTENED, HUNG_UP_EARLY, COMPLETE, INCOMPLETE)},
     'f"delivery_{answer}"': {f"delivery_{answer}" for answer in ANSWERS},
     "action": {"claim", "takeover"},                          # core/store/claims.py
 }
@@ -191,6 +191,12 @@ def write_every_entry(store, config, client) -> None:
             store.delivery_answer(deliveries[name]["id"], answer, reply["id"])
         elif answer:
             store.delivery_answer(deliveries[name]["id"], answer)
+    # A survey put to the focal points by phone: one answers it all, one hangs up, the rest are stopped.
+    run_id = store.create_survey_run(survey_id, ["1103"], "ada")
+    for delivery, state in zip(store.claim_due_deliveries(2), (COMPLETE, INCOMPLETE)):
+        store.delivery_result(delivery["id"], "answered", 1, 0)
+        store.delivery_finished(delivery["id"], state)
+    assert store.stop_survey_run(run_id, "ada") == 2
     # ivr/flows/broadcast_record.py
     store.audit("phone:C-X", "record", "broadcast_message", None, None, {"path": "broadcasts/2.wav", "seconds": 12.3})
 

@@ -19,11 +19,12 @@ ACTIONS = (
     "responders_queued", "responders_unreached", "responder_answered", "responder_call", "responder_confirmed",
     "delivery_answered", "delivery_busy", "delivery_no_answer", "delivery_congestion", "delivery_failed",
     "delivery_listened", "delivery_hung_up_early", "delivery_confirmed", "delivery_replied", "broadcast_reply",
+    "delivery_complete", "delivery_incomplete", "stop",
     "callback_queued", "callback_answered", "callback_given_up", "callback_expired", "callback_rate_limited",
     "callback_linked", "acknowledgement_waiting", "acknowledgement_delivered",
 )
 ENTITIES = ("alert", "user", "login", "prompt", "incident", "locality", "gazetteer", "directory", "committee",
-            "committee_line", "survey", "broadcast", "broadcast_message", "exports", "call", "callback", "retention")
+            "committee_line", "survey", "survey_run", "broadcast", "broadcast_message", "exports", "call", "callback", "retention")
 
 
 class Audit(Base):
