@@ -3,8 +3,8 @@ steps) builds a Debian unstable root with Asterisk 22, Python and Sauti; the who
 runs inside it as the user `sauti`, on the system-Asterisk path (no chroot of its own):
 init, up, a real call from a pjsua2 phone outside the root, the alert stored, a clean stop.
 On the way it is issue 19's search on this path: calls with distinctive numbers (the alert
-line and the beep line through the trunk, a rejected unknown caller, a dial that fails),
-then no file under the data directory or Asterisk's folders in the root holds one, the
+line and the beep line through the trunk, a rejected unknown caller once `sauti up` has
+replaced a killed log filter, a dial that fails), then no file under the data directory or Asterisk's folders in the root holds one, the
 security log keeps the rejected request's source address, and files are private.
 
 The root is cached in ~/.cache/sauti/image-root-<hash of the recipe and pyproject.toml>
@@ -135,6 +135,9 @@ def test_the_whole_line_runs_in_the_image_root(root, tmp_path):
 
         (row,) = wait_for(stored, 30, "the alert to be stored")
         assert ",sw," in f",{row},", row
+        # Its log filter killed, `sauti up` starts a new one: the rejection below is logged through it.
+        os.kill(int((data / "asterisk/run/logfilter.pid").read_text()), signal.SIGKILL)
+        wait_for(lambda: "log filter had died" in output(), 30, "`sauti up` to start a new log filter")
         privacy.rejected(config, NUMBERS["rejected"])
         beep = privacy.trunk_call(config, EXTEN_BEEP, NUMBERS["beep line"], "", answer_timeout=20).result(timeout=60)
         assert not beep.answered, "the beep line never answers"
