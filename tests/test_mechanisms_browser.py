@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from core import surveys
+from core import directory, surveys
 from core.complaints import ComplaintSeal
+from core.directory import NumberSeal
 from tests.fixtures.core import wait_for
 from tests.fixtures.web import PASSWORDS, _hash, browser_login, write_tone
 
@@ -36,6 +37,15 @@ def test_an_admin_writes_a_survey_and_reads_its_results(live_server, browser, fr
     page.screenshot(path=str(ARTIFACTS / "survey-editor.png"), full_page=True)
     survey = fresh_db.active_survey()
     assert survey["name"] == "Perception Beni" and survey["questions"] == 3
+    fresh_db.import_directory(directory.read_csv("kind,name,localities,language,order,number\n"
+                                                 "focal_point,Relais Beni,4021,sw,1,0970000111\n"),
+                              NumberSeal.from_config(config).seal, "ada")
+    page.fill("#survey-call input[name=localities]", "4021")
+    page.click("#survey-call button")
+    page.wait_for_selector("#run-progress")
+    assert page.locator("[data-figure=pending]").inner_text() == "1"
+    assert "Relais Beni" in page.locator("#deliveries").inner_text() and "0970000" not in page.content()
+    page.screenshot(path=str(ARTIFACTS / "survey-run.png"), full_page=True)
 
     questions = fresh_db.survey_questions(survey["id"])
     for answer, complete in ((1, 1), (2, 0)):

@@ -4,6 +4,7 @@ the line's question loop on an answered call, the aggregates of both channels, t
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -11,6 +12,9 @@ import pytest
 from core import clock, directory, surveys
 from core.dialplan import VAR_DELIVERY
 from core.directory import NumberSeal
+from core.store.thread import StoreThread
+from dialler.ami import AmiClient, AmiSettings
+from dialler.broadcasts import BroadcastDialler
 from ivr.agi import HangupError
 from ivr.flows.broadcast import broadcast
 from tests.fixtures.web import login, post
@@ -123,6 +127,8 @@ def test_an_admin_puts_a_survey_to_focal_points_and_follows_the_calls_on_the_con
     post(client, "/logout")
     login(client, "ada")
     assert "survey-call" in client.get(f"/surveys/{survey_id}/edit").text
+    taken = post(client, "/surveys", {"name": " Perception  T4 "})
+    assert taken.status_code == 409 and "Une autre enquête porte ce nom" in taken.text
     assert post(client, f"/surveys/{survey_id}/runs", {"localities": "99x"}).status_code == 400
     assert post(client, f"/surveys/{survey_id}/runs", {"localities": "9999"}).status_code == 400, "nobody there"
     started = post(client, f"/surveys/{survey_id}/runs", {"localities": "2101"})
@@ -134,7 +140,7 @@ def test_an_admin_puts_a_survey_to_focal_points_and_follows_the_calls_on_the_con
     fresh_db.delivery_result(ringing["id"], "no_answer", 3, 60)   # to be called again in a minute
     page = client.get(started.location).text
     assert 'http-equiv="refresh"' in page and "Relais B" in page and "Relais C" in page
-    assert "a répondu à tout" in page and 'data-figure="complete"><dt>complets</dt><dd>1</dd>' in page
+    assert "a répondu à tout" in page and '<td data-figure="complete">1</td>' in page
     assert "0970000" not in page and "**" not in page, "no number, not even masked"
     assert post(client, f"/surveys/{survey_id}/runs/{run['id']}/stop").status_code == 302
     page = client.get(started.location).text
@@ -153,3 +159,30 @@ def test_an_admin_puts_a_survey_to_focal_points_and_follows_the_calls_on_the_con
     assert client.get(f"/surveys/{survey_id}/runs/{run['id']}").status_code == 403
     login(client, "sam")
     assert client.get(f"/surveys/{survey_id + 1}/runs/{run['id']}").status_code == 404
+
+
+def test_the_dialler_calls_a_runs_focal_points_only_within_calling_hours(config, fresh_db):
+    survey_id, _ = seed(fresh_db, config)
+    voice_alert = fresh_db.create_broadcast("broadcasts/m.wav", ["1103"], "sam")
+    run_id = fresh_db.create_survey_run(survey_id, ["2101"], "ada")
+    now = dt.datetime.now(clock.zone(config.site.timezone))   # the hours are the installation's
+    closed = f"{(now + dt.timedelta(hours=2)):%H}:00-{(now + dt.timedelta(hours=3)):%H}:00"
+
+    def attempts_after_a_round(hours: str) -> tuple[list[int], list[int]]:
+        settings = dataclasses.replace(config, dialler=dataclasses.replace(config.dialler, calling_hours=hours))
+        db = StoreThread(settings.db_path)
+        ami = AmiClient(AmiSettings("127.0.0.1", 1, "sauti", "x"))
+        ami.connected.set()   # as if logged in: each call fails at once, with no Asterisk listening
+        dialler = BroadcastDialler(settings, db, ami, NumberSeal.from_config(settings))
+
+        async def round_():
+            await dialler.tick()
+            await asyncio.gather(*dialler.calls)
+        try:
+            asyncio.run(round_())
+            return tuple([d["attempts"] for d in db.run(lambda s, b=b: s.deliveries(b))] for b in (voice_alert, run_id))
+        finally:
+            db.close()
+
+    assert attempts_after_a_round(closed) == ([1, 1], [0, 0]), "voice alerts go at any hour, a survey waits"
+    assert attempts_after_a_round("00:00-24:00") == ([1, 1], [1, 1])

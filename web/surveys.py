@@ -50,9 +50,11 @@ def index():
 @bp.route("", methods=("POST",))
 @role_required("admin")
 def create():
-    name = request.form.get("name", "").strip()
+    name = " ".join(request.form.get("name", "").split())
     if not name or len(name) > surveys.NAME_MAX:
         abort(400)
+    if any(s["name"] == name for s in get_store().surveys()):
+        return render_template("surveys.html", surveys=get_store().surveys(), error=_("surveys.name_taken")), 409
     survey_id = get_store().create_survey(name, g.user["username"])
     return redirect(url_for("surveys.edit", survey_id=survey_id))
 
