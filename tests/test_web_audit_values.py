@@ -89,7 +89,7 @@ def test_every_action_and_entity_the_code_writes_has_its_words(app, lang):
     missing = sorted(f"action.{a}" for a in written_actions() if f"action.{a}" not in catalog)
     missing += sorted({f"entity.{e}" for entities in written_actions().values() for e in entities
                        if e is not None and f"entity.{e}" not in catalog})
-    assert not missing, missing
+    assert not missing, ("each action and entity the code writes needs its words in web/translations", missing)
 
 
 # -- every entry, written by the real calls ------------------------------------------------------
@@ -256,8 +256,10 @@ def test_the_list_of_actions_is_what_the_code_writes(every_entry):
     """core/store/audit.py's ACTIONS (the console's filter) is exactly what the code can write,
     and the entries above write each of them, on each entity."""
     found = written_actions()
-    assert set(found) == set(ACTIONS), ("written, not listed:", set(found) - set(ACTIONS),
-                                        "listed, never written:", set(ACTIONS) - set(found))
+    assert set(found) == set(ACTIONS), (
+        "a new action goes into core/store/audit.py ACTIONS, with action.<name> in web/translations/{fr,en}.json "
+        "and a call that writes it in write_every_entry above", "written, not listed:", set(found) - set(ACTIONS),
+        "listed, never written:", set(ACTIONS) - set(found))
     assert {e["action"] for e in every_entry} == set(ACTIONS)
     assert {e["entity"] for e in every_entry} == set(ENTITIES)
     assert {entity for entities in found.values() for entity in entities} - {None} <= set(ENTITIES)
