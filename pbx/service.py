@@ -38,6 +38,7 @@ class Status:
     runtime: str            # e.g. "Asterisk 22.1.0 (chroot /root/.cache/sauti/asterisk-root)"
     uptime: str = ""        # Asterisk's `core show uptime`, when running
     detail: str = ""        # why it is not running, or other notes
+    log_filter: bool = False  # its log filter runs (pbx/logfilter.py): Asterisk's logs reach the disk
 
     def __str__(self) -> str:
         if self.running:
@@ -260,7 +261,8 @@ def status(config: Config) -> Status:
     pid = running_pid(config)
     if pid is None:
         return Status(running=False, pid=None, runtime=runtime.description)
-    filter_note = "" if logfilter.running(paths(config).run) else (
+    log_filter = logfilter.running(paths(config).run)
+    filter_note = "" if log_filter else (
         "its log filter is not running: errors and security events are lost (and a `logger reload` would hang) "
         "until `sauti asterisk start` starts a new one")
     try:
@@ -268,8 +270,9 @@ def status(config: Config) -> Status:
         uptime = " ".join(cli(config, "core show uptime").split())
     except PbxError as exc:
         detail = "; ".join(text for text in (str(exc), filter_note) if text)
-        return Status(running=True, pid=pid, runtime=runtime.description, detail=detail)
+        return Status(running=True, pid=pid, runtime=runtime.description, detail=detail, log_filter=log_filter)
     description = runtime.description
     if version:
         description = f"{version.split(' built ')[0]} ({'system' if runtime.root is None else runtime.root})"
-    return Status(running=True, pid=pid, runtime=description, uptime=uptime, detail=filter_note)
+    return Status(running=True, pid=pid, runtime=description, uptime=uptime, detail=filter_note,
+                  log_filter=log_filter)

@@ -57,6 +57,9 @@ def line_status(ctx: Context, with_asterisk: bool = True) -> list[tuple[str, boo
         try:
             state = pbx.status(config)
             rows.append(("asterisk", state.running, str(state)))
+            if state.running:  # without it Asterisk's errors and security events are lost (pbx/logfilter.py)
+                rows.append(("log filter", state.log_filter, "Asterisk's logs, numbers masked" if state.log_filter
+                             else "not running: `sauti up` or `sauti asterisk start` starts a new one"))
         except pbx.PbxError as exc:
             rows.append(("asterisk", False, str(exc)))
     for name, command in LINE_SERVICES:
@@ -78,7 +81,8 @@ def line_status(ctx: Context, with_asterisk: bool = True) -> list[tuple[str, boo
 def status(ctx: Context, no_asterisk: bool) -> None:
     """Say which of the line's services are up; exit 3 if one is down.
 
-    Asterisk, the IVR (answering on its FastAGI port), the ASR worker, the console
+    Asterisk (and, while it runs, the filter its logs go through), the IVR (answering on
+    its FastAGI port), the ASR worker, the console
     (answering on its port) and the dialler, as `sauti up` runs them. Health checks
     (compose, systemd) call it.
     """

@@ -125,7 +125,7 @@ def test_the_whole_line_runs_in_the_image_root(root, tmp_path):
         config = config_module.load(data, env=settings)
         status = wait_for(lambda: (done := sauti("status")).returncode == 0 and done, 60,
                           "`sauti status` in the root to see every service up")
-        assert "log filter" not in status.stdout, status.stdout
+        assert "\nlog filter  up " in status.stdout and "WARNING" not in status.stdout, status.stdout
         result = privacy.trunk_call(config, EXTEN_ALERT, NUMBERS["alert line"],
                                     alert_script("sw", speech(tmp_path, "sw", 4.0))).result(timeout=150)
         assert result.answered, result.events
