@@ -8,6 +8,9 @@ The aggregates are exactly those answers, and each delivery's outcome is exactly
 
 from __future__ import annotations
 
+import os
+from unittest import mock
+
 import pytest
 
 from core import directory, surveys
@@ -16,7 +19,7 @@ from core.directory import NumberSeal
 from core.store import Store
 import phone
 from tests.fixtures.asterisk import wait_for
-from tests.test_dialler_callbacks import dialler_beside, registered
+from tests.test_dialler_callbacks import DiallerProcess, registered
 
 pytestmark = pytest.mark.asterisk
 
@@ -55,13 +58,13 @@ def test_one_answered_and_one_abandoned_survey_leave_exactly_the_expected_aggreg
         known = store.localities()
     locality = known[0].code if known else "4021"
     opening = f"wait 1; dtmf 3; wait silence; dtmf {locality}#; wait silence"
-    answered = asterisk.call(EXTEN_SURVEY, "test-phone-4",
-                             f"{opening}; dtmf 1; wait silence; dtmf 2; wait silence; dtmf 2; listen 10; hangup",
-                             timeout=120)
+    # Both callers at once: the line takes them side by side, and the test takes the time of one.
+    answering = asterisk.start_call(EXTEN_SURVEY, "test-phone-4", f"{opening}; dtmf 1; wait silence; dtmf 2; "
+                                    "wait silence; dtmf 2; listen 10; hangup")
+    leaving = asterisk.start_call(EXTEN_SURVEY, "test-phone-5", f"{opening}; dtmf 2; wait silence; hangup")
+    answered, left = answering.result(timeout=120), leaving.result(timeout=120)
     assert answered.ok, (answered.events, ivr_running.log()[-3000:])
-    left = asterisk.call(EXTEN_SURVEY, "test-phone-4", f"{opening}; dtmf 2; wait silence; hangup", timeout=120)
     assert left.ok, (left.events, ivr_running.log()[-3000:])
-
     (group,) = wait_for(lambda: (found := results(config, survey_id)) and found[0]["responses"] == 2 and found, 20,
                         "two responses")
     assert group["locality"] == locality and (group["responses"], group["incomplete"]) == (2, 1)
@@ -70,10 +73,13 @@ def test_one_answered_and_one_abandoned_survey_leave_exactly_the_expected_aggreg
         store.set_survey_active(survey_id, False, "test")
 
 
-@pytest.fixture(scope="module")
-def dialler(asterisk, ivr_process):
-    with dialler_beside(asterisk, ivr_process, FAST) as process:
-        yield process
+@pytest.fixture
+def dialler(asterisk, ivr_running):
+    """A dialler with short ring times and retries beside the session's IVR (which needs no change)."""
+    with mock.patch.dict(os.environ, FAST):
+        process = DiallerProcess(asterisk.config)
+    yield process
+    process.stop()
 
 
 def test_a_survey_run_calls_three_focal_points_and_counts_exactly_their_answers(asterisk, dialler):
