@@ -62,6 +62,18 @@ def test_a_delete_asks_first_even_without_javascript(live_server, browser, fresh
     assert "Localité 4021 supprimée." in page.locator("body").inner_text()
     assert fresh_db.locality("4021") is None
     assert [(e["actor"], e["action"]) for e in fresh_db.audit_entries("locality", 4021)][0] == ("ada", "delete")
+    # A replacing import names what it removes; the question's form carries the file back.
+    fresh_db.save_locality(Locality("4022", "Mabalako", None, None, None, None), "test")
+    page.goto(live_server + "/admin/localities")
+    page.set_input_files("input[name=file]", {"name": "beni.csv", "mimeType": "text/csv",
+                                               "buffer": "code,name\r\n1101,Beni\r\n".encode()})
+    page.check("input[name=replace]")
+    page.get_by_role("button", name="Importer").click()
+    assert "retire 1 localité(s) absente(s) du fichier : 4022 Mabalako" in page.locator("#confirm-question").inner_text()
+    assert fresh_db.locality("4022") is not None, "asking changed nothing"
+    page.locator("#confirm-form").get_by_role("button", name="Importer").click()
+    page.wait_for_url(live_server + "/admin/localities")
+    assert [l.code for l in fresh_db.localities()] == ["1101"]
     # An account: disabling asks, enabling does not.
     page.goto(live_server + "/admin/users")
     page.locator("tr", has_text="vera").get_by_role("link", name="Désactiver").click()

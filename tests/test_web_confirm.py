@@ -13,7 +13,7 @@ from collections.abc import Callable
 import pytest
 
 from core.identity import check_password
-from tests.fixtures.web import PASSWORDS, login, post
+from tests.fixtures.web import PASSWORDS, login, post, post_file
 
 
 @dataclass
@@ -116,3 +116,41 @@ def test_only_admins_are_asked(client, fresh_db, user):
     login(client, user)
     for url in ("/admin/localities/4021/delete", "/admin/users/ada/disabled", "/admin/users/ada/password"):
         assert client.get(url).status_code == 403, url
+
+
+def test_a_replacing_import_names_what_it_removes_and_carries_the_file(client, fresh_db):
+    """"Remove localities the file does not name" asks first, naming them; the question's form carries
+    the file (no upload again, no JavaScript); an import that removes nothing does not ask."""
+    login(client, "ada")
+    for code, name in (("4021", "Kalunguta"), ("4022", "Mabalako"), ("1101", "Beni")):
+        assert post(client, "/admin/localities", {"code": code, "name": name}).status_code == 302
+    before = audit_count(fresh_db)
+    csv_text = "code,name\n1101,Beni\n1102,Oicha\n"
+    asked = post_file(client, "/admin/localities/import", csv_text.encode(), data={"replace": "1"})
+    assert asked.status_code == 200
+    question = asked.text.split('id="confirm-question">')[1].split("</p>")[0]
+    assert "retire 2 localité(s)" in question and "4021 Kalunguta, 4022 Mabalako" in question
+    assert 'enctype="multipart/form-data"' in asked.text and 'name="replace" value="1"' in asked.text
+    assert f'<textarea name="csv_text" hidden>\n{csv_text}</textarea>' in asked.text
+    assert audit_count(fresh_db) == before and fresh_db.locality("1102") is None, "asking imports nothing"
+    # The carried file without the confirmation: asked again. With it (as a browser sends a textarea: CRLF): done.
+    again = post(client, "/admin/localities/import", {"replace": "1", "csv_text": csv_text})
+    assert again.status_code == 200 and 'id="confirm-form"' in again.text and fresh_db.locality("4021")
+    done = post(client, "/admin/localities/import",
+                {"replace": "1", "confirm": "1", "csv_text": csv_text.replace("\n", "\r\n")})
+    assert done.status_code == 302
+    assert [l.code for l in fresh_db.localities()] == ["1101", "1102"]
+    (entry,) = [e for e in fresh_db.audit_entries("gazetteer") if e["action"] == "import"]
+    assert entry["after"] == {"added": 1, "updated": 1, "removed": 2} and entry["actor"] == "ada"
+    # Nothing to remove, or no "replace": no question.
+    assert post_file(client, "/admin/localities/import", csv_text.encode(), data={"replace": "1"}).status_code == 302
+    assert post_file(client, "/admin/localities/import", b"code,name\n9,X\n").status_code == 302
+
+
+@pytest.mark.parametrize("carried, status", [("", 400), (" \n", 400), ("code,name\n1,\n", 400),
+                                             ("x" * (2 * 1024 * 1024 + 1), 413)])
+def test_a_carried_file_is_checked_as_an_upload_is(client, fresh_db, carried, status):
+    login(client, "ada")
+    response = post(client, "/admin/localities/import", {"replace": "1", "confirm": "1", "csv_text": carried})
+    assert response.status_code == status
+    assert not fresh_db.localities()

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Blueprint, Response, flash, redirect, url_for
+from flask import Blueprint, Response, flash, redirect, request, url_for
 
 from core.csv_tables import RowError
 
-from .confirm import ask, confirmed
-from .csv_upload import CsvRefused, limit_mb, uploaded_csv
+from .confirm import CONFIRM_FIELD, ask, confirmed
+from .csv_upload import CARRIED_CSV, CsvRefused, carried_csv, limit_mb, uploaded_csv
 from .i18n import translate as _
 from .security import role_required
 
@@ -67,13 +67,23 @@ def refusal(area: str, exc: RowError) -> str:
 
 
 def add_csv_routes(bp: Blueprint, page: Callable, *, filename: str, export: Callable[[], str],
-                   import_text: Callable[[str], dict], invalid: Callable[[ValueError], str]) -> None:
+                   import_text: Callable[[str], dict], invalid: Callable[[ValueError], str],
+                   takes_away: Callable[[str], str | None] = lambda text: None) -> None:
     """POST /import: `import_text(text)` parses and stores a whole file, returning the summary
-    `<area>.imported` shows; a ValueError refuses the file, `invalid(exc)` says why.
+    `<area>.imported` shows; a ValueError refuses the file, `invalid(exc)` says why. When
+    `takes_away(text)` says what the import would remove (None: nothing), it asks first
+    (web.confirm), the file carried in the confirmation's form (CARRIED_CSV).
     GET /<filename>: the list as `export()` writes it."""
     def import_csv():
         try:
-            summary = import_text(uploaded_csv())
+            text = carried_csv() if CARRIED_CSV in request.form else uploaded_csv()
+            question = None if confirmed() else takes_away(text)
+            if question:
+                fields = {key: value for key, value in request.form.items()
+                          if key not in ("csrf_token", CONFIRM_FIELD, CARRIED_CSV)}
+                return ask(question, _(f"{bp.name}.import"), url_for(f"{bp.name}.index"), fields,
+                           texts={CARRIED_CSV: text})
+            summary = import_text(text)
         except CsvRefused as refused:
             return page(413 if refused.key == "csv.too_big" else 400, error=_(refused.key, mb=limit_mb()))
         except ValueError as exc:

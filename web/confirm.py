@@ -19,8 +19,10 @@ def confirmed() -> bool:
     return request.method == "POST" and request.form.get(CONFIRM_FIELD) == "1"
 
 
-def ask(question: str, button: str, back: str, fields: dict[str, str] | None = None):
+def ask(question: str, button: str, back: str, fields: dict[str, str] | None = None,
+        texts: dict[str, str] | None = None):
     """The confirmation page for this URL: `question` says what will change, `button` does it,
-    `back` (the list) does nothing; `fields` are hidden values the POST needs besides `confirm`."""
+    `back` (the list) does nothing; `fields` are hidden values the POST needs besides `confirm`,
+    `texts` hidden multi-line ones (an uploaded file's text), sent back as multipart."""
     return render_template("confirm.html", question=question, button=button, action=request.path, back=back,
-                           fields=fields or {}, confirm_field=CONFIRM_FIELD)
+                           fields=fields or {}, texts=texts or {}, confirm_field=CONFIRM_FIELD)

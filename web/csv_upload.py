@@ -10,6 +10,8 @@ from flask import request
 
 MAX_CSV_BYTES = 2 * 1024 * 1024
 FORM_BYTES = 64 * 1024  # the rest of the form: its token, the replace box, field names
+# An import that removes rows asks first; its confirmation carries the file as this form field.
+CARRIED_CSV = "csv_text"
 ENDPOINTS = ("gazetteer.import_csv", "directory.import_csv")
 
 
@@ -40,6 +42,16 @@ def uploaded_csv(field: str = "file") -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         raise CsvRefused("csv.not_utf8") from None
+
+
+def carried_csv() -> str:
+    """The file's text as the confirmation page carried it (a textarea: its line breaks come back as CRLF)."""
+    text = request.form.get(CARRIED_CSV, "").replace("\r\n", "\n")
+    if len(text.encode("utf-8")) > MAX_CSV_BYTES:
+        raise CsvRefused("csv.too_big")
+    if not text.strip():
+        raise CsvRefused("csv.no_file")
+    return text
 
 
 def limit_mb() -> int:

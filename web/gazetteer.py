@@ -14,6 +14,7 @@ from .security import role_required
 
 bp = Blueprint("gazetteer", __name__, url_prefix="/admin/localities")
 # What each field of the form takes (core.gazetteer checks the same); coordinates: decimal degrees, room to paste.
+REMOVALS_NAMED = 20   # a replace's question names this many localities it removes, then "…"
 LIMITS = {"code": gazetteer.MAX_CODE_DIGITS, "name": gazetteer.MAX_TEXT, "territory": gazetteer.MAX_TEXT,
           "province": gazetteer.MAX_TEXT, "latitude": 20, "longitude": 20}
 
@@ -48,10 +49,24 @@ add_delete_route(
     deleted=lambda found: _("gazetteer.deleted", code=found["code"]))
 
 
+def replaced_localities(text: str) -> str | None:
+    """What an import with "replace" would remove, as the question to ask (None: it removes nothing)."""
+    if request.form.get("replace") != "1":
+        return None
+    given = {locality.code for locality in gazetteer.read_csv(text)}
+    gone = [locality for locality in get_store().localities() if locality.code not in given]
+    if not gone:
+        return None
+    named = ", ".join(f"{locality.code} {locality.name}" for locality in gone[:REMOVALS_NAMED])
+    return _("gazetteer.confirm_replace", n=len(gone), localities=named + (" …" if len(gone) > REMOVALS_NAMED else ""))
+
+
 add_csv_routes(
     bp, page, filename="localities.csv",
     export=lambda: gazetteer.write_csv(get_store().localities()),
     import_text=lambda text: get_store().import_localities(gazetteer.read_csv(text), g.user["username"],
                                                            replace=request.form.get("replace") == "1"),
     invalid=lambda exc: _("gazetteer.invalid", detail=refusal("gazetteer", exc) if isinstance(
-        exc, gazetteer.GazetteerError) else str(exc)))
+        exc, gazetteer.GazetteerError) else str(exc)),
+    takes_away=replaced_localities)
+

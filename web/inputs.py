@@ -20,6 +20,7 @@ from pathlib import Path
 from flask import request
 from werkzeug.routing import IntegerConverter
 
+from .csv_upload import CARRIED_CSV
 from .i18n import translate as _
 
 MAX_ID = 2**63 - 1  # SQLite's INTEGER
@@ -41,8 +42,9 @@ QUERY_FIELDS = {"next"}  # query values with a limit other than "other"'s
 # Form fields holding free text: line breaks and tabs are kept, other control
 # characters removed (they are invisible, and pasted text carries them).
 FREE_TEXT_FIELDS = {"text"}
-# Form fields that are not read as text here (secrets and tokens are compared whole).
-UNCHECKED_FIELDS = {"csrf_token"}
+# Form fields that are not read as text here (secrets and tokens are compared whole; a CSV file
+# carried through an import's confirmation is read as the file it was, by its own parser).
+UNCHECKED_FIELDS = {"csrf_token", CARRIED_CSV}
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _FREE_TEXT_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
