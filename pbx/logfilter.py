@@ -16,7 +16,8 @@ host's journal (numbers on disk), and the unprivileged service user would need `
 -Urm` for one, which Docker's default seccomp profile refuses.
 
 What keeps the pipe safe (Asterisk 22's main/logger.c opens a channel with fopen("a"),
-again at every `logger reload`, `logger rotate` and `core reload`):
+again at every `logger reload`, `logger rotate` and `core reload`; `logger add channel`,
+which `sauti asterisk debug-log` uses, opens only its own file):
 - The filter opens the FIFO read-write, so while it runs there is always a reader:
   Asterisk's open returns at once and the filter never reads end-of-file when Asterisk
   closes and reopens it.

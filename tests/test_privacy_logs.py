@@ -205,6 +205,9 @@ def test_logs_and_the_data_directory_stay_private_after_rotation_and_restart(lin
     assert private(modes(config)) == {}
     line.cli("logger rotate")  # Asterisk's own: nothing of it may come back readable
     assert private(modes(config)) == {}
+    fifo = logfilter.fifo_path(p.run)
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode) and not list(p.run.glob(f"{fifo.name}.*")), \
+        "Asterisk's rotation must not rename the FIFO away (and open a plain file in its place)"
     # An external logrotate renames the filter's files; it opens new ones.
     for name in (logfilter.SECURITY_LOG, logfilter.MESSAGES_LOG):
         if (p.log / name).exists():
