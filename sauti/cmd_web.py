@@ -8,7 +8,7 @@ import signal
 import click
 
 from core import logs
-from core.accounts import MIN_PASSWORD, ROLES, password_long_enough
+from core.accounts import MIN_PASSWORD, ROLES, SERVICE_ACTORS, password_long_enough
 from core.identity import hash_password
 
 from .context import Context, pass_context
@@ -67,6 +67,8 @@ def _prompt_password() -> str:
 @pass_context
 def user_add(ctx: Context, name: str, role: str) -> None:
     """Create account NAME; the password is prompted for twice and stored as a scrypt hash."""
+    if name in SERVICE_ACTORS:
+        raise click.ClickException(f"{name!r} is how the audit log names a part of the line: choose another name")
     with ctx.open_store() as store:
         if store.get_user(name) is not None:
             raise click.ClickException(f"account {name!r} already exists")

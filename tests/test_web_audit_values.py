@@ -354,8 +354,10 @@ def test_no_stored_code_reaches_the_audit_pages(client, fresh_db, config, every_
         assert words in said, words
 
 
-def test_an_account_cannot_take_a_name_the_audit_gives_a_service(client, fresh_db):
+def test_an_account_cannot_take_a_name_the_audit_gives_a_service(client, fresh_db, runner):
     login(client, "ada")
     refused = post(client, "/admin/users", {"username": "dialler", "role": "admin"})
     assert refused.status_code == 400 and "« dialler » est le nom d&#39;une partie de la ligne" in refused.text
-    assert fresh_db.get_user("dialler") is None
+    result = runner.invoke("user", "add", "ivr", "--role", "admin", input="pass-word-1\npass-word-1\n")
+    assert result.exit_code != 0 and "names a part of the line" in result.output
+    assert fresh_db.get_user("dialler") is None and fresh_db.get_user("ivr") is None

@@ -8,11 +8,10 @@ import sqlite3
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
 from core.identity import hash_password, new_password
-from core.accounts import ROLES
+from core.accounts import ROLES, SERVICE_ACTORS
 from core.store.audit import ACTIONS, ENTITIES
 
 from .confirm import ask, confirmed
-from .history import SYSTEM_ACTORS
 from .i18n import translate as _
 from .security import role_required
 from .templating import refused
@@ -64,7 +63,7 @@ def add_user():
     role = request.form.get("role", "")
     if not USERNAME.match(username) or role not in ROLES:
         return users_page(400, error=_("users.invalid"), typed=typed)
-    if username in SYSTEM_ACTORS:   # the audit log would say "voice server" for this person
+    if username in SERVICE_ACTORS:   # the audit log would say "voice server" for this person
         return users_page(400, error=_("users.reserved", user=username), typed=typed)
     password = new_password()
     try:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from flask import current_app
 
 from core import clock
+from core.accounts import SERVICE_ACTORS
 from core.model import ALERT_LANGUAGES, CATEGORIES
 
 from .i18n import current_language, has_message, translate
@@ -43,7 +44,7 @@ AS_TYPED = {"username", "name", "text", "action", "code", "territory", "province
             "reference", "claimed_by", "address", "responder", "responders", "recipient", "recipients", "path",
             "backup", "prompt", "number", "latitude", "longitude"}
 # Who acts when no person does (the services, the CLI, a caller), said in words; a person is their username.
-SYSTEM_ACTORS = ("console", "ivr", "asr", "dialler", "retention", "cli", "init", "caller", "?")
+SYSTEM_ACTORS = (*SERVICE_ACTORS, "?")
 PHONE_ACTOR = "phone:"     # someone on the line, by pseudonym (ivr/flows: prompts, responses, voice alerts)
 # Kept in an update's line even when unchanged: they say which row it was.
 IDENTIFYING = {"name", "code", "username"}
