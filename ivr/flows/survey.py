@@ -36,6 +36,7 @@ async def survey(call: Call, line: Line) -> None:
     await play(call, line, "survey_intro", language)
     locality = await ask_locality(call, line, language)
     await answer_questions(call, line, running["id"], language, locality, "inbound")
+    await thank(call, line, language)
 
 
 async def survey_call(call: Call, line: Line, delivery_id: int, run: dict) -> None:
@@ -46,13 +47,14 @@ async def survey_call(call: Call, line: Line, delivery_id: int, run: dict) -> No
     try:
         await play(call, line, "survey_call_hello", language)
         complete = await answer_questions(call, line, run["survey_id"], language, run["locality"], "outbound")
+        await thank(call, line, language)   # a hang-up now leaves the response and the delivery complete
     finally:
         await line.db(lambda s: s.delivery_finished(delivery_id, COMPLETE if complete else INCOMPLETE))
 
 
 async def answer_questions(call: Call, line: Line, survey_id: int, language: str, locality: str | None,
                            channel: str) -> bool:
-    """The question loop, then thanks; True when at least one answer was kept and the end reached."""
+    """The question loop; True when at least one answer was kept and the last question passed."""
     questions = await line.db(lambda s: s.survey_questions(survey_id))
     day = dt.datetime.now(clock.zone(line.config.site.timezone)).date().isoformat()
     response_id = None
@@ -65,9 +67,12 @@ async def answer_questions(call: Call, line: Line, survey_id: int, language: str
         await line.db(lambda s: s.record_survey_answer(response_id, question["id"], answer))
     if response_id is not None:
         await line.db(lambda s: s.finish_survey_response(response_id))
+    return response_id is not None
+
+
+async def thank(call: Call, line: Line, language: str) -> None:
     await play(call, line, "survey_thanks", language)
     await play(call, line, "goodbye", language)
-    return response_id is not None
 
 
 async def ask(call: Call, line: Line, survey_id: int, question: dict, language: str) -> int | None:
