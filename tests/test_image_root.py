@@ -4,7 +4,7 @@ runs inside it as the user `sauti`, on the system-Asterisk path (no chroot of it
 init, up, a real call from a pjsua2 phone outside the root, the alert stored, a clean stop.
 On the way it is issue 19's search on this path: calls with distinctive numbers (the alert
 line and the beep line through the trunk, a rejected unknown caller once `sauti up` has
-replaced a killed log filter, a dial that fails), then no file under the data directory or Asterisk's folders in the root holds one, the
+replaced a killed log filter, a radio station relaying it, a dial that fails), then no file under the data directory or Asterisk's folders in the root holds one, the
 security log keeps the rejected request's source address, and files are private.
 
 The root is cached in ~/.cache/sauti/image-root-<hash of the recipe and pyproject.toml>
@@ -18,7 +18,6 @@ import hashlib
 import os
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -27,7 +26,6 @@ from pathlib import Path
 import pytest
 
 from core import config as config_module
-from core import identity, secrets
 from core.dialplan import EXTEN_ALERT, EXTEN_BEEP
 from tests.fixtures import privacy
 from tests.fixtures.asterisk import free_ports
@@ -41,7 +39,8 @@ RECIPE = CHECKOUT / "docker" / "image-root.sh"
 IMAGE_PORTS = (5760, 5738, 5273, 23000)
 BUILD_TIMEOUT = 1800
 NUMBERS = {"alert line": "+243817320001", "rejected": "+243817320002", "beep line": "+243817320003",
-           "outbound": "+243817320004"}
+           "outbound": "+243817320004", "radio relay": "+243817320005"}
+STATION = "privacy"
 # Where the system's Asterisk would write by default (its own config points it at the data directory).
 ASTERISK_FOLDERS = ("var/log", "var/spool/asterisk", "var/lib/asterisk", "run/asterisk")
 
@@ -84,19 +83,10 @@ def inside(root: Path, data: Path, env: dict, *command: str) -> list[str]:
     return ["unshare", "--mount", "--propagation", "private", "--fork", "--", "sh", "-c", script]
 
 
-def calls_from(config, number: str) -> int:
-    """Calls stored under the caller's pseudonym, read without writing (the files stay `sauti`'s)."""
-    pseudonym = identity.pseudonym(secrets.pseudonym_key(config), number)
-    db = sqlite3.connect(f"file:{config.db_path}?mode=ro", uri=True)
-    try:
-        return db.execute("SELECT count(*) FROM calls WHERE caller_pseudonym = ?", (pseudonym,)).fetchone()[0]
-    finally:
-        db.close()
-
-
 def test_the_whole_line_runs_in_the_image_root(root, tmp_path):
     ports = free_ports(IMAGE_PORTS)
-    settings = {"SAUTI_WEB_PORT": str(free_port()), "SAUTI_ASTERISK_TRUNK_IP": privacy.TRUNK_ADDRESS}
+    settings = {"SAUTI_WEB_PORT": str(free_port()), "SAUTI_ASTERISK_TRUNK_IP": privacy.TRUNK_ADDRESS,
+                "SAUTI_ASTERISK_RADIO_STATIONS": STATION}
     for section, values in ports.items():
         settings |= {f"SAUTI_{section.upper()}_{key.upper()}": str(value) for key, value in values.items()}
     data = tmp_path / "data"
@@ -141,7 +131,8 @@ def test_the_whole_line_runs_in_the_image_root(root, tmp_path):
         privacy.rejected(config, NUMBERS["rejected"])
         beep = privacy.trunk_call(config, EXTEN_BEEP, NUMBERS["beep line"], "", answer_timeout=20).result(timeout=60)
         assert not beep.answered, "the beep line never answers"
-        wait_for(lambda: calls_from(config, NUMBERS["beep line"]), 10, "the missed call under its pseudonym")
+        wait_for(lambda: privacy.by_pseudonym(config, NUMBERS["beep line"]), 10, "the missed call under its pseudonym")
+        privacy.radio_relay(config, STATION, NUMBERS["radio relay"])
         privacy.dial_error(config, NUMBERS["outbound"], cli=lambda _, command: sauti("asterisk", "cli", command))
         asterisk_pid = int((data / "asterisk/run/asterisk.pid").read_text())
     finally:

@@ -23,16 +23,14 @@ import pytest
 
 import pbx
 import phone
-from core import identity, secrets
-from core.dialplan import EXTEN_ALERT, EXTEN_BEEP, EXTEN_RADIO, RADIO_PREFIX, SPOOL_FAILED
-from core.store import Store
+from core.dialplan import EXTEN_ALERT, EXTEN_BEEP, SPOOL_FAILED
 from pbx import logfilter
 from tests.fixtures import privacy
 from tests.fixtures.asterisk import PRIVATE_PORTS, AsteriskLine, free_ports
 from tests.fixtures.core import wait_for
 from tests.fixtures.ivr import IvrProcess
-from tests.fixtures.privacy import (TRUNK_ADDRESS, digits, modes, numbers_in_clear, private, security_events,
-                                    trunk_call)
+from tests.fixtures.privacy import (TRUNK_ADDRESS, by_pseudonym, digits, modes, numbers_in_clear, private,
+                                    security_events, trunk_call)
 
 pytestmark = pytest.mark.asterisk
 
@@ -60,21 +58,6 @@ def line(tmp_path_factory, asterisk_prompts):
             yield started
         finally:
             ivr.stop()
-
-
-def calls_where(config, **where) -> list[dict]:
-    store = Store.open(config.db_path)
-    try:
-        clause = " AND ".join(f"{column} = ?" for column in where)
-        rows = store.conn.execute(f"SELECT * FROM calls WHERE {clause}", tuple(where.values()))
-        columns = [c[0] for c in rows.description]
-        return [dict(zip(columns, row)) for row in rows]
-    finally:
-        store.close()
-
-
-def by_pseudonym(config, number: str) -> list[dict]:
-    return calls_where(config, caller_pseudonym=identity.pseudonym(secrets.pseudonym_key(config), number))
 
 
 # Each path: place the call as `number`, return once the line has handled it.
@@ -113,11 +96,7 @@ def beep_line(line, number: str) -> None:
 
 
 def radio_relay(line, number: str) -> None:
-    """A radio endpoint is named after its station; the number comes as the From display name."""
-    result = phone.place_call(line.config, EXTEN_RADIO, caller=f"{RADIO_PREFIX}{STATION}", display=number,
-                              script="wait 1; listen 4; hangup", timeout=60)
-    assert result.answered, result.events
-    wait_for(lambda: calls_where(line.config, station=STATION), 10, "the radio call")
+    privacy.radio_relay(line.config, STATION, number)
 
 
 def outbound(line, number: str) -> None:
