@@ -16,7 +16,6 @@ from pathlib import Path
 import numpy as np
 
 from core import prompts
-from ivr.flows.alert import COMPLAINT_GRACE_MS
 from tests.fixtures.asterisk import read_wav, say, voiced_span
 
 TRUNK_IP = "127.0.0.2"
@@ -136,11 +135,10 @@ def caller_audio(workdir: Path, prompts_dir: Path) -> tuple[Path, float, float]:
     wav = say(SPEECH, "ko", workdir / "speech.wav")
     speech, _ = read_wav(wav)
     first, last = voiced_span(wav)
-    # sipp plays a fixed timeline, so it must know what the line says before the beep:
-    # the welcome, the complaints option and its grace, the recording prompt, the beep.
+    # sipp plays a fixed timeline, so it must know what the line says before the beep once
+    # 1 is keyed during the menu: the welcome, the recording prompt, the beep.
     before_beep = sum(prompts.check_audio(prompts.audio_path(prompts_dir, "sw", p)).seconds
-                      for p in ("welcome", "complaint_option", "record_after_beep"))
-    before_beep += COMPLAINT_GRACE_MS / 1000
+                      for p in ("welcome", "record_after_beep"))
     before_beep += prompts.check_audio(prompts.audio_path(prompts_dir, prompts.COMMON, prompts.BEEP)).seconds
     packets = rtp_packets((speech * 32767).astype(np.int16), DTMF_AT[0] + before_beep + MARGIN, 8.0)
     write_pcap(workdir / "caller.pcap", packets)

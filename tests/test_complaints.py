@@ -13,7 +13,8 @@ from core import complaints, retention
 from core.complaints import ComplaintOpener, ComplaintSeal, ComplaintSealError
 from core.dialplan import VAR_COMPLAINT, VAR_SOURCE
 from core.store import Store
-from ivr.flows.alert import COMPLAINT_GRACE_MS, alert
+from ivr.flows.acknowledgement import CONSENT_WAIT_MS
+from ivr.flows.alert import alert
 from ivr.audio import write_wav
 from ivr.complaint_takes import LeftoverTakes, new_take, take_facts, takes_dir
 from ivr.flows.complaint import complaint
@@ -22,9 +23,10 @@ from tests.fixtures.audio import speechlike
 from tests.fixtures.ivr import RATE
 
 
-def file_by_menu(run_flow, language_key="3"):
-    """A caller on the alert line keys 9 after the welcome, then 1, and speaks."""
-    return run_flow(alert, keys={"language_menu": [language_key], "complaint_option": ["9"], "complaint_menu": ["1"]},
+def file_by_menu(run_flow, language="fr"):
+    """A caller on the alert line keys 9 while the menu offers the complaints in `language`,
+    then 1, and speaks."""
+    return run_flow(alert, keys={f"{language}/complaint_option": ["9"], "complaint_menu": ["1"]},
                     recordings=[speechlike(4.0)], variables={VAR_SOURCE: "phone"})
 
 
@@ -42,7 +44,8 @@ def test_a_complaint_through_the_alert_menu_is_sealed_and_never_an_alert(run_flo
     call, error = file_by_menu(run_flow)
     assert error is None
     said = call.prompts_in("fr")
-    assert said[:4] == ["welcome", "complaint_option", "complaint_menu", "complaint_intro"]
+    assert said[:4] == ["language_menu", "complaint_option", "complaint_menu", "complaint_intro"]
+    assert "welcome" not in said, "no alert welcome for a complainant"
     assert call.variables[VAR_COMPLAINT] == "1"
     (row,) = line.db.run(lambda s: s.complaints())
     digits = [p.removeprefix("digit_") for p in said if p.startswith("digit_")]
@@ -85,13 +88,6 @@ def test_retention_drops_old_complaint_recordings_and_keeps_recent_ones(run_flow
     assert not old_path.exists()
 
 
-def test_nine_during_the_welcome_goes_straight_to_the_complaints(run_flow, line):
-    call, error = run_flow(alert, keys={"language_menu": ["3"], "welcome": ["9"], "complaint_menu": ["1"]},
-                           recordings=[speechlike(3.0)], variables={VAR_SOURCE: "phone"})
-    assert error is None and "complaint_option" not in call.prompts_in("fr")
-    assert len(line.db.run(lambda s: s.complaints())) == 1
-
-
 def test_the_ivr_side_reads_only_the_public_key(config):
     """Sealing needs no private key on disk: an IVR that can read it could open every complaint."""
     private = config.secrets_dir / complaints.PRIVATE_KEY
@@ -120,25 +116,50 @@ def test_a_complaint_take_is_read_and_sealed_off_the_event_loop(run_flow, line, 
     assert wav_reading_threads and threading.main_thread() not in wav_reading_threads
 
 
-def test_an_alert_caller_waits_only_a_short_grace_after_the_complaints_option(run_flow, line):
+def test_an_alert_caller_who_keys_their_language_hears_no_option_and_waits_for_nothing(run_flow, line):
     call, error = run_flow(alert, keys={"language_menu": ["3"]}, recordings=[speechlike(3.0)])
     assert error is None and line.db.run(lambda s: s.get_alert(1)) is not None
-    said = call.prompts_in("fr")
-    assert said[:3] == ["welcome", "complaint_option", "record_after_beep"]
-    assert said.count("record_after_beep") == 1, "the recording is announced once"
-    assert call.played[call.played.index(("fr", "record_after_beep")) + 1] == ("common", "beep")
-    # The only silence added before the beep is the grace after the option.
-    assert call.waited_ms[:1] == [COMPLAINT_GRACE_MS] and COMPLAINT_GRACE_MS <= 1000
+    assert call.played[:4] == [("sw", "language_menu"), ("fr", "welcome"), ("fr", "record_after_beep"),
+                               ("common", "beep")], "the welcome, the announcement, the beep: nothing else"
+    assert call.waited_ms == [CONSENT_WAIT_MS], "no wait for a key but the acknowledgement's, after the reference"
+    assert not any(p == "complaint_option" for _, p in call.played)
 
 
-@pytest.mark.parametrize("prompt", ["welcome", "record_after_beep"])
-def test_nine_during_the_welcome_or_the_recording_announcement_reaches_the_complaints(run_flow, line, prompt):
-    call, error = run_flow(alert, keys={"language_menu": ["3"], prompt: ["9"], "complaint_menu": ["1"]},
-                           recordings=[speechlike(4.0)], variables={VAR_SOURCE: "phone"})
+def test_an_alert_caller_who_keys_nothing_hears_the_option_once_in_each_language(run_flow, line):
+    call, error = run_flow(alert, recordings=[speechlike(3.0)], variables={VAR_SOURCE: "phone"})
+    assert error is None and line.db.run(lambda s: s.get_alert(1))["language"] == "sw"
+    menu = [(lang, p) for lang, p in call.played if p in ("language_menu", "complaint_option")]
+    languages = [("sw", "language_menu"), ("ln", "language_menu"), ("fr", "language_menu")]
+    assert menu == languages + [(lang, "complaint_option") for lang in ("sw", "ln", "fr")] + languages * 2
+    assert line.db.run(lambda s: s.complaints()) == []
+
+
+# Every moment 9 is taken: the menu's prompts (the language is the prompt's), its silence after
+# the first round (the language is asked then), the welcome and the recording's announcement.
+NINE_AT = {
+    "sw-option": ({"sw/language_menu": ["9"]}, "sw"),
+    "ln-option": ({"ln/language_menu": ["9"]}, "ln"),
+    "fr-option": ({"fr/language_menu": ["9"]}, "fr"),
+    "sw-offer": ({"sw/complaint_option": ["9"]}, "sw"),
+    "ln-offer": ({"ln/complaint_option": ["9"]}, "ln"),
+    "fr-offer": ({"fr/complaint_option": ["9"]}, "fr"),
+    "menu-silence": ({"wait": ["9", "2"]}, "ln"),
+    "welcome": ({"language_menu": ["3"], "welcome": ["9"]}, "fr"),
+    "record-after-beep": ({"language_menu": ["1"], "record_after_beep": ["9"]}, "sw"),
+}
+
+
+@pytest.mark.parametrize(("keys", "language"), NINE_AT.values(), ids=NINE_AT.keys())
+def test_nine_at_every_point_it_is_taken_reaches_the_complaints(run_flow, line, keys, language):
+    call, error = run_flow(alert, keys=keys | {"complaint_menu": ["1"]}, recordings=[speechlike(4.0)],
+                           variables={VAR_SOURCE: "phone"})
     assert error is None
-    assert "complaint_intro" in call.prompts_in("fr")
+    assert call.prompts_in(language)[-2:] == ["complaint_follow_up", "goodbye"]
+    assert "complaint_intro" in call.prompts_in(language)
     assert line.db.run(lambda s: s.get_alert(1)) is None
-    assert len(line.db.run(lambda s: s.complaints())) == 1
+    (row,) = line.db.run(lambda s: s.complaints())
+    assert row["language"] == language
+    assert call.variables[VAR_COMPLAINT] == "1"
 
 
 def test_a_complaint_that_cannot_be_sealed_is_told_kept_and_filed_once_sealing_works(run_flow, line, config):

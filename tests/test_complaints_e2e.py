@@ -1,6 +1,6 @@
 """A confidential complaint through the real Asterisk, with a pjsua2 phone, read in the console.
 
-One call keys 9 after the welcome and speaks a complaint; the complaints role reads it,
+One call keys 9 in the alert line's menu and speaks a complaint; the complaints role reads it,
 records an answer; a second call keys the reference on the complaints extension and
 hears that answer. Nobody else sees it, and it is in no queue, search, export or report.
 """
@@ -33,7 +33,9 @@ def counts(config) -> tuple[int, int]:
 def test_a_complaint_by_the_menu_reaches_the_complaints_role_only(asterisk, ivr_running, caller_wav, tmp_path):
     config = asterisk.config
     alerts_before, complaints_before = counts(config)
-    script = (f"wait 1; dtmf 3; wait silence; dtmf 9; wait silence; dtmf 1; wait beep; play {caller_wav}; dtmf #;"
+    # Heard the menu's first round (languages, then the complaints offered in each), keys 9 in
+    # its pause, is asked the language, keys 3 (French), then 1 to file a complaint.
+    script = (f"wait silence 60; dtmf 9; wait 1; dtmf 3; wait silence; dtmf 1; wait beep; play {caller_wav}; dtmf #;"
               " listen 40; hangup")
     result = asterisk.call(EXTEN_ALERT, "test-phone-2", script, timeout=150)
     assert result.ok, (result.events, ivr_running.log()[-3000:])
@@ -83,6 +85,23 @@ def test_a_complaint_by_the_menu_reaches_the_complaints_role_only(asterisk, ivr_
     with Store.open(config.db_path) as store:
         actions = {e["action"] for e in store.complaint_audit(row["id"])}
     assert {"file", "listen", "status_message", "follow_up"} <= actions
+
+
+@pytest.mark.parametrize(("script", "language"), [
+    ("wait 1; dtmf 9", "sw"),                   # during the menu's first prompt: its language
+    ("wait 1; dtmf 3; wait 1; dtmf 9", "fr"),   # during the welcome, once French is chosen
+], ids=["menu", "welcome"])
+def test_nine_during_the_menu_or_the_welcome_reaches_the_complaints(asterisk, ivr_running, tmp_path, script,
+                                                                     language):
+    config = asterisk.config
+    alerts_before, complaints_before = counts(config)
+    heard = tmp_path / "heard.wav"
+    result = asterisk.call(EXTEN_ALERT, "test-phone-4", f"{script}; wait silence 40; hangup", record=heard,
+                           timeout=90)
+    assert result.ok, (result.events, ivr_running.log()[-3000:])
+    assert heard_at(config, heard, language, "complaint_menu") is not None, "the complaints menu, in that language"
+    assert not any(text == "beep heard" for _, text in result.events), "no alert recording began"
+    assert counts(config) == (alerts_before, complaints_before)
 
 
 def test_a_complaint_that_cannot_be_sealed_is_told_to_the_caller_and_filed_once_sealing_works(

@@ -64,14 +64,37 @@ def test_a_caller_who_starts_8_s_after_the_beep_leaves_one_whole_alert(asterisk,
     before = last_alert_id(config)
     wav, voiced = speech(tmp_path, "late", 7.3)
     # No `#`: the line ends the recording on the silence after the last word.
+    heard = tmp_path / "heard.wav"
     script = f"wait 1; dtmf 1; wait beep; wait 8; play {wav}; wait silence 30; dtmf #; listen 40; hangup"
-    result = asterisk.call(EXTEN_ALERT, "test-phone-4", script, timeout=150)
+    result = asterisk.call(EXTEN_ALERT, "test-phone-4", script, record=heard, timeout=150)
     assert result.ok, (result.events, ivr_running.log()[-3000:])
+    # Keyed at once: the complaints offer, later in the menu, is never heard.
+    assert heard_at(config, heard, "sw", "complaint_option") is None
     (alert,) = newest_alerts(config, before)
     assert alert["flags"] == [] and alert["language"] == "sw"
     duration = alert["recordings"][0]["duration"]
     assert abs(duration - voiced) <= 1.0, (duration, voiced)
     assert rms(config.data_dir / alert["recordings"][0]["path"]) > 0.02
+
+
+def test_a_caller_who_keys_nothing_hears_the_complaints_offered_once_then_leaves_an_alert(
+        asterisk, ivr_running, tmp_path):
+    """No key at all: the menu's rounds (the complaints offered after the languages in the first),
+    then Swahili; the alert is filed as any other."""
+    config = asterisk.config
+    before = last_alert_id(config)
+    heard = tmp_path / "heard.wav"
+    wav, voiced = speech(tmp_path, "radio3", 3.3)
+    script = f"wait beep 150; play {wav}; dtmf #; wait silence 30; listen 40; hangup"
+    result = asterisk.call(EXTEN_ALERT, "test-phone-9", script, record=heard, timeout=220)
+    assert result.ok, (result.events, ivr_running.log()[-3000:])
+    offers = [heard_at(config, heard, language, "complaint_option") for language in ("sw", "ln", "fr")]
+    assert None not in offers and offers == sorted(offers), offers
+    welcome = heard_at(config, heard, "sw", "welcome")
+    assert welcome is not None and welcome > offers[-1]
+    (alert,) = newest_alerts(config, before)
+    assert alert["language"] == "sw" and alert["flags"] == []
+    assert abs(alert["recordings"][0]["duration"] - voiced) <= 1.0
 
 
 def test_a_silent_caller_hears_nothing_was_heard_and_gets_a_second_beep(asterisk, ivr_running, tmp_path):

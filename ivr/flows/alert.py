@@ -7,6 +7,11 @@ recording. A recording with no speech in it is filed too, flagged silent for a
 person to hear, but the caller is never thanked for silence: they hear that
 nothing was heard and get one more try, then are told how to call again.
 How the line listens (first word, last word, `#`) is in listen.py.
+
+The confidential complaints (9) are an option of the language menu, announced after
+the three languages on its first round, so a caller who keys their language at once
+hears the welcome and "speak after the beep" and then the beep, with nothing added;
+9 during those two prompts still leads to the complaints.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from ..agi import Call, HangupError
 from ..line import Line
 from .acknowledgement import offer as offer_acknowledgement
 from .complaint import complaints_menu
-from .common import choose_language, finished_recording, play, play_beep, read_digits
+from .common import choose_language, finished_recording, language_menu, play, play_beep, read_digits
 from .listen import record_caller
 
 log = logging.getLogger(__name__)
@@ -30,9 +35,6 @@ LOCALITY_WAIT_MS = 6000
 LOCALITY_TRIES = 2
 REFERENCE_READINGS = 2
 COMPLAINT_KEY = "9"
-# Callers in danger must reach the beep fast: after the option only a short grace, and a 9
-# keyed later, while the recording is being announced, still reaches the complaints.
-COMPLAINT_GRACE_MS = 1000  # longer than a pause inside a prompt: the silence is the cue to key
 
 
 async def alert(call: Call, line: Line) -> None:
@@ -46,14 +48,17 @@ async def alert(call: Call, line: Line) -> None:
         )
     )
     try:
-        language = await choose_language(call, line)
-        await call.set_variable(VAR_LANGUAGE, language)
-        # Announced right after the welcome (9 works during the welcome too, for those who know):
-        # it leads to the confidential complaints, never to an alert.
-        if await chose_complaint(call, line, language):
+        # The complaints are an option of the language menu (the line's main menu): callers in
+        # danger, who key their language at once, reach the beep without hearing or waiting for it.
+        language, complaint = await language_menu(call, line, "complaint_option", COMPLAINT_KEY)
+        if language:
+            await call.set_variable(VAR_LANGUAGE, language)
+        if not complaint:
+            complaint = await announce_recording(call, line, language)
+        if complaint:  # the confidential complaints, never an alert
             await call.set_variable(VAR_COMPLAINT, "1")
             await line.db(lambda s: s.forget_caller(call_id))
-            await complaints_menu(call, line, language)
+            await complaints_menu(call, line, language or await choose_language(call, line))
             return
         alert_row = await record_alert(call, line, call_id, language, announced=True)
         if alert_row is None:
@@ -78,15 +83,13 @@ async def alert(call: Call, line: Line) -> None:
         await line.db(lambda s: s.end_call(call_id))
 
 
-async def chose_complaint(call: Call, line: Line, language: str) -> bool:
-    """Welcome, the option, a short grace, the recording's announcement: 9 at any point of them
-    leads to the complaints; otherwise the announcement has been heard and the beep comes next."""
-    for prompt_id in ("welcome", "complaint_option"):
+async def announce_recording(call: Call, line: Line, language: str) -> bool:
+    """The welcome and "speak after the beep", back to back, the beep right after them; 9
+    during either still leads to the complaints, for a caller who knows the key."""
+    for prompt_id in ("welcome", "record_after_beep"):
         if await play(call, line, prompt_id, language, escape_digits=COMPLAINT_KEY) == COMPLAINT_KEY:
             return True
-    if await call.wait_for_digit(COMPLAINT_GRACE_MS) == COMPLAINT_KEY:
-        return True
-    return await play(call, line, "record_after_beep", language, escape_digits=COMPLAINT_KEY) == COMPLAINT_KEY
+    return False
 
 
 async def record_alert(call: Call, line: Line, call_id: int, language: str,

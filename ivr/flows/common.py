@@ -41,18 +41,36 @@ async def read_digits(call: Call, line: Line, digits: str, language: str) -> Non
 
 async def choose_language(call: Call, line: Line) -> str:
     """The menu speaks each option in its own language; no choice means the default."""
+    language, _ = await language_menu(call, line)
+    return language or line.config.ivr.default_language
+
+
+async def language_menu(call: Call, line: Line, offer: str = "", offer_key: str = "") -> tuple[str | None, bool]:
+    """The language menu, and with `offer` one more option: that prompt spoken in each
+    language after the languages, on the first round only, and `offer_key` taken at any
+    moment of the menu. Returns (language, whether the offer was taken).
+
+    A caller who keys their language at once never hears the offer, and nothing is added
+    before their recording; the offer taken during a prompt is in that prompt's language,
+    taken in the silence after the round it has none yet (None)."""
     config = line.config.ivr
+    keys = "".join(LANGUAGE_KEYS) + offer_key
     for attempt in range(config.menu_attempts):
-        for language in MENU_ORDER:
-            key = await play(call, line, "language_menu", language, escape_digits="123")
+        spoken = [("language_menu", language) for language in MENU_ORDER]
+        if offer and attempt == 0:
+            spoken += [(offer, language) for language in MENU_ORDER]
+        for prompt_id, language in spoken:
+            key = await play(call, line, prompt_id, language, escape_digits=keys)
             if key:
-                return LANGUAGE_KEYS[key]
+                return (LANGUAGE_KEYS[key], False) if key in LANGUAGE_KEYS else (language, True)
         key = await call.wait_for_digit(MENU_WAIT_MS)
         if key in LANGUAGE_KEYS:
-            return LANGUAGE_KEYS[key]
+            return LANGUAGE_KEYS[key], False
+        if key and key == offer_key:
+            return None, True
         if key:
             await play(call, line, "invalid_choice", config.default_language)
-    return config.default_language
+    return config.default_language, False
 
 
 async def row_id_variable(call: Call, name: str) -> int | None:
