@@ -26,12 +26,15 @@ which `sauti asterisk debug-log` uses, opens only its own file):
   The FIFO is never removed while an Asterisk may use it (fopen would make a plain file).
 - `rotatestrategy = none`: Asterisk's rotation would rename the FIFO away and open a plain
   file in its place. Rotation is logrotate renaming the filter's files, which it follows.
-- A dead filter: Asterisk's next write fails (EPIPE) and it disables the channel, so lines
-  are lost but none reaches the disk, and calls go on. A reopen would then block Asterisk's
-  logger thread in open() until a reader comes back (calls still go on; log messages past
-  its queue limit are dropped). So `pbx.status` reports a dead filter, and `revive` (run by
-  `sauti asterisk start` and every few seconds by `sauti up`) starts a new one and then
-  reloads the logger, which re-enables the channel.
+- A dead filter: Asterisk's writes into the pipe fail (EPIPE; Asterisk ignores SIGPIPE),
+  so those lines are lost but none reaches the disk, and calls go on. A reopen would then
+  block in open() until a reader comes back: the `logger reload` itself, Asterisk's logger
+  thread (its messages queue and reach the new filter; logger.c drops them past 1000) and
+  every `asterisk -rx` wait, while calls still go on (measured on 22.10). So `pbx.status`
+  reports a dead filter, and `revive` (run by `sauti asterisk start` and every 5 s by
+  `sauti up`) starts a new one, which releases a waiting reopen, and then reloads the
+  logger, so Asterisk reopens the FIFO (and re-enables the channel if a failed write had
+  disabled it).
 - A stalled filter fills the pipe (64 KiB); Asterisk's logger thread waits, the same.
 - The stream is Asterisk's file-channel format, `[DATE TAG] LEVEL[thread][C-id] file: text`,
   and a message may run over several lines. TAG is a random word in the rendered

@@ -137,8 +137,8 @@ def _spawn_filter(config: Config, p: Paths) -> None:
 def revive_log_filter(config: Config) -> bool:
     """Start a new log filter if the running Asterisk's one died; True if it did.
 
-    Only once the filter reads again is the logger reloaded, which re-enables the channel
-    Asterisk disabled when its write failed (a reload without a reader would block).
+    Only once the filter reads again is the logger reloaded, so Asterisk reopens the FIFO
+    (a reload without a reader would block; pbx/logfilter.py).
     """
     p = paths(config)
     if running_pid(config) is None or logfilter.running(p.run):
