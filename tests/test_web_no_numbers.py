@@ -1,8 +1,10 @@
 """No console page and no export shows a caller's number, whatever the callers did.
 
 Callers with known numbers go through the real flows (alert, beep, call-back,
-acknowledgement) against the fake AGI session; then every page the console can
-show, to every role, and the CSV export are searched for any form of those numbers.
+acknowledgement) against the fake AGI session; then every GET route of the console,
+filled in with real ids from the seeded database (a survey run, a complaint, a spoken
+response...), to every role (the complaints role too, and nobody logged in), and the CSV
+export are searched for any form of those numbers. A route the test cannot fill in fails it.
 """
 
 from __future__ import annotations
@@ -11,12 +13,13 @@ import re
 
 import pytest
 
+from core import api_tokens
 from core.dialplan import VAR_CALLBACK, VAR_SOURCE
 from core.model import Status
 from ivr.flows.alert import alert
 from ivr.flows.beep import beep
 from ivr.flows.callback import callback
-from tests.fixtures.web import login, post
+from tests.fixtures.web import PASSWORDS, _hash, login, post, write_tone
 from tests.test_ivr_flows import speechlike
 
 NUMBERS = ["+243812345678", "+243990000123", "+256772000555"]
@@ -50,46 +53,99 @@ def busy_line(run_flow, line):
 
 
 RESPONDER = "+243970004321"  # a directory number: sealed, the page shows only its last two digits
+FOCAL_POINT = "+243970008765"  # a focal point a survey run calls
 
 
-def test_no_page_and_no_export_shows_a_number(busy_line, app, client, runner):
-    alert_ids = [row[0] for row in busy_line.db.run(lambda s: s.conn.execute("SELECT id FROM alerts").fetchall())]
-    assert len(alert_ids) == len(NUMBERS) + 1
+def seeded_ids(line, config) -> dict[frozenset, list[dict]]:
+    """For each set of URL arguments a console route takes, real values from the seeded database."""
+    from core.complaints import ComplaintSeal
+    from tests.fixtures.web import write_tone
+
+    def rows(sql: str) -> list[tuple]:
+        return line.db.run(lambda s: s.conn.execute(sql).fetchall())
+
+    alert_ids = [a for (a,) in rows("SELECT id FROM alerts")]
+    (alert_id, *_) = alert_ids
+    spoken = config.data_dir / "responses" / "spoken-1.wav"
+    write_tone(spoken, seconds=1.0)
+    response_id = line.db.run(lambda s: s.record_response(alert_id, "patrol", "spoken", None, "responder",
+                                                          source="phone", recording_path="responses/spoken-1.wav"))
+    sealed = config.data_dir / "complaints" / "c1.sealed"
+    sealed.parent.mkdir(parents=True, exist_ok=True)
+    sealed.write_bytes(ComplaintSeal.from_config(config).seal(write_tone(config.data_dir / "c.wav"), "27182818"))
+    (config.data_dir / "c.wav").unlink()
+    line.db.run(lambda s: s.file_complaint("27182818", "fr", "complaints/c1.sealed", 4.0))
+    one = {
+        "alert_id": alert_ids,
+        "username": ["vera"],  # an account's confirmation pages (disable, new password)
+        "kind": ["cap", "hxl", "geojson"],  # the exports
+        "code": [c for (c,) in rows("SELECT code FROM localities")],
+        "entry_id": [e for (e,) in rows("SELECT id FROM directory_entries")],
+        "complaint_id": [c for (c,) in rows("SELECT id FROM complaints")],
+        "committee_id": [c for (c,) in rows("SELECT id FROM committees")],
+        "broadcast_id": [b for (b,) in rows("SELECT id FROM broadcasts WHERE survey_id IS NULL")],
+        "survey_id": [s for (s,) in rows("SELECT id FROM surveys")],
+    }
+    ids = {frozenset([name]): [{name: v} for v in values] for name, values in one.items()}
+    ids[frozenset(["alert_id", "recording_id"])] = [
+        {"alert_id": a, "recording_id": r}
+        for a, r in rows("SELECT alert_id, id FROM recordings WHERE alert_id IS NOT NULL")]
+    ids[frozenset(["alert_id", "response_id"])] = [{"alert_id": alert_id, "response_id": response_id}]
+    ids[frozenset(["survey_id", "run_id"])] = [
+        {"survey_id": s, "run_id": r}
+        for r, s in rows("SELECT id, survey_id FROM broadcasts WHERE survey_id IS NOT NULL")]
+    ids[frozenset(["lang", "prompt_id"])] = [{"lang": "fr", "prompt_id": "welcome"}]
+    for name, values in ids.items():
+        assert values, f"the seeded database has no {sorted(name)}"
+    return ids
+
+
+def test_no_page_and_no_export_shows_a_number(busy_line, app, client, runner, config):
+    assert len(busy_line.db.run(lambda s: s.conn.execute("SELECT id FROM alerts").fetchall())) == len(NUMBERS) + 1
     busy_line.db.run(lambda s: s.set_complaints_role("ada", True, "test"))
-    busy_line.db.run(lambda s: s.file_complaint("27182818", "fr", None, None))
-    busy_line.db.run(lambda s: s.create_survey("Sécurité", "test"))
+    busy_line.db.run(lambda s: s.add_user("cora", _hash(PASSWORDS["vera"]), "verifier", actor="test"))
+    busy_line.db.run(lambda s: s.set_complaints_role("cora", True, "test"))
+    survey_id = busy_line.db.run(lambda s: s.create_survey("Sécurité", "test"))
+    busy_line.db.run(lambda s: s.save_survey_question(survey_id, 1, 2, {"sw": "Salama?", "ln": "Kimia?",
+                                                                           "fr": "En sécurité ?"}, "test"))
     login(client, "ada")
-    entry = {"kind": "responder", "name": "Police Beni", "localities": "1", "language": "fr", "order": "1",
-             "number": RESPONDER}
-    assert post(client, "/admin/directory", entry).status_code == 302
+    for entry in ({"kind": "responder", "name": "Police Beni", "number": RESPONDER},
+                  {"kind": "focal_point", "name": "Mama Beni", "number": FOCAL_POINT}):
+        entry |= {"localities": "1", "language": "fr", "order": "1"}
+        assert post(client, "/admin/directory", entry).status_code == 302
     # Number 1 of each list, so their delete confirmations (directory entry 1 is the responder) are searched too.
     assert post(client, "/admin/localities", {"code": "1", "name": "Beni"}).status_code == 302
     assert post(client, "/admin/committees", {"name": "CLP Beni", "locality": "1", "pin": "2468"}).status_code == 302
     busy_line.db.run(lambda s: s.create_broadcast("broadcasts/1.wav", ["1"], "sam"))  # a delivery to the responder
-    pages = {}
-    for user in ("vera", "sam", "ada"):
-        client.get("/logout")
-        login(client, user)
+    write_tone(config.data_dir / "broadcasts" / "1.wav", seconds=1.0)
+    busy_line.db.run(lambda s: s.create_survey_run(survey_id, ["1"], "ada"))  # a call to the focal point
+    (response_id,) = [busy_line.db.run(lambda s: s.start_survey_response(survey_id, "1", "2026-01-01", "outbound"))]
+    question = busy_line.db.run(lambda s: s.survey_questions(survey_id))[0]
+    busy_line.db.run(lambda s: s.record_survey_answer(response_id, question["id"], 1))
+    ids = seeded_ids(busy_line, config)
+    urls = app.url_map.bind("localhost")
+    pages, shown = {}, set()
+    token = api_tokens.add(config, "feed-reader")  # the CAP feed is read with a token, not a session
+    for user, password in ((None, None), ("vera", None), ("sam", None), ("ada", None), ("cora", PASSWORDS["vera"])):
+        post(client, "/logout")
+        if user:
+            login(client, user, password)
         for rule in app.url_map.iter_rules():
             if "GET" not in rule.methods or rule.endpoint == "static":
                 continue
-            if not rule.arguments:
-                urls = [rule.rule]
-            elif rule.arguments == {"alert_id"}:
-                urls = [rule.rule.replace("<id:alert_id>", str(i)) for i in alert_ids]
-            elif rule.arguments == {"username"}:   # an account's confirmation pages (disable, new password)
-                urls = [re.sub(r"<[^>]+>", "vera", rule.rule)]
-            elif rule.arguments == {"kind"}:  # the exports, with and without recordings
-                urls = [rule.rule.replace("<kind>", k) + q for k in ("cap", "hxl", "geojson") for q in ("", "?recordings=1")]
-            elif len(rule.arguments) == 1 and not rule.rule.endswith((".wav", "/audio")):
-                # a complaint, a survey, a broadcast…: the first one
-                urls = [re.sub(r"<[^>]+>", "1", rule.rule)]
-            else:
-                continue  # audio and prompt files: binary, and named by ids only
-            for url in urls:
-                response = client.get(url)
-                assert response.status_code in (200, 302, 401, 403), (url, response.status_code)
-                pages[f"{user} {url}"] = response.get_data(as_text=True)
+            known = ids.get(frozenset(rule.arguments), [{}] if not rule.arguments else None)
+            assert known is not None, f"{rule.rule}: a route this test cannot fill in: seed its ids in seeded_ids"
+            for values in known:
+                for query in ("", "?recordings=1") if rule.endpoint == "exports.download" else ("",):
+                    url = urls.build(rule.endpoint, values) + query
+                    response = client.get(url, headers={"X-Sauti-Token": token})
+                    assert response.status_code in (200, 302, 401, 403), (user, url, response.status_code)
+                    if response.status_code == 200:
+                        shown.add(rule.endpoint)
+                    pages[f"{user} {url}"] = response.get_data().decode(errors="replace")  # audio too
+                    response.close()
+    never = {r.endpoint for r in app.url_map.iter_rules() if "GET" in r.methods and r.endpoint != "static"} - shown
+    assert not never, f"pages no role was shown: {sorted(never)}"
     assert any("Rappels" in text or "Call-backs" in text for text in pages.values()), "call-backs are shown"
     assert any("rappel après un appel manqué" in text for text in pages.values()), "and in the alert's history"
     for number in NUMBERS:  # the callers are on the pages, under their pseudonyms
@@ -100,7 +156,8 @@ def test_no_page_and_no_export_shows_a_number(busy_line, app, client, runner):
         pages["sauti " + " ".join(command)] = exported.output
     assert any("27182818" in text for text in pages.values()), "the complaints queue was searched"
     assert any("Police Beni" in text for text in pages.values()), "the directory was searched"
+    assert any("Mama Beni" in text for url, text in pages.items() if "/runs/" in url), "the survey run was searched"
     for where, text in pages.items():
-        for number in [*NUMBERS, RESPONDER]:
+        for number in [*NUMBERS, RESPONDER, FOCAL_POINT]:
             for form in forms_of(number):
                 assert not re.search(rf"(?<!\d){re.escape(form)}(?!\d)", text), (where, form)
