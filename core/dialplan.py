@@ -57,6 +57,9 @@ VAR_DELIVERY = "SAUTI_DELIVERY"   # the broadcast delivery's id, on a call to a 
 # <UNIQUEID>.meta (key=value lines: source, station, caller, channel, language,
 # started; `ended=<epoch>` is appended when the call is over).
 SPOOL_FAILED = "failed"
+END_DETECTOR_SUFFIX = ".end"  # <UNIQUEID>.end.wav: the failure path's Record() that only detects the end
+# Continuous voice that counts as a caller's first word (WaitForNoise), in the IVR and the failure path.
+FIRST_WORD_NOISE_MS = 250
 
 # Local SIP endpoints.
 TEST_PHONE_PREFIX = "test-phone-"  # test-phone-1 .. test-phone-N

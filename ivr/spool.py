@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 from core.config import Config
-from core.dialplan import SPOOL_FAILED
+from core.dialplan import END_DETECTOR_SUFFIX, SPOOL_FAILED
 from core.identity import pseudonym
 from core.model import FLAG_FAILOVER, FLAG_PARTIAL, FLAG_SILENT, Source
 from core.store import Store
@@ -72,6 +72,7 @@ def _import_one(config: Config, store: Store, key: bytes, meta_path: Path) -> di
     if store.spool_imported(name):
         # Handed over again (a crash before the meta file's deletion): the alert exists.
         meta_path.with_suffix(".wav").unlink(missing_ok=True)
+        meta_path.with_name(name + END_DETECTOR_SUFFIX + ".wav").unlink(missing_ok=True)
         meta_path.unlink(missing_ok=True)
         return None
     target = config.recordings_dir / "failover" / f"{_safe(name)}.wav"
@@ -98,6 +99,9 @@ def _import_one(config: Config, store: Store, key: bytes, meta_path: Path) -> di
             )
         store.mark_spool_imported(name, alert_row["id"] if alert_row else None)
     meta_path.unlink(missing_ok=True)
+    # What the failure path's Record() wrote only to detect the end of the take (the caller's
+    # words once more, in clear): left to the importer, since a dialplan cannot delete a file.
+    meta_path.with_name(name + END_DETECTOR_SUFFIX + ".wav").unlink(missing_ok=True)
     if alert_row:
         log.info("imported failure-path recording %s as alert %s", name, alert_row["reference"])
     return alert_row

@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 
 from core import prompts
-from core.dialplan import EXTEN_ALERT, EXTEN_RADIO
-from core.model import FLAG_PARTIAL, FLAG_SILENT, Source
+from core.dialplan import END_DETECTOR_SUFFIX, EXTEN_ALERT, EXTEN_RADIO, SPOOL_FAILED
+from core.model import FLAG_FAILOVER, FLAG_PARTIAL, FLAG_SILENT, Source
 from core.store import Store
 from tests.audio_match import find_prompts
 from tests.fixtures.asterisk import SESSION_RADIO_LANGUAGE, read_wav, rms, voiced_span, wait_for
@@ -34,6 +34,7 @@ WORDS = {
     "radio2": ("fr", "Deux camions de vivres ont été arrêtés sur la route de Mangina."),
     "radio3": ("sw", "Mvua ya mawe imeharibu mashamba ya maharagwe huko Kyondo na Vuhovi."),
     "frozen": ("fr", "Ici Lubero, la route nationale est bloquée par des arbres coupés."),
+    "hesitant": ("sw", "Samahani, nilikuwa naangalia kama barabara iko salama. Askari wamefunga njia ya Kasindi."),
 }
 
 
@@ -163,6 +164,40 @@ def test_a_phone_that_stops_sending_audio_is_cut_off_and_its_alert_filed(asteris
     assert timeout - 1 <= cut_after <= timeout + 4, cut_after
     assert alert["flags"] == [FLAG_PARTIAL] and alert["language"] == "fr"
     assert abs(alert["recordings"][0]["duration"] - voiced) <= 1.0
+
+
+def test_with_the_ivr_down_a_caller_who_hesitates_7_s_at_the_beep_is_recorded_whole(asterisk, ivr_running, tmp_path):
+    """The failure path waits for the first word as the IVR does: its Record() no longer counts
+    its silence from the beep, so 7 s of hesitation do not end the call."""
+    config = asterisk.config
+    before = last_alert_id(config)
+    wav, voiced = speech(tmp_path, "hesitant", 4.7)
+    spool = config.spool_dir / SPOOL_FAILED
+    metas_before = set(spool.glob("*.meta"))
+    ivr_running.stop()
+    # Apologies, the beep, 7 s of nothing, the words, then silence until the line ends the take.
+    result = asterisk.call(EXTEN_ALERT, "test-phone-10", f"wait beep 60; wait 7; play {wav}; listen 30; hangup",
+                           timeout=120)
+    assert result.ok and result.remote_hangup, (result.events, "the line ends the take on the silence")
+    (meta,) = wait_for(lambda: [m for m in spool.glob("*.meta") if m not in metas_before
+                                and "ended=" in m.read_text()], 10, "the failure path's record of the call")
+    spooled = meta.with_suffix(".wav")
+    start, end = voiced_span(spooled)
+    assert 6.0 <= start <= 8.5, (start, "the words came 7 s after the beep")
+    assert abs((end - start) - voiced) <= 1.0, (end - start, voiced)
+    samples, rate = read_wav(spooled)
+    template, template_rate = read_wav(wav)
+    onset, _ = voiced_span(wav)
+    words = template[int(onset * template_rate):]
+    halves = {"first words": (words[: int(1.5 * template_rate)], template_rate),
+              "last words": (words[-int(1.5 * template_rate):], template_rate)}
+    assert {name for _, name, _ in find_prompts(samples, rate, halves, threshold=0.5)} == set(halves), \
+        "the spooled take holds the caller's first and last words"
+
+    ivr_running.start()
+    (alert,) = wait_for(lambda: newest_alerts(config, before), 20, "the import")
+    assert FLAG_FAILOVER in alert["flags"] and FLAG_SILENT not in alert["flags"]
+    assert not list(spool.glob(f"*{END_DETECTOR_SUFFIX}.wav")), "the end detector's copy is deleted at import"
 
 
 def _stopped(pid: int) -> bool:

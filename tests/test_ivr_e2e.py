@@ -112,7 +112,7 @@ def test_with_the_ivr_down_the_failure_path_records_and_the_ivr_imports_once(ast
     config = asterisk.config
     before = last_alert_id(config)
     ivr_running.stop()
-    # Both apologies, then Record()'s own beep.
+    # Both apologies, then the failure path's beep.
     result = asterisk.call(EXTEN_ALERT, "test-phone-3", f"wait beep; play {speech(tmp_path, 'sw', 4.0)}; hangup")
     assert result.answered, result.events
     spool = config.spool_dir / SPOOL_FAILED

@@ -110,8 +110,10 @@ def test_agi_fail_keeps_the_language_already_chosen(line):
     debug_log = pbx.debuglog.start(line.config)  # the dialplan steps are logged only there
     try:
         with FastAgiRecorder("127.0.0.1", line.config.ivr.agi_port, commands=(set_language,)) as agi:
-            # After the apology and the beep, Record() ends on 5 s of silence and the line hangs up.
-            result = line.call(dialplan.EXTEN_ALERT, "test-phone-5", script="listen 12")
+            # After the apology and the beep, no first word within first_word_seconds ends the take
+            # and the line hangs up.
+            result = line.call(dialplan.EXTEN_ALERT, "test-phone-5",
+                               script=f"listen {line.config.ivr.first_word_seconds + 10}")
     finally:
         pbx.debuglog.stop(line.config)
     assert agi.replies == ["200 result=1"]
@@ -122,7 +124,8 @@ def test_agi_fail_keeps_the_language_already_chosen(line):
     log = debug_log.read_text(errors="replace")
     debug_log.unlink()
     channel = read_meta(meta)["channel"]
-    played = [text for text in log.splitlines() if channel in text and "Playback(" in text]
+    played = [text for text in log.splitlines()
+              if channel in text and "Playback(" in text and "failure_apology" in text]
     assert len(played) == 1 and "/fr/failure_apology" in played[0]
 
 

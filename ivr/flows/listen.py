@@ -35,6 +35,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.dialplan import FIRST_WORD_NOISE_MS
+
 from .. import audio
 from ..agi import Call, HangupError
 from ..line import Line
@@ -42,7 +44,6 @@ from ..spool import repair_wav_header
 
 log = logging.getLogger(__name__)
 
-NOISE_MS = 250            # continuous voice that counts as the first word
 TRIM_MARGIN_SECONDS = 0.3  # kept either side of the speech (as for radio reports), so no soft syllable is clipped
 WAV_HEADER = 44            # Asterisk's WAV writer: a plain 44-byte header, sizes filled in at close
 CLOSE_WAIT_SECONDS = 3.0
@@ -81,7 +82,7 @@ async def record_caller(call: Call, line: Line, path: Path) -> Take:
     await start_monitor(call, wav)
     hung_up, digit = False, ""
     try:
-        await call.exec("WaitForNoise", str(NOISE_MS), "1", str(config.first_word_seconds))
+        await call.exec("WaitForNoise", str(FIRST_WORD_NOISE_MS), "1", str(config.first_word_seconds))
         status = await call.get_variable("WAITSTATUS")
         if status == "NOISE":
             left = config.max_record_seconds - (time.monotonic() - started)
