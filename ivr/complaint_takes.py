@@ -27,6 +27,7 @@ from core.config import Config
 from core.model import ALERT_LANGUAGES
 
 from . import audio
+from .leftovers import Leftovers
 from .line import Line
 from .spool import abandoned, repair_wav_header
 
@@ -108,33 +109,18 @@ def leftover_takes(config: Config) -> list[Path]:
     return sorted(wav for wav in folder.glob("*.wav") if wav.name.endswith(UNSEALED + ".wav") or abandoned(wav))
 
 
-class LeftoverTakes:
-    """Seals the leftover takes on each round; says once, not every round, why it cannot."""
+def leftover_complaints(line: Line) -> Leftovers:
+    return Leftovers(line, "confidential complaint take(s)", leftover_takes, seal_leftover)
 
-    def __init__(self, line: Line):
-        self.line = line
-        self._errors: set[str] = set()
 
-    async def seal(self) -> list[dict]:
-        filed, errors = [], set()
-        for wav in await asyncio.to_thread(leftover_takes, self.line.config):
-            language, began = await asyncio.to_thread(take_facts, wav, self.line.config.ivr.default_language)
-            try:
-                await asyncio.to_thread(repair_wav_header, wav)  # a take whose call died mid-recording
-                row = await seal_and_file(self.line, wav, language, began)
-            except Exception as exc:
-                keep_unsealed(wav)
-                errors.add(f"{type(exc).__name__}: {exc}")
-                continue
-            if row is not None:
-                filed.append(row)
-        for error in sorted(errors - self._errors):
-            log.error("confidential complaint takes still cannot be sealed (%s); they stay under the spool and"
-                      " are retried", error)
-        self._errors = errors
-        if filed:
-            log.warning("sealed and filed %d confidential complaint(s) left over from a failure", len(filed))
-        return filed
+async def seal_leftover(line: Line, wav: Path) -> dict | None:
+    language, began = await asyncio.to_thread(take_facts, wav, line.config.ivr.default_language)
+    try:
+        await asyncio.to_thread(repair_wav_header, wav)  # a take whose call died mid-recording
+        return await seal_and_file(line, wav, language, began)
+    except Exception:
+        keep_unsealed(wav)
+        raise
 
 
 def _length_seconds(wav: Path) -> float:

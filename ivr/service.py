@@ -1,7 +1,8 @@
 """Run the IVR: import the spool, serve FastAGI, keep importing, stop cleanly on a signal.
 
 Each spool round also seals the confidential complaint takes that could not be sealed
-during their call (ivr/complaint_takes.py).
+during their call (ivr/complaint_takes.py) and files the committee items the store
+refused during theirs (ivr/committee_items.py).
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ import signal
 from core import disk
 from core.config import Config
 
-from .complaint_takes import LeftoverTakes
+from .committee_items import kept_items
+from .complaint_takes import leftover_complaints
 from .flows import default_registry
 from .line import Line
 from .server import AgiServer
@@ -29,15 +31,17 @@ async def run(config: Config, ready=None) -> None:
     server = AgiServer(default_registry(), line)
     stop = asyncio.Event()
     disk_watch = disk.Watch(config, log)
-    leftover_complaints = LeftoverTakes(line)
+    complaint_takes = leftover_complaints(line)
+    committee_items = kept_items(line)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     try:
         disk_watch.check()
         await import_spool(line)
+        await committee_items.run()  # before the orphan import, which would file them unlinked
         await import_orphans(line)
-        await leftover_complaints.seal()
+        await complaint_takes.run()
         await server.start(config.ivr.agi_bind, config.ivr.agi_port)
         log.info("IVR listening on agi://%s:%d (flows: %s)", config.ivr.agi_bind, server.port,
                  ", ".join(server.registry.names()))
@@ -49,7 +53,8 @@ async def run(config: Config, ready=None) -> None:
             except asyncio.TimeoutError:
                 disk_watch.check()
                 await import_spool(line)
-                await leftover_complaints.seal()
+                await committee_items.run()
+                await complaint_takes.run()
     finally:
         await server.close()
         line.close()

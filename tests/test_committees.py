@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import time
+
 import pytest
 
 from core.committees import PinHasher
 from core.incidents import Report, independent_sources, parse_time
+from core.store import Store
+from ivr.committee_items import kept_items
 from ivr.flows.committee import committee
+from ivr.spool import ABANDONED_SECONDS, import_orphan_recordings
 from tests.fixtures.audio import speechlike
 from tests.fixtures.web import login, make_alert, post
 
@@ -39,8 +46,8 @@ def test_three_wrong_pins_end_the_call_audited_without_the_number(run_flow, line
     assert "+243" not in str(entry) and "3333" not in str(entry)
 
 
-def test_an_item_the_store_refuses_is_told_to_the_focal_point_and_its_recording_kept(run_flow, line, config):
-    line.db.run(lambda s: add_committee(s, config))
+def test_an_item_the_store_refuses_is_told_and_filed_as_the_committees_once_it_accepts(run_flow, line, config):
+    committee_id = line.db.run(lambda s: add_committee(s, config))
     # A real refusal by SQLite (as a full disk or a corrupt table would give), not a stand-in.
     line.db.run(lambda s: s.conn.execute("CREATE TRIGGER refuse BEFORE INSERT ON alerts"
                                          " BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"))
@@ -50,7 +57,18 @@ def test_an_item_the_store_refuses_is_told_to_the_focal_point_and_its_recording_
     assert call.prompts_in("fr")[-2:] == ["committee_not_saved", "goodbye"]
     assert "committee_thanks" not in call.prompts_in("fr")
     (kept,) = config.recordings_dir.glob("*/*/*.wav")
-    assert kept.stat().st_size > 16000, "the item's recording stays for the IVR's start to file"
+    assert kept.stat().st_size > 16000, "the item's recording is kept"
+    items = kept_items(line)
+    assert asyncio.run(items.run()) == [], "still refused: still kept"
+    line.db.run(lambda s: s.conn.execute("DROP TRIGGER refuse"))
+    (filed,) = asyncio.run(items.run())
+    (report,) = line.db.run(lambda s: s.reports_of_committee(committee_id))
+    assert report["id"] == filed["id"] and (report["locality"], report["source"]) == ("4021", "committee")
+    assert asyncio.run(items.run()) == []
+    old = time.time() - ABANDONED_SECONDS - 5
+    os.utime(kept, (old, old))  # as the IVR's next start would find it
+    with Store.open(config.db_path) as store:
+        assert import_orphan_recordings(config, store) == [], "not filed a second time, unlinked"
 
 
 def test_a_committee_counts_as_one_source_of_its_own():

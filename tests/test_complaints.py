@@ -16,7 +16,7 @@ from core.store import Store
 from ivr.flows.acknowledgement import CONSENT_WAIT_MS
 from ivr.flows.alert import alert
 from ivr.audio import write_wav
-from ivr.complaint_takes import LeftoverTakes, new_take, take_facts, takes_dir
+from ivr.complaint_takes import leftover_complaints, new_take, take_facts, takes_dir
 from ivr.flows.complaint import complaint
 from ivr.spool import ABANDONED_SECONDS
 from tests.fixtures.audio import speechlike
@@ -173,11 +173,11 @@ def test_a_complaint_that_cannot_be_sealed_is_told_kept_and_filed_once_sealing_w
     assert line.db.run(lambda s: s.complaints()) == []
     (kept,) = takes_dir(config).glob("*.wav")
     assert kept.name.endswith(".unsealed.wav") and kept.stat().st_size > 16000, "the caller's words are kept"
-    leftovers = LeftoverTakes(line)
-    assert asyncio.run(leftovers.seal()) == [] and kept.exists(), "still no key: still kept"
+    leftovers = leftover_complaints(line)
+    assert asyncio.run(leftovers.run()) == [] and kept.exists(), "still no key: still kept"
 
     public.write_bytes(key)
-    (filed,) = asyncio.run(leftovers.seal())
+    (filed,) = asyncio.run(leftovers.run())
     assert not kept.exists()
     assert filed["language"] == "fr"
     began = dt.datetime.fromisoformat(filed["created_at"])
@@ -196,6 +196,6 @@ def test_a_take_left_by_a_dead_call_is_filed_with_its_own_time_and_language(line
     os.utime(take, (old, old))
     live = new_take(config, "sw").with_suffix(".wav")
     write_wav(live, speechlike(3.0), RATE)  # being written by a call now: not touched
-    (filed,) = asyncio.run(LeftoverTakes(line).seal())
+    (filed,) = asyncio.run(leftover_complaints(line).run())
     assert filed["language"] == "ln" and not take.exists() and live.exists()
     assert dt.datetime.fromisoformat(filed["created_at"]) == take_facts(take, "sw")[1], "when it was recorded"

@@ -9,6 +9,7 @@ committee, not the focal point, is the source.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from core.committees import PIN_TRIES, PinHasher
@@ -16,6 +17,7 @@ from core.dialplan import VAR_LANGUAGE
 from core.model import FLAG_PARTIAL, FLAG_SILENT, Source
 
 from ..agi import Call, HangupError
+from ..committee_items import keep_item
 from ..line import Line
 from .common import choose_language, finished_recording, play, play_beep
 from .listen import record_caller
@@ -90,10 +92,11 @@ async def record_item(call: Call, line: Line, call_id: int, found: dict, languag
             await line.db(lambda s: s.file_alert(call_id, facts, language=language, locality=found["locality"],
                                                  flags=flags))
         except Exception as exc:
-            # The recording stays under recordings/, where the IVR's start files every
-            # recording the store does not know (as a failover alert: the committee is not kept).
+            # Nothing lost: the recording stays under recordings/ and the IVR files it as the
+            # committee's once the store accepts it (ivr/committee_items.py).
             log.exception("%s: a committee item could not be filed; its recording %s is kept", call.channel,
                           take.path.name)
+            await asyncio.to_thread(keep_item, line.config, call_id, facts, language, found["locality"], flags)
             if take.hung_up:
                 raise HangupError(f"{call.channel}: hung up while recording a committee item") from exc
             raise ItemNotFiled() from exc
