@@ -45,4 +45,5 @@ def valid_name(name: str) -> bool:
 
 
 def valid_locality(locality: str) -> bool:
-    return bool(locality) and len(locality) <= LOCALITY_MAX
+    """A code or a name; no control character (the console refuses them in any form, the CLI here)."""
+    return bool(locality) and len(locality) <= LOCALITY_MAX and locality.isprintable()

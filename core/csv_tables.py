@@ -1,15 +1,22 @@
 """CSV tables that people export, edit in a spreadsheet and import back (the gazetteer,
 the directory): one way to read them (a byte-order mark tolerated, the header
-required, one bad or repeated row refusing the whole file) and one way to write them."""
+required, one bad or repeated row refusing the whole file) and one way to write them.
+
+A control character (NUL, escape...) refuses the file too: invisible in a spreadsheet and on
+the console's pages, it would make two names that look the same differ, and a NUL cuts a
+name short where C code reads it (Asterisk, the log)."""
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import TypeVar
 
 Item = TypeVar("Item")
+# Tabs and line breaks are kept for the parsers, which fold them into spaces (a quoted cell may hold them).
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 class RowError(ValueError):
@@ -26,8 +33,9 @@ class RowError(ValueError):
 
 def read_table(text: str, required: Sequence[str], make: Callable[[dict, int], Item], key: Callable[[Item], object],
                missing_columns: Callable[[list[str]], Exception],
-               repeated: Callable[[Item, int], Exception]) -> list[Item]:
-    """`make(row, line)` for every row; raises `missing_columns(names)` or `repeated(item, line)`.
+               repeated: Callable[[Item, int], Exception], error: type[RowError] = RowError) -> list[Item]:
+    """`make(row, line)` for every row; raises `missing_columns(names)` or `repeated(item, line)`,
+    and `error` (reason `control`) for a control character in any cell.
 
     `line` is the row's line in the file (the header is line 1), for messages people can find.
     """
@@ -37,12 +45,23 @@ def read_table(text: str, required: Sequence[str], make: Callable[[dict, int], I
         raise missing_columns(missing)
     items, seen = [], set()
     for line, row in enumerate(reader, start=2):
+        refuse_control_characters(row, line, error)
         item = make(row, line)
         if key(item) in seen:
             raise repeated(item, line)
         seen.add(key(item))
         items.append(item)
     return items
+
+
+def refuse_control_characters(row: dict, line: int, error: type[RowError]) -> None:
+    for column, value in row.items():
+        for cell in value if isinstance(value, list) else [value]:   # cells beyond the header: a list
+            found = CONTROL.search(cell or "")
+            if found:
+                char = f"U+{ord(found.group()):04X}"
+                raise error(f"{column or 'a cell beyond the header'} holds a control character ({char})", "control",
+                            line, column=column or "", char=char)
 
 
 def write_table(columns: Sequence[str], rows: Iterable[dict]) -> str:

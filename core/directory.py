@@ -98,7 +98,7 @@ def read_csv(text: str) -> list[Entry]:
             f"the header must name kind, name and localities (missing: {', '.join(names)})", "header",
             missing=", ".join(names)),
         repeated=lambda entry, line: DirectoryError(f"{entry.kind} {entry.name!r} appears twice", "twice", line,
-                                                    name=entry.name))
+                                                    name=entry.name), error=DirectoryError)
 
 
 def write_csv(entries) -> str:

@@ -56,9 +56,15 @@ def problems(questions: list[dict], config: Config, survey_id: int) -> list[str]
     return found
 
 
+def valid_name(name: str) -> bool:
+    """A name as typed, its spaces folded: no control character (the console refuses them in any
+    form, the CLI here)."""
+    return 0 < len(name) <= NAME_MAX and name.isprintable()
+
+
 def valid_question(position: int, answers: int, words: dict) -> bool:
     return (1 <= position <= MAX_QUESTIONS and MIN_ANSWERS <= answers <= MAX_ANSWERS
-            and all(words.get(lang) for lang in LANGUAGES))
+            and all(words.get(lang) and words[lang].isprintable() for lang in LANGUAGES))
 
 
 def save_question(store, config: Config, survey_id: int, position: int, answers: int, words: dict, actor: str) -> int:

@@ -10,7 +10,7 @@ import sqlite3
 
 import click
 
-from core.committees import PinHasher, valid_locality, valid_name, valid_pin
+from core.committees import LOCALITY_MAX, PinHasher, valid_locality, valid_name, valid_pin
 
 from .context import Context, known, pass_context
 
@@ -58,7 +58,8 @@ def committees_add(ctx: Context, name: str, locality: str) -> None:
     """Add the committee NAME of LOCALITY (a gazetteer code); asks for its PIN twice, hidden."""
     name, locality = " ".join(name.split()), locality.strip()
     if not valid_name(name) or not valid_locality(locality):
-        raise click.ClickException("a name is 2 to 80 letters, digits, spaces or .,'()- and a locality is given")
+        raise click.ClickException("a name is 2 to 80 letters, digits, spaces or .,'()- and a locality is 1 to "
+                                   f"{LOCALITY_MAX} characters, none of them a control character")
     with ctx.open_store() as store:
         if any(c["name"] == name for c in store.committees()):
             raise click.ClickException(f"a committee is already named {name!r}")
@@ -89,7 +90,7 @@ def committees_move(ctx: Context, committee_id: int, locality: str) -> None:
     """Set the locality of the committee with this id (its earlier reports keep theirs)."""
     found = _committee(ctx, committee_id)
     if not valid_locality(locality.strip()):
-        raise click.ClickException("give a locality code")
+        raise click.ClickException(f"a locality is 1 to {LOCALITY_MAX} characters, none of them a control character")
     _save(ctx, found["name"], locality.strip(), None)
     click.echo(f"committee {committee_id}: now {locality.strip()}")
 

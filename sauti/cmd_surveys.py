@@ -69,8 +69,8 @@ def surveys_show(ctx: Context, survey_id: int) -> None:
 def surveys_add(ctx: Context, name: str) -> None:
     """Create an empty survey called NAME; add its questions with `sauti surveys question`."""
     name = " ".join(name.split())
-    if not name or len(name) > surveys.NAME_MAX:
-        raise click.ClickException(f"a name is 1 to {surveys.NAME_MAX} characters")
+    if not surveys.valid_name(name):
+        raise click.ClickException(f"a name is 1 to {surveys.NAME_MAX} characters, none of them a control character")
     with ctx.open_store() as store:
         if any(s["name"] == name for s in store.surveys()):
             raise click.ClickException(f"a survey is already named {name!r}")
@@ -195,6 +195,8 @@ def _figures(run: dict) -> str:
 def surveys_runs(ctx: Context, survey_id: int | None) -> None:
     """List the runs of calls to focal points (of one survey, or all), newest first, with their progress."""
     with ctx.open_store() as store:
+        if survey_id is not None:
+            _survey(store, survey_id)
         runs = store.survey_runs(survey_id)
     for run in runs:
         where = " ".join(run["localities"]) or "all"

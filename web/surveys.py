@@ -51,7 +51,7 @@ def index():
 @role_required("admin")
 def create():
     name = " ".join(request.form.get("name", "").split())
-    if not name or len(name) > surveys.NAME_MAX:
+    if not surveys.valid_name(name):
         abort(400)
     if any(s["name"] == name for s in get_store().surveys()):
         return render_template("surveys.html", surveys=get_store().surveys(), error=_("surveys.name_taken")), 409

@@ -88,7 +88,7 @@ def read_csv(text: str) -> list[Locality]:
         text, ("code", "name"), lambda row, line: make_locality(row, line=line), key=lambda locality: locality.code,
         missing_columns=missing_columns,
         repeated=lambda locality, line: GazetteerError(f"code {locality.code} appears twice", "twice", line,
-                                                       code=locality.code))
+                                                       code=locality.code), error=GazetteerError)
 
 
 def write_csv(localities) -> str:
