@@ -10,7 +10,7 @@ what is audited, and that the IVR's log holds no traceback.
 - Surveys (inbound, three questions of 2, 3 and 2 keys): a wrong key twice on the first
   question; every key during its question's prompt; silence on every question; a hang-up
   during the survey's greeting.
-- Complaints: nothing said after the beep.
+- Complaints: nothing said after the beep, nor after the second one.
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ def calls(asterisk, ivr_process, caller_wav, tmp_path_factory):
                    " listen 15; hangup"),
         "silent": (EXTEN_SURVEY, survey_opening.format(silent) + "; listen 120"),
         "greeting": (EXTEN_SURVEY, f"{FRENCH}; wait 1; hangup"),
-        "complaint": (EXTEN_COMPLAINTS, f"{FRENCH}; dtmf 1; wait beep; listen 40; hangup"),
+        "complaint": (EXTEN_COMPLAINTS, f"{FRENCH}; dtmf 1; wait beep; wait beep; listen 40; hangup"),
     }
     running = {name: asterisk.start_call(number, f"test-phone-{11 + n}", script,
                                          record=heard if name == "complaint" else None)
@@ -144,12 +144,15 @@ def test_survey_callers_leave_exactly_their_answers(calls):
     assert [q["counts"] for q in during["questions"]] == [[1, 0], [0, 0, 1], [0, 1]]
 
 
-def test_a_complaint_caller_who_says_nothing_files_nothing_and_is_told(calls):
+def test_a_complaint_caller_who_says_nothing_is_asked_again_then_told_and_files_nothing(calls):
     result = calls["ended"]["complaint"]
-    assert result.ok, result.events
+    assert result.ok and result.remote_hangup, result.events
+    assert [text for _, text in result.events].count("beep heard") == 2, result.events
     config = calls["config"]
     with Store.open(config.db_path) as store:
         assert store.conn.execute("SELECT count(*) FROM complaints").fetchone()[0] == calls["before"]["complaints"]
     assert not list(takes_dir(config).glob("*.wav")), "no plain take left behind"
-    assert heard_at(config, calls["heard"], "fr", "nothing_heard_again") is not None
-    assert heard_at(config, calls["heard"], "fr", "complaint_recorded") is None
+    asked_again = heard_at(config, calls["heard"], "fr", "nothing_heard")
+    told = heard_at(config, calls["heard"], "fr", "nothing_heard_again")
+    assert asked_again is not None and told is not None and asked_again < told
+    assert heard_at(config, calls["heard"], "fr", "complaint_recorded") is None, "no reference for nothing"

@@ -20,8 +20,8 @@ from core.complaints import REFERENCE_DIGITS
 from ..agi import Call, HangupError
 from ..complaint_takes import keep_unsealed, new_take, seal_and_file
 from ..line import Line
-from .common import choose_language, play, play_beep, read_digits
-from .listen import record_caller
+from .common import choose_language, finished_recording, play, play_beep, read_digits
+from .listen import Take, record_caller
 
 log = logging.getLogger(__name__)
 
@@ -50,9 +50,10 @@ async def complaints_menu(call: Call, line: Line, language: str) -> None:
 
 async def file_complaint(call: Call, line: Line, language: str) -> None:
     await play(call, line, "complaint_intro", language)
-    await play(call, line, "record_after_beep", language)
-    await play_beep(call, line)
-    take = await record_caller(call, line, new_take(line.config, language))
+    take = await record_complaint(call, line, language)
+    if take is None:
+        await play(call, line, "nothing_heard_again", language)
+        return
     try:
         row = await seal_and_file(line, take.path, language)
     except Exception:
@@ -75,6 +76,26 @@ async def file_complaint(call: Call, line: Line, language: str) -> None:
         await play(call, line, "reference_is", language)
         await read_digits(call, line, row["reference"], language)
     await play(call, line, "complaint_follow_up", language)
+
+
+async def record_complaint(call: Call, line: Line, language: str) -> Take | None:
+    """The take, asked again once when it holds no speech (the line's own check, as for an alert);
+    None after two silent takes, which are deleted: the caller, still there, is told that nothing
+    was heard, never given a reference for a complaint nobody made. A take whose caller hung up
+    is kept whatever it holds (a whisper is heard by a person)."""
+    for prompt_ids in (("record_after_beep",), ("nothing_heard", "record_after_beep")):
+        for prompt_id in prompt_ids:
+            await play(call, line, prompt_id, language)
+        await play_beep(call, line)
+        take = await record_caller(call, line, new_take(line.config, language))
+        if take.hung_up:
+            return take
+        finished = await finished_recording(call, line, take.path)
+        if finished is not None and finished[1]:
+            return take
+        log.info("%s: no speech in a complaint's take; asked again or told", call.channel)
+        take.path.unlink(missing_ok=True)
+    return None
 
 
 async def follow_up(call: Call, line: Line, language: str) -> None:
