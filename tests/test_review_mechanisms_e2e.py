@@ -10,24 +10,34 @@ what is audited, and that the IVR's log holds no traceback.
 - Surveys (inbound, three questions of 2, 3 and 2 keys): a wrong key twice on the first
   question; every key during its question's prompt; silence on every question; a hang-up
   during the survey's greeting.
+- A survey run (outbound): a focal point who hangs up during the greeting.
 - Complaints: nothing said after the beep, nor after the second one.
 """
 
 from __future__ import annotations
 
+import os
+from unittest import mock
+
 import pytest
 
+import phone
+from core import directory, surveys
 from core.committees import PinHasher
 from core.dialplan import EXTEN_COMMITTEE, EXTEN_COMPLAINTS, EXTEN_SURVEY
+from core.directory import NumberSeal
 from core.store import Store
 from ivr.complaint_takes import takes_dir
 from tests.fixtures.asterisk import wait_for
 from tests.test_ivr_callers_e2e import heard_at
-from tests.test_surveys_e2e import define, results
+from tests.test_dialler_callbacks import DiallerProcess, registered
+from tests.test_surveys_e2e import FAST, define, results
 
 pytestmark = pytest.mark.asterisk
 
 LOCALITY = "4021"
+RUN_LOCALITY = "7201"  # the focal point's, whom no other test calls
+FOCAL_POINT = "test-phone-20"
 PINS = {"star": "86420", "long": "75319", "none": "64208", "leaves": "53197"}
 FRENCH = "wait 1; dtmf 3; wait silence"   # the language menu: French
 
@@ -72,15 +82,34 @@ def calls(asterisk, ivr_process, caller_wav, tmp_path_factory):
         "greeting": (EXTEN_SURVEY, f"{FRENCH}; wait 1; hangup"),
         "complaint": (EXTEN_COMPLAINTS, f"{FRENCH}; dtmf 1; wait beep; wait beep; listen 40; hangup"),
     }
+    with mock.patch.dict(os.environ, FAST):
+        dialler = DiallerProcess(config)
+    focal_point = phone.start_answering(config, FOCAL_POINT, wait_timeout=90, script="wait 1; hangup")
+    wait_for(lambda: registered(asterisk, FOCAL_POINT), 15, "the focal point's phone")
+    with Store.open(config.db_path) as store:
+        store.import_directory(directory.read_csv(
+            f"kind,name,localities,language,order,number\nfocal_point,Review leaves,{RUN_LOCALITY},fr,1,{FOCAL_POINT}\n"),
+            NumberSeal.from_config(config).seal, "test")
+        run_id = store.create_survey_run(survey_id, [RUN_LOCALITY], "test")
     running = {name: asterisk.start_call(number, f"test-phone-{11 + n}", script,
                                          record=heard if name == "complaint" else None)
                for n, (name, (number, script)) in enumerate(scripts.items())}
     try:
         ended = {name: call.result(timeout=180) for name, call in running.items()}
+        ended["focal point"] = focal_point.result(timeout=90)
+
+        def delivered() -> list[dict]:
+            with Store.open(config.db_path) as store:
+                found = store.survey_run(run_id)["deliveries"]
+            return all(d["state"] not in surveys.PENDING for d in found) and found
+
+        (delivery,) = wait_for(delivered, 60, "the run's call to end")
     finally:
+        focal_point.kill()
+        dialler.stop()
         with Store.open(config.db_path) as store:
             store.set_survey_active(survey_id, False, "test")
-    yield {"config": config, "ended": ended, "committees": committees, "survey_id": survey_id, "before": before,
+    yield {"config": config, "ended": ended, "delivery": delivery, "committees": committees, "survey_id": survey_id, "before": before,
            "localities": {"wrong": wrong, "during": keyed, "silent": silent}, "heard": heard,
            "log": lambda: ivr_process.log()[log_start:]}
 
@@ -152,7 +181,18 @@ def test_a_complaint_caller_who_says_nothing_is_asked_again_then_told_and_files_
     with Store.open(config.db_path) as store:
         assert store.conn.execute("SELECT count(*) FROM complaints").fetchone()[0] == calls["before"]["complaints"]
     assert not list(takes_dir(config).glob("*.wav")), "no plain take left behind"
+    # Told twice that nothing was heard (the second time, to call again: its words begin as the
+    # first's, so the log says which), then goodbye.
+    assert calls["log"]().count("no speech in a complaint's take") == 2
     asked_again = heard_at(config, calls["heard"], "fr", "nothing_heard")
-    told = heard_at(config, calls["heard"], "fr", "nothing_heard_again")
-    assert asked_again is not None and told is not None and asked_again < told
+    goodbye = heard_at(config, calls["heard"], "fr", "goodbye")
+    assert asked_again is not None and goodbye is not None and asked_again < goodbye
     assert heard_at(config, calls["heard"], "fr", "complaint_recorded") is None, "no reference for nothing"
+
+
+def test_a_focal_point_who_hangs_up_during_the_greeting_leaves_no_answers_and_an_incomplete_call(calls):
+    assert calls["ended"]["focal point"].ok, calls["ended"]["focal point"].events
+    delivery = calls["delivery"]
+    assert (delivery["name"], delivery["state"], delivery["attempts"], delivery["results"]) == (
+        "Review leaves", "incomplete", 1, ["answered"]), "answered, not called again"
+    assert RUN_LOCALITY not in {g["locality"] for g in results(calls["config"], calls["survey_id"])}
