@@ -13,6 +13,7 @@ import click
 
 from core import surveys
 from core.prompts import PromptError
+from core.store.surveys import AnsweredQuestion
 
 from .context import Context, emit, known, out_option, pass_context
 
@@ -97,6 +98,8 @@ def surveys_question(ctx: Context, survey_id: int, position: int, answers: int, 
         _survey(store, survey_id)
         try:
             surveys.save_question(store, ctx.config, survey_id, position, answers, words, actor="cli")
+        except AnsweredQuestion as exc:
+            raise click.ClickException(str(exc)) from None
         except PromptError as exc:
             raise click.ClickException(f"question saved, but its audio could not be made: {exc}") from None
     click.echo(f"survey {survey_id}: question {position} saved")

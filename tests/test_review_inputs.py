@@ -13,7 +13,7 @@ import pytest
 
 from core import directory, gazetteer, surveys
 from core.csv_tables import RowError
-from tests.fixtures.web import login, post_file, write_tone
+from tests.fixtures.web import login, post, post_file, write_tone
 
 WORDS = {"sw": "Swali", "ln": "Motuna", "fr": "Question"}
 
@@ -196,3 +196,38 @@ def test_a_call_to_no_valid_locality_is_refused(runner, fresh_db, localities):
     survey_id = fresh_db.create_survey("Sécurité", "test")
     refused(runner.invoke("surveys", "call", str(survey_id), *localities))
     assert fresh_db.survey_runs() == []
+
+
+def answered(config, store) -> tuple[int, dict]:
+    """A survey whose first question (three keys) was answered with its third key."""
+    survey_id = store.create_survey("Sécurité", "test")
+    for position in (1, 2, 3):
+        with_audio(config, store, survey_id, position, 3)
+    first = store.survey_questions(survey_id)[0]
+    store.record_survey_answer(store.start_survey_response(survey_id, "4021", "2026-11-26"), first["id"], 3)
+    return survey_id, first
+
+
+def counts(store, survey_id: int) -> list[list[int]]:
+    (group,) = surveys.aggregate(*store.survey_answers(survey_id), "month")
+    return [q["counts"] for q in group["questions"]]
+
+
+def test_an_answered_question_keeps_its_keys_from_the_cli(runner, fresh_db, config):
+    survey_id, first = answered(config, fresh_db)
+    refused(runner.invoke(*question(survey_id, 1, 2)), "question 1 has answers: it keeps its 3 keys")
+    refused(runner.invoke(*question(survey_id, 1, 4)), "question 1 has answers: it keeps its 3 keys")
+    assert counts(fresh_db, survey_id) == [[0, 0, 1]], "the answer still counts"
+    passed(runner.invoke(*question(survey_id, 1, 3)))   # its words may change (here: the same)
+    passed(runner.invoke(*question(survey_id, 2, 5)))   # a question nobody answered may change its keys
+    assert [q["answers"] for q in fresh_db.survey_questions(survey_id)] == [3, 5, 3]
+
+
+def test_an_answered_question_keeps_its_keys_in_the_console(client, fresh_db, config):
+    survey_id, first = answered(config, fresh_db)
+    login(client, "ada")
+    form = {"position": "1", "answers": "2", **{f"words_{lang}": WORDS[lang] for lang in surveys.LANGUAGES}}
+    response = post(client, f"/surveys/{survey_id}/questions", form)
+    assert response.status_code == 409
+    assert "La question 1 a des réponses : elle garde ses 3 touches. Ses mots peuvent changer" in response.text
+    assert counts(fresh_db, survey_id) == [[0, 0, 1]]

@@ -14,6 +14,7 @@ from flask import Blueprint, Response, abort, current_app, flash, g, redirect, r
 
 from core import surveys
 from core.prompts import PromptError
+from core.store.surveys import AnsweredQuestion
 
 from .charts import share_bars
 from .context import get_store
@@ -88,6 +89,8 @@ def save_question(survey_id: int):
         return editor(survey_id, 400, _("surveys.invalid"))
     try:
         surveys.save_question(get_store(), _config(), survey_id, position, answers, words, g.user["username"])
+    except AnsweredQuestion as exc:
+        return editor(survey_id, 409, _("surveys.answered", position=exc.position, answers=exc.answers))
     except PromptError as exc:   # espeak-ng or ffmpeg missing or failing: the administrator's log has it
         log.warning("survey %s question %s not synthesised: %s", survey_id, position, exc)
         return editor(survey_id, 503, _("surveys.not_synthesised"))

@@ -8,6 +8,15 @@ from ._time import utcnow
 from .audit import Audit
 
 
+class AnsweredQuestion(ValueError):
+    """A question with answers keeps its number of keys: fewer would drop answers from the
+    results, more would count them against keys nobody was offered."""
+
+    def __init__(self, position: int, answers: int):
+        super().__init__(f"question {position} has answers: it keeps its {answers} keys")
+        self.position, self.answers = position, answers
+
+
 class Surveys(Audit):
     def surveys(self) -> list[dict]:
         return list(self.db.query(
@@ -31,10 +40,14 @@ class Surveys(Audit):
             return cursor.lastrowid
 
     def save_survey_question(self, survey_id: int, position: int, answers: int, words: dict, actor: str) -> int:
-        """Add the question at `position` or change it; returns its id."""
+        """Add the question at `position` or change it; returns its id. Raises AnsweredQuestion
+        when a question with answers would change its number of keys."""
         with self.transaction():
-            row = self.conn.execute("SELECT id FROM survey_questions WHERE survey_id = ? AND position = ?",
+            row = self.conn.execute("SELECT id, answers FROM survey_questions WHERE survey_id = ? AND position = ?",
                                     (survey_id, position)).fetchone()
+            if row is not None and row[1] != answers and self.conn.execute(
+                    "SELECT 1 FROM survey_answers WHERE question_id = ? LIMIT 1", (row[0],)).fetchone():
+                raise AnsweredQuestion(position, row[1])
             if row is None:
                 question_id = self.conn.execute(
                     "INSERT INTO survey_questions (survey_id, position, answers, words) VALUES (?, ?, ?, ?)",
