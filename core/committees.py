@@ -44,6 +44,12 @@ def valid_name(name: str) -> bool:
     return bool(NAME.match(name))
 
 
+def outside_gazetteer(store, locality: str) -> bool:
+    """Once there is a gazetteer, a committee's locality is one of its codes: its reports line up
+    with the alerts callers file under that code (before, any locality is taken)."""
+    return store.has_gazetteer() and store.locality(locality) is None
+
+
 def valid_locality(locality: str) -> bool:
     """A code or a name; no control character (the console refuses them in any form, the CLI here)."""
     return bool(locality) and len(locality) <= LOCALITY_MAX and locality.isprintable()

@@ -10,7 +10,7 @@ import sqlite3
 
 import click
 
-from core.committees import LOCALITY_MAX, PinHasher, valid_locality, valid_name, valid_pin
+from core.committees import LOCALITY_MAX, PinHasher, outside_gazetteer, valid_locality, valid_name, valid_pin
 
 from .context import Context, known, pass_context
 
@@ -29,6 +29,11 @@ def _pin(ctx: Context) -> str:
     if not valid_pin(pin):
         raise click.ClickException("a PIN is 4 to 8 digits")
     return PinHasher.from_config(ctx.config).hash(pin)
+
+
+def _known_locality(store, locality: str) -> None:
+    if outside_gazetteer(store, locality):
+        raise click.ClickException(f"{locality} is not in the gazetteer (see `sauti gazetteer list`)")
 
 
 def _save(ctx: Context, name: str, locality: str, pin_hash: str | None) -> int:
@@ -63,6 +68,7 @@ def committees_add(ctx: Context, name: str, locality: str) -> None:
     with ctx.open_store() as store:
         if any(c["name"] == name for c in store.committees()):
             raise click.ClickException(f"a committee is already named {name!r}")
+        _known_locality(store, locality)   # before the PIN is typed
     committee_id = _save(ctx, name, locality, _pin(ctx))
     click.echo(f"committee {committee_id} added: {name} ({locality})")
 
@@ -91,6 +97,8 @@ def committees_move(ctx: Context, committee_id: int, locality: str) -> None:
     found = _committee(ctx, committee_id)
     if not valid_locality(locality.strip()):
         raise click.ClickException(f"a locality is 1 to {LOCALITY_MAX} characters, none of them a control character")
+    with ctx.open_store() as store:
+        _known_locality(store, locality.strip())
     _save(ctx, found["name"], locality.strip(), None)
     click.echo(f"committee {committee_id}: now {locality.strip()}")
 

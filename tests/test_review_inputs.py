@@ -231,3 +231,19 @@ def test_an_answered_question_keeps_its_keys_in_the_console(client, fresh_db, co
     assert response.status_code == 409
     assert "La question 1 a des réponses : elle garde ses 3 touches. Ses mots peuvent changer" in response.text
     assert counts(fresh_db, survey_id) == [[0, 0, 1]]
+
+
+def test_a_committee_locality_outside_the_gazetteer_is_refused_once_there_is_one(runner, client, fresh_db):
+    """Its reports line up with the alerts of their locality only if it is a code callers key."""
+    passed(runner.invoke("committees", "add", "CLP Beni", "Beni", input="2468\n2468\n"))   # no gazetteer yet
+    fresh_db.import_localities(gazetteer.read_csv("code,name\n4021,Beni\n"), actor="test")
+    refused(runner.invoke("committees", "add", "CLP Oicha", "4201"),   # said before the PIN is asked
+            "4201 is not in the gazetteer (see `sauti gazetteer list`)")
+    committee_id = str(fresh_db.committees()[0]["id"])
+    refused(runner.invoke("committees", "move", committee_id, "4201"), "4201 is not in the gazetteer")
+    login(client, "ada")
+    response = post(client, "/admin/committees", {"name": "CLP Oicha", "locality": "4201", "pin": "1357"})
+    assert response.status_code == 400 and "La localité 4201 n&#39;est pas dans la liste des localités" in response.text
+    assert [c["name"] for c in fresh_db.committees()] == ["CLP Beni"]
+    passed(runner.invoke("committees", "move", committee_id, "4021"))
+    assert post(client, "/admin/committees", {"name": "CLP Oicha", "locality": "4021", "pin": "1357"}).status_code == 302

@@ -10,7 +10,7 @@ import sqlite3
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 
-from core.committees import PinHasher, valid_locality, valid_name, valid_pin
+from core.committees import PinHasher, outside_gazetteer, valid_locality, valid_name, valid_pin
 
 from .admin_lists import add_delete_route, add_index
 from .context import get_store
@@ -37,6 +37,8 @@ def save():
         return page(400, error=_("committees.invalid"), typed=typed)
     if pin and not valid_pin(pin):
         return page(400, error=_("committees.pin_rule"), typed=typed)
+    if outside_gazetteer(get_store(), locality):
+        return page(400, error=_("committees.unknown_locality", locality=locality), typed=typed)
     pin_hash = PinHasher.from_config(current_app.config["SAUTI_CONFIG"]).hash(pin) if pin else None
     try:
         get_store().save_committee(name, locality, pin_hash, g.user["username"])
