@@ -10,6 +10,7 @@ import sqlite3
 
 import click
 
+from core import names
 from core.committees import LOCALITY_MAX, PinHasher, outside_gazetteer, valid_locality, valid_name, valid_pin
 
 from .context import Context, known, pass_context
@@ -66,8 +67,9 @@ def committees_add(ctx: Context, name: str, locality: str) -> None:
         raise click.ClickException("a name is 2 to 80 letters, digits, spaces or .,'()- and a locality is 1 to "
                                    f"{LOCALITY_MAX} characters, none of them a control character")
     with ctx.open_store() as store:
-        if any(c["name"] == name for c in store.committees()):
-            raise click.ClickException(f"a committee is already named {name!r}")
+        same = names.taken((c["name"] for c in store.committees()), name)
+        if same:
+            raise click.ClickException(f"a committee is already named {same!r}")
         _known_locality(store, locality)   # before the PIN is typed
     committee_id = _save(ctx, name, locality, _pin(ctx))
     click.echo(f"committee {committee_id} added: {name} ({locality})")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from core import surveys
+from core import names, surveys
 from core.prompts import PromptError
 from core.store.surveys import AnsweredQuestion
 
@@ -73,8 +73,9 @@ def surveys_add(ctx: Context, name: str) -> None:
     if not surveys.valid_name(name):
         raise click.ClickException(f"a name is 1 to {surveys.NAME_MAX} characters, none of them a control character")
     with ctx.open_store() as store:
-        if any(s["name"] == name for s in store.surveys()):
-            raise click.ClickException(f"a survey is already named {name!r}")
+        same = names.taken((s["name"] for s in store.surveys()), name)
+        if same:
+            raise click.ClickException(f"a survey is already named {same!r}")
         survey_id = store.create_survey(name, actor="cli")
     click.echo(f"survey {survey_id} added: {name}")
 

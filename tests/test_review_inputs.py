@@ -247,3 +247,19 @@ def test_a_committee_locality_outside_the_gazetteer_is_refused_once_there_is_one
     assert [c["name"] for c in fresh_db.committees()] == ["CLP Beni"]
     passed(runner.invoke("committees", "move", committee_id, "4021"))
     assert post(client, "/admin/committees", {"name": "CLP Oicha", "locality": "4021", "pin": "1357"}).status_code == 302
+
+
+def test_names_differing_only_in_case_or_spaces_are_taken(runner, client, fresh_db):
+    passed(runner.invoke("committees", "add", "CLP Beni", "4021", input="2468\n2468\n"))
+    refused(runner.invoke("committees", "add", "clp  BENI", "4021"), "a committee is already named 'CLP Beni'")
+    passed(runner.invoke("surveys", "add", "Sécurité Beni"))
+    refused(runner.invoke("surveys", "add", "SÉCURITÉ beni"), "a survey is already named 'Sécurité Beni'")
+    login(client, "ada")
+    response = post(client, "/admin/committees", {"name": "clp  beni", "locality": "4022", "pin": "1357"})
+    assert response.status_code == 409 and "Un autre comité s&#39;appelle « CLP Beni »" in response.text
+    assert post(client, "/surveys", {"name": "sécurité  BENI"}).status_code == 409
+    assert [c["name"] for c in fresh_db.committees()] == ["CLP Beni"]
+    assert [s["name"] for s in fresh_db.surveys()] == ["Sécurité Beni"]
+    # The same name as stored changes that committee, as before.
+    assert post(client, "/admin/committees", {"name": "CLP Beni", "locality": "4022", "pin": ""}).status_code == 302
+    assert fresh_db.committees()[0]["locality"] == "4022"

@@ -10,6 +10,7 @@ import sqlite3
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 
+from core import names
 from core.committees import PinHasher, outside_gazetteer, valid_locality, valid_name, valid_pin
 
 from .admin_lists import add_delete_route, add_index
@@ -37,6 +38,9 @@ def save():
         return page(400, error=_("committees.invalid"), typed=typed)
     if pin and not valid_pin(pin):
         return page(400, error=_("committees.pin_rule"), typed=typed)
+    same = names.taken((c["name"] for c in get_store().committees()), name)
+    if same and same != name:   # the name as stored changes that committee
+        return page(409, error=_("committees.name_taken", name=same), typed=typed)
     if outside_gazetteer(get_store(), locality):
         return page(400, error=_("committees.unknown_locality", locality=locality), typed=typed)
     pin_hash = PinHasher.from_config(current_app.config["SAUTI_CONFIG"]).hash(pin) if pin else None

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
 
-from core import surveys
+from core import names, surveys
 from core.prompts import PromptError
 from core.store.surveys import AnsweredQuestion
 
@@ -54,7 +54,7 @@ def create():
     name = " ".join(request.form.get("name", "").split())
     if not surveys.valid_name(name):
         abort(400)
-    if any(s["name"] == name for s in get_store().surveys()):
+    if names.taken((s["name"] for s in get_store().surveys()), name):
         return render_template("surveys.html", surveys=get_store().surveys(), error=_("surveys.name_taken")), 409
     survey_id = get_store().create_survey(name, g.user["username"])
     return redirect(url_for("surveys.edit", survey_id=survey_id))
