@@ -13,6 +13,7 @@ import pbx
 import phone
 from core import config as config_module
 
+from . import watchdog
 from .context import Context, pass_context
 
 
@@ -63,9 +64,11 @@ def start(ctx: Context) -> None:
     """Render the configuration into <data>/asterisk/ and start Asterisk in the background.
 
     Asterisk logs only through Sauti's log filter, started first. On an Asterisk that
-    already runs, this starts a new filter if the old one died.
+    already runs, this starts a new filter if the old one died. A running `sauti up`
+    watches it again (after `sauti asterisk stop`, it had left it down).
     """
     status = pbx.start(ctx.config, echo=click.echo)
+    watchdog.clear_stopped(ctx.data_dir)  # only once it runs: `sauti up` must not start a second one
     click.echo(str(status))
 
 
@@ -73,7 +76,11 @@ def start(ctx: Context) -> None:
 @pass_context
 @_pbx_errors
 def stop(ctx: Context) -> None:
-    """Stop Asterisk (its bind mounts go with it)."""
+    """Stop Asterisk (its bind mounts go with it).
+
+    A running `sauti up` leaves it stopped, until `sauti asterisk start`.
+    """
+    watchdog.mark_stopped(ctx.data_dir)  # before it dies, so `sauti up` never takes it for a crash
     click.echo("stopped" if pbx.stop(ctx.config) else "Asterisk was not running")
 
 

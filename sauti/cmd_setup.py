@@ -103,12 +103,14 @@ def up(ctx: Context, no_asterisk: bool) -> None:
     """Start the whole line: Asterisk, the IVR, the ASR worker, the console and the dialler.
 
     Runs until Ctrl-C or SIGTERM, then stops every service cleanly. A service
-    that crashes is restarted. Asterisk comes from the system or from the cached
-    Debian root that `sauti asterisk install` builds (built here if missing).
+    that crashes is restarted, and so is Asterisk (after 1, 2, 4... up to 30 s when
+    it keeps dying) unless it was stopped with `sauti asterisk stop`. Asterisk comes
+    from the system or from the cached Debian root that `sauti asterisk install` builds (built here if missing).
     """
     import pbx
 
     from .supervisor import LINE_SERVICES, Supervisor
+    from .watchdog import AsteriskWatchdog
 
     config = ctx.config
     # The supervisor's own messages: the terminal as before, and data/logs/up.log.
@@ -122,6 +124,8 @@ def up(ctx: Context, no_asterisk: bool) -> None:
         raise click.ClickException("Asterisk for this data directory is already running: stop it with `sauti asterisk stop`")
     check_ports(config)
     supervisor = Supervisor(ctx.data_dir, echo=echo)
+    # Only the Asterisk started here is watched: with --no-asterisk the operator runs their own.
+    watchdog = None if no_asterisk else AsteriskWatchdog(config, supervisor.stopping)
     if not no_asterisk:
         echo("Asterisk:")
         pbx.install(config, echo=echo)
@@ -132,9 +136,8 @@ def up(ctx: Context, no_asterisk: bool) -> None:
             supervisor.add(name, command)
         supervisor.start_all()
         threading.Thread(target=_purge_daily, args=(ctx, supervisor.stopping), name="retention", daemon=True).start()
-        if not no_asterisk:
-            threading.Thread(target=_keep_log_filter, args=(config, supervisor.stopping), name="log filter",
-                             daemon=True).start()
+        if watchdog:  # started again if it dies; its log filter too
+            watchdog.start()
         host = config.web.bind if ":" not in config.web.bind else f"[{config.web.bind}]"
         echo("")
         echo(f"Sauti is up. Console: http://{host}:{config.web.port}/")
@@ -145,27 +148,15 @@ def up(ctx: Context, no_asterisk: bool) -> None:
         supervisor.watch()
     finally:
         echo("Stopping:")
+        supervisor.stopping.set()
         supervisor.stop_all()
-        if not no_asterisk:
+        if watchdog:
+            watchdog.join()  # a restart in progress ends first, so what it started is stopped here
             pbx.stop(config, echo=echo)
         echo("Sauti is down.")
 
 
 PURGE_EVERY_SECONDS = 24 * 3600
-LOG_FILTER_CHECK_SECONDS = 5
-
-
-def _keep_log_filter(config, stopping: threading.Event) -> None:
-    """Asterisk's log filter, started again if it dies: until then Asterisk's errors and
-    security events are lost and a `logger reload` would hang (pbx/logfilter.py)."""
-    import pbx
-
-    while not stopping.wait(LOG_FILTER_CHECK_SECONDS):
-        try:
-            if pbx.revive_log_filter(config):
-                log.warning("Asterisk's log filter had died: started a new one and reloaded Asterisk's logger")
-        except pbx.PbxError as exc:  # Asterisk stopping or busy: the next round tries again
-            log.error("cannot restart Asterisk's log filter: %s", exc)
 
 
 def _purge_daily(ctx: Context, stopping: threading.Event) -> None:

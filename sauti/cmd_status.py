@@ -54,9 +54,13 @@ def line_status(ctx: Context, with_asterisk: bool = True) -> list[tuple[str, boo
     if with_asterisk:
         import pbx
 
+        from .watchdog import describe, read_state
+
+        watched = read_state(ctx.data_dir)  # written by a running `sauti up`
+        note = describe(watched) if watched else ""
         try:
             state = pbx.status(config)
-            rows.append(("asterisk", state.running, str(state)))
+            rows.append(("asterisk", state.running, "; ".join(text for text in (str(state), note) if text)))
             if state.running:  # without it Asterisk's errors and security events are lost (pbx/logfilter.py)
                 rows.append(("log filter", state.log_filter, "Asterisk's logs, numbers masked" if state.log_filter
                              else "not running: `sauti up` or `sauti asterisk start` starts a new one"))
@@ -81,7 +85,8 @@ def line_status(ctx: Context, with_asterisk: bool = True) -> list[tuple[str, boo
 def status(ctx: Context, no_asterisk: bool) -> None:
     """Say which of the line's services are up; exit 3 if one is down.
 
-    Asterisk (and, while it runs, the filter its logs go through), the IVR (answering on
+    Asterisk (and, while it runs, the filter its logs go through; under `sauti up`, how
+    often it was started again after dying, or why it cannot be), the IVR (answering on
     its FastAGI port), the ASR worker, the console
     (answering on its port) and the dialler, as `sauti up` runs them. Health checks
     (compose, systemd) call it.

@@ -1,4 +1,6 @@
-"""`sauti up`: the whole line starts, a crashed service comes back, SIGTERM stops everything."""
+"""`sauti up`: the whole line starts, a crashed service comes back, so does a killed
+Asterisk (and calls work again with no manual step), a deliberate `sauti asterisk stop`
+is respected, SIGTERM stops everything. One `sauti up` for the module, in file order."""
 
 from __future__ import annotations
 
@@ -8,16 +10,19 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 import pbx
+from core.dialplan import EXTEN_ALERT, EXTEN_ECHO_TEST
 from core.store import Store
 from ivr.audio import facts, write_wav
-from tests.fixtures.asterisk import free_ports
+from tests.fixtures.asterisk import AsteriskLine, free_ports
 from tests.fixtures.core import free_port, in_ci, make_data_dir, wait_for
 
 pytestmark = pytest.mark.asterisk
@@ -43,75 +48,145 @@ def alive(pid: int) -> bool:
     return Path(f"/proc/{pid}").exists() and "zombie" not in Path(f"/proc/{pid}/status").read_text().lower()
 
 
-@pytest.fixture
-def line_dir(tmp_path, asterisk_prompts):
+@dataclass
+class Up:
+    config: object
+    process: subprocess.Popen
+    log_path: Path
+
+    def output(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def sauti(self, *args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "sauti", "--data", str(self.config.data_dir), *args],
+                              capture_output=True, text=True, timeout=90)
+
+
+@pytest.fixture(scope="module")
+def up(tmp_path_factory, asterisk_prompts):
+    tmp_path = tmp_path_factory.mktemp("up")
     overrides = free_ports(UP_PORTS)
     overrides["web"] = {"port": free_port()}
     overrides["prompts"] = {"dir": str(asterisk_prompts)}
-    return make_data_dir(tmp_path / "data", overrides)
-
-
-def test_up_runs_the_whole_line_and_stops_it_cleanly(line_dir, tmp_path):
-    config = line_dir
+    config = make_data_dir(tmp_path / "data", overrides)
     log_path = tmp_path / "up.log"
     with open(log_path, "w") as log:
-        up = subprocess.Popen([sys.executable, "-m", "sauti", "--data", str(config.data_dir), "up"],
-                              stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-
-    def output() -> str:
-        return log_path.read_text(errors="replace")
-
+        process = subprocess.Popen([sys.executable, "-m", "sauti", "--data", str(config.data_dir), "up"],
+                                   stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    running = Up(config, process, log_path)
     try:
-        wait_for(lambda: "Sauti is up" in output() or up.poll() is not None, 120, "`sauti up` to start")
-        if up.poll() is not None and "needs root" in output() and not in_ci():
+        wait_for(lambda: "Sauti is up" in running.output() or process.poll() is not None, 120, "`sauti up` to start")
+        if process.poll() is not None and "needs root" in running.output() and not in_ci():
             pytest.skip("Asterisk needs root here")
-        assert up.poll() is None, output()
-        assert pbx.status(config).running
-        assert f"Console: http://127.0.0.1:{config.web.port}/" in output()
-        assert "call 100 --as test-phone-1" in output(), "it says how to place a test call"
-
-        # The console answers (and asks for a login).
-        def console_answers():
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{config.web.port}/login", timeout=2) as response:
-                    return response.status == 200
-            except OSError:
-                return False
-
-        wait_for(console_answers, 30, "the console")
-        # The IVR listens for Asterisk.
-        wait_for(lambda: port_open(config.ivr.agi_port), 30, "the IVR")
-        # The worker takes an alert's job (a silent recording needs no model).
-        wav = config.recordings_dir / "silence.wav"
-        write_wav(wav, np.zeros(8000 * 2, dtype=np.int16), 8000)
-        with Store.open(config.db_path) as store:
-            alert = store.file_alert(store.create_call("phone"), facts(wav, config.data_dir))
-            wait_for(lambda: store.get_alert(alert["id"])["transcript_state"] != "pending", 60, "the worker")
-
-        # A crashed service is restarted.
-        first = pids(output())
-        os.kill(first["asr worker"], signal.SIGKILL)
-        wait_for(lambda: pids(output())["asr worker"] != first["asr worker"], 30, "the worker to be restarted")
-        running = pids(output())
-        assert {"ivr", "asr worker", "console", "dialler"} <= set(running), output()
-        wait_for(lambda: "AMI logged in" in output(), 30, "the dialler to log in to Asterisk")
-        assert all(alive(pid) for pid in running.values()), output()
-
-        # `sauti status` (the health check) sees every service up.
-        def status() -> subprocess.CompletedProcess:
-            return subprocess.run([sys.executable, "-m", "sauti", "--data", str(config.data_dir), "status"],
-                                  capture_output=True, text=True, timeout=60)
-
-        wait_for(lambda: status().returncode == 0, 30, "`sauti status` to see the whole line up")
-        assert {"asterisk", "ivr", "asr worker", "console", "dialler"} <= {
-            line.split("  ")[0] for line in status().stdout.splitlines()}
+        assert process.poll() is None, running.output()
+        yield running
     finally:
-        up.send_signal(signal.SIGTERM)
-        code = up.wait(timeout=90)
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=90)
+        pbx.stop(config)
+
+
+def test_up_runs_the_whole_line(up):
+    config, output = up.config, up.output
+    assert pbx.status(config).running
+    assert f"Console: http://127.0.0.1:{config.web.port}/" in output()
+    assert "call 100 --as test-phone-1" in output(), "it says how to place a test call"
+
+    # The console answers (and asks for a login).
+    def console_answers():
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{config.web.port}/login", timeout=2) as response:
+                return response.status == 200
+        except OSError:
+            return False
+
+    wait_for(console_answers, 30, "the console")
+    # The IVR listens for Asterisk.
+    wait_for(lambda: port_open(config.ivr.agi_port), 30, "the IVR")
+    # The worker takes an alert's job (a silent recording needs no model).
+    wav = config.recordings_dir / "silence.wav"
+    write_wav(wav, np.zeros(8000 * 2, dtype=np.int16), 8000)
+    with Store.open(config.db_path) as store:
+        alert = store.file_alert(store.create_call("phone"), facts(wav, config.data_dir))
+        wait_for(lambda: store.get_alert(alert["id"])["transcript_state"] != "pending", 60, "the worker")
+
+    # A crashed service is restarted.
+    first = pids(output())
+    os.kill(first["asr worker"], signal.SIGKILL)
+    wait_for(lambda: pids(output())["asr worker"] != first["asr worker"], 30, "the worker to be restarted")
+    running = pids(output())
+    assert {"ivr", "asr worker", "console", "dialler"} <= set(running), output()
+    wait_for(lambda: "AMI logged in" in output(), 30, "the dialler to log in to Asterisk")
+    assert all(alive(pid) for pid in running.values()), output()
+
+    # `sauti status` (the health check) sees every service up.
+    wait_for(lambda: up.sauti("status").returncode == 0, 30, "`sauti status` to see the whole line up")
+    assert {"asterisk", "ivr", "asr worker", "console", "dialler"} <= {
+        line.split("  ")[0] for line in up.sauti("status").stdout.splitlines()}
+
+
+def calls(config) -> int:
+    with Store.open(config.db_path) as store:
+        return store.conn.execute("SELECT count(*) FROM calls").fetchone()[0]
+
+
+def test_calls_work_after_asterisk_crashes_and_restarts(up, tmp_path):
+    config, output = up.config, up.output
+    logins = output().count("AMI logged in")
+    pid = pbx.running_pid(config)
+    killed_at = time.monotonic()
+    os.kill(pid, signal.SIGKILL)
+    # `sauti up` starts it again over its stale pid file, control socket and log filter.
+    new_pid = wait_for(lambda: pbx.running_pid(config) not in (None, pid) and pbx.running_pid(config), 60,
+                       "`sauti up` to start Asterisk again")
+    wait_for(lambda: pbx.paths(config).socket.exists(), 60, "its control socket")
+    pbx.cli(config, "core waitfullybooted")
+    before = calls(config)
+    line = AsteriskLine(config)
+    placed_at = time.monotonic()
+    call = line.start_call(EXTEN_ALERT, "test-phone-2", "wait 1; dtmf 1; listen 2; hangup")
+    wait_for(lambda: calls(config) > before, 30, "the IVR's flow to take the call")
+    result = call.result(timeout=60)
+    assert result.answered, result.events
+    print(f"killed Asterisk to the first answered call: {placed_at - killed_at + result.answered_at:.2f} s",
+          file=sys.stderr)
+    result = line.call(EXTEN_ECHO_TEST, "test-phone-1", "listen 2; hangup", record=tmp_path / "heard.wav",
+                       timeout=60)
+    assert result.ok, result.events
+    wait_for(lambda: output().count("AMI logged in") > logins, 60, "the dialler to log in again")
+    assert f"Asterisk (pid {pid}) died" in output() and f"Asterisk started again (pid {new_pid})" in output()
+    assert "restarted by `sauti up` once" in up.sauti("status").stdout
+    assert f"Asterisk (pid {pid}) died" in (config.data_dir / "logs" / "up.log").read_text(), "in the log file too"
+
+
+def test_a_deliberate_stop_is_respected_until_start(up):
+    config, output = up.config, up.output
+    stopped = up.sauti("asterisk", "stop")
+    assert stopped.returncode == 0, stopped.stderr
+    wait_for(lambda: "stopped with `sauti asterisk stop`: not starting it again" in output(), 30,
+             "`sauti up` to see the deliberate stop")
+    assert pbx.running_pid(config) is None
+    status = up.sauti("status")
+    assert status.returncode == 3 and "leaves it down until `sauti asterisk start`" in status.stdout, status.stdout
+    assert len(re.findall(r"Asterisk \(pid \d+\) died", output())) == 1, "a deliberate stop is no death"
+
+    started = up.sauti("asterisk", "start")
+    assert started.returncode == 0, started.stderr
+    pid = pbx.running_pid(config)
+    wait_for(lambda: f"Asterisk runs again (pid {pid})" in output(), 30, "`sauti up` to watch it again")
+    wait_for(lambda: up.sauti("status").returncode == 0, 30, "`sauti status` to see the whole line up")
+    assert pbx.running_pid(config) == pid, "`sauti up` started no second Asterisk"
+
+
+def test_sigterm_stops_everything(up):
+    config, output = up.config, up.output
+    up.process.send_signal(signal.SIGTERM)
+    code = up.process.wait(timeout=90)
     assert code == 0, output()
     assert "Sauti is down." in output()
     assert not any(alive(pid) for pid in pids(output()).values())
     assert not pbx.status(config).running
-    down = subprocess.run([sys.executable, "-m", "sauti", "--data", str(config.data_dir), "status"],
-                          capture_output=True, text=True, timeout=60)
+    assert "starting Asterisk again" not in output().split("Stopping:")[-1], "no restart while stopping"
+    down = up.sauti("status")
     assert down.returncode == 3 and "DOWN" in down.stdout, down.stdout + down.stderr
