@@ -160,8 +160,38 @@ def test_calls_work_after_asterisk_crashes_and_restarts(up, tmp_path):
     assert f"Asterisk (pid {pid}) died" in (config.data_dir / "logs" / "up.log").read_text(), "in the log file too"
 
 
+def test_an_asterisk_that_cannot_start_again_raises_the_alarm_until_it_can(up):
+    config, output = up.config, up.output
+    pid = pbx.running_pid(config)
+    os.kill(pid, signal.SIGKILL)
+    # Something else takes its SIP port as it dies: the restart fails.
+    squatter = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+
+    def taken() -> bool:
+        try:
+            squatter.bind(("127.0.0.1", config.asterisk.sip_port))
+            return True
+        except OSError:  # Asterisk still holds it
+            return False
+
+    try:
+        wait_for(taken, 30, "Asterisk to let go of its SIP port")
+        wait_for(lambda: "ASTERISK ALARM" in output(), 60, "the alarm")
+        status = up.sauti("status")
+        assert status.returncode == 3 and "ASTERISK ALARM" in status.stdout, status.stdout
+        assert f"SIP port (UDP) 127.0.0.1:{config.asterisk.sip_port} is already in use" in status.stdout
+    finally:
+        squatter.close()
+    wait_for(lambda: output().count("Asterisk started again") == 2, 60, "the next try to start it")
+    status = wait_for(lambda: (s := up.sauti("status")).returncode == 0 and s, 30, "the whole line up")
+    assert "restarted by `sauti up` 2 times" in status.stdout and "ALARM" not in status.stdout, status.stdout
+    waits = [int(n) for n in re.findall(r"starting Asterisk again in (\d+) s", output())]
+    assert waits == sorted(waits) and waits[-1] > waits[0], f"a failed start waits longer next time: {waits}"
+
+
 def test_a_deliberate_stop_is_respected_until_start(up):
     config, output = up.config, up.output
+    deaths = len(re.findall(r"Asterisk \(pid \d+\) died", output()))
     stopped = up.sauti("asterisk", "stop")
     assert stopped.returncode == 0, stopped.stderr
     wait_for(lambda: "stopped with `sauti asterisk stop`: not starting it again" in output(), 30,
@@ -169,7 +199,7 @@ def test_a_deliberate_stop_is_respected_until_start(up):
     assert pbx.running_pid(config) is None
     status = up.sauti("status")
     assert status.returncode == 3 and "leaves it down until `sauti asterisk start`" in status.stdout, status.stdout
-    assert len(re.findall(r"Asterisk \(pid \d+\) died", output())) == 1, "a deliberate stop is no death"
+    assert len(re.findall(r"Asterisk \(pid \d+\) died", output())) == deaths, "a deliberate stop is no death"
 
     started = up.sauti("asterisk", "start")
     assert started.returncode == 0, started.stderr
