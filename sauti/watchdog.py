@@ -129,12 +129,23 @@ class AsteriskWatchdog:
 
     def _save(self) -> None:
         path = state_path(self.data_dir)
-        path.parent.mkdir(mode=0o700, exist_ok=True)
-        temporary = path.with_suffix(".tmp")
-        temporary.write_text(json.dumps(asdict(self.state)))
-        temporary.replace(path)
+        try:
+            path.parent.mkdir(mode=0o700, exist_ok=True)
+            temporary = path.with_suffix(".tmp")
+            temporary.write_text(json.dumps(asdict(self.state)))
+            temporary.replace(path)
+        except OSError as exc:  # a full disk: `sauti status` lags, the watchdog goes on
+            log.error("cannot write %s: %s", path, exc.strerror)
 
     def run(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                self._watch()
+            except Exception:  # never a silent end of the watch: logged, and it goes on
+                log.exception("Asterisk's watchdog failed; watching again")
+                self.stopping.wait(CHECK_SECONDS)
+
+    def _watch(self) -> None:
         import pbx
 
         pid = pbx.running_pid(self.config)
@@ -179,6 +190,12 @@ class AsteriskWatchdog:
                      f"no calls; `sauti up` tries again, with longer waits")
             log.error("%s", alarm)
             self._set(alarm=alarm)
+            return None
+        if stopped_marker(self.data_dir).exists():  # `sauti asterisk stop` came while it booted
+            try:
+                pbx.stop(self.config, echo=log.info)
+            except pbx.PbxError as exc:
+                log.error("cannot stop the Asterisk just started again: %s", exc)
             return None
         self.started_at = time.monotonic()
         pid = pbx.running_pid(self.config)
