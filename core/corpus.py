@@ -14,8 +14,6 @@ locality unless asked for (then in the manifest only).
 
 from __future__ import annotations
 
-import csv
-import io
 import wave
 from collections import Counter
 from dataclasses import dataclass
@@ -25,6 +23,7 @@ import numpy as np
 
 from .audio import formats
 from .audio.wav import write_wav
+from .csv_tables import write_table
 from .exports import PHONE_LIKE, redact
 from .identity import PSEUDONYM_PATTERN
 
@@ -69,11 +68,7 @@ def export(store, config, language: str, out: Path, include_locality: bool = Fal
     rows.sort(key=lambda r: r["utterance"])   # Kaldi wants files sorted by utterance id
     _write_kaldi(out, rows)
     columns = MANIFEST + (("locality",) if include_locality else ())
-    manifest = io.StringIO()
-    writer = csv.DictWriter(manifest, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    (out / "manifest.csv").write_text(manifest.getvalue(), encoding="utf-8")
+    (out / "manifest.csv").write_text(write_table(columns, rows), encoding="utf-8")
     words = Counter(word for r in rows for word in r["text"].casefold().split())
     summary = Summary(language, len(rows), len({r["speaker"] for r in rows}),
                       round(sum(r["seconds"] for r in rows), 3), len(words))

@@ -4,7 +4,13 @@ required, one bad or repeated row refusing the whole file) and one way to write 
 
 A control character (NUL, escape...) refuses the file too: invisible in a spreadsheet and on
 the console's pages, it would make two names that look the same differ, and a NUL cuts a
-name short where C code reads it (Asterisk, the log)."""
+name short where C code reads it (Asterisk, the log).
+
+Every CSV Sauti writes goes through `CsvWriter` (or `write_table`): a text cell that a
+spreadsheet would run as a formula (starting with =, +, -, @, a tab or a carriage return)
+gets a leading single quote, OWASP's advice against CSV injection; numbers, and text
+that reads as a plain number (a latitude of -1.68), stay as they are. `read_table`
+takes that one quote off again, so an export imported back is identical."""
 
 from __future__ import annotations
 
@@ -17,6 +23,8 @@ from typing import TypeVar
 Item = TypeVar("Item")
 # Tabs and line breaks are kept for the parsers, which fold them into spaces (a quoted cell may hold them).
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
 
 class RowError(ValueError):
@@ -45,6 +53,7 @@ def read_table(text: str, required: Sequence[str], make: Callable[[dict, int], I
         raise missing_columns(missing)
     items, seen = [], set()
     for line, row in enumerate(reader, start=2):
+        row = {column: _imported(value) for column, value in row.items()}
         refuse_control_characters(row, line, error)
         item = make(row, line)
         if key(item) in seen:
@@ -65,9 +74,43 @@ def refuse_control_characters(row: dict, line: int, error: type[RowError]) -> No
 
 
 def write_table(columns: Sequence[str], rows: Iterable[dict]) -> str:
-    """A header and one line per row (dicts keyed by column), "\\n" line ends."""
+    """A header and one line per row (dicts keyed by column; other keys ignored), "\\n" line ends."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
+    writer = CsvWriter(out)
+    writer.writerow(columns)
+    writer.writerows([row.get(column, "") for column in columns] for row in rows)
     return out.getvalue()
+
+
+class CsvWriter:
+    """csv.writer with "\\n" line ends whose text cells cannot start a spreadsheet formula."""
+
+    def __init__(self, out):
+        self._writer = csv.writer(out, lineterminator="\n")
+
+    def writerow(self, row: Iterable) -> None:
+        self._writer.writerow([exported_cell(cell) for cell in row])
+
+    def writerows(self, rows: Iterable[Iterable]) -> None:
+        for row in rows:
+            self.writerow(row)
+
+
+def exported_cell(value):
+    """The cell as written: a quote before text a spreadsheet would run as a formula."""
+    return "'" + value if isinstance(value, str) and _formula_like(value) else value
+
+
+def _imported(value):
+    """The cell as it was before `exported_cell` (cells beyond the header come as a list)."""
+    if isinstance(value, list):
+        return [_imported(cell) for cell in value]
+    if isinstance(value, str) and value.startswith("'") and _formula_like(value[1:]):
+        return value[1:]
+    return value
+
+
+def _formula_like(text: str) -> bool:
+    # Quotes already in front count as part of the text, so that "'=x" exports as "''=x" and
+    # comes back whole: the import removes exactly one quote.
+    return text.lstrip("'")[:1] in FORMULA_START and not NUMBER.match(text)

@@ -11,13 +11,13 @@ ranks (numpy's default), so the median of 2 values is their mean.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import math
 from dataclasses import dataclass, field
 
 from . import clock
+from .csv_tables import CsvWriter
 
 STEPS = ("received", "first_listened", "verified", "escalated", "responder_reached", "response_recorded")
 # (name, from step, to step)
@@ -125,7 +125,7 @@ def stuck(timelines, now: dt.datetime, hours: float) -> list[Stuck]:
 
 def write_csv(all_figures) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = CsvWriter(out)
     writer.writerow(CSV_COLUMNS)
     for f in all_figures:
         writer.writerow((f.grouping, f.group, f.interval, f.count, f"{f.median:.1f}", f"{f.p90:.1f}"))

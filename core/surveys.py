@@ -16,13 +16,13 @@ channel (inbound: the survey line; outbound: a run) says where each came from.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import tempfile
 from pathlib import Path
 
 from .config import Config
+from .csv_tables import CsvWriter
 
 LANGUAGES = ("sw", "ln", "fr")
 MIN_QUESTIONS, MAX_QUESTIONS = 3, 8
@@ -149,7 +149,7 @@ def aggregate(responses: list[dict], answers: list[dict], period: str, channel: 
 
 def to_csv(survey_name: str, groups: list[dict]) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = CsvWriter(out)
     writer.writerow(CSV_COLUMNS)
     for g in groups:
         for q in g["questions"]:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import sys
 
 import click
 
 from core import clock
+from core.csv_tables import CsvWriter
 from core.model import Status
 from core.store.queue import ALL, QueueFilter
 
@@ -55,7 +55,7 @@ def alerts_list(ctx: Context, status: str, date_from: str, date_to: str, limit: 
     with ctx.open_store() as store:
         rows = store.queue(f, limit=limit)
     if as_csv:
-        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer = CsvWriter(sys.stdout)
         writer.writerow(CSV_COLUMNS)
         for row in rows:
             writer.writerow([row["reference"], clock.export_timestamp(row["created_at"]), row["status"],

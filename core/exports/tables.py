@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 
+from ..csv_tables import CsvWriter
 from .records import Record
 
 # (column header, HXL hashtag, value): the second CSV row holds the hashtags.
@@ -32,7 +32,7 @@ RECORDING = ("Recording", "#meta+recording", lambda r: " ".join(x["path"] for x 
 def hxl_csv(records: list[Record], include_recordings: bool = False) -> str:
     columns = COLUMNS + ((RECORDING,) if include_recordings else ())
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = CsvWriter(out)
     writer.writerow([name for name, _, _ in columns])
     writer.writerow([tag for _, tag, _ in columns])
     for record in records:
