@@ -1,7 +1,7 @@
 """Recover which prompts a phone heard, by matching its recording against the prompts' audio.
 
-Normalised cross-correlation of each template against the recording; a peak
-above the threshold is a hearing of that template. Used to read back the digits
+Normalised cross-correlation of each template (without its silent edges) against
+the recording; a peak above the threshold is a hearing of that template. Used to read back the digits
 the line spoke and compare them with the stored reference number.
 """
 
@@ -31,6 +31,33 @@ def normalised_xcorr(signal: np.ndarray, template: np.ndarray) -> np.ndarray:
     return corr / local
 
 
+# A template's edges quieter than this share of its loudest 10 ms are the prompt's padding,
+# not the word: kept, they would make the word's score depend on the line's gaps.
+EDGE_SHARE = 0.02
+EDGE_SECONDS = 0.01
+
+
+def trim_silence(template: np.ndarray, rate: int) -> np.ndarray:
+    """The template without its silent lead-in and tail.
+
+    Prompts are recorded with silence around the word, and the line plays them back to
+    back: the silence the phone hears between two words varies by a frame (the phone's
+    jitter buffer places frames by RTP timestamp in 20 ms slots, and the last packet of a
+    prompt is short), so the next word can start inside the tail of a prompt's file. With
+    the tail in the template, a quiet ending ("quatre"'s "-tre") followed by a loud onset
+    ("huit", "neuf") then scores below the threshold though every frame of it was heard.
+    """
+    step = max(1, int(EDGE_SECONDS * rate))
+    count = len(template) // step
+    if count == 0:
+        return template
+    levels = np.sqrt(np.mean(template[: count * step].reshape(count, step) ** 2, axis=1))
+    voiced = np.flatnonzero(levels >= EDGE_SHARE * levels.max())
+    if len(voiced) == 0 or levels.max() == 0:
+        return template
+    return template[voiced[0] * step: (voiced[-1] + 1) * step]
+
+
 # How far each half of a template may slip against the other: a phone's jitter buffer
 # stretches or drops a frame or two (20 ms each) inside a word on a busy machine.
 SLIP_SECONDS = 0.06
@@ -54,7 +81,7 @@ def find_prompts(recording: np.ndarray, rate: int, templates: dict[str, tuple[np
     signal = recording.astype(np.float64)
     hits = []
     for name, (samples, template_rate) in templates.items():
-        template = to_rate(samples, template_rate, rate)
+        template = trim_silence(to_rate(samples, template_rate, rate), rate)
         if len(template) >= len(signal):
             continue
         scores = halves_xcorr(signal, template, int(SLIP_SECONDS * rate))
