@@ -1,8 +1,8 @@
 """Recover which prompts a phone heard, by matching its recording against the prompts' audio.
 
 Normalised cross-correlation of each template (without its silent edges) against
-the recording; a peak above the threshold is a hearing of that template. Used to read back the digits
-the line spoke and compare them with the stored reference number.
+the recording; a peak above the threshold is a hearing of that template. Used to
+read back the digits the line spoke and compare them with the stored reference number.
 """
 
 from __future__ import annotations
