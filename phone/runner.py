@@ -57,6 +57,10 @@ class SipCall(pj.Call):
         if self.runner is not None:
             self.runner.on_media(self)
 
+    def onStreamDestroyed(self, prm):
+        if self.runner is not None:
+            self.runner.on_stream_end(self, prm.streamIdx)
+
 
 class EarPort(pj.AudioMediaPort):
     """A conference port that hands every frame the line sends to the Ear (on the media clock's thread)."""
@@ -145,6 +149,18 @@ class Runner:
                     self.media.startTransmit(self.recorder)
                     self.log(f"recording the line into {self.record}")
                 return
+
+    def on_stream_end(self, call: SipCall, index: int) -> None:
+        """What the jitter buffer did to the line's audio: frames it threw away (discarded),
+        concealed because they never came (lost), and times it ran dry (empty)."""
+        try:
+            stat = call.getStreamStat(index)
+        except pj.Error:
+            return
+        jb, rx = stat.jbuf, stat.rtcp.rxStat
+        self.log(f"received {rx.pkt} packets ({rx.loss} lost, {rx.dup} duplicated, {rx.reorder} reordered); "
+                 f"jitter buffer: {jb.discard} discarded, {jb.lost} lost, {jb.empty} empty, "
+                 f"delay {jb.avgDelayMsec}-{jb.maxDelayMsec} ms, burst {jb.avgBurst}")
 
     # the loop
     def pump(self, seconds: float, until: Callable[[], bool] = lambda: False) -> None:
