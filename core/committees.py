@@ -6,6 +6,9 @@ under `<data>/secrets/committees.key` (read by the IVR, which checks a PIN, and 
 console and CLI, which set one): a keyed hash can be looked up in one query, where a
 salted password hash would have to be tried against every committee, and a stolen
 database alone does not reveal a 4-8 digit PIN by trying them all.
+
+A new PIN has at least 6 digits (NEW_PIN); 4- and 5-digit PINs set before keep working.
+Guessing by redialling is limited by the [committees] settings (core/store/committee_pins.py).
 """
 
 from __future__ import annotations
@@ -16,9 +19,12 @@ import re
 
 from . import secrets
 from .config import Config
+from .store.committee_pins import PinLimits
 
 KEY = "committees.key"
 PIN = re.compile(r"^[0-9]{4,8}$")
+NEW_PIN = re.compile(r"^[0-9]{6,8}$")
+NEW_PIN_DIGITS = 6
 PIN_TRIES = 3
 NAME = re.compile(r"^[\w .,'()-]{2,80}$")
 LOCALITY_MAX = 40
@@ -37,7 +43,14 @@ class PinHasher:
 
 
 def valid_pin(pin: str) -> bool:
-    return bool(PIN.match(pin))
+    """A PIN to set: 6 to 8 digits (one the line still takes may be shorter, set before)."""
+    return bool(NEW_PIN.match(pin))
+
+
+def pin_limits(config: Config) -> PinLimits:
+    c = config.committees
+    return PinLimits(c.caller_wrong_pins, c.caller_window_minutes, c.line_wrong_pins, c.line_window_minutes,
+                     c.line_lock_minutes)
 
 
 def valid_name(name: str) -> bool:

@@ -20,15 +20,16 @@ from .context import Context, known, pass_context
 def committees_group() -> None:
     """Local Protection Committees: a name, a locality and a PIN their focal point keys on extension 700.
 
-    PINs are 4 to 8 digits, one per committee, kept only as a keyed hash. Every change
+    A new PIN is 6 to 8 digits (4- and 5-digit PINs set before keep working), one per
+    committee, kept only as a keyed hash. Every change
     is audited with `cli` as the actor; the audit says a PIN changed, never what it is.
     """
 
 
 def _pin(ctx: Context) -> str:
-    pin = click.prompt("PIN (4 to 8 digits)", hide_input=True, confirmation_prompt=True).strip()
+    pin = click.prompt("PIN (6 to 8 digits)", hide_input=True, confirmation_prompt=True).strip()
     if not valid_pin(pin):
-        raise click.ClickException("a PIN is 4 to 8 digits")
+        raise click.ClickException("a new PIN is 6 to 8 digits")
     return PinHasher.from_config(ctx.config).hash(pin)
 
 

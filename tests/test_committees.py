@@ -85,12 +85,12 @@ def test_admins_keep_committees_and_the_alert_page_shows_committee_reports(clien
     assert client.get("/admin/committees").status_code == 403
     login(client, "ada")
     assert post(client, "/admin/committees", {"name": "CLP Eringeti", "locality": "4021", "pin": "12"}).status_code == 400
-    assert post(client, "/admin/committees", {"name": "CLP Eringeti", "locality": "4021", "pin": "4711"}).status_code == 302
-    assert post(client, "/admin/committees", {"name": "CLP Oicha", "locality": "4022", "pin": "4711"}).status_code == 409
+    assert post(client, "/admin/committees", {"name": "CLP Eringeti", "locality": "4021", "pin": "471100"}).status_code == 302
+    assert post(client, "/admin/committees", {"name": "CLP Oicha", "locality": "4022", "pin": "471100"}).status_code == 409
     page = client.get("/admin/committees").data.decode()
-    assert "CLP Eringeti" in page and "4711" not in page
+    assert "CLP Eringeti" in page and "471100" not in page
     (entry,) = [e for e in fresh_db.audit_entries("committee") if e["action"] == "create"]
-    assert "4711" not in str(entry)
+    assert "471100" not in str(entry)
     (found,) = fresh_db.committees()
     call_id = fresh_db.create_call("committee")
     fresh_db.link_committee(call_id, found["id"])

@@ -14,26 +14,26 @@ def invoke(config, *args, input=None):
 
 
 def test_committees_are_added_listed_repinned_moved_and_removed_without_a_pin_ever_shown(config, fresh_db):
-    added = invoke(config, "committees", "add", "CLP Eringeti", "4021", input="4711\n4711\n")
+    added = invoke(config, "committees", "add", "CLP Eringeti", "4021", input="471100\n471100\n")
     assert added.exit_code == 0, added.output
     assert "4711" not in added.output
     (committee,) = fresh_db.committees()
-    assert fresh_db.committee_by_pin(PinHasher.from_config(config).hash("4711"))["id"] == committee["id"]
-    assert invoke(config, "committees", "add", "CLP Beni", "4022", input="4711\n4711\n").exit_code != 0, "PIN taken"
+    assert fresh_db.committee_by_pin(PinHasher.from_config(config).hash("471100"))["id"] == committee["id"]
+    assert invoke(config, "committees", "add", "CLP Beni", "4022", input="471100\n471100\n").exit_code != 0, "PIN taken"
     assert invoke(config, "committees", "add", "CLP Beni", "4022", input="12\n12\n").exit_code != 0, "PIN rule"
-    assert invoke(config, "committees", "add", "CLP Beni", "4022", input="5555\n5556\n5555\n5555\n").exit_code == 0
+    assert invoke(config, "committees", "add", "CLP Beni", "4022", input="555500\n555600\n555500\n555500\n").exit_code == 0
     listing = invoke(config, "committees", "list").output
     assert "CLP Eringeti" in listing and "2 committees" in listing and "4711" not in listing
-    repinned = invoke(config, "committees", "set-pin", str(committee["id"]), input="8642\n8642\n")
+    repinned = invoke(config, "committees", "set-pin", str(committee["id"]), input="864200\n864200\n")
     assert repinned.exit_code == 0 and "8642" not in repinned.output
-    assert fresh_db.committee_by_pin(PinHasher.from_config(config).hash("4711")) is None
+    assert fresh_db.committee_by_pin(PinHasher.from_config(config).hash("471100")) is None
     assert invoke(config, "committees", "move", str(committee["id"]), "4030").exit_code == 0
     assert fresh_db.committee(committee["id"])["locality"] == "4030"
     assert invoke(config, "committees", "remove", str(committee["id"])).exit_code == 0
     assert invoke(config, "committees", "remove", str(committee["id"])).exit_code != 0
     trail = [(e["actor"], e["action"]) for e in fresh_db.audit_entries("committee")]
     assert ("cli", "create") in trail and ("cli", "update") in trail and ("cli", "delete") in trail
-    assert "4711" not in str(fresh_db.audit_entries("committee")) and "8642" not in str(fresh_db.audit_entries())
+    assert "471100" not in str(fresh_db.audit_entries("committee")) and "864200" not in str(fresh_db.audit_entries())
 
 
 def test_a_survey_is_defined_started_and_read_from_the_command_line(config, fresh_db, tmp_path):

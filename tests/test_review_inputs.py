@@ -81,28 +81,28 @@ def test_the_console_refuses_the_upload_in_french_and_imports_nothing(client, fr
 
 @pytest.mark.parametrize("command", [("set-pin", "99"), ("move", "99", "4021"), ("remove", "99")])
 def test_committees_refuse_an_unknown_id(runner, fresh_db, command):
-    refused(runner.invoke("committees", *command, input="2468\n2468\n"), "no committee has the id 99")
+    refused(runner.invoke("committees", *command, input="246800\n246800\n"), "no committee has the id 99")
 
 
-@pytest.mark.parametrize("pin", ["123", "123456789", "12a4", "12#4", "12*4", "١٢٣٤", "    "])
-def test_committees_refuse_a_pin_that_is_not_4_to_8_digits(runner, fresh_db, pin):
-    refused(runner.invoke("committees", "add", "CLP Beni", "4021", input=f"{pin}\n{pin}\n"), "4 to 8 digits")
+@pytest.mark.parametrize("pin", ["123", "4711", "12345", "123456789", "12a456", "12#456", "12*456", "١٢٣٤٥٦", "      "])
+def test_committees_refuse_a_new_pin_that_is_not_6_to_8_digits(runner, fresh_db, pin):
+    refused(runner.invoke("committees", "add", "CLP Beni", "4021", input=f"{pin}\n{pin}\n"), "6 to 8 digits")
     assert fresh_db.committees() == []
 
 
 def test_committees_refuse_a_name_or_a_pin_already_taken(runner, fresh_db):
-    passed(runner.invoke("committees", "add", "CLP Beni", "4021", input="2468\n2468\n"))
-    refused(runner.invoke("committees", "add", "CLP  Beni ", "4022", input="1357\n1357\n"),
+    passed(runner.invoke("committees", "add", "CLP Beni", "4021", input="246800\n246800\n"))
+    refused(runner.invoke("committees", "add", "CLP  Beni ", "4022", input="135700\n135700\n"),
             "a committee is already named 'CLP Beni'")
-    refused(runner.invoke("committees", "add", "CLP Oicha", "4022", input="2468\n2468\n"), "another committee has this PIN")
+    refused(runner.invoke("committees", "add", "CLP Oicha", "4022", input="246800\n246800\n"), "another committee has this PIN")
     assert [(c["name"], c["locality"]) for c in fresh_db.committees()] == [("CLP Beni", "4021")]
 
 
 @pytest.mark.parametrize("locality", ["40\x0021", "40\x1b21", " "])
 def test_committees_refuse_a_locality_with_control_characters(runner, fresh_db, locality):
-    refused(runner.invoke("committees", "add", "CLP Beni", locality, input="2468\n2468\n"), "locality")
+    refused(runner.invoke("committees", "add", "CLP Beni", locality, input="246800\n246800\n"), "locality")
     assert fresh_db.committees() == []
-    passed(runner.invoke("committees", "add", "CLP Beni", "4021", input="2468\n2468\n"))
+    passed(runner.invoke("committees", "add", "CLP Beni", "4021", input="246800\n246800\n"))
     refused(runner.invoke("committees", "move", str(fresh_db.committees()[0]["id"]), locality), "locality")
     assert fresh_db.committees()[0]["locality"] == "4021"
 
@@ -235,27 +235,27 @@ def test_an_answered_question_keeps_its_keys_in_the_console(client, fresh_db, co
 
 def test_a_committee_locality_outside_the_gazetteer_is_refused_once_there_is_one(runner, client, fresh_db):
     """Its reports line up with the alerts of their locality only if it is a code callers key."""
-    passed(runner.invoke("committees", "add", "CLP Beni", "Beni", input="2468\n2468\n"))   # no gazetteer yet
+    passed(runner.invoke("committees", "add", "CLP Beni", "Beni", input="246800\n246800\n"))   # no gazetteer yet
     fresh_db.import_localities(gazetteer.read_csv("code,name\n4021,Beni\n"), actor="test")
     refused(runner.invoke("committees", "add", "CLP Oicha", "4201"),   # said before the PIN is asked
             "4201 is not in the gazetteer (see `sauti gazetteer list`)")
     committee_id = str(fresh_db.committees()[0]["id"])
     refused(runner.invoke("committees", "move", committee_id, "4201"), "4201 is not in the gazetteer")
     login(client, "ada")
-    response = post(client, "/admin/committees", {"name": "CLP Oicha", "locality": "4201", "pin": "1357"})
+    response = post(client, "/admin/committees", {"name": "CLP Oicha", "locality": "4201", "pin": "135700"})
     assert response.status_code == 400 and "La localité 4201 n&#39;est pas dans la liste des localités" in response.text
     assert [c["name"] for c in fresh_db.committees()] == ["CLP Beni"]
     passed(runner.invoke("committees", "move", committee_id, "4021"))
-    assert post(client, "/admin/committees", {"name": "CLP Oicha", "locality": "4021", "pin": "1357"}).status_code == 302
+    assert post(client, "/admin/committees", {"name": "CLP Oicha", "locality": "4021", "pin": "135700"}).status_code == 302
 
 
 def test_names_differing_only_in_case_or_spaces_are_taken(runner, client, fresh_db):
-    passed(runner.invoke("committees", "add", "CLP Beni", "4021", input="2468\n2468\n"))
+    passed(runner.invoke("committees", "add", "CLP Beni", "4021", input="246800\n246800\n"))
     refused(runner.invoke("committees", "add", "clp  BENI", "4021"), "a committee is already named 'CLP Beni'")
     passed(runner.invoke("surveys", "add", "Sécurité Beni"))
     refused(runner.invoke("surveys", "add", "SÉCURITÉ beni"), "a survey is already named 'Sécurité Beni'")
     login(client, "ada")
-    response = post(client, "/admin/committees", {"name": "clp  beni", "locality": "4022", "pin": "1357"})
+    response = post(client, "/admin/committees", {"name": "clp  beni", "locality": "4022", "pin": "135700"})
     assert response.status_code == 409 and "Un autre comité s&#39;appelle « CLP Beni »" in response.text
     assert post(client, "/surveys", {"name": "sécurité  BENI"}).status_code == 409
     assert [c["name"] for c in fresh_db.committees()] == ["CLP Beni"]

@@ -136,6 +136,14 @@ def write_every_entry(store, config, client) -> None:
     store.save_committee("CLP Mbau", "1101", "c" * 64, "ada")
     store.delete_committee(committee_id + 1, "ada")
     store.committee_pin_refused(3)
+    # core/store/committee_pins.py: wrong PINs lock a caller, then the line; the line refuses; an admin unlocks.
+    from core.store.committee_pins import PinLimits
+
+    now, limits = dt.datetime.now(dt.timezone.utc), PinLimits(2, 60, 3, 60, 30)
+    for caller in ("C-GUESS", "C-GUESS", "C-OTHER"):
+        store.committee_wrong_pin(caller, now, limits)
+    store.committee_locked_out("line")
+    store.unlock_committee_line("ada", now)
     survey_id = store.create_survey("Sécurité", "ada")
     store.save_survey_question(survey_id, 1, 3, {"sw": "Je?", "ln": "Boni?", "fr": "Comment?"}, "ada")
     store.set_survey_active(survey_id, True, "ada")

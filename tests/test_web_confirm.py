@@ -29,7 +29,7 @@ class Change:
 
 def seed(store, client) -> None:
     assert post(client, "/admin/localities", {"code": "4021", "name": "Kalunguta"}).status_code == 302
-    assert post(client, "/admin/committees", {"name": "CLP Beni", "locality": "4021", "pin": "2468"}).status_code == 302
+    assert post(client, "/admin/committees", {"name": "CLP Beni", "locality": "4021", "pin": "246800"}).status_code == 302
     assert post(client, "/admin/directory", {"kind": "focal_point", "name": "Mama Furaha", "localities": "4021",
                                              "language": "fr", "number": "+243970000111"}).status_code == 302
 

@@ -65,7 +65,7 @@ def test_each_row_has_its_delete_button_asking_first(client, fresh_db):
     """The row's button leads to the confirmation page (web/confirm.py), whose form carries the token."""
     login(client, "ada")
     assert post(client, "/admin/localities", {"code": "4021", "name": "Kalunguta"}).status_code == 302
-    assert post(client, "/admin/committees", {"name": "CLP Beni", "locality": "4021", "pin": "2468"}).status_code == 302
+    assert post(client, "/admin/committees", {"name": "CLP Beni", "locality": "4021", "pin": "246800"}).status_code == 302
     entry = {"kind": "responder", "name": "Base", "localities": "4021", "language": "fr", "number": "+243970000111"}
     assert post(client, "/admin/directory", entry).status_code == 302
     for page, action in (("/admin/localities", "/admin/localities/4021/delete"),

@@ -1,17 +1,19 @@
 """Admins keep the Local Protection Committees: name, locality and PIN (stored hashed, never shown).
 
 A committee's reports are alerts whose call names it; a committee with reports cannot be
-deleted, so the reports keep their source.
+deleted, so the reports keep their source. The page says how many wrong PINs the line took
+in the last window and, when too many locked it, until when; an admin can unlock it.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 
 from core import names
-from core.committees import PinHasher, outside_gazetteer, valid_locality, valid_name, valid_pin
+from core.committees import PinHasher, outside_gazetteer, pin_limits, valid_locality, valid_name, valid_pin
 
 from .admin_lists import add_delete_route, add_index
 from .context import get_store
@@ -23,7 +25,14 @@ bp = Blueprint("committees", __name__, url_prefix="/admin/committees")
 
 def page(status: int = 200, **extra):
     return render_template("committees.html", committees=get_store().committees(),
-                           localities=get_store().localities(), **extra), status
+                           localities=get_store().localities(), line=line_state(), **extra), status
+
+
+def line_state() -> dict:
+    """The committee line's wrong PINs in its window and the lock in force (None when open)."""
+    now, limits = dt.datetime.now(dt.timezone.utc), pin_limits(current_app.config["SAUTI_CONFIG"])
+    return {"wrong_pins": get_store().committee_wrong_pins(now, limits.line_window_minutes),
+            "minutes": limits.line_window_minutes, "lock": get_store().committee_line_lock(now)}
 
 
 add_index(bp, page)
@@ -51,6 +60,16 @@ def save():
     except sqlite3.IntegrityError:
         return page(409, error=_("committees.pin_taken"), typed=typed)
     flash(_("committees.saved", name=name), "success")
+    return redirect(url_for("committees.index"))
+
+
+@bp.route("/unlock", methods=("POST",))
+@role_required("admin")
+def unlock():
+    if get_store().unlock_committee_line(g.user["username"], dt.datetime.now(dt.timezone.utc)):
+        flash(_("committees.unlocked"), "success")
+    else:
+        flash(_("committees.not_locked"), "info")
     return redirect(url_for("committees.index"))
 
 

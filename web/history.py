@@ -38,7 +38,7 @@ CODED = {
 LANGUAGE_FIELDS = {"language", "lang"}
 YES_NO = {"disabled", "shareable", "complaints", "active"}
 SECRETS = {"password_hash", "pin"}     # written as "<changed>": never the value
-TIMES = {"closed_before"}
+TIMES = {"closed_before", "locked_until"}
 # Shown as written: what a person typed or named, files, and identifiers people use.
 AS_TYPED = {"username", "name", "text", "action", "code", "territory", "province", "locality", "localities",
             "reference", "claimed_by", "address", "responder", "responders", "recipient", "recipients", "path",

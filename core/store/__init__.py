@@ -21,6 +21,7 @@ transactions, row queries) and from the areas it calls, so every dependency is n
     exports.py      verified and escalated alerts for export; the speech corpus
     callbacks.py    call-backs and sealed contacts
     committees.py   local protection committees and their PINs
+    committee_pins.py  wrong PINs on the committee line; the per-caller and line-wide locks
     complaints.py   confidential complaints, sealed, for the complaints role only
     surveys.py      perception surveys and their answers (a locality and a day, no caller)
     survey_runs.py  surveys put to focal points by outbound calls (broadcasts that carry a survey)
@@ -60,6 +61,7 @@ from .audit import Audit
 from .callbacks import Callbacks
 from .calls import Calls
 from .claims import Claims
+from .committee_pins import CommitteePins
 from .committees import Committees
 from .complaints import Complaints
 from .directory import Directory
@@ -92,7 +94,7 @@ BUSY_TIMEOUT_MS = 30_000  # how long a writer waits for another process's write 
 
 # Areas that build on others come before them (Python's method order needs it).
 class Store(SurveyRuns, Responders, Responses, Alerts, SpeechModels, Transcripts, Callbacks, Calls, Claims, Committees,
-            Complaints, Exports, Gazetteer, Incidents, LiveCalls, Notes, Queue, Retention, Spool, Surveys, Tags, Users,
+            CommitteePins, Complaints, Exports, Gazetteer, Incidents, LiveCalls, Notes, Queue, Retention, Spool, Surveys, Tags, Users,
             Flags, Recordings, Jobs, Directory, Sessions, Audit, Base):
     @classmethod
     def open(cls, path: Path | str, migrate: bool = True) -> "Store":

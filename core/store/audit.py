@@ -15,7 +15,7 @@ ACTIONS = (
     "create", "update", "delete", "import", "export", "status", "reopen", "claim", "release", "takeover",
     "listen", "tags", "note", "transcript", "flags", "share", "response", "split", "record", "lockout",
     # the line and the dialler
-    "pin_refused", "purge",
+    "pin_refused", "purge", "caller_locked", "line_locked", "locked_out", "unlock",
     "responders_queued", "responders_unreached", "responder_answered", "responder_call", "responder_confirmed",
     "delivery_answered", "delivery_busy", "delivery_no_answer", "delivery_congestion", "delivery_failed",
     "delivery_listened", "delivery_hung_up_early", "delivery_confirmed", "delivery_replied", "broadcast_reply",

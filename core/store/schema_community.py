@@ -99,4 +99,26 @@ COMMUNITY_MIGRATIONS: list[tuple[str, str]] = [
         ALTER TABLE survey_responses ADD COLUMN channel TEXT NOT NULL DEFAULT 'inbound';
         """,
     ),
+    (
+        "0019_committee_pin_locks",
+        """
+        -- Wrong PINs keyed on the committee line, kept only as long as the longest window that counts them:
+        -- when, and the caller's keyed pseudonym (NULL: a withheld number), never the number.
+        CREATE TABLE committee_pin_failures (
+            id INTEGER PRIMARY KEY,
+            caller_pseudonym TEXT,
+            at TEXT NOT NULL
+        );
+        CREATE INDEX committee_pin_failures_at ON committee_pin_failures (at);
+        -- The line locked for every caller after too many wrong PINs, until locked_until or an admin's unlock.
+        CREATE TABLE committee_line_locks (
+            id INTEGER PRIMARY KEY,
+            locked_at TEXT NOT NULL,
+            locked_until TEXT NOT NULL,
+            wrong_pins INTEGER NOT NULL,
+            unlocked_at TEXT,
+            unlocked_by TEXT
+        );
+        """,
+    ),
 ]

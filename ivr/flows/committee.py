@@ -2,7 +2,9 @@
 the concerns raised at a meeting, one item per recording, 1 for another.
 
 The PIN says which committee calls (core/committees.py); three wrong PINs end the call,
-audited with the number of tries only. Each item is an alert whose source is the
+audited with the number of tries only. Against guessing by redialling, each wrong PIN is
+counted by the caller's keyed pseudonym and for the whole line (core/store/committee_pins.py):
+a caller or a line that is locked hears so and is hung up on without being asked for a PIN. Each item is an alert whose source is the
 committee, in the committee's locality; the call keeps no caller pseudonym, since the
 committee, not the focal point, is the source.
 """
@@ -10,9 +12,10 @@ committee, not the focal point, is the source.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 
-from core.committees import PIN_TRIES, PinHasher
+from core.committees import PIN_TRIES, PinHasher, pin_limits
 from core.dialplan import VAR_LANGUAGE
 from core.model import FLAG_PARTIAL, FLAG_SILENT, Source
 
@@ -36,7 +39,6 @@ async def committee(call: Call, line: Line) -> None:
     await call.set_variable(VAR_LANGUAGE, language)
     found = await check_pin(call, line, language)
     if found is None:
-        await play(call, line, "committee_pin_refused", language)
         return
     call_id = await line.db(lambda s: s.create_call(Source.COMMITTEE, channel=call.channel, uniqueid=call.uniqueid))
     await line.db(lambda s: s.link_committee(call_id, found["id"]))
@@ -66,17 +68,37 @@ class ItemNotFiled(Exception):
 
 
 async def check_pin(call: Call, line: Line, language: str) -> dict | None:
-    hasher = PinHasher.from_config(line.config)
+    """The caller's committee, or None once the caller was refused (and told so)."""
+    hasher, limits = PinHasher.from_config(line.config), pin_limits(line.config)
+    caller = line.pseudonym(call.caller_number)
+    lock = await line.db(lambda s: s.committee_pin_lock(caller, utcnow(), limits))
+    if lock is not None:
+        await line.db(lambda s: s.committee_locked_out(lock))
+        return await locked_out(call, line, language, lock)
     for attempt in range(1, PIN_TRIES + 1):
         digits, _ = await call.get_data(line.prompt("committee_pin", language), PIN_WAIT_MS, PIN_MAX_DIGITS)
         found = await line.db(lambda s: s.committee_by_pin(hasher.hash(digits))) if digits else None
         if found is not None:
             return found
+        lock = await line.db(lambda s: s.committee_wrong_pin(caller, utcnow(), limits))
+        if lock is not None:
+            return await locked_out(call, line, language, lock)
         if attempt < PIN_TRIES:
             await play(call, line, "committee_pin_wrong", language)
     await line.db(lambda s: s.committee_pin_refused(PIN_TRIES))
     log.info("%s: committee PIN refused after %d tries", call.channel, PIN_TRIES)
+    await play(call, line, "committee_pin_refused", language)
     return None
+
+
+async def locked_out(call: Call, line: Line, language: str, lock: str) -> None:
+    log.info("%s: committee line locked (%s): no PIN taken", call.channel, lock)
+    await play(call, line, "committee_locked", language)
+    await play(call, line, "goodbye", language)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
 
 
 async def record_item(call: Call, line: Line, call_id: int, found: dict, language: str) -> int:
