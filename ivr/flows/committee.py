@@ -80,7 +80,8 @@ async def check_pin(call: Call, line: Line, language: str) -> dict | None:
         found = await line.db(lambda s: s.committee_by_pin(hasher.hash(digits))) if digits else None
         if found is not None:
             return found
-        lock = await line.db(lambda s: s.committee_wrong_pin(caller, utcnow(), limits))
+        # Nothing keyed guesses nothing: only a PIN that was tried counts towards a lock.
+        lock = await line.db(lambda s: s.committee_wrong_pin(caller, utcnow(), limits)) if digits else None
         if lock is not None:
             return await locked_out(call, line, language, lock)
         if attempt < PIN_TRIES:
