@@ -16,8 +16,8 @@ import pytest
 from core.committees import PinHasher
 from core.dialplan import EXTEN_COMMITTEE
 from core.store import Store
-from tests.fixtures.asterisk import PRIVATE_PORTS, AsteriskLine, free_ports, wait_for
-from tests.fixtures.ivr import IvrProcess
+from tests.fixtures.asterisk import PRIVATE_PORTS, free_ports, wait_for
+from tests.fixtures.ivr import private_line
 from tests.test_ivr_callers_e2e import heard_at
 
 pytestmark = pytest.mark.asterisk
@@ -34,13 +34,8 @@ GUESSER, MEMBER, SPOOFER = "test-phone-1", "test-phone-2", "test-phone-3"
 def pin_line(tmp_path_factory, asterisk_prompts):
     overrides = free_ports(PRIVATE_PORTS)
     overrides["committees"] = LIMITS
-    with AsteriskLine.started(tmp_path_factory.mktemp("pin-line") / "data", asterisk_prompts, overrides) as line:
-        ivr = IvrProcess(line.config)
-        ivr.start()
-        try:
-            yield line, ivr
-        finally:
-            ivr.stop()
+    with private_line(tmp_path_factory.mktemp("pin-line") / "data", asterisk_prompts, overrides) as started:
+        yield started
 
 
 def wrong_pins(config) -> int:

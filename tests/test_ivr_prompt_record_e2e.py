@@ -16,8 +16,8 @@ from core import prompts
 from core.dialplan import EXTEN_PROMPTS
 from phone import wav_seconds
 from tests.audio_match import find_prompts
-from tests.fixtures.asterisk import PRIVATE_PORTS, AsteriskLine, free_ports, read_wav
-from tests.fixtures.ivr import IvrProcess
+from tests.fixtures.asterisk import PRIVATE_PORTS, free_ports, read_wav
+from tests.fixtures.ivr import private_line
 
 pytestmark = pytest.mark.asterisk
 
@@ -30,13 +30,8 @@ def prompt_line(tmp_path_factory):
     shutil.copytree(prompts.CATALOGUE_PATH.parent, copy, ignore=shutil.ignore_patterns("*.lock", "backup"))
     overrides = free_ports(PRIVATE_PORTS)
     overrides.setdefault("prompts", {})["pin"] = PIN
-    with AsteriskLine.started(tmp_path_factory.mktemp("prompt-line") / "data", copy, overrides) as line:
-        ivr = IvrProcess(line.config)
-        ivr.start()
-        try:
-            yield line, ivr
-        finally:
-            ivr.stop()
+    with private_line(tmp_path_factory.mktemp("prompt-line") / "data", copy, overrides) as started:
+        yield started
 
 
 def test_an_administrator_records_a_lingala_prompt_by_phone(prompt_line, tmp_path):
