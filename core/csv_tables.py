@@ -86,10 +86,16 @@ class CsvWriter:
     """csv.writer with "\\n" line ends whose text cells cannot start a spreadsheet formula."""
 
     def __init__(self, out):
-        self._writer = csv.writer(out, lineterminator="\n")
+        self._out, self._row = out, io.StringIO()
+        # With "\n" as its line end, csv.writer leaves a lone carriage return in a cell unquoted, and
+        # the row breaks in two wherever it is read; with "\r\n" it quotes it, and each row ends in "\n".
+        self._writer = csv.writer(self._row, lineterminator="\r\n")
 
     def writerow(self, row: Iterable) -> None:
+        self._row.seek(0)
+        self._row.truncate()
         self._writer.writerow([exported_cell(cell) for cell in row])
+        self._out.write(self._row.getvalue()[:-2] + "\n")
 
     def writerows(self, rows: Iterable[Iterable]) -> None:
         for row in rows:

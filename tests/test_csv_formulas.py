@@ -51,10 +51,10 @@ def test_numbers_and_plain_text_stay_as_they_are(value):
 
 
 def test_any_table_comes_back_identical():
-    # (A carriage return inside a cell is the control-character question, not this one: Python's
-    # writer leaves it unquoted with "\n" line ends.)
-    rows = [{"a": value, "b": str(n)} for n, value in enumerate(HOSTILE + ("\tx", "''-x", "'x", "-1.5"))]
+    rows = [{"a": value, "b": str(n)} for n, value in enumerate(HOSTILE + ("\tx", "\rx", "a\rb", "a\r\nb", "''-x",
+                                                                             "'x", "-1.5"))]
     text = write_table(("a", "b"), rows)
+    assert text.count("\n") == len(rows) + 2 and text.endswith("\n"), "one line a row, plus the header and a cell's"
     assert read_table(text, ("a",), lambda row, line: row, key=lambda row: row["b"], missing_columns=ValueError,
                       repeated=lambda row, line: ValueError()) == rows
 
