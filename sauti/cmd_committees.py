@@ -6,12 +6,14 @@ prompt (or read from standard input), stored as an HMAC only, and never printed.
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 
 import click
 
-from core import names
-from core.committees import LOCALITY_MAX, PinHasher, outside_gazetteer, valid_locality, valid_name, valid_pin
+from core import clock, names
+from core.committees import (LOCALITY_MAX, PinHasher, outside_gazetteer, pin_limits, valid_locality, valid_name,
+                             valid_pin)
 
 from .context import Context, known, pass_context
 
@@ -55,6 +57,27 @@ def committees_list(ctx: Context) -> None:
     for c in found:
         click.echo(f"{c['id']:>4}  {c['locality']:<8} {c['name']:<32} {c['reports']} report(s)")
     click.echo(f"{len(found)} committee{'' if len(found) == 1 else 's'}")
+    click.echo(_line_state(ctx))
+
+
+def _line_state(ctx: Context) -> str:
+    now, minutes = dt.datetime.now(dt.timezone.utc), pin_limits(ctx.config).line_window_minutes
+    with ctx.open_store() as store:
+        wrong, lock = store.committee_wrong_pins(now, minutes), store.committee_line_lock(now)
+    said = f"{wrong} wrong PIN(s) in the last {minutes} minutes"
+    if lock is None:
+        return f"{said}; the committee line takes PINs"
+    until = clock.display_full(lock["locked_until"], ctx.config.site.timezone)
+    return f"{said}; the committee line is LOCKED until {until} (`sauti committees unlock`)"
+
+
+@committees_group.command("unlock")
+@pass_context
+def committees_unlock(ctx: Context) -> None:
+    """Let extension 700 take PINs again before the lock that too many wrong PINs set expires (audited)."""
+    with ctx.open_store() as store:
+        unlocked = store.unlock_committee_line("cli", dt.datetime.now(dt.timezone.utc))
+    click.echo("the committee line takes PINs again" if unlocked else "the committee line was not locked")
 
 
 @committees_group.command("add")

@@ -150,3 +150,33 @@ def test_a_new_pin_has_six_digits_and_an_old_short_one_still_opens(client, fresh
     assert post(client, "/admin/committees", {**form, "pin": "471100"}).status_code == 302
     fresh_db.save_committee("CLP Oicha", "4022", PinHasher.from_config(config).hash("2468"), "before")
     assert phoned(line, ["2468"], "+243811111111").prompts_in("fr")[:2] == ["committee_pin", "committee_welcome"]
+
+
+def test_wrong_pins_no_window_counts_are_forgotten_with_their_pseudonyms(fresh_db):
+    wrong(fresh_db, "C-OLD", minutes(0))
+    assert fresh_db.committee_pin_lock("C-NEW", minutes(59), LIMITS) is None
+    assert fresh_db.committee_wrong_pins(minutes(59), 60) == 1
+    fresh_db.committee_pin_lock("C-NEW", minutes(61), LIMITS)   # any call, no new wrong PIN
+    assert fresh_db.conn.execute("SELECT count(*) FROM committee_pin_failures").fetchone()[0] == 0
+
+
+def test_the_cli_lists_the_lock_and_unlocks_the_line_audited(config, fresh_db):
+    from click.testing import CliRunner
+
+    from sauti.cli import main
+
+    def invoke(*args):
+        result = CliRunner().invoke(main, ["--data", str(config.data_dir), "committees", *args])
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    assert "0 wrong PIN(s) in the last 60 minutes; the committee line takes PINs" in invoke("list")
+    assert invoke("unlock").strip() == "the committee line was not locked"
+    now = dt.datetime.now(dt.timezone.utc)
+    for caller in ("C-A", "C-B", "C-C"):
+        wrong(fresh_db, caller, now, PinLimits(99, 60, 3, 60, 30))
+    assert "3 wrong PIN(s) in the last 60 minutes; the committee line is LOCKED until" in invoke("list")
+    assert invoke("unlock").strip() == "the committee line takes PINs again"
+    assert fresh_db.committee_line_lock(dt.datetime.now(dt.timezone.utc)) is None
+    assert [e["actor"] for e in fresh_db.audit_entries("committee_line") if e["action"] == "unlock"] == ["cli"]
+    assert "Usage" in CliRunner().invoke(main, ["committees", "unlock", "--help"]).output

@@ -36,7 +36,11 @@ def _ago(now: dt.datetime, minutes: float) -> str:
 
 class CommitteePins(Audit):
     def committee_pin_lock(self, caller: str | None, now: dt.datetime, limits: PinLimits) -> str | None:
-        """'line' when the line is locked, 'caller' when this caller is, else None."""
+        """'line' when the line is locked, 'caller' when this caller is, else None.
+
+        Each call also forgets the wrong PINs no window counts any more, pseudonyms with them."""
+        with self.transaction():
+            self._forget_old_pins(now, limits)
         if self.committee_line_lock(now) is not None:
             return "line"
         wrong = self.conn.execute(
@@ -49,8 +53,7 @@ class CommitteePins(Audit):
 
         The line's lock and a caller's reaching the limit are audited (never with the pseudonym)."""
         with self.transaction():
-            keep = max(limits.caller_window_minutes, limits.line_window_minutes)
-            self.conn.execute("DELETE FROM committee_pin_failures WHERE at <= ?", (_ago(now, keep),))
+            self._forget_old_pins(now, limits)
             self.conn.execute("INSERT INTO committee_pin_failures (caller_pseudonym, at) VALUES (?, ?)",
                               (caller, as_text(now)))
             if self.committee_line_lock(now) is not None:
@@ -99,6 +102,10 @@ class CommitteePins(Audit):
         """A call refused without being asked for a PIN: which lock ('line' or 'caller'), nothing about the caller."""
         with self.transaction():
             self.audit("ivr", "locked_out", ENTITY, None, None, {"whole_line": scope == "line"})
+
+    def _forget_old_pins(self, now: dt.datetime, limits: PinLimits) -> None:
+        keep = max(limits.caller_window_minutes, limits.line_window_minutes)
+        self.conn.execute("DELETE FROM committee_pin_failures WHERE at <= ?", (_ago(now, keep),))
 
     def _last_lock_start(self) -> str | None:
         row = self.conn.execute("SELECT max(locked_at) FROM committee_line_locks").fetchone()
