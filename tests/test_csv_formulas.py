@@ -149,3 +149,16 @@ def test_alert_csvs_of_the_console_and_the_cli(client, fresh_db, config):
     login(client, "sam")
     response = client.get("/exports/hxl")
     assert response.status_code == 200 and response.text == hxl.output
+
+
+def test_every_csv_is_written_through_the_one_writer():
+    """A CSV written with the csv module directly would skip the quoting: only core/csv_tables.py may."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    sources = [path for package in ("core", "web", "sauti", "ivr", "asr", "dialler", "pbx", "phone")
+               for path in (root / package).rglob("*.py")]
+    direct = {str(path.relative_to(root)) for path in sources
+              if re.search(r"\bcsv\.(writer|DictWriter)\(", path.read_text(encoding="utf-8"))}
+    assert direct == {"core/csv_tables.py"}
