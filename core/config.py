@@ -79,7 +79,14 @@ class IvrConfig:
     radio_languages: dict = setting(
         {}, "Language of each radio station's alerts, e.g. beni = \"ln\"; others use default_language."
     )
-    menu_attempts: int = setting(3, "Times the language menu is played before choosing Swahili.")
+    menu_attempts: int = setting(
+        2, "Rounds of the language menu before the default language is chosen for a caller who neither "
+        "keys nor speaks (each option already invites both and listens after itself)."
+    )
+    menu_voice_seconds: float = setting(
+        3.0, "Listening window after each language option: speech in it (the line's own speech check, "
+        "no speech model) chooses that language; keys work in it too. 0 turns voice choice off (keys only)."
+    )
     default_language: str = setting("sw", "Language used when the caller makes no choice.")
 
 

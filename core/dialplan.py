@@ -58,6 +58,9 @@ VAR_DELIVERY = "SAUTI_DELIVERY"   # the broadcast delivery's id, on a call to a 
 # started; `ended=<epoch>` is appended when the call is over).
 SPOOL_FAILED = "failed"
 END_DETECTOR_SUFFIX = ".end"  # <UNIQUEID>.end.wav: the failure path's Record() that only detects the end
+# The language menu's listening windows (RECORD FILE, <data>/spool/menu-windows/): the
+# caller's voice, deleted as soon as the IVR has looked for speech in it.
+SPOOL_MENU_WINDOWS = "menu-windows"
 # Continuous voice that counts as a caller's first word (WaitForNoise), in the IVR and the failure path.
 FIRST_WORD_NOISE_MS = 250
 

@@ -46,7 +46,9 @@ def step_of(command: str) -> str | None:
             return PROMPT_RECORDING
         return STEP_OF_PROMPT.get(prompt)
     if words[:2] == ["RECORD", "FILE"]:
-        return "recording"
+        # The language menu's listening windows are the menu, not the caller's recording.
+        in_menu = len(words) > 2 and PurePosixPath(words[2].strip('"')).parent.name == dialplan.SPOOL_MENU_WINDOWS
+        return "menu" if in_menu else "recording"
     if words[:1] == ["EXEC"] and len(words) > 1 and words[1] in RECORDING_APPLICATIONS:
         return "recording"  # the IVR's listening (ivr/flows/listen.py); a radio patch plays no prompt
     return None

@@ -130,12 +130,14 @@ def test_an_alert_caller_who_keys_nothing_hears_the_option_once_in_each_language
     assert error is None and line.db.run(lambda s: s.get_alert(1))["language"] == "sw"
     menu = [(lang, p) for lang, p in call.played if p in ("language_menu", "complaint_option")]
     languages = [("sw", "language_menu"), ("ln", "language_menu"), ("fr", "language_menu")]
-    assert menu == languages + [(lang, "complaint_option") for lang in ("sw", "ln", "fr")] + languages * 2
+    assert menu == languages + [(lang, "complaint_option") for lang in ("sw", "ln", "fr")] + languages
     assert line.db.run(lambda s: s.complaints()) == []
 
 
-# Every moment 9 is taken: the menu's prompts (the language is the prompt's), its silence after
-# the first round (the language is asked then), the welcome and the recording's announcement.
+# Every moment 9 is taken: the menu's prompts (the language is the prompt's), its silences (the
+# pause after the first round, the listening window after an option: the language is asked
+# then, here keyed in the asking menu's Lingala window), the welcome and the recording's announcement.
+ASKED_IN_LN_WINDOW = {"windows": {"ln/language_menu": ["", "2"]}}
 NINE_AT = {
     "sw-option": ({"sw/language_menu": ["9"]}, "sw"),
     "ln-option": ({"ln/language_menu": ["9"]}, "ln"),
@@ -143,7 +145,8 @@ NINE_AT = {
     "sw-offer": ({"sw/complaint_option": ["9"]}, "sw"),
     "ln-offer": ({"ln/complaint_option": ["9"]}, "ln"),
     "fr-offer": ({"fr/complaint_option": ["9"]}, "fr"),
-    "menu-silence": ({"wait": ["9", "2"]}, "ln"),
+    "menu-silence": ({"wait": ["9"]} | ASKED_IN_LN_WINDOW, "ln"),
+    "menu-window": ({"windows": {"sw/language_menu": ["9"], "ln/language_menu": ["2"]}}, "ln"),
     "welcome": ({"language_menu": ["3"], "welcome": ["9"]}, "fr"),
     "record-after-beep": ({"language_menu": ["1"], "record_after_beep": ["9"]}, "sw"),
 }
@@ -151,8 +154,10 @@ NINE_AT = {
 
 @pytest.mark.parametrize(("keys", "language"), NINE_AT.values(), ids=NINE_AT.keys())
 def test_nine_at_every_point_it_is_taken_reaches_the_complaints(run_flow, line, keys, language):
-    call, error = run_flow(alert, keys=keys | {"complaint_menu": ["1"]}, recordings=[speechlike(4.0)],
-                           variables={VAR_SOURCE: "phone"})
+    keys = dict(keys)
+    windows = keys.pop("windows", {})
+    call, error = run_flow(alert, keys=keys | {"complaint_menu": ["1"]}, windows=windows,
+                           recordings=[speechlike(4.0)], variables={VAR_SOURCE: "phone"})
     assert error is None
     assert call.prompts_in(language)[-2:] == ["complaint_follow_up", "goodbye"]
     assert "complaint_intro" in call.prompts_in(language)

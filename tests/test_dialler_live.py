@@ -13,6 +13,7 @@ def test_the_step_comes_from_the_prompt_being_played():
     assert step_of('STREAM FILE /srv/prompts/fr/language_menu "123" 0') == "menu"
     assert step_of('GET DATA /srv/prompts/sw/enter_locality 6000 6') == "locality"
     assert step_of('RECORD FILE /data/recordings/x wav "#" 180000 BEEP s=5') == "recording"
+    assert step_of('RECORD FILE "/data/spool/menu-windows/x" wav "0123456789*#" 3000') == "menu"  # listening for a language
     assert step_of('STREAM FILE /srv/prompts/ln/digit_4 "" 0') is None  # still reading the same number
     assert step_of('STREAM FILE /srv/prompts/fr/prompt_pin "" 0') == "prompt_recording"
     assert step_of("WAIT FOR DIGIT 5000") is None

@@ -11,6 +11,7 @@ import logging
 from pathlib import Path
 
 from core import prompts
+from core.dialplan import SPOOL_MENU_WINDOWS
 from core.store import RecordingFacts
 
 from .. import audio
@@ -22,6 +23,8 @@ log = logging.getLogger(__name__)
 LANGUAGE_KEYS = {"1": "sw", "2": "ln", "3": "fr"}
 MENU_ORDER = ("sw", "ln", "fr")
 MENU_WAIT_MS = 4000
+# Every key ends a listening window: a language, the offer, or a wrong key to explain.
+WINDOW_KEYS = "0123456789*#"
 
 
 async def play(call: Call, line: Line, prompt_id: str, language: str, escape_digits: str = "") -> str:
@@ -50,27 +53,73 @@ async def language_menu(call: Call, line: Line, offer: str = "", offer_key: str 
     language after the languages, on the first round only, and `offer_key` taken at any
     moment of the menu. Returns (language, whether the offer was taken).
 
-    A caller who keys their language at once never hears the offer, and nothing is added
-    before their recording; the offer taken during a prompt is in that prompt's language,
-    taken in the silence after the round it has none yet (None)."""
+    Each option invites the caller to key its number or to say a word, and listens for
+    `menu_voice_seconds` after itself (`spoken_in_window`): speech there chooses that
+    option's language, keys still work. A caller who keys their language at once never
+    hears the offer, and nothing is added before their recording; the offer taken during
+    a prompt is in that prompt's language, taken outside the prompts (a listening window,
+    the pause after the offer) it has none yet (None)."""
     config = line.config.ivr
     keys = "".join(LANGUAGE_KEYS) + offer_key
+    listens = config.menu_voice_seconds > 0
     for attempt in range(config.menu_attempts):
+        offered = bool(offer) and attempt == 0
         spoken = [("language_menu", language) for language in MENU_ORDER]
-        if offer and attempt == 0:
+        if offered:
             spoken += [(offer, language) for language in MENU_ORDER]
         for prompt_id, language in spoken:
             key = await play(call, line, prompt_id, language, escape_digits=keys)
             if key:
                 return (LANGUAGE_KEYS[key], False) if key in LANGUAGE_KEYS else (language, True)
-        key = await call.wait_for_digit(MENU_WAIT_MS)
-        if key in LANGUAGE_KEYS:
-            return LANGUAGE_KEYS[key], False
-        if key and key == offer_key:
-            return None, True
-        if key:
-            await play(call, line, "invalid_choice", config.default_language)
+            if listens and prompt_id == "language_menu":
+                key, spoke = await spoken_in_window(call, line)
+                if spoke:
+                    log.info("%s: %s chosen by voice", call.channel, language)
+                    return language, False
+                if (choice := await _keyed(call, line, key, offer_key)) is not None:
+                    return choice
+        if listens and not offered:
+            continue  # the last option's window was the round's pause
+        if (choice := await _keyed(call, line, await call.wait_for_digit(MENU_WAIT_MS), offer_key)) is not None:
+            return choice
     return config.default_language, False
+
+
+async def _keyed(call: Call, line: Line, key: str, offer_key: str) -> tuple[str | None, bool] | None:
+    """A key outside the prompts: a language, the offer (no language yet), or explained and
+    the menu goes on (None)."""
+    if key in LANGUAGE_KEYS:
+        return LANGUAGE_KEYS[key], False
+    if key and key == offer_key:
+        return None, True
+    if key:
+        await play(call, line, "invalid_choice", line.config.ivr.default_language)
+    return None
+
+
+async def spoken_in_window(call: Call, line: Line) -> tuple[str, bool]:
+    """Listen `menu_voice_seconds` after a menu option: (the key pressed, or ""; whether the
+    caller spoke). No speech model: the line's own speech check, as for recordings.
+
+    RECORD FILE, because it ends at once on a key; its take is the caller's voice and is
+    deleted as soon as it is examined (off the event loop, as `finished_recording` does)."""
+    scratch = line.new_recording(line.config.spool_dir / SPOOL_MENU_WINDOWS)
+    wav = scratch.with_suffix(".wav")
+    try:
+        take = await call.record_file(str(scratch), "wav", escape_digits=WINDOW_KEYS,
+                                      timeout_ms=int(line.config.ivr.menu_voice_seconds * 1000), beep=False)
+        if take.digit or take.hung_up:
+            return take.digit, False
+        return "", await asyncio.to_thread(_holds_speech, wav)
+    finally:
+        await asyncio.to_thread(wav.unlink, missing_ok=True)
+
+
+def _holds_speech(path: Path) -> bool:
+    if not path.exists():
+        return False
+    samples, rate = audio.read_wav(path)
+    return len(samples) >= rate * audio.MIN_SPEECH_SECONDS and audio.has_speech(samples, rate)
 
 
 async def row_id_variable(call: Call, name: str) -> int | None:
