@@ -289,7 +289,7 @@ class Runner:
                 self.beep_mark = heard
                 self.log("beep heard")
         else:
-            since = self.step_started[1]
+            since = self.step_started[0 if step.talk_from_this_step else 1]
             self.pump(step.seconds, lambda: self.disconnected or self.ear.silent_after_talk(since))
             heard = self.ear.silent_after_talk(since) or None
             if heard:

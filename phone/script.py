@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ACTIONS = ("wait", "dtmf", "play", "listen", "hangup", "freeze")
-EVENTS = ("beep", "silence")  # `wait beep [TIMEOUT]`, `wait silence [TIMEOUT]`
+EVENTS = ("beep", "silence", "prompt")  # `wait beep [TIMEOUT]`, `wait silence [TIMEOUT]`, `wait prompt [TIMEOUT]`
 EVENT_TIMEOUT = 60.0
 DTMF_DIGITS = re.compile(r"^[0-9*#A-Da-d]+$")
 
@@ -23,6 +23,12 @@ class Step:
     digits: str = ""          # dtmf
     path: Path | None = None  # play
     until: str = ""           # wait: one of EVENTS, or "" for a number of seconds
+
+    @property
+    def talk_from_this_step(self) -> bool:
+        """`wait prompt` counts only the line's talk after it began; `wait silence` counts the
+        talk since the previous step began (the line may answer a key while it is sent)."""
+        return self.until == "prompt"
 
     def __str__(self) -> str:
         if self.until:
@@ -44,6 +50,9 @@ def parse(text: str) -> list[Step]:
                   the first beep not waited for yet; the call fails if none comes within T s (60)
     wait silence [T]  wait until the line, having talked since the previous step began,
                   has been quiet for 0.8 s; the call fails if that does not happen within T s (60)
+    wait prompt [T]   the same, counting only what the line says after this step began: the
+                  end of the line's next prompt, also right after another wait (a menu
+                  whose options follow each other after short silences)
     dtmf DIGITS   send DIGITS as RFC 4733 events (0-9 * # A-D)
     play FILE     play a WAV file into the call; returns when the file ends
     listen S      listen up to S seconds; the line may hang up meanwhile

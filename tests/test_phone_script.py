@@ -46,6 +46,9 @@ def test_parses_the_steps_that_follow_the_line():
     assert [(s.action, s.until, s.seconds) for s in steps] == [
         ("wait", "beep", 60.0), ("wait", "beep", 12.0), ("wait", "silence", 30.0), ("freeze", "", 0.0)]
     assert str(steps[1]) == "wait beep 12"
+    prompt, silence = parse("wait prompt 20; wait silence")
+    assert (prompt.until, prompt.seconds, str(prompt)) == ("prompt", 20.0, "wait prompt 20")
+    assert prompt.talk_from_this_step and not silence.talk_from_this_step
 
 
 @pytest.mark.parametrize("script, message", [

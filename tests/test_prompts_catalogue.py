@@ -72,9 +72,9 @@ def test_numbers_are_stable_and_every_prompt_has_one(prompt_catalogue):
 
 def test_the_language_menu_speaks_each_option_in_its_own_language(prompt_catalogue):
     assert prompt_catalogue.get("language_menu").words == {
-        "sw": "Kwa Kiswahili, bonyeza moja, au sema ndiyo.",
-        "ln": "Mpo na Lingala, finá mibale, to loba iyo.",
-        "fr": "Pour le français, appuyez sur trois, ou dites oui.",
+        "sw": "Kwa Kiswahili, bonyeza moja, au sema Kiswahili.",
+        "ln": "Mpo na Lingala, finá mibale, to loba Lingala.",
+        "fr": "Pour le français, appuyez sur trois, ou dites français.",
     }
 
 

@@ -73,7 +73,7 @@ def test_import_refuses_unknown_prompts_and_silence(tmp_path, prompts_config):
 def test_list_prints_the_recording_sheet(prompts_config):
     result = run(prompts_config, "list", "--lang", "fr")
     assert result.exit_code == 0, result.output
-    assert "  2 language_menu\n      fr: Pour le français, appuyez sur trois, ou dites oui.\n" in result.output
+    assert "  2 language_menu\n      fr: Pour le français, appuyez sur trois, ou dites français.\n" in result.output
     assert "sw:" not in result.output
     result = run(prompts_config, "list", "--lang", "en")
     assert result.exit_code != 0 and "the catalogue has sw, ln, fr" in result.output
