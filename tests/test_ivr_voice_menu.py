@@ -14,6 +14,7 @@ import pytest
 from core.dialplan import SPOOL_MENU_WINDOWS
 from ivr.flows.alert import alert
 from ivr.flows.committee import committee
+from ivr.flows.common import forget_menu_windows
 from tests.fixtures.audio import speechlike
 from tests.fixtures.ivr import hiss
 
@@ -99,3 +100,11 @@ def test_every_flow_that_asks_the_language_hears_it_spoken(run_flow, line):
     call, _ = run_flow(committee, windows={"ln/language_menu": [speechlike(0.7)]}, keys={"getdata:committee_pin": []})
     assert menu_of(call) == MENU[:2]
     assert "committee_pin" in call.prompts_in("ln")
+
+
+def test_windows_a_stopped_ivr_left_are_deleted_unread_at_start(line):
+    folder = line.config.spool_dir / SPOOL_MENU_WINDOWS
+    folder.mkdir(parents=True)
+    (folder / "20261126T081500-abc.wav").write_bytes(b"RIFF")
+    assert forget_menu_windows(line.config.spool_dir) == 1 and not list(folder.iterdir())
+    assert forget_menu_windows(line.config.spool_dir / "nowhere") == 0

@@ -115,6 +115,15 @@ async def spoken_in_window(call: Call, line: Line) -> tuple[str, bool]:
         await asyncio.to_thread(wav.unlink, missing_ok=True)
 
 
+def forget_menu_windows(spool_dir: Path) -> int:
+    """At IVR start: listening windows a crash left behind (callers' voices), deleted unread."""
+    folder = spool_dir / SPOOL_MENU_WINDOWS
+    left = list(folder.glob("*")) if folder.is_dir() else []
+    for path in left:
+        path.unlink(missing_ok=True)
+    return len(left)
+
+
 def _holds_speech(path: Path) -> bool:
     if not path.exists():
         return False
