@@ -142,7 +142,7 @@ def debug_log(ctx: Context, minutes: float, yes: bool) -> None:
               help="Record everything the line says into this WAV (8 kHz, 16-bit).")
 @click.option("--script", default="",
               help="Steps once answered, separated by ';': wait S, wait beep [T], wait silence [T], "
-                   "dtmf DIGITS, play FILE, listen S, freeze, hangup.")
+                   "wait prompt [T], dtmf DIGITS, play FILE, listen S, freeze, hangup.")
 @click.option("--answer-timeout", type=float, default=30.0, show_default=True, help="Seconds to wait for an answer.")
 @click.option("--log-level", type=click.IntRange(0, 6), default=0, help="pjsua2 log level on the console.")
 @pass_context
@@ -153,7 +153,8 @@ def call(ctx: Context, number: str, caller: str, record: Path | None, script: st
     Example: sauti call 100 --script "wait 1; dtmf 1; wait beep; play alert.wav; dtmf #; listen 30"
 
     `wait beep` waits until the line's beep has been heard (then the line records),
-    `wait silence` until the line stops talking; both fail the call after T seconds (60).
+    `wait silence` until the line stops talking, `wait prompt` until it has said its next
+    prompt (each option of the language menu in turn); all fail the call after T seconds (60).
 
     Prints what happened with timestamps; exits 1 if the call failed or the line
     hung up before the script expected (a hang-up during `listen` is expected).
