@@ -124,14 +124,14 @@ def test_the_console_shows_the_lock_and_an_admin_unlocks_it(client, fresh_db, co
     assert 'id="committee-wrong-pins"' not in client.get("/admin/committees").text
     wrong(fresh_db, "C-A", now, limits)
     page = client.get("/admin/committees").text
-    words = {"fr": "1 codes faux dans les 60 dernières minutes", "en": "1 wrong PINs in the last 60 minutes"}
+    words = {"fr": "Codes faux dans les 60 dernières minutes : 1.", "en": "Wrong PINs in the last 60 minutes: 1."}
     assert 'id="committee-wrong-pins"' in page and words[lang] in page
     wrong(fresh_db, "C-B", now, limits)
     assert wrong(fresh_db, "C-C", now, limits) == "line"
     page = client.get("/admin/committees").text
-    locked = {"fr": "la ligne des comités est bloquée jusqu'à", "en": "the committee line is locked until"}
+    locked = {"fr": "La ligne des comités est bloquée jusqu'à", "en": "The committee line is locked until"}
     assert 'id="committee-line-locked"' in page and locked[lang] in page.replace("&#39;", "'")
-    assert "3 " in page.split('id="committee-line-locked"')[1].split("</p>")[0]
+    assert ": 3." in page.split('id="committee-line-locked"')[1].split("</p>")[0]
     login(client, "sam")
     assert post(client, "/admin/committees/unlock", {}).status_code == 403
     login(client, "ada")
