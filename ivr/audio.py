@@ -9,11 +9,12 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from core.audio.speech import MIN_SPEECH_SECONDS, Segment, has_speech, split_at_pauses
+from core.audio.speech import MIN_SPEECH_SECONDS, Segment, has_speech, speech_starts_after, split_at_pauses
 from core.audio.wav import read_wav, write_wav
 from core.store import RecordingFacts
 
-__all__ = ["MIN_SPEECH_SECONDS", "Segment", "facts", "has_speech", "read_wav", "split_at_pauses", "write_wav"]
+__all__ = ["MIN_SPEECH_SECONDS", "Segment", "facts", "has_speech", "read_wav", "speech_starts_after",
+           "split_at_pauses", "write_wav"]
 
 
 def facts(path: Path, data_dir: Path, offset_seconds: float = 0.0) -> RecordingFacts:

@@ -25,6 +25,9 @@ MENU_ORDER = ("sw", "ln", "fr")
 MENU_WAIT_MS = 4000
 # Every key ends a listening window: a language, the offer, or a wrong key to explain.
 WINDOW_KEYS = "0123456789*#"
+# An answer starts inside its window: speech in a take's first 0.3 s began before it (a
+# caller still saying "hello?" as the first option ends), and is no choice of that option.
+ANSWER_LEAD_SECONDS = 0.3
 
 
 async def play(call: Call, line: Line, prompt_id: str, language: str, escape_digits: str = "") -> str:
@@ -54,7 +57,7 @@ async def language_menu(call: Call, line: Line, offer: str = "", offer_key: str 
     moment of the menu. Returns (language, whether the offer was taken).
 
     Each option invites the caller to key its number or to say a word, and listens for
-    `menu_voice_seconds` after itself (`spoken_in_window`): speech there chooses that
+    `menu_voice_seconds` after itself (`spoken_in_window`): speech starting there chooses that
     option's language, keys still work. A caller who keys their language at once never
     hears the offer, and nothing is added before their recording; the offer taken during
     a prompt is in that prompt's language, taken outside the prompts (a listening window,
@@ -99,7 +102,7 @@ async def _keyed(call: Call, line: Line, key: str, offer_key: str) -> tuple[str 
 
 async def spoken_in_window(call: Call, line: Line) -> tuple[str, bool]:
     """Listen `menu_voice_seconds` after a menu option: (the key pressed, or ""; whether the
-    caller spoke). No speech model: the line's own speech check, as for recordings.
+    caller began to speak in it: `_answers`). No speech model: the line's own speech frames.
 
     RECORD FILE, because it ends at once on a key; its take is the caller's voice and is
     deleted as soon as it is examined (off the event loop, as `finished_recording` does)."""
@@ -110,7 +113,7 @@ async def spoken_in_window(call: Call, line: Line) -> tuple[str, bool]:
                                       timeout_ms=int(line.config.ivr.menu_voice_seconds * 1000), beep=False)
         if take.digit or take.hung_up:
             return take.digit, False
-        return "", await asyncio.to_thread(_holds_speech, wav)
+        return "", await asyncio.to_thread(_answers, wav)
     finally:
         await asyncio.to_thread(wav.unlink, missing_ok=True)
 
@@ -124,11 +127,13 @@ def forget_menu_windows(spool_dir: Path) -> int:
     return len(left)
 
 
-def _holds_speech(path: Path) -> bool:
+def _answers(path: Path) -> bool:
+    """Speech that starts in the window after its lead-in: talk carried over from before
+    it counts only once the caller has paused and spoken again."""
     if not path.exists():
         return False
     samples, rate = audio.read_wav(path)
-    return len(samples) >= rate * audio.MIN_SPEECH_SECONDS and audio.has_speech(samples, rate)
+    return audio.speech_starts_after(samples, rate, ANSWER_LEAD_SECONDS)
 
 
 async def row_id_variable(call: Call, name: str) -> int | None:
