@@ -57,15 +57,15 @@ def take(*parts: tuple[str, float], seed: int = 3) -> np.ndarray:
 @pytest.mark.parametrize("parts, answer", [
     ([("talk", 1.5)], False),                                   # talking as the window opens
     ([("talk", 3.0)], False),                                   # ... and all through it
-    ([("talk", 0.1), ("quiet", 0.2), ("talk", 1.0)], False),    # a gap between words is no pause
+    ([("talk", 0.1), ("quiet", 0.3), ("talk", 1.0)], False),    # a gap between sentences is no pause
     ([("quiet", 0.6), ("talk", 0.8)], True),                    # an answer
     ([("quiet", 0.35), ("talk", 0.5)], True),                   # a quick one
-    ([("talk", 0.5), ("quiet", 0.5), ("talk", 0.8)], True),     # carry-over, a pause, then an answer
+    ([("talk", 0.5), ("quiet", 0.6), ("talk", 0.8)], True),     # carry-over, a pause, then an answer
     ([("talk", 1.0), ("quiet", 0.6), ("talk", 0.1)], False),    # ... a click after it is not one
     ([("quiet", 3.0)], False),
 ])
 def test_only_speech_that_starts_after_the_lead_in_is_an_answer(parts, answer):
-    assert speech.speech_starts_after(take(*parts), 8000, 0.3) is answer
+    assert speech.speech_starts_after(take(*parts), 8000, 0.3, 0.5) is answer
 
 
 def test_importing_audio_changes_no_environment_and_the_vad_limits_openmp_when_created():

@@ -81,3 +81,29 @@ def test_a_caller_who_talks_over_the_first_option_then_stays_silent_is_not_lost(
     (alert,) = newest_alerts(config, before)
     assert alert["language"] == config.ivr.default_language and alert["flags"] == []
     assert windows_left(config) == []
+
+
+def test_a_caller_still_talking_as_the_first_window_opens_answers_later_by_voice(asterisk, ivr_running, tmp_path):
+    """'Allô, allô, qui est à l'appareil...' over the first option and on into its window is
+    no choice of Kiswahili; the menu goes on, and "français" after the French option counts."""
+    config = asterisk.config
+    before = last_alert_id(config)
+    carried_over = "still talking as a listening window opened"
+    logged_before = ivr_running.log().count(carried_over)
+    # About 5 s of words: longer than the first option, shorter than it and its window (the
+    # phone cannot play while it listens; the IVR's log below proves they reached the window).
+    hello = say("Allô, allô, habari, qui est à l'appareil, je ne vous entends pas, allô, vous m'entendez, allô",
+                "fr", tmp_path / "hello.wav")
+    word = say(SAID["fr"][0], "fr", tmp_path / "word.wav")
+    heard = tmp_path / "heard.wav"
+    # After the words, the quiet of the first window; then the Lingala and French options, and the answer.
+    script = (f"wait 0.3; play {hello}; wait silence 30; wait prompt 60; wait prompt 60; play {word}; wait beep 90; "
+              f"play {speech(tmp_path, 'fr', 3.0)}; dtmf #; wait silence 30; hangup")
+    result = asterisk.call(EXTEN_ALERT, "test-phone-9", script, record=heard, timeout=180)
+    assert result.ok, (result.events, ivr_running.log()[-3000:])
+    assert ivr_running.log().count(carried_over) > logged_before, "the talk ran on into the first window"
+    (alert,) = newest_alerts(config, before)
+    assert alert["language"] == "fr" and alert["flags"] == []
+    assert heard_at(config, heard, "fr", "welcome") is not None
+    assert heard_at(config, heard, "sw", "welcome") is None and heard_at(config, heard, "sw", "complaint_option") is None
+    assert windows_left(config) == []

@@ -78,21 +78,21 @@ def has_speech(samples: np.ndarray, rate: int) -> bool:
     return not detect(samples, rate).silent
 
 
-def speech_starts_after(samples: np.ndarray, rate: int, seconds: float) -> bool:
-    """Does speech begin in the take after its first `seconds` (at least MIN_SPEECH_SECONDS
-    of it)? An answer to a question asked just before the take starts inside it.
+def speech_starts_after(samples: np.ndarray, rate: int, lead_seconds: float, pause_seconds: float) -> bool:
+    """Does speech begin in the take after its first `lead_seconds` (at least
+    MIN_SPEECH_SECONDS of it)? An answer to a question asked just before the take starts
+    inside it.
 
-    Speech already there in the first `seconds` was going on before the take began (a
-    caller still talking): it is not counted, nor is anything up to its first pause of
-    `seconds`; speech after that pause is a fresh start and counts. A take whose first
-    `seconds` are quiet counts all its speech. The pause and the lead-in are the same
-    length so that a carry-over's short gaps between words are not taken for a new start."""
+    Speech already there in the lead-in was going on before the take began (a caller still
+    talking): it is not counted, nor is anything up to its first pause of `pause_seconds`;
+    speech after that pause is a fresh start and counts. A take with a quiet lead-in counts
+    all its speech."""
     frames = speech_frames(samples, rate)
-    lead = max(1, round(seconds / FRAME_SECONDS))
-    if frames[:lead].any():
-        # Where `lead` quiet frames in a row begin: none can before the carry-over's first frame.
-        pauses = np.flatnonzero(np.convolve(~frames, np.ones(lead, dtype=int), mode="valid") == lead)
-        frames = frames[pauses[0] + lead:] if len(pauses) else frames[:0]
+    if frames[:max(1, round(lead_seconds / FRAME_SECONDS))].any():
+        pause = max(1, round(pause_seconds / FRAME_SECONDS))
+        # Where `pause` quiet frames in a row begin: none can before the carry-over's first frame.
+        pauses = np.flatnonzero(np.convolve(~frames, np.ones(pause, dtype=int), mode="valid") == pause)
+        frames = frames[pauses[0] + pause:] if len(pauses) else frames[:0]
     return int(frames.sum()) * FRAME_SECONDS >= MIN_SPEECH_SECONDS
 
 

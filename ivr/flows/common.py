@@ -26,8 +26,10 @@ MENU_WAIT_MS = 4000
 # Every key ends a listening window: a language, the offer, or a wrong key to explain.
 WINDOW_KEYS = "0123456789*#"
 # An answer starts inside its window: speech in a take's first 0.3 s began before it (a
-# caller still saying "hello?" as the first option ends), and is no choice of that option.
+# caller still saying "hello?" as the first option ends), and is no choice of that option
+# until the caller pauses. The pause is longer than the ~0.3 s between a talker's sentences.
 ANSWER_LEAD_SECONDS = 0.3
+ANSWER_PAUSE_SECONDS = 0.5
 
 
 async def play(call: Call, line: Line, prompt_id: str, language: str, escape_digits: str = "") -> str:
@@ -102,7 +104,7 @@ async def _keyed(call: Call, line: Line, key: str, offer_key: str) -> tuple[str 
 
 async def spoken_in_window(call: Call, line: Line) -> tuple[str, bool]:
     """Listen `menu_voice_seconds` after a menu option: (the key pressed, or ""; whether the
-    caller began to speak in it: `_answers`). No speech model: the line's own speech frames.
+    caller began to speak in it: `_window_speech`). No speech model: the line's own speech frames.
 
     RECORD FILE, because it ends at once on a key; its take is the caller's voice and is
     deleted as soon as it is examined (off the event loop, as `finished_recording` does)."""
@@ -113,7 +115,10 @@ async def spoken_in_window(call: Call, line: Line) -> tuple[str, bool]:
                                       timeout_ms=int(line.config.ivr.menu_voice_seconds * 1000), beep=False)
         if take.digit or take.hung_up:
             return take.digit, False
-        return "", await asyncio.to_thread(_answers, wav)
+        answered, spoke = await asyncio.to_thread(_window_speech, wav)
+        if spoke and not answered:
+            log.info("%s: still talking as a listening window opened: no choice", call.channel)
+        return "", answered
     finally:
         await asyncio.to_thread(wav.unlink, missing_ok=True)
 
@@ -127,13 +132,14 @@ def forget_menu_windows(spool_dir: Path) -> int:
     return len(left)
 
 
-def _answers(path: Path) -> bool:
-    """Speech that starts in the window after its lead-in: talk carried over from before
-    it counts only once the caller has paused and spoken again."""
+def _window_speech(path: Path) -> tuple[bool, bool]:
+    """(an answer: speech that starts in the window after its lead-in, talk carried over from
+    before it counting only once the caller has paused and spoken again; any speech at all)."""
     if not path.exists():
-        return False
+        return False, False
     samples, rate = audio.read_wav(path)
-    return audio.speech_starts_after(samples, rate, ANSWER_LEAD_SECONDS)
+    return audio.speech_starts_after(samples, rate, ANSWER_LEAD_SECONDS,
+                                     ANSWER_PAUSE_SECONDS), audio.has_speech(samples, rate)
 
 
 async def row_id_variable(call: Call, name: str) -> int | None:
