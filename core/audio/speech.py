@@ -68,7 +68,11 @@ def speech_frames(samples: np.ndarray, rate: int) -> np.ndarray:
 
 def detect(samples: np.ndarray, rate: int) -> Speech:
     """The runs of speech frames in int16 mono samples at any rate."""
-    frames = np.concatenate(([False], speech_frames(samples, rate), [False])).astype(np.int8)
+    return _runs(speech_frames(samples, rate))
+
+
+def _runs(speech: np.ndarray) -> Speech:
+    frames = np.concatenate(([False], speech, [False])).astype(np.int8)
     edges = np.flatnonzero(np.diff(frames))
     return Speech(tuple((round(float(start) * FRAME_SECONDS, 3), round(float(end) * FRAME_SECONDS, 3))
                         for start, end in zip(edges[::2], edges[1::2])))
@@ -93,7 +97,7 @@ def speech_starts_after(samples: np.ndarray, rate: int, lead_seconds: float, pau
         # Where `pause` quiet frames in a row begin: none can before the carry-over's first frame.
         pauses = np.flatnonzero(np.convolve(~frames, np.ones(pause, dtype=int), mode="valid") == pause)
         frames = frames[pauses[0] + pause:] if len(pauses) else frames[:0]
-    return int(frames.sum()) * FRAME_SECONDS >= MIN_SPEECH_SECONDS
+    return not _runs(frames).silent
 
 
 def split_at_pauses(samples: np.ndarray, rate: int, pause_seconds: float, margin: float = 0.3) -> list[Segment]:
