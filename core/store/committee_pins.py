@@ -43,10 +43,13 @@ class CommitteePins(Audit):
             self._forget_old_pins(now, limits)
         if self.committee_line_lock(now) is not None:
             return "line"
+        return "caller" if self._caller_locked(caller, now, limits) else None
+
+    def _caller_locked(self, caller: str | None, now: dt.datetime, limits: PinLimits) -> bool:
         wrong = self.conn.execute(
             "SELECT count(*) FROM committee_pin_failures WHERE caller_pseudonym IS ? AND at > ?",
             (caller, _ago(now, limits.caller_window_minutes))).fetchone()[0]
-        return "caller" if wrong >= limits.caller_wrong_pins else None
+        return wrong >= limits.caller_wrong_pins
 
     def committee_wrong_pin(self, caller: str | None, now: dt.datetime, limits: PinLimits) -> str | None:
         """Count one wrong PIN; returns the lock it leaves ('line', 'caller' or None).
@@ -69,11 +72,11 @@ class CommitteePins(Audit):
                 self.audit("ivr", "line_locked", ENTITY, cursor.lastrowid, None,
                            {"wrong_pins": wrong, "minutes": limits.line_window_minutes, "locked_until": until})
                 return "line"
-            lock = self.committee_pin_lock(caller, now, limits)
-            if lock == "caller":
-                self.audit("ivr", "caller_locked", ENTITY, None, None,
-                           {"wrong_pins": limits.caller_wrong_pins, "minutes": limits.caller_window_minutes})
-            return lock
+            if not self._caller_locked(caller, now, limits):
+                return None
+            self.audit("ivr", "caller_locked", ENTITY, None, None,
+                       {"wrong_pins": limits.caller_wrong_pins, "minutes": limits.caller_window_minutes})
+            return "caller"
 
     def committee_line_lock(self, now: dt.datetime) -> dict | None:
         """The line's lock in force at `now`: locked_at, locked_until, wrong_pins; None when open."""
