@@ -66,11 +66,12 @@ def _remove_paths(config: Config, paths: list[str]) -> None:
 
 
 def remove_files(config: Config, recordings: list[dict]) -> None:
-    """Delete each recording and its cached copies; a file already gone is fine (a rerun after a crash)."""
+    """Delete each recording and its cached copies, and each example clip (id None); a file
+    already gone is fine (a rerun after a crash)."""
     data_dir = config.data_dir.resolve()
     for recording in recordings:
         path = (data_dir / recording["path"]).resolve()
         if not path.is_relative_to(data_dir):
-            raise ValueError(f"recording {recording['id']} points outside the data directory: not purged")
+            raise ValueError(f"{recording['path']} points outside the data directory: not purged")
         path.unlink(missing_ok=True)
-    PlaybackCache.forget(config.audio_cache_dir, [recording["id"] for recording in recordings])
+    PlaybackCache.forget(config.audio_cache_dir, [r["id"] for r in recordings if r["id"] is not None])

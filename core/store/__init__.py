@@ -33,12 +33,13 @@ transactions, row queries) and from the areas it calls, so every dependency is n
     sessions.py     console sessions and login throttling
     users.py        console accounts
     retention.py    purging closed alerts
+    spotting.py     keyword examples marked by verifiers, hits in new alerts, decisions, thresholds
     audit.py        the audit log
     spool.py        failure-path recordings imported once
     snapshot.py     the database file: one-step live copy, integrity (core/backup.py)
     gazetteer.py    localities
     schema.py       numbered forward migrations (0001 in schema_initial.py, community ones in
-                    schema_community.py); migrations.py applies them
+                    schema_community.py, spotting in schema_spotting.py); migrations.py applies them
     thread.py       a Store on its own thread, for asyncio services
     _rows.py        JSON column helpers; _time.py the one representation of time
 

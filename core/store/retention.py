@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 
 from ..model import Status
 from ._time import utcnow
-from .audit import Audit
+from .spotting import Spotting
 
 # Decisions after which nobody needs the reporter's voice any more. "unverified" and
 # "new" stay open: a later report may still confirm them.
@@ -26,7 +26,7 @@ RETENTION_ACTOR = "retention"
 RemoveFiles = Callable[[list[dict]], None]
 
 
-class Retention(Audit):
+class Retention(Spotting):
     def purgeable_alerts(self, closed_before: str, limit: int = PURGE_BATCH) -> list[int]:
         """Closed alerts untouched since `closed_before` whose content is still here."""
         marks = ", ".join("?" for _ in CLOSED_STATUSES)
@@ -63,7 +63,9 @@ class Retention(Audit):
         marks = ", ".join("?" for _ in ids)
         recordings = [dict(row) for row in self.conn.execute(
             f"SELECT id, alert_id, path, sha256 FROM recordings WHERE alert_id IN ({marks})", ids)]
-        remove_files(recordings)
+        # Examples cut from these alerts are pieces of the same voices: they go too.
+        examples = self.example_clips_of(ids)
+        remove_files(recordings + [{"id": None, **example} for example in examples])
         per_alert = {alert_id: {"recordings": 0, "transcripts": 0} for alert_id in ids}
         for row in recordings:
             per_alert[row["alert_id"]]["recordings"] += 1
@@ -71,6 +73,7 @@ class Retention(Audit):
             f"SELECT alert_id, count(*) FROM transcripts WHERE alert_id IN ({marks}) GROUP BY alert_id", ids
         ):
             per_alert[alert_id]["transcripts"] = count
+        self._purge_examples(ids)
         self.conn.execute(f"DELETE FROM recordings WHERE alert_id IN ({marks})", ids)
         self.conn.execute(f"DELETE FROM transcripts WHERE alert_id IN ({marks})", ids)
         self.conn.execute(f"DELETE FROM jobs WHERE alert_id IN ({marks}) AND status = 'queued'", ids)
@@ -83,7 +86,7 @@ class Retention(Audit):
         self._forget_purged_callers(ids)
         for alert_id, counts in per_alert.items():
             self.audit(actor, "purge", "alert", alert_id, None, counts)
-        return {"recordings": len(recordings), "transcripts": sum(c["transcripts"] for c in per_alert.values())}
+        return {"recordings": len(recordings), "examples": len(examples), "transcripts": sum(c["transcripts"] for c in per_alert.values())}
 
     def _forget_purged_callers(self, ids: Iterable[int]) -> None:
         """A call whose alerts are all purged no longer links its caller to anyone's reports."""
