@@ -33,6 +33,7 @@ from core.store.alerts import RESCORE, SPOT, TRANSCRIBE
 from .engine import Models
 from .lexicon import Lexicons
 from .pipeline import Pipeline, Transcription
+from .spotting.alerts import ExampleScanner, as_keywords
 
 log = logging.getLogger("sauti.asr")
 
@@ -76,6 +77,7 @@ class Worker:
         self.models = models if models is not None else Models(dict(config.asr.models))
         self.lexicons = lexicons if lexicons is not None else Lexicons(config.data_dir / "lexicons")
         self.pipeline = Pipeline(self.models, self.lexicons)
+        self.examples = ExampleScanner(config.data_dir, config.asr.spot_threshold, config.asr.spot_decisions)
         self.threads = threads or config.asr.threads or os.cpu_count() or 1
         self.name = name or f"{socket.gethostname()}:{os.getpid()}"
         self.poll_seconds = poll_seconds
@@ -205,10 +207,15 @@ class Worker:
             if stop is not None and stop.is_set():
                 raise Stopping()
             alert, paths, _ = self._inputs(store, job)
-            result = self.pipeline.spot(paths, self._language_for(alert))
+            language = self._language_for(alert)
+            result = self.pipeline.spot(paths, language)
+            heard = self.examples.scan(store, language, paths)   # by example: with or without a model
+            keywords = [{**k, "spotted": True} for k in (result.keywords if result else [])] + as_keywords(heard)
             with store.transaction():
-                kept = result is not None and store.set_provisional_keywords(
-                    job.alert_id, [{**k, "spotted": True} for k in result.keywords], result.priority)
+                if heard:
+                    store.replace_hits(job.alert_id, language, heard)
+                kept = (result is not None or bool(heard)) and store.set_provisional_keywords(
+                    job.alert_id, keywords, self.lexicons.get(language).priority(keywords))
                 store.complete_job(job.id)
             outcome = Outcome(job.id, job.alert_id, "spotted" if kept else "skipped", transcription=result)
         except Stopping:
