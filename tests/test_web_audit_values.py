@@ -249,6 +249,15 @@ def write_every_entry(store, config, client) -> None:
     complaint = store.file_complaint("31415926", "fr", None, None)
     store.file_complaint("27182818", "sw", None, None, began=LATE_TAKE)
     store.update_complaint(complaint["id"], "ada", status="in_progress")
+    # Keyword spotting by example (core/store/spotting.py): mark, decide a hit, remove.
+    verified = make_alert(store, config, pseudonym="C-EXAMPLE")
+    store.set_status(verified["id"], "verified", actor="vera")
+    example = store.add_example(verified["id"], store.recordings_for(verified["id"])[0]["id"], "bunduki",
+                                "armed_movement", 1.0, 1.8, "examples/x.wav", "vera")
+    store.replace_hits(lonely["id"], "sw", [{"example_id": example, "term": "bunduki", "category": "armed_movement",
+                                             "start": 1, "end": 2, "distance": 0.3, "threshold": 0.43}])
+    store.decide_hit(store.hits_for(lonely["id"])[0]["id"], "confirmed", "vera")
+    store.remove_example(example, "vera")
     # Retention last: it empties the closed alerts.
     store.purge_closed("9999-12-31T00:00:00+00:00", lambda recordings: None)
 

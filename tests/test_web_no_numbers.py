@@ -75,8 +75,12 @@ def seeded_ids(line, config) -> dict[frozenset, list[dict]]:
     sealed.write_bytes(ComplaintSeal.from_config(config).seal(write_tone(config.data_dir / "c.wav"), "27182818"))
     (config.data_dir / "c.wav").unlink()
     line.db.run(lambda s: s.file_complaint("27182818", "fr", "complaints/c1.sealed", 4.0))
+    write_tone(config.data_dir / "examples" / "e1.wav", seconds=0.8)   # a keyword example's clip
+    rows(f"INSERT INTO keyword_examples (alert_id, language, term, category, path, start, end, created_by, created_at)"
+         f" VALUES ({alert_id}, 'sw', 'bunduki', 'armed_movement', 'examples/e1.wav', 1, 1.8, 'vera', '2026-01-01')")
     one = {
         "alert_id": alert_ids,
+        "example_id": [e for (e,) in rows("SELECT id FROM keyword_examples")],
         "username": ["vera"],  # an account's confirmation pages (disable, new password)
         "kind": ["cap", "hxl", "geojson"],  # the exports
         "code": [c for (c,) in rows("SELECT code FROM localities")],

@@ -47,6 +47,8 @@ needs the session's CSRF token):
             /surveys/<id>/questions/<qid>/<lang> (admin: a recording)
     committees GET /admin/committees  POST /admin/committees (name, locality, pin), /admin/committees/<id>/delete (admin)
     broadcasts GET /broadcasts, /broadcasts/<id> (live), /broadcasts/<id>/message.wav  POST /broadcasts (supervisor)
+    spotting POST /alerts/<id>/examples (verified alerts), /alerts/<id>/hits/<hit_id> (confirmed|rejected)
+            GET /examples, /examples/<id>.wav  POST /examples/<id>/remove
     prompts GET /admin/prompts  GET /admin/prompts/<lang>/<id>.wav  POST /admin/prompts/<lang>/<id> (admin)
 
 Ids in paths are ASCII digits within SQLite's 64-bit range (the `id` converter);
@@ -66,8 +68,8 @@ from core.playback_cache import PlaybackCache
 from core.store import Store
 
 from . import (admin, alerts, audio, auth, broadcasts, claims, committees, complaints, compress, context, csv_upload,
-               directory, exports, gazetteer, incidents, inputs, live, prompts, queue, responses, security, sharing, surveys,
-               templating)
+               directory, exports, gazetteer, incidents, inputs, live, prompts, queue, responses, security, sharing, spotting,
+               surveys, templating)
 from .i18n import init_i18n
 
 
@@ -137,4 +139,5 @@ def create_app(config_or_mapping: Config | Mapping) -> Flask:
     app.register_blueprint(complaints.bp)
     app.register_blueprint(committees.bp)
     app.register_blueprint(surveys.bp)
+    app.register_blueprint(spotting.bp)
     return app

@@ -88,6 +88,8 @@ def render_alert(alert_id: int, error: str | None = None, draft: dict | None = N
         place=store.locality(alert["locality"]) if alert["locality"] else None,
         localities=store.list_localities(),
         recordings=store.recordings_for(alert_id),
+        hits=store.hits_for(alert_id),              # keyword spotting by example (web/spotting.py)
+        examples=store.examples_of_alert(alert_id),
         asr=asr[-1] if asr else None,
         words=clean_words(asr[-1]["words"]) if asr else [],
         keywords=clean_keywords(alert["keywords"]),

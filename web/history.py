@@ -34,6 +34,7 @@ CODED = {
     "answer": "delivery.",
     "format": "exports.download.",
     "flags": "flag.",
+    "decision": "hit.decision.",    # a keyword hit confirmed or rejected (web/spotting.py)
 }
 LANGUAGE_FIELDS = {"language", "lang"}
 YES_NO = {"disabled", "shareable", "complaints", "active"}
@@ -42,7 +43,7 @@ TIMES = {"closed_before", "locked_until"}
 # Shown as written: what a person typed or named, files, and identifiers people use.
 AS_TYPED = {"username", "name", "text", "action", "code", "territory", "province", "locality", "localities",
             "reference", "claimed_by", "address", "responder", "responders", "recipient", "recipients", "path",
-            "backup", "prompt", "number", "latitude", "longitude"}
+            "backup", "prompt", "number", "latitude", "longitude", "term"}
 # Who acts when no person does (the services, the CLI, a caller), said in words; a person is their username.
 SYSTEM_ACTORS = (*SERVICE_ACTORS, "?")
 PHONE_ACTOR = "phone:"     # someone on the line, by pseudonym (ivr/flows: prompts, responses, voice alerts)

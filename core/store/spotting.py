@@ -61,8 +61,7 @@ class Spotting(Audit):
                 (alert_id, recording_id, alert["language"], term, category, path, start, end, actor, utcnow()))
             example_id = cursor.lastrowid
             self.audit(actor, "example", "alert", alert_id, None,
-                       {"example_id": example_id, "term": term, "category": category,
-                        "start": start, "end": end, "recording_id": recording_id})
+                       {"example_id": example_id, "term": term, "start": start, "end": end})
         return example_id
 
     def get_example(self, example_id: int) -> dict | None:

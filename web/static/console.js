@@ -208,6 +208,28 @@
     if (link) window.location = link.href;
   }
 
+  // -- keyword spotting by example: play the example, then the hit; y/x decide ------------
+  document.querySelectorAll(".hit .play-both").forEach((button) => {
+    button.addEventListener("click", () => {
+      const hit = button.closest(".hit");
+      const example = new Audio(hit.dataset.example);
+      example.addEventListener("ended", () => {
+        if (!player) return;
+        player.currentTime = Math.max(0, parseFloat(hit.dataset.start) - 0.3);
+        player.play();
+      });
+      example.play();
+    });
+  });
+  function decideHit(decision) {
+    const form = $(".hit .hit-decision");   // the first hit shown
+    const open = Array.from(document.querySelectorAll(".hit")).find((li) => !li.querySelector(".hit-decision .on"));
+    const target = open ? open.querySelector(".hit-decision") : form;
+    if (!target) return;
+    const button = target.querySelector("button[value='" + decision + "']");
+    target.requestSubmit(button);
+  }
+
   // -- keyboard ------------------------------------------------------------------------
   document.addEventListener("keydown", (e) => {
     if (e.ctrlKey || e.metaKey || e.altKey) return;
@@ -252,6 +274,8 @@
       case "u": decide("unverified"); return;
       case "f": case "r": decide("false"); return;
       case "s": decide("escalated"); return;
+      case "y": e.preventDefault(); decideHit("confirmed"); return;
+      case "x": e.preventDefault(); decideHit("rejected"); return;
       case "d": {
         const field = $("#duplicate-of");
         if (!field) return;
