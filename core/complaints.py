@@ -28,7 +28,6 @@ holds the team's words, not the complainant's.
 from __future__ import annotations
 
 import os
-import secrets as _random
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
@@ -42,7 +41,6 @@ from .identity import create_secret, read_secret
 
 PRIVATE_KEY = "complaints.key"
 PUBLIC_KEY = "complaints.pub"
-REFERENCE_DIGITS = 8   # random, not sequential: a caller cannot guess another's reference
 STATUSES = ("new", "in_progress", "closed")
 ROLE = "complaints"
 _NONCE = 12
@@ -78,10 +76,6 @@ def ensure_keys(config: Config) -> list[str]:
         create_secret(public_path, public)
         created.append(PUBLIC_KEY)
     return created
-
-
-def new_reference() -> str:
-    return "".join(_random.choice("0123456789") for _ in range(REFERENCE_DIGITS))
 
 
 def _aead_key(shared: bytes) -> AESGCM:

@@ -88,6 +88,11 @@ class IvrConfig:
         "no speech model) chooses that language; keys work in it too. 0 turns voice choice off (keys only)."
     )
     default_language: str = setting("sw", "Language used when the caller makes no choice.")
+    reference_digits: int = setting(
+        6, "Fewest random digits of a new alert reference (a check digit follows). References grow by one "
+        "digit each time alerts fill a tenth of the space, so they never run out; every reference given "
+        "stays valid. Keep 6; a test makes it small to fill the space quickly."
+    )
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,14 @@ per-installation secret), so repeat callers are recognised without being exposed
 Reference numbers are read to callers over bad lines, so they are digits only,
 with a Damm check digit that catches every single-digit error and every
 transposition of adjacent digits.
+
+References never run out: a new one has REFERENCE_BODY_DIGITS random digits (6, as
+Sauti always made them) until the alerts filed pass REFERENCE_FILL of that space,
+then one digit more, and so on. Random draws at a length never see that length's
+space more than REFERENCE_FILL full, so a draw is free at least 9 times in 10
+(about 1.1 draws per reference) and a guessed reference names an alert at most
+1 time in 10: a caller cannot walk through others' alerts. Every reference ever
+given stays valid: a reference is any run of digits whose Damm check is 0.
 """
 
 from __future__ import annotations
@@ -33,6 +41,13 @@ _DAMM = (
 )
 
 REFERENCE_BODY_DIGITS = 6
+# Grow a digit once this share of the space at the current length is taken (see above).
+REFERENCE_FILL = 0.1
+# Draws at one length before trying the next: with the space at most REFERENCE_FILL full,
+# 20 taken draws in a row happen once in 10**20 references.
+DRAWS_PER_LENGTH = 20
+# The longest reference a caller keys (ivr/flows: get_data's maximum); 10**15 alerts away.
+REFERENCE_MAX_DIGITS = 16
 
 
 def create_secret(path: Path, content: bytes | None = None) -> bool:
@@ -84,15 +99,39 @@ def damm_check_digit(digits: str) -> str:
     return str(interim)
 
 
-def is_valid_reference(reference: str) -> bool:
+def is_valid_reference(reference: str, fewest_digits: int = REFERENCE_BODY_DIGITS) -> bool:
+    """Digits (fewest_digits random ones or more, then the check digit) whose Damm check is 0."""
     # isascii: str.isdigit() also accepts superscripts and other scripts' digits.
-    return (reference.isascii() and reference.isdigit() and len(reference) == REFERENCE_BODY_DIGITS + 1
+    return (reference.isascii() and reference.isdigit()
+            and fewest_digits + 1 <= len(reference) <= REFERENCE_MAX_DIGITS
             and damm_check_digit(reference) == "0")
 
 
-def new_reference() -> str:
-    body = "".join(str(secrets.randbelow(10)) for _ in range(REFERENCE_BODY_DIGITS))
-    return body + damm_check_digit(body)
+def reference_digits(filed: int, fewest: int = REFERENCE_BODY_DIGITS, fill: float = REFERENCE_FILL) -> int:
+    """Random digits for the next reference when `filed` references exist (all lengths
+    counted, an upper bound on those at any one length): the fewest that keep the space
+    at most `fill` full."""
+    digits = fewest
+    while filed >= fill * 10**digits:
+        digits += 1
+    return digits
+
+
+def reference_candidates(filed: int, fewest: int = REFERENCE_BODY_DIGITS, check_digit: bool = True):
+    """Random references to try in turn, DRAWS_PER_LENGTH at the length `reference_digits`
+    gives, then as many one digit longer, and so on: the caller takes the first free one,
+    so drawing never fails however full a length becomes."""
+    digits = reference_digits(filed, fewest)
+    while True:
+        for _ in range(DRAWS_PER_LENGTH):
+            body = "".join(str(secrets.randbelow(10)) for _ in range(digits))
+            yield body + damm_check_digit(body) if check_digit else body
+        digits += 1
+
+
+def new_reference(filed: int = 0, fewest: int = REFERENCE_BODY_DIGITS) -> str:
+    """One random reference of the length for `filed` alerts (its freedom unchecked)."""
+    return next(reference_candidates(filed, fewest))
 
 
 def hash_password(password: str) -> str:

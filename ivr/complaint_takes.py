@@ -22,7 +22,7 @@ import logging
 import uuid
 from pathlib import Path
 
-from core.complaints import ComplaintSeal, complaints_dir, new_reference
+from core.complaints import ComplaintSeal, complaints_dir
 from core.config import Config
 from core.model import ALERT_LANGUAGES
 
@@ -76,7 +76,7 @@ async def seal_and_file(line: Line, wav: Path, language: str, began: dt.datetime
     now = dt.datetime.now(dt.timezone.utc)
     target = complaints_dir(line.config) / f"{now:%Y}" / f"{now:%m}" / f"{uuid.uuid4().hex}.sealed"
     try:
-        reference = await line.db(_free_reference)
+        reference = await line.db(lambda s: s.free_complaint_reference())
         await asyncio.to_thread(_seal_to, line.config, wav, target, reference)
         relative = str(target.relative_to(line.config.data_dir))
         row = await line.db(lambda s: s.file_complaint(reference, language, relative, seconds, began=began))
@@ -126,13 +126,6 @@ async def seal_leftover(line: Line, wav: Path) -> dict | None:
 def _length_seconds(wav: Path) -> float:
     samples, rate = audio.read_wav(wav)
     return len(samples) / rate
-
-
-def _free_reference(store) -> str:
-    while True:
-        reference = new_reference()
-        if not store.complaint_reference_taken(reference):
-            return reference
 
 
 def _seal_to(config: Config, wav: Path, target: Path, reference: str) -> None:

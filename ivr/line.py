@@ -28,7 +28,7 @@ class Line:
 
     @classmethod
     def open(cls, config: Config) -> "Line":
-        return cls(config, StoreThread(config.db_path, "ivr-store"), secrets.pseudonym_key(config),
+        return cls(config, StoreThread(config.db_path, "ivr-store", reference_digits=config.ivr.reference_digits), secrets.pseudonym_key(config),
                    prompts.load_catalogue(), ContactCipher.from_config(config))
 
     def close(self) -> None:

@@ -31,7 +31,7 @@ class Context:
         db_path = self.config.db_path
         if not os.access(db_path.parent, os.W_OK):
             raise click.ClickException(f"data directory {db_path.parent} is not writable")
-        return Store.open(db_path)
+        return Store.open(db_path, reference_digits=self.config.ivr.reference_digits)
 
 
 pass_context = click.make_pass_decorator(Context)

@@ -23,7 +23,7 @@ def index():
     text_value(f.q, "search")
     text_value(f.locality, "locality")
     query_date("date_from"), query_date("date_to")
-    if is_valid_reference(f.q):
+    if is_valid_reference(f.q, current_app.config["SAUTI_CONFIG"].ivr.reference_digits):
         alert_id = store.find_alert_id(f.q)
         if alert_id is not None:
             return redirect(url_for("alerts.show", alert_id=alert_id))

@@ -54,6 +54,7 @@ import sqlite3
 import time
 from pathlib import Path
 
+from ..identity import REFERENCE_BODY_DIGITS
 from . import migrations
 from ._base import Base
 from ._time import utcnow
@@ -98,7 +99,8 @@ class Store(SurveyRuns, Responders, Responses, Alerts, SpeechModels, Transcripts
             CommitteePins, Complaints, Exports, Gazetteer, Incidents, LiveCalls, Notes, Queue, Retention, Spool, Surveys, Tags, Users,
             Flags, Recordings, Jobs, Directory, Sessions, Audit, Base):
     @classmethod
-    def open(cls, path: Path | str, migrate: bool = True) -> "Store":
+    def open(cls, path: Path | str, migrate: bool = True, reference_digits: int = REFERENCE_BODY_DIGITS) -> "Store":
+        """`reference_digits`: the fewest random digits of a new alert reference ([ivr] reference_digits)."""
         path = str(path)
         conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False)
         conn.row_factory = sqlite3.Row
@@ -108,6 +110,7 @@ class Store(SurveyRuns, Responders, Responses, Alerts, SpeechModels, Transcripts
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA synchronous = NORMAL")
         store = cls(conn)
+        store.reference_digits = reference_digits
         if migrate:
             store.migrate()
         return store

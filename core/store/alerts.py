@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from ..identity import new_reference
+from ..identity import REFERENCE_BODY_DIGITS, reference_candidates
 from ..model import FLAG_LANGUAGE_INFERRED, Status
 from ._rows import decode, to_json
 from ._time import utcnow
@@ -15,13 +15,15 @@ from .recordings import RecordingFacts, Recordings
 
 __all__ = ["Alerts", "REOPENABLE", "RESCORE", "SPOT", "TRANSCRIBE"]
 
-REFERENCE_ATTEMPTS = 100
 # Decisions a supervisor can take back. An escalated alert is not among them: it has been
 # handed to responders, and taking that back is their conversation, not a button.
 REOPENABLE = (Status.VERIFIED, Status.UNVERIFIED, Status.FALSE, Status.DUPLICATE)
 
 
 class Alerts(Flags, Recordings, Jobs, Audit):
+    # Fewest random digits of a new reference ([ivr] reference_digits; Store.open sets it).
+    reference_digits: int = REFERENCE_BODY_DIGITS
+
     def file_alert(
         self,
         call_id: int,
@@ -45,9 +47,11 @@ class Alerts(Flags, Recordings, Jobs, Audit):
         return self.get_alert(alert_id)
 
     def _insert_alert(self, call_id, language, locality, segment, flags) -> tuple[int, str]:
+        """Insert the alert under the first free reference of `reference_candidates`: its
+        length grows with the alerts filed, so a free one is always found (core/identity.py)."""
         now = utcnow()
-        for _ in range(REFERENCE_ATTEMPTS):
-            reference = new_reference()
+        filed = self._value("SELECT max(id) FROM alerts") or 0  # alerts are never deleted: max(id) bounds the count
+        for reference in reference_candidates(filed, self.reference_digits):
             try:
                 cursor = self.conn.execute(
                     "INSERT INTO alerts (reference, call_id, segment, language, locality, flags,"
@@ -58,7 +62,7 @@ class Alerts(Flags, Recordings, Jobs, Audit):
             except sqlite3.IntegrityError as exc:
                 if "reference" not in str(exc):
                     raise
-        raise RuntimeError("could not find a free reference number; the reference space is nearly full")
+        raise AssertionError("reference_candidates never ends")
 
     # -- reading ---------------------------------------------------------------
 

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+from ..identity import reference_candidates, reference_digits
 from ._time import as_text, utcnow
 from .audit import Audit
 from .users import Users
 
+COMPLAINT_REFERENCE_DIGITS = 8   # random, not sequential: a caller cannot guess another's reference
 COMPLAINT_COLUMNS = "id, reference, language, duration, status, status_message, created_at, updated_at, purged_at"
 
 
@@ -31,6 +33,19 @@ class Complaints(Users, Audit):
 
     def complaint_reference_taken(self, reference: str) -> bool:
         return self.conn.execute("SELECT 1 FROM complaints WHERE reference = ?", (reference,)).fetchone() is not None
+
+    def complaint_reference_digits(self, fewest: int = COMPLAINT_REFERENCE_DIGITS) -> int:
+        """How many digits new complaint references have now (what a caller keys)."""
+        return reference_digits(self._value("SELECT max(id) FROM complaints") or 0, fewest)
+
+    def free_complaint_reference(self, fewest: int = COMPLAINT_REFERENCE_DIGITS) -> str:
+        """A random reference no complaint has: `fewest` digits (no check digit, as they always
+        were) until complaints fill a tenth of that space, then longer (core/identity.py)."""
+        filed = self._value("SELECT max(id) FROM complaints") or 0  # rows are never deleted, only purged
+        for reference in reference_candidates(filed, fewest, check_digit=False):
+            if not self.complaint_reference_taken(reference):
+                return reference
+        raise AssertionError("reference_candidates never ends")
 
     def complaints(self) -> list[dict]:
         return list(self.db.query(f"SELECT {COMPLAINT_COLUMNS} FROM complaints ORDER BY id DESC"))

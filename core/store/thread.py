@@ -18,9 +18,9 @@ T = TypeVar("T")
 class StoreThread:
     """Runs store calls on one thread that owns the connection."""
 
-    def __init__(self, db_path: Path, name: str = "store"):
+    def __init__(self, db_path: Path, name: str = "store", **open_options):
         self._executor = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
-        self._store: Store = self._executor.submit(Store.open, db_path).result()
+        self._store: Store = self._executor.submit(Store.open, db_path, **open_options).result()
 
     async def __call__(self, work: Callable[[Store], T]) -> T:
         loop = asyncio.get_running_loop()

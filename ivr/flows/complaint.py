@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 
-from core.complaints import REFERENCE_DIGITS
 
 from ..agi import Call, HangupError
 from ..complaint_takes import keep_unsealed, new_take, seal_and_file
@@ -100,9 +99,11 @@ async def record_complaint(call: Call, line: Line, language: str) -> Take | None
 
 async def follow_up(call: Call, line: Line, language: str) -> None:
     """Key the reference: hear the team's recorded answer, or that there is none yet."""
+    # As many keys as references have now (8 until complaints pass 10 million): the last key ends the entry.
+    length = await line.db(lambda s: s.complaint_reference_digits())
     for _ in range(REFERENCE_TRIES):
         digits, _ = await call.get_data(line.prompt("complaint_enter_reference", language), REFERENCE_WAIT_MS,
-                                        REFERENCE_DIGITS)
+                                        length)
         row = await line.db(lambda s: s.complaint_by_reference(digits)) if digits else None
         if row is None:
             await play(call, line, "complaint_unknown", language)

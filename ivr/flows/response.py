@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 
+from core.identity import REFERENCE_MAX_DIGITS
 from core.store.responses import SPOKEN
 
 from ..agi import Call
@@ -18,7 +19,7 @@ from .listen import record_caller
 
 log = logging.getLogger(__name__)
 
-REFERENCE_DIGITS = 12
+REFERENCE_DIGITS = REFERENCE_MAX_DIGITS  # references grow with the alerts; # ends a shorter one
 REFERENCE_WAIT_MS = 8000
 TRIES = 2
 
