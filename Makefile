@@ -28,7 +28,7 @@ test: setup
 	$(SAUTI) asterisk install || test "$$CI" != true
 	$(VENV)/bin/python -m pytest -n $(TEST_WORKERS) --dist loadfile --basetemp=$(TEST_TMP)
 
-FAST = not asterisk and not model and not browser
+FAST = not asterisk and not model and not browser and not kannel
 
 # Installs only when there is no virtualenv yet: the loop stays fast.
 test-fast: | $(VENV)/bin/python

@@ -15,19 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import clock
-from .config_values import coerce, toml_value
+from .config_sms import SmsConfig
+from .config_values import coerce, setting, toml_value
 
 CONFIG_NAME = "config.toml"
 
 
 class ConfigError(Exception):
     """The configuration is missing or invalid; the message says what to do."""
-
-
-def setting(default, doc: str):
-    if isinstance(default, (dict, list)):
-        return field(default_factory=lambda: type(default)(default), metadata={"doc": doc})
-    return field(default=default, metadata={"doc": doc})
 
 
 @dataclass(frozen=True)
@@ -264,6 +259,7 @@ class Config:
     responses: ResponsesConfig = field(default_factory=ResponsesConfig)
     broadcasts: BroadcastsConfig = field(default_factory=BroadcastsConfig)
     committees: CommitteesConfig = field(default_factory=CommitteesConfig)
+    sms: SmsConfig = field(default_factory=SmsConfig)
 
     @property
     def db_path(self) -> Path:
@@ -316,6 +312,7 @@ SECTIONS = {
     "responses": ResponsesConfig,
     "broadcasts": BroadcastsConfig,
     "committees": CommitteesConfig,
+    "sms": SmsConfig,
 }
 
 

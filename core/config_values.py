@@ -4,6 +4,15 @@ the generated config.toml."""
 
 from __future__ import annotations
 
+from dataclasses import field
+
+
+def setting(default, doc: str):
+    """A setting's declaration: its default and its documentation (core/config.py)."""
+    if isinstance(default, (dict, list)):
+        return field(default_factory=lambda: type(default)(default), metadata={"doc": doc})
+    return field(default=default, metadata={"doc": doc})
+
 
 def coerce(value, like):
     """`value` as the type of `like` (the default); ValueError says what was expected."""

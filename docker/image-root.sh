@@ -12,8 +12,8 @@
 # Asterisk there, no chroot of its own. MIRROR overrides the Debian mirror.
 set -eu
 
-PACKAGES="asterisk python3 python3-venv espeak-ng ffmpeg sox caddy ca-certificates"
-SOURCES="pyproject.toml README.md core ivr asr web pbx phone dialler sauti prompts dialplans deploy docker"
+PACKAGES="asterisk kannel python3 python3-venv espeak-ng ffmpeg sox caddy ca-certificates"
+SOURCES="pyproject.toml README.md core ivr asr web pbx phone dialler smsgw sauti prompts dialplans kannel deploy docker"
 MIRROR=${MIRROR:-http://deb.debian.org/debian}
 here=$(cd "$(dirname "$0")/.." && pwd)
 

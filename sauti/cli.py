@@ -14,8 +14,9 @@ COMMAND_MODULES = [
     "sauti.cmd_setup",      # init, up
     "sauti.cmd_status",     # status
     "sauti.cmd_install",    # install-service, tls-proxy
-    "sauti.cmd_trunk",      # trunk operator|gsm|radio|list|show|remove
+    "sauti.cmd_trunk",      # trunk operator|gsm|radio|sms-smpp|sms-modem|list|show|remove
     "sauti.cmd_asterisk",   # asterisk install|start|stop|status|cli, call
+    "sauti.cmd_sms",        # sms start|stop|status|receive
     "sauti.cmd_prompts",    # prompts build|status|...
     "sauti.cmd_ivr",        # ivr
     "sauti.cmd_asr",        # worker, models, transcribe

@@ -100,7 +100,8 @@ def test_call_hint(data_dir) -> list[str]:
 @click.option("--no-asterisk", is_flag=True, help="Do not start Asterisk (use one you run yourself).")
 @pass_context
 def up(ctx: Context, no_asterisk: bool) -> None:
-    """Start the whole line: Asterisk, the IVR, the ASR worker, the console and the dialler.
+    """Start the whole line: Asterisk, the IVR, the ASR worker, the console and the dialler,
+    and the SMS gateway (Kannel) when it has a connection (`sauti trunk sms-smpp|sms-modem`).
 
     Runs until Ctrl-C or SIGTERM, then stops every service cleanly. A service
     that crashes is restarted, and so is Asterisk (after 1, 2, 4... up to 30 s when
@@ -108,6 +109,7 @@ def up(ctx: Context, no_asterisk: bool) -> None:
     from the system or from the cached Debian root that `sauti asterisk install` builds (built here if missing).
     """
     import pbx
+    import smsgw
 
     from .supervisor import LINE_SERVICES, Supervisor
     from .watchdog import AsteriskWatchdog
@@ -130,7 +132,14 @@ def up(ctx: Context, no_asterisk: bool) -> None:
         echo("Asterisk:")
         pbx.install(config, echo=echo)
         pbx.start(config, echo=echo)
+    sms_gateway = smsgw.connections.configured(config)
     try:
+        if sms_gateway:
+            echo("SMS gateway:")
+            try:
+                smsgw.start(config, echo=echo)
+            except smsgw.GatewayError as exc:
+                raise click.ClickException(str(exc)) from None
         echo("Services:")
         for name, command in LINE_SERVICES:
             supervisor.add(name, command)
@@ -153,6 +162,8 @@ def up(ctx: Context, no_asterisk: bool) -> None:
         if watchdog:
             watchdog.join()  # a restart in progress ends first, so what it started is stopped here
             pbx.stop(config, echo=echo)
+        if sms_gateway:
+            smsgw.stop(config, echo=echo)
         echo("Sauti is down.")
 
 

@@ -1,10 +1,11 @@
-"""`sauti trunk add|list|remove`: operator trunks, GSM gateways and radio patches."""
+"""`sauti trunk add|list|remove`: operator trunks, GSM gateways, radio patches and SMS connections."""
 
 from __future__ import annotations
 
 import click
 
 import pbx
+import smsgw
 
 from .context import Context, pass_context
 
@@ -90,20 +91,68 @@ def add_radio(ctx: Context, name: str) -> None:
     _add(ctx, "radio", name, inbound="radio")
 
 
+def _add_sms(ctx: Context, kind: str, name: str, **options) -> None:
+    config = ctx.config
+    try:
+        click.echo(f"wrote {smsgw.connections.add(config, kind, name, **options)} (0600)")
+    except smsgw.GatewayError as exc:
+        raise click.ClickException(str(exc)) from None
+    running = smsgw.status(config).pids
+    click.echo("restart the SMS gateway to use it: `sauti sms stop; sauti sms start`" if running
+               else "the SMS gateway uses it from its next start")
+
+
+@trunk.command("sms-smpp")
+@click.argument("name")
+@click.option("--host", required=True, help="The operator's SMPP server (address or name).")
+@click.option("--port", type=click.IntRange(1, 65535), default=2775, show_default=True, help="Its SMPP port.")
+@click.option("--system-id", required=True, help="The SMPP account (system_id) the operator gave.")
+@click.option("--password", required=True, help="Its password.")
+@click.option("--system-type", default="", help="The system_type, if the operator asks for one.")
+@click.option("--alphanumeric-sender", is_flag=True, help="Send from [sms] sender as an alphanumeric name (TON 3).")
+@pass_context
+def add_sms_smpp(ctx: Context, name: str, host: str, port: int, system_id: str, password: str, system_type: str,
+                 alphanumeric_sender: bool) -> None:
+    """Add an SMS connection to an operator's SMSC over SMPP 3.4 (short code or long number).
+
+    Kannel binds as a transceiver: the operator's SMS to the number arrive as alerts,
+    receipts go out the same way with delivery reports.
+    """
+    _add_sms(ctx, "smpp", name, host=host, port=port, system_id=system_id, password=password,
+             system_type=system_type, source_address=alphanumeric_sender)
+
+
+@trunk.command("sms-modem")
+@click.argument("name")
+@click.option("--device", required=True, help="The modem's serial device, e.g. /dev/ttyUSB0.")
+@click.option("--speed", type=click.IntRange(0, 921600), default=0, show_default=True,
+              help="Serial speed; 0 lets Kannel find it.")
+@click.option("--pin", default="", help="The SIM's PIN, if it has one.")
+@click.option("--sms-center", default="", help="The SMS centre number, if the SIM does not carry it.")
+@pass_context
+def add_sms_modem(ctx: Context, name: str, device: str, speed: int, pin: str, sms_center: str) -> None:
+    """Add a GSM USB modem with a local SIM as an SMS connection (Kannel's AT driver)."""
+    _add_sms(ctx, "modem", name, device=device, speed=speed, pin=pin, sms_center=sms_center)
+
+
 @trunk.command("list")
 @pass_context
 def list_trunks(ctx: Context) -> None:
-    """List the trunks added with `sauti trunk` (the files in <data>/trunks/)."""
+    """List the trunks added with `sauti trunk`: voice ones (<data>/trunks/), then SMS ones marked (sms)."""
     for name in pbx.trunks.names(ctx.config):
         click.echo(name)
+    for name in smsgw.connections.names(ctx.config):
+        click.echo(f"{name} (sms)")
 
 
 @trunk.command("show")
 @click.argument("name")
 @pass_context
 def show(ctx: Context, name: str) -> None:
-    """Print a trunk's Asterisk configuration, with the accounts and passwords to set on the device."""
+    """Print a trunk's Asterisk (or, for an SMS one, Kannel) configuration, with its accounts and passwords."""
     path = pbx.trunks.trunks_dir(ctx.config) / f"{name}{pbx.trunks.PJSIP_SUFFIX}"
+    if not path.exists():
+        path = smsgw.connections.path(ctx.config, name)
     if not path.exists():
         raise click.ClickException(f"no trunk {name!r}: see `sauti trunk list`")
     click.echo(path.read_text(), nl=False)
@@ -113,7 +162,10 @@ def show(ctx: Context, name: str) -> None:
 @click.argument("name")
 @pass_context
 def remove(ctx: Context, name: str) -> None:
-    """Remove a trunk; a running Asterisk drops it at once."""
+    """Remove a trunk; a running Asterisk drops it at once, the SMS gateway at its next start."""
+    if smsgw.connections.remove(ctx.config, name):
+        click.echo(f"removed SMS connection {name}")
+        return
     if not pbx.trunks.remove(ctx.config, name):
         raise click.ClickException(f"no trunk {name!r}: see `sauti trunk list`")
     click.echo(f"removed trunk {name}")

@@ -1,6 +1,6 @@
 """Fixtures live in tests/fixtures/, one module per area, so each area owns its own.
 
-A test that needs a real part carries its marker (`asterisk`, `model`, `browser`), so
+A test that needs a real part carries its marker (`asterisk`, `model`, `browser`, `kannel`), so
 `make test-fast` (`-m "not asterisk and not model and not browser"`) can leave it out.
 Collection stops with the list of tests that use such a fixture without the marker, and
 `AsteriskLine.started` fails a test that starts a line without it.
@@ -15,10 +15,11 @@ pytest_plugins = [
     "tests.fixtures.asr",
     "tests.fixtures.web",
     "tests.fixtures.ivr",
+    "tests.fixtures.kannel",
 ]
 
 # The fixtures that bring a real part, and the marker a test using them must carry.
-MARKER_OF_FIXTURE = {"asterisk": "asterisk", "ko_model_dir": "model", "browser": "browser"}
+MARKER_OF_FIXTURE = {"asterisk": "asterisk", "ko_model_dir": "model", "browser": "browser", "kannel": "kannel"}
 
 
 def pytest_collection_modifyitems(config, items):

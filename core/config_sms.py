@@ -1,0 +1,22 @@
+"""The [sms] section of core/config.py: the Kannel gateway and the SMS receiver (smsgw/, sms/)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .config_values import setting
+
+
+@dataclass(frozen=True)
+class SmsConfig:
+    bind: str = setting("127.0.0.1", "Address Kannel's boxes (admin, smsbox link, sendsms) and Sauti's SMS receiver listen on.")
+    admin_port: int = setting(13000, "Kannel bearerbox's admin and status HTTP port.")
+    smsbox_port: int = setting(13001, "Port bearerbox offers its smsbox.")
+    sendsms_port: int = setting(13013, "Kannel smsbox's sendsms HTTP port: Sauti sends receipts through it.")
+    receiver_port: int = setting(13080, "Sauti's SMS receiver (`sauti sms receive`): smsbox posts each inbound SMS here.")
+    test_smsc_port: int = setting(
+        0, "A test SMS centre on loopback at this port, which Kannel's fakesmsc connects to as the operator "
+        "(drills and the test suite); 0: none.")
+    sender: str = setting("", "The sender of outgoing SMS (the short code or the modem's number); empty: the operator's default.")
+    contact_keep_hours: int = setting(
+        72, "A sender's sealed number is kept this long after their last SMS, for receipts and replies, then deleted.")
