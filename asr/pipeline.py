@@ -20,7 +20,7 @@ import numpy as np
 from core.audio import formats, pydub_import, vad
 
 from .engine import Decoded, LoadedModel, ModelError, Models, decode, has_runtime_grammar
-from .lexicon import Lexicons, grammar_words, read_fillers
+from core.lexicon import Lexicons, grammar_words, read_fillers
 
 LANGID_SECONDS = 8.0  # speech decoded with each model to identify the language
 # A grammar-constrained recogniser forces speech onto the words it knows: only words

@@ -31,7 +31,7 @@ from core.store import Job, Store
 from core.store.alerts import RESCORE, SPOT, TRANSCRIBE
 
 from .engine import Models
-from .lexicon import Lexicons
+from core.lexicon import Lexicons
 from .pipeline import Pipeline, Transcription
 from .spotting.alerts import ExampleScanner, as_keywords
 

@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from core.audio import formats  # noqa: E402
 from asr.engine import Models, decode, load_model  # noqa: E402
-from asr.lexicon import Lexicons  # noqa: E402
+from core.lexicon import Lexicons  # noqa: E402
 from asr.worker import Worker  # noqa: E402
 from core.model import TranscriptState  # noqa: E402
 from core.store import Store  # noqa: E402

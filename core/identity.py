@@ -72,11 +72,26 @@ def read_secret(path: Path) -> bytes:
     return data
 
 
+# DR Congo: +243, then a 9-digit national number that is written 0 + 9 digits at home.
+COUNTRY_CODE = "243"
+NATIONAL_DIGITS = 9
+
+
 def normalise_number(number: str) -> str:
-    """Keep digits and a leading +, so '+243 81 234' and '+24381234' match."""
+    """One form for a Congolese mobile number however it reaches the line (a trunk's From,
+    a GSM gateway, the SMS gateway): '+243 81 234 5678', '243812345678', '00243812345678'
+    and '0812345678' are all '+243812345678'. Anything else keeps its digits and a leading +
+    (a foreign number, a short code, a test phone's digits)."""
     number = number.strip()
     digits = re.sub(r"\D", "", number)
-    return ("+" if number.startswith("+") else "") + digits
+    international = number.startswith("+")
+    if not international and digits.startswith("00"):
+        digits, international = digits[2:], True
+    if not international and len(digits) == len(COUNTRY_CODE) + NATIONAL_DIGITS and digits.startswith(COUNTRY_CODE):
+        international = True
+    elif not international and len(digits) == 1 + NATIONAL_DIGITS and digits.startswith("0"):
+        digits, international = COUNTRY_CODE + digits[1:], True
+    return ("+" if international else "") + digits
 
 
 # What pseudonym() makes, for checks that no pseudonym left in a file (the speech corpus).

@@ -13,6 +13,7 @@ class Source(StrEnum):
     BEEP = "beep"            # a missed call on the beep line: the caller expects a call back
     COMMITTEE = "committee"  # a Local Protection Committee's focal point, after its PIN (core/committees.py)
     BROADCAST = "broadcast"  # a focal point's spoken reply to a voice alert the line sent
+    SMS = "sms"              # a text message through the SMS gateway (sms/, smsgw/)
 
 
 class Status(StrEnum):
@@ -53,3 +54,9 @@ FLAG_SILENT = "silent"             # no speech detected in the recording
 FLAG_PARTIAL = "partial"           # caller hung up before finishing
 FLAG_LANGUAGE_INFERRED = "language_inferred"
 FLAG_FAILOVER = "failover"         # recorded by the failure path while the IVR was down
+FLAG_SMS_EMPTY = "sms_empty"       # an SMS with no words: empty, spaces or punctuation only
+FLAG_SMS_BINARY = "sms_binary"     # an 8-bit (binary) SMS: no text to read
+FLAG_SMS_BAD_TEXT = "sms_bad_text"  # text that did not decode in its character set (kept with replacements)
+FLAG_SMS_TOO_LONG = "sms_too_long"  # longer than the receiver keeps: the rest was cut
+FLAG_SMS_INCOMPLETE = "sms_incomplete"  # a long SMS missing a part, filed after the wait with what came
+FLAG_SMS_FLOOD = "sms_flood"       # over the per-sender or global limit: filed, no receipt sent

@@ -13,7 +13,7 @@
 set -eu
 
 PACKAGES="asterisk kannel python3 python3-venv espeak-ng ffmpeg sox caddy ca-certificates"
-SOURCES="pyproject.toml README.md core ivr asr web pbx phone dialler smsgw sauti prompts dialplans kannel deploy docker"
+SOURCES="pyproject.toml README.md core ivr asr web pbx phone dialler smsgw sms sauti prompts dialplans kannel deploy docker"
 MIRROR=${MIRROR:-http://deb.debian.org/debian}
 here=$(cd "$(dirname "$0")/.." && pwd)
 

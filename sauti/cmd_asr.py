@@ -171,7 +171,7 @@ def transcribe(ctx: Context, file: Path, language: str | None, as_json: bool) ->
     """
     from core.audio.formats import AudioError
     from asr.engine import ModelError, Models
-    from asr.lexicon import Lexicons
+    from core.lexicon import Lexicons
     from asr.pipeline import Pipeline
 
     config = ctx.config

@@ -111,7 +111,7 @@ def up(ctx: Context, no_asterisk: bool) -> None:
     import pbx
     import smsgw
 
-    from .supervisor import LINE_SERVICES, Supervisor
+    from .supervisor import LINE_SERVICES, SMS_RECEIVER, Supervisor
     from .watchdog import AsteriskWatchdog
 
     config = ctx.config
@@ -143,6 +143,8 @@ def up(ctx: Context, no_asterisk: bool) -> None:
         echo("Services:")
         for name, command in LINE_SERVICES:
             supervisor.add(name, command)
+        if sms_gateway:
+            supervisor.add(*SMS_RECEIVER)
         supervisor.start_all()
         threading.Thread(target=_purge_daily, args=(ctx, supervisor.stopping), name="retention", daemon=True).start()
         if watchdog:  # started again if it dies; its log filter too

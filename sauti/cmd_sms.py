@@ -1,4 +1,4 @@
-"""`sauti sms start|stop|status`: the line's SMS gateway (Kannel's bearerbox and smsbox)."""
+"""`sauti sms start|stop|status|receive`: the line's SMS gateway (Kannel) and Sauti's SMS receiver."""
 
 from __future__ import annotations
 
@@ -60,6 +60,38 @@ def status(ctx: Context) -> None:
     click.echo(str(current))
     if not current.running:
         raise SystemExit(3)
+
+
+@sms.command()
+@click.option("-v", "--verbose", is_flag=True, help="Log at debug level.")
+@pass_context
+def receive(ctx: Context, verbose: bool) -> None:
+    """Run the SMS receiver: smsbox posts each inbound SMS here ([sms] receiver_port, loopback).
+
+    Files each as an alert (text as the transcript, lexicon keywords and priority,
+    language from the words, locality from a gazetteer code or name), sends the
+    receipt through smsbox and records its delivery reports. `sauti up` runs it.
+    Stops cleanly on Ctrl-C or SIGTERM.
+    """
+    import signal
+    import threading
+
+    from core import logs
+    from sms import receiver
+
+    config = ctx.config
+    logs.setup(config, "sms", verbose=verbose)
+    stopping = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stopping.set())
+    with ctx.open_store():
+        pass  # creates or migrates the database first
+    try:
+        receiver.serve(config, stopping)
+    except OSError as exc:
+        raise click.ClickException(
+            f"SMS receiver port {config.sms.bind}:{config.sms.receiver_port}: {exc.strerror} "
+            "(change [sms] receiver_port)") from None
 
 
 commands = [sms]

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from .context import Context, pass_context
-from .supervisor import LINE_SERVICES, pid_file
+from .supervisor import LINE_SERVICES, SMS_RECEIVER, pid_file
 
 # Exit code when a service is down (systemctl's "not running").
 DOWN = 3
@@ -42,6 +42,8 @@ def _listener(config, command: str) -> tuple[str, int] | None:
         return config.ivr.agi_bind, config.ivr.agi_port
     if command == "web":
         return config.web.bind, config.web.port
+    if command == SMS_RECEIVER[1]:
+        return config.sms.bind, config.sms.receiver_port
     return None
 
 
@@ -66,7 +68,14 @@ def line_status(ctx: Context, with_asterisk: bool = True) -> list[tuple[str, boo
                              else "not running: `sauti up` or `sauti asterisk start` starts a new one"))
         except pbx.PbxError as exc:
             rows.append(("asterisk", False, str(exc)))
-    for name, command in LINE_SERVICES:
+    services = list(LINE_SERVICES)
+    import smsgw
+
+    if smsgw.connections.configured(config):   # `sauti up` runs the gateway and the receiver
+        gateway = smsgw.status(config)
+        rows.append(("sms gateway", gateway.running, " ".join(str(gateway).split())))
+        services.append(SMS_RECEIVER[:2])
+    for name, command in services:
         pid = _process_alive(ctx.data_dir, command)
         if pid is None:
             rows.append((name, False, "not running"))
@@ -88,8 +97,9 @@ def status(ctx: Context, no_asterisk: bool) -> None:
     Asterisk (and, while it runs, the filter its logs go through; under `sauti up`, how
     often it was started again after dying, or why it cannot be), the IVR (answering on
     its FastAGI port), the ASR worker, the console
-    (answering on its port) and the dialler, as `sauti up` runs them. Health checks
-    (compose, systemd) call it.
+    (answering on its port) and the dialler, as `sauti up` runs them; with an SMS
+    connection, the SMS gateway (each connection's state) and the SMS receiver too. Health
+    checks (compose, systemd) call it.
     """
     rows = line_status(ctx, with_asterisk=not no_asterisk)
     for name, up, detail in rows:

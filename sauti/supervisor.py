@@ -26,6 +26,7 @@ RESTART_BACKOFF_SECONDS = (1, 2, 5, 10, 30)
 RUN_DIR = "run"
 # What `sauti up` runs besides Asterisk: (name shown, `sauti` subcommand).
 LINE_SERVICES = (("ivr", "ivr"), ("asr worker", "worker"), ("console", "web"), ("dialler", "dialler"))
+SMS_RECEIVER = ("sms receiver", "sms", "receive")   # with the SMS gateway, when it has a connection
 
 
 def pid_file(data_dir: Path, command: str) -> Path:

@@ -141,6 +141,7 @@ def _spawn(config: Config, p: Paths, box: str, condition, deadline: float) -> No
     while time.monotonic() < deadline:
         pid = pid or _find_pid(p, box)
         if pid is not None:
+            p.pid_file(box).touch(mode=0o600)
             p.pid_file(box).write_text(f"{pid}\n")
             if condition():
                 return

@@ -19,7 +19,7 @@ pytest_plugins = [
 ]
 
 # The fixtures that bring a real part, and the marker a test using them must carry.
-MARKER_OF_FIXTURE = {"asterisk": "asterisk", "ko_model_dir": "model", "browser": "browser", "kannel": "kannel"}
+MARKER_OF_FIXTURE = {"asterisk": "asterisk", "ko_model_dir": "model", "browser": "browser", "kannel": "kannel", "sms_line": "kannel"}
 
 
 def pytest_collection_modifyitems(config, items):

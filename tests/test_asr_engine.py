@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from asr.engine import ModelError, Models, decode, has_runtime_grammar, model_rate, validate_model_dir
-from asr.lexicon import Lexicons
+from core.lexicon import Lexicons
 from asr.pipeline import Pipeline
 from core.audio import formats
 from tests.fixtures.asr import GRAMMAR_WORDS, KEYWORDS_SPOKEN, KO_SENTENCE, KO_SHORT, reference_decode

@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from asr.lexicon import Lexicons, LexiconError, normalize, parse, shipped_languages
+from core.lexicon import Lexicons, LexiconError, normalize, parse, shipped_languages
 from core.model import CATEGORIES
 
 

@@ -8,7 +8,7 @@ import threading
 import pytest
 
 from asr.engine import Models
-from asr.lexicon import Lexicons
+from core.lexicon import Lexicons
 from asr.worker import Worker
 from core.model import TranscriptState
 from core.store import Store

@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from asr.lexicon import Lexicons, grammar_words
+from core.lexicon import Lexicons, grammar_words
 from asr.worker import Worker
 from core.model import TranscriptState
 from core.store import Store

@@ -7,7 +7,7 @@ import threading
 import numpy as np
 import pytest
 
-from asr.lexicon import Lexicons
+from core.lexicon import Lexicons
 from asr.worker import Worker
 from core.model import FLAG_LANGUAGE_INFERRED, FLAG_SILENT, TranscriptState
 from core.store import Store

@@ -3,7 +3,7 @@
 import stat
 
 from core import secrets
-from core.identity import create_secret, pseudonym, read_secret
+from core.identity import create_secret, normalise_number, pseudonym, read_secret
 from tests.fixtures.core import make_data_dir
 
 
@@ -11,6 +11,13 @@ def test_pseudonym_is_stable_and_hides_the_number(config):
     key = secrets.pseudonym_key(config)
     first = pseudonym(key, "+243 81 234 5678")
     assert first == pseudonym(key, "+243812345678")
+    # The forms a number reaches the line in, from trunks and the SMS gateway alike.
+    for form in ("243812345678", "00243 812 345 678", "0812345678", "081-234-5678", "243 81 234 5678"):
+        assert pseudonym(key, form) == first, form
+    assert normalise_number("0812345678") == "+243812345678"
+    assert normalise_number("+33612345678") == "+33612345678"    # foreign: as written
+    assert normalise_number("1234") == "1234"                    # a short code
+    assert normalise_number("612345678") == "612345678"          # too short for a national number: unchanged
     assert first.startswith("C-") and len(first) == 10
     assert "812345678" not in first
     assert pseudonym(key, "+243 99 000 0000") != first

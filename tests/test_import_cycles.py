@@ -7,7 +7,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("core", "ivr", "asr", "web", "pbx", "phone", "sauti", "dialler", "smsgw")
+PACKAGES = ("core", "ivr", "asr", "web", "pbx", "phone", "sauti", "dialler", "smsgw", "sms")
 
 
 def modules(root: Path = ROOT, packages=PACKAGES) -> dict[str, Path]:

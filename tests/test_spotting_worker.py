@@ -49,7 +49,7 @@ def test_a_marked_term_gives_the_next_alert_its_provisional_priority_before_any_
 
     assert seen[saying["id"]] == ("spotted", [])
     after = fresh_db.get_alert(saying["id"])
-    assert after["priority"] == 6.0   # armed_movement's weight (asr/lexicons/weights.txt)
+    assert after["priority"] == 6.0   # armed_movement's weight (core/lexicons/weights.txt)
     [hit] = fresh_db.hits_for(saying["id"])
     [(_, said_start, _)] = [s for s in said if s[0] == "bunduki"]
     assert hit["term"] == "bunduki" and hit["example_id"] == example and hit["example_alert_id"] == source["id"]

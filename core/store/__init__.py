@@ -36,6 +36,7 @@ transactions, row queries) and from the areas it calls, so every dependency is n
     spotting.py     keyword examples marked by verifiers, hits in new alerts, decisions, thresholds
     audit.py        the audit log
     spool.py        failure-path recordings imported once
+    sms.py          alerts by SMS (filed as a call's are), messages sent back, delivery reports
     snapshot.py     the database file: one-step live copy, integrity (core/backup.py)
     gazetteer.py    localities
     schema.py       numbered forward migrations (0001 in schema_initial.py, community ones in
@@ -81,6 +82,7 @@ from .responses import Responses
 from .retention import CLOSED_STATUSES, Retention
 from .schema import MIGRATIONS
 from .sessions import Sessions
+from .sms import Sms
 from .speech_models import SpeechModels
 from .spool import Spool
 from .survey_runs import SurveyRuns
@@ -95,9 +97,9 @@ BUSY_TIMEOUT_MS = 30_000  # how long a writer waits for another process's write 
 
 
 # Areas that build on others come before them (Python's method order needs it).
-class Store(SurveyRuns, Responders, Responses, Alerts, SpeechModels, Transcripts, Callbacks, Calls, Claims, Committees,
-            CommitteePins, Complaints, Exports, Gazetteer, Incidents, LiveCalls, Notes, Queue, Retention, Spool, Surveys, Tags, Users,
-            Flags, Recordings, Jobs, Directory, Sessions, Audit, Base):
+class Store(SurveyRuns, Responders, Responses, Sms, Alerts, SpeechModels, Transcripts, Flags, Recordings, Jobs, Calls,
+            Callbacks, Claims, Committees, CommitteePins, Complaints, Exports, Gazetteer, Incidents, LiveCalls, Notes, Queue,
+            Retention, Spool, Surveys, Tags, Users, Directory, Sessions, Audit, Base):
     @classmethod
     def open(cls, path: Path | str, migrate: bool = True, reference_digits: int = REFERENCE_BODY_DIGITS) -> "Store":
         """`reference_digits`: the fewest random digits of a new alert reference ([ivr] reference_digits)."""

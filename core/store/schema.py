@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from .schema_community import COMMUNITY_MIGRATIONS
 from .schema_initial import INITIAL
+from .schema_sms import SMS_MIGRATIONS
 from .schema_spotting import SPOTTING_MIGRATIONS
 
 MIGRATIONS: list[tuple[str, str]] = [
@@ -272,4 +273,5 @@ MIGRATIONS: list[tuple[str, str]] = [
 ]
 
 # Complaints, committees and surveys live in schema_community.py; all run in number order.
-MIGRATIONS = sorted(MIGRATIONS + COMMUNITY_MIGRATIONS + SPOTTING_MIGRATIONS, key=lambda migration: migration[0])
+MIGRATIONS = sorted(MIGRATIONS + COMMUNITY_MIGRATIONS + SPOTTING_MIGRATIONS + SMS_MIGRATIONS,
+                    key=lambda migration: migration[0])

@@ -1,6 +1,6 @@
 """Risk keywords: plain-text lexicons per language, matched against the recognised words.
 
-A lexicon file (`asr/lexicons/<lang>.txt`, plus `names.txt` for every language) has
+A lexicon file (`core/lexicons/<lang>.txt`, plus `names.txt` for every language) has
 sections named by indicator category, one term a line, `#` starting a comment:
 
     [abduction]
@@ -25,7 +25,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from core.model import CATEGORIES
+from .model import CATEGORIES
 
 SHIPPED_DIR = Path(__file__).resolve().parent / "lexicons"
 NAMES = "names"

@@ -1,0 +1,45 @@
+"""Migrations of alerts by SMS (sms/, smsgw/): the messages in and out, and delivery reports.
+
+Numbered in the same sequence as schema.py, which merges every list in number order.
+"""
+
+from __future__ import annotations
+
+SMS_MIGRATIONS: list[tuple[str, str]] = [
+    (
+        "0050_sms_messages",
+        """
+        -- One row per SMS in or out. No number: the sender is a pseudonym (the one a call from
+        -- that number gets), the number itself only sealed in contacts. An inbound message's
+        -- text is its alert's transcript (origin 'sms'); an outbound one keeps what was sent.
+        CREATE TABLE sms_messages (
+            id INTEGER PRIMARY KEY,
+            direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+            alert_id INTEGER REFERENCES alerts(id),
+            pseudonym TEXT,
+            kind TEXT NOT NULL,          -- in: alert; out: receipt
+            language TEXT,
+            text TEXT,
+            parts INTEGER,
+            coding TEXT,                 -- in: text, ucs2 or binary, as Kannel handed it on
+            state TEXT NOT NULL,         -- in: received; out: queued, sent, delivered, failed, expired
+            detail TEXT,                 -- the last delivery report's text, or why it was not sent
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX sms_messages_alert ON sms_messages(alert_id, id);
+        CREATE INDEX sms_messages_pseudonym ON sms_messages(pseudonym, created_at);
+        -- Each delivery report Kannel passed on (its status bits: 1 delivered, 2 failed,
+        -- 4 queued at the operator, 8 accepted by the operator, 16 rejected by it).
+        CREATE TABLE sms_delivery_reports (
+            id INTEGER PRIMARY KEY,
+            message_id INTEGER NOT NULL REFERENCES sms_messages(id),
+            status INTEGER NOT NULL,
+            state TEXT NOT NULL,
+            detail TEXT,
+            received_at TEXT NOT NULL
+        );
+        CREATE INDEX sms_delivery_reports_message ON sms_delivery_reports(message_id, id);
+        """,
+    ),
+]

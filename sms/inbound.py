@@ -1,0 +1,110 @@
+"""One inbound SMS, as smsbox posts it (post-url, send-sender), read and filed as an alert.
+
+smsbox sends the text as the body (UTF-8 when it could recode the message, UTF-16BE for
+UCS-2 it could not, raw bytes for an 8-bit message) with X-Kannel-From, X-Kannel-To,
+X-Kannel-SMSC and X-Kannel-Coding (0 GSM text, 1 8-bit, 2 UCS-2). A message bearerbox
+could not complete (a part lost in the network) comes as the parts that arrived, each
+with its concatenation header in X-Kannel-UDH: it is filed flagged incomplete.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from core import identity
+from core.config import Config
+from core.contacts import ContactCipher
+from core.lexicon import Lexicons
+from core.model import (FLAG_SMS_BAD_TEXT, FLAG_SMS_BINARY, FLAG_SMS_EMPTY, FLAG_SMS_INCOMPLETE, FLAG_SMS_TOO_LONG)
+
+from . import language, locality
+
+log = logging.getLogger("sauti.sms")
+
+MAX_TEXT = 4000          # characters kept of one message: about 26 SMS parts
+CODINGS = {"0": "text", "1": "binary", "2": "ucs2"}
+_CHARSET = re.compile(r'charset="?([A-Za-z0-9_-]+)"?')
+
+
+@dataclass
+class Inbound:
+    sender: str          # as the gateway gave it; never stored or logged
+    to: str
+    smsc: str
+    text: str
+    coding: str
+    flags: set = field(default_factory=set)
+    parts: int = 1
+
+
+def _udh_concatenation(udh_hex: str) -> tuple[int, int] | None:
+    """(part, of) from a concatenation header (IE 0x00 or 0x08), or None."""
+    try:
+        udh = bytes.fromhex(udh_hex)
+    except ValueError:
+        return None
+    i = 1
+    while i + 1 < len(udh):
+        ie, length = udh[i], udh[i + 1]
+        data = udh[i + 2:i + 2 + length]
+        if ie == 0x00 and len(data) == 3:
+            return data[2], data[1]
+        if ie == 0x08 and len(data) == 4:
+            return data[3], data[2]
+        i += 2 + length
+    return None
+
+
+def parse(headers, body: bytes) -> Inbound:
+    """The message as Sauti keeps it; every oddity becomes a flag, none an exception."""
+    coding = CODINGS.get(headers.get("X-Kannel-Coding", "0"), "text")
+    flags: set = set()
+    charset = (_CHARSET.search(headers.get("Content-Type", "")) or [None, "utf-8"])[1]
+    if coding == "binary":
+        text = ""
+        flags.add(FLAG_SMS_BINARY)
+    else:
+        try:
+            text = body.decode(charset)
+        except (LookupError, UnicodeDecodeError):
+            text = body.decode("utf-16-be" if coding == "ucs2" else "utf-8", errors="replace")
+            flags.add(FLAG_SMS_BAD_TEXT)
+        if any(0xD800 <= ord(c) <= 0xDFFF for c in text):   # a lone surrogate: invalid UTF-16
+            text = text.encode("utf-8", "replace").decode("utf-8")
+            flags.add(FLAG_SMS_BAD_TEXT)
+    text = "".join(c for c in unicodedata.normalize("NFC", text) if c in "\n\t" or unicodedata.category(c)[0] != "C")
+    if len(text) > MAX_TEXT:
+        text = text[:MAX_TEXT]
+        flags.add(FLAG_SMS_TOO_LONG)
+    if coding != "binary" and not any(c.isalnum() for c in text):
+        flags.add(FLAG_SMS_EMPTY)
+    part = _udh_concatenation(headers.get("X-Kannel-UDH", ""))
+    if part is not None and part[1] > 1:
+        flags.add(FLAG_SMS_INCOMPLETE)   # bearerbox hands on a part alone only once it gave up waiting
+    return Inbound(sender=headers.get("X-Kannel-From", ""), to=headers.get("X-Kannel-To", ""),
+                   smsc=headers.get("X-Kannel-SMSC", ""), text=text.strip(), coding=coding, flags=flags,
+                   parts=part[1] if part else 1)
+
+
+def file(store, config: Config, cipher: ContactCipher, pseudonym_key: bytes, lexicons: Lexicons,
+         message: Inbound) -> dict:
+    """File the message as an alert, scored by the lexicons of its language."""
+    number = identity.normalise_number(message.sender)
+    pseudonym = identity.pseudonym(pseudonym_key, number)
+    detected = language.detect(message.text, lexicons)
+    lang = detected or config.ivr.default_language
+    lexicon = lexicons.get(lang)
+    keywords = lexicon.match_text(message.text)
+    place = locality.find(message.text, store.localities_by_code()) if message.text else None
+    sealed = cipher.seal(number, pseudonym) if pseudonym else None
+    alert = store.file_sms_alert(
+        pseudonym=pseudonym, sealed=sealed, keep_hours=config.sms.contact_keep_hours, text=message.text,
+        language=lang, language_inferred=detected is None, locality=place, keywords=keywords,
+        priority=lexicon.priority(keywords), flags=message.flags, parts=message.parts, coding=message.coding)
+    log.info("SMS filed as alert %s (%s, %d characters, %d keyword(s)%s%s)", alert["reference"], lang,
+             len(message.text), len(keywords), f", locality {place}" if place else "",
+             f", flags {','.join(sorted(message.flags))}" if message.flags else "")
+    return alert

@@ -1,0 +1,173 @@
+"""The SMS receiver: an HTTP server on loopback that smsbox calls, with the shared secret
+(`secrets.sms_password(config, "receiver")`) in each URL.
+
+    POST /kannel/inbound   an inbound SMS (sms/inbound.py): filed as an alert, then receipted
+    GET  /kannel/dlr       a delivery report for a message the line sent (sms/outbound.py)
+
+A request without the secret gets 403 and changes nothing. smsbox retries a request that
+fails, so an error filing a message answers 500 (logged) and the message comes again.
+Receipts go out from one thread of their own, in order, so smsbox never waits on itself.
+Each thread has its own Store.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import queue
+import threading
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from core import secrets, sms_links, sms_texts
+from core.config import Config
+from core.contacts import ContactCipher, ContactError
+from core.lexicon import Lexicons
+from core.model import FLAG_SMS_BINARY, FLAG_SMS_EMPTY
+from core.store import Store
+
+from . import inbound, outbound
+
+log = logging.getLogger("sauti.sms")
+
+MAX_BODY = 64 * 1024       # a 10,000-character UCS-2 message is 20 kB
+NO_RECEIPT_FLAGS = {FLAG_SMS_EMPTY, FLAG_SMS_BINARY}
+
+
+class Receiver:
+    """What every request needs, read once: configuration, keys, lexicons, texts."""
+
+    def __init__(self, config: Config):
+        self.config = config
+        self.secret = secrets.sms_password(config, "receiver")
+        self.cipher = ContactCipher.from_config(config)
+        self.pseudonym_key = secrets.pseudonym_key(config)
+        self.lexicons = Lexicons(config.data_dir / "lexicons")
+        self.texts = sms_texts.load_texts()
+        self.receipts: queue.Queue = queue.Queue()
+        self._local = threading.local()
+
+    def store(self) -> Store:
+        if not hasattr(self._local, "store"):
+            self._local.store = Store.open(self.config.db_path, migrate=False,
+                                           reference_digits=self.config.ivr.reference_digits)
+        return self._local.store
+
+    def authorised(self, query: dict) -> bool:
+        given = query.get("secret", [""])[0]
+        return hmac.compare_digest(given.encode(), self.secret.encode())
+
+    def take(self, message: inbound.Inbound) -> dict:
+        alert = inbound.file(self.store(), self.config, self.cipher, self.pseudonym_key, self.lexicons, message)
+        if alert["caller_pseudonym"] and not (set(alert["flags"]) & NO_RECEIPT_FLAGS):
+            self.receipts.put((alert["id"], message.to, message.smsc))
+        return alert
+
+    def send_receipt(self, alert_id: int, to: str, smsc: str) -> None:
+        store = self.store()
+        alert = store.get_alert(alert_id)
+        pseudonym = alert["caller_pseudonym"]
+        text = sms_texts.receipt(self.texts, alert["language"], alert["reference"], self.config.ivr.default_language)
+        sealed = store.sms_contact(pseudonym)
+        if sealed is None:
+            store.add_outgoing_sms(alert_id, pseudonym, "receipt", alert["language"], text, state="failed",
+                                   detail="the sender's number is no longer kept")
+            return
+        message_id = store.add_outgoing_sms(alert_id, pseudonym, "receipt", alert["language"], text)
+        try:
+            outbound.send(self.config, self.cipher.open(sealed, pseudonym), text, message_id, sender=to, smsc=smsc)
+        except (outbound.SendError, ContactError) as exc:
+            log.error("receipt for alert %s not sent: %s", alert["reference"], exc)
+            store.set_sms_state(message_id, "failed", str(exc))
+
+    def receipt_loop(self, stopping: threading.Event) -> None:
+        while not stopping.is_set():
+            try:
+                job = self.receipts.get(timeout=0.5)
+            except queue.Empty:
+                continue
+            try:
+                self.send_receipt(*job)
+            except Exception:   # the next receipt still goes; this one is logged
+                log.exception("receipt for alert %s failed", job[0])
+
+    def delivery_report(self, query: dict) -> int:
+        try:
+            message_id = int(query["id"][0])
+            status = int(query["status"][0])
+            state = outbound.dlr_state(status, query.get("text", [""])[0])
+        except (KeyError, ValueError, IndexError):
+            log.warning("delivery report without a message id or status: ignored")
+            return 400
+        detail = query.get("text", [""])[0][:200] or None
+        if not self.store().record_delivery_report(message_id, status, state, detail):
+            log.warning("delivery report for unknown message %s: ignored", message_id)
+            return 404
+        return 200
+
+
+def handler(receiver: Receiver):
+    class Handler(BaseHTTPRequestHandler):
+        server_version = "sauti-sms"
+
+        def log_message(self, format, *args):   # the URL holds the secret: no access log
+            pass
+
+        def _answer(self, code: int) -> None:
+            self.send_response(code)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def _query(self, path: str) -> dict | None:
+            url = urllib.parse.urlsplit(self.path)
+            if url.path != path:
+                self._answer(404)
+                return None
+            query = urllib.parse.parse_qs(url.query, keep_blank_values=True)
+            if not receiver.authorised(query):
+                log.warning("request to %s without the shared secret: refused", path)
+                self._answer(403)
+                return None
+            return query
+
+        def do_POST(self):
+            if self._query(sms_links.RECEIVER_INBOUND) is None:
+                return
+            length = int(self.headers.get("Content-Length") or 0)
+            if length > MAX_BODY:
+                log.warning("inbound SMS of %d bytes refused (over %d)", length, MAX_BODY)
+                self._answer(413)
+                return
+            body = self.rfile.read(length)
+            try:
+                receiver.take(inbound.parse(self.headers, body))
+            except Exception:
+                log.exception("inbound SMS not filed (smsbox will send it again)")
+                self._answer(500)
+                return
+            self._answer(200)
+
+        def do_GET(self):
+            query = self._query(sms_links.RECEIVER_DLR)
+            if query is not None:
+                self._answer(receiver.delivery_report(query))
+
+    return Handler
+
+
+def serve(config: Config, stopping: threading.Event, ready=None) -> None:
+    """Run the receiver until `stopping` is set."""
+    receiver = Receiver(config)
+    server = ThreadingHTTPServer((config.sms.bind, config.sms.receiver_port), handler(receiver))
+    server.daemon_threads = True
+    sender = threading.Thread(target=receiver.receipt_loop, args=(stopping,), name="receipts", daemon=True)
+    sender.start()
+    serving = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, name="http", daemon=True)
+    serving.start()
+    log.info("SMS receiver listening on %s:%d", config.sms.bind, config.sms.receiver_port)
+    if ready is not None:
+        ready.set()
+    stopping.wait()
+    server.shutdown()
+    server.server_close()
+    sender.join(timeout=5)

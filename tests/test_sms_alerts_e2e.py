@@ -1,0 +1,120 @@
+"""Alerts by SMS through the real Kannel (bearerbox + smsbox) with fakesmsc as the operator:
+each message is filed as an alert with its text, language, locality and priority, under the
+pseudonym a call from that number gets; the receipt reaches the operator with the reference,
+and its delivery reports are recorded."""
+
+from __future__ import annotations
+
+import sqlite3
+import stat
+
+import pytest
+
+import smsgw
+
+from core import identity, secrets, sms_texts
+from core.contacts import ContactCipher
+from core.model import Source
+from core.store import Store
+from tests.fixtures.core import wait_for
+from tests.fixtures.kannel import SHORT_CODE
+from tests.fixtures.privacy import numbers_in_clear, private
+
+# (number as the operator sends it, text, language, locality, categories the lexicon finds)
+MESSAGES = [
+    ("+243812340001", "Watu wenye silaha wameingia kijiji 1101 usiku, wameteka watoto", "sw", "1101",
+     {"armed_movement", "abduction"}),
+    ("0812340002", "Bato ya bitumba bakoti na mboka Oicha lelo, babomi bato mibale", "ln", "1102",
+     {"attack", "armed_movement"}),
+    ("243812340003", "Des hommes armés ont attaqué le village 1103 cette nuit, maisons brûlées", "fr", "1103",
+     {"armed_movement", "attack", "burning_looting"}),
+]
+
+
+RECEIPTS = sms_texts.load_texts()[sms_texts.RECEIPT]
+
+
+def alerts(config) -> list[dict]:
+    with Store.open(config.db_path, migrate=False) as store:
+        return [store.get_alert(row["id"]) for row in store._rows("SELECT id FROM alerts ORDER BY id")]
+
+
+def receipt_for(operator, reference: str) -> tuple | None:
+    return next((message for message in operator.received() if reference in message[2]), None)
+
+
+@pytest.mark.kannel
+def test_sms_in_three_languages_become_scored_alerts_with_receipts(sms_line):
+    config, operator = sms_line
+    key = secrets.pseudonym_key(config)
+    for number, text, language, locality, categories in MESSAGES:
+        before = len(alerts(config))
+        operator.send(number, text)
+        alert = wait_for(lambda: (found := alerts(config)) and len(found) > before and found[-1], 20, "the alert")
+        assert (alert["source"], alert["language"], alert["locality"]) == (Source.SMS, language, locality)
+        assert not alert["language_inferred"] and alert["transcript_state"] == "done"
+        assert {k["category"] for k in alert["keywords"]} >= categories and alert["priority"] > 0
+        with Store.open(config.db_path, migrate=False) as store:
+            transcript = store.latest_transcript(alert["id"])
+            assert (transcript["text"], transcript["origin"], transcript["language"]) == (text, "sms", language)
+            # The pseudonym a call from this number gets, whatever form the number came in.
+            pseudonym = identity.pseudonym(key, "+243" + number[-9:])
+            assert alert["caller_pseudonym"] == pseudonym
+            sealed = store.sms_contact(pseudonym)
+            assert ContactCipher.from_config(config).open(sealed, pseudonym) == "+243" + number[-9:]
+        sender, recipient, receipt = wait_for(lambda: receipt_for(operator, alert["reference"]), 20, "the receipt")
+        assert (sender, recipient) == (SHORT_CODE, "+243" + number[-9:])
+        assert receipt == RECEIPTS[language].format(reference=alert["reference"])
+
+        def delivered():
+            with Store.open(config.db_path, migrate=False) as store:
+                out = [m for m in store.sms_messages_for(alert["id"]) if m["direction"] == "out"]
+                reports = store.delivery_reports(out[0]["id"]) if out else []
+                return out and out[0]["state"] == "delivered" and len(reports) == 2 and (out[0], reports)
+        message, reports = wait_for(delivered, 20, "the receipt's delivery report")
+        assert message["kind"] == "receipt" and alert["reference"] in message["text"]
+        assert sorted(r["state"] for r in reports) == ["delivered", "sent"]   # in whichever order smsbox sent them
+    # Nothing in the database holds a number in clear.
+    dump = "\n".join(sqlite3.connect(config.db_path).iterdump())
+    for number, *_ in MESSAGES:
+        assert number[-9:] not in dump
+    no_number_on_disk_but_a_moment_in_kannels_store(config)
+
+
+def no_number_on_disk_but_a_moment_in_kannels_store(config) -> None:
+    """The numbers-on-disk search (tests/fixtures/privacy.py) over the data directory, Kannel's
+    configuration, logs and store included: a number may sit only in Kannel's private store
+    folder (a spool, one file a message), and only until that message is done."""
+    numbers = {f"sms-{i}": number for i, (number, *_) in enumerate(MESSAGES)}
+    store_dir = smsgw.paths(config).store
+
+    def clean():
+        found = numbers_in_clear(config, [], numbers)
+        assert all(store_dir in path.parents for _, path in found), found
+        return not found
+    wait_for(clean, 10, "Kannel's store to hold no number")
+    assert {path.name for path in smsgw.paths(config).log.iterdir()} >= {"bearerbox.log", "smsbox.log"}
+    assert not private(sms_modes(config)), private(sms_modes(config))
+
+
+def sms_modes(config) -> dict[str, int]:
+    p = smsgw.paths(config)
+    found = {}
+    for path in [p.base, *p.base.rglob("*")]:
+        found[str(path)] = stat.S_IMODE(path.stat().st_mode)
+    return found
+
+
+@pytest.mark.kannel
+def test_a_request_without_the_secret_changes_nothing(sms_line):
+    import urllib.error
+    import urllib.request
+
+    config, _ = sms_line
+    url = f"http://127.0.0.1:{config.sms.receiver_port}/kannel/inbound?secret=wrong"
+    request = urllib.request.Request(url, data=b"Watu wenye silaha", headers={"X-Kannel-From": "+243812340009"})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=5)
+    refused.value.close()
+    assert refused.value.code == 403
+    assert alerts(config) == []

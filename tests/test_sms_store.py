@@ -1,0 +1,95 @@
+"""Alerts by SMS in the store and the console: filed as a call's alert is (pseudonym, queue,
+audit), with the text as its transcript, the number only sealed; outgoing messages follow
+their delivery reports; inbound requests with every kind of bad input get a clear outcome."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from core.contacts import ContactCipher
+from core.lexicon import Lexicons
+from core.model import (FLAG_LANGUAGE_INFERRED, FLAG_SMS_BAD_TEXT, FLAG_SMS_BINARY, FLAG_SMS_EMPTY,
+                        FLAG_SMS_INCOMPLETE, FLAG_SMS_TOO_LONG, Source)
+from core import gazetteer, secrets
+from sms import inbound, locality
+from tests.fixtures.web import login
+
+NUMBER = "+243897650001"
+
+
+def headers(coding: str = "0", charset: str = "UTF-8", udh: str = "") -> dict:
+    found = {"X-Kannel-From": NUMBER, "X-Kannel-To": "1234", "X-Kannel-SMSC": "test", "X-Kannel-Coding": coding,
+             "Content-Type": f'text/plain; charset="{charset}"'}
+    if udh:
+        found["X-Kannel-UDH"] = udh
+    return found
+
+
+def file(store, config, message):
+    return inbound.file(store, config, ContactCipher.from_config(config), secrets.pseudonym_key(config), Lexicons(),
+                        message)
+
+
+def test_an_sms_is_an_alert_with_its_text_keywords_and_sealed_number(fresh_db, config):
+    fresh_db.import_localities(gazetteer.starter(), actor="test")
+    alert = file(fresh_db, config, inbound.parse(headers(), "Watu wenye silaha wameingia Eringeti usiku".encode()))
+    assert (alert["source"], alert["language"], alert["locality"], alert["status"]) == (Source.SMS, "sw", "1103", "new")
+    assert alert["priority"] > 0 and alert["keywords"][0]["category"] == "armed_movement"
+    assert fresh_db.latest_transcript(alert["id"])["origin"] == "sms"
+    assert fresh_db.alerts_from_pseudonym(alert["caller_pseudonym"]) == 1
+    assert fresh_db.audit_entries("alert", alert["id"])[0]["action"] == "create"
+    dump = "\n".join(sqlite3.connect(config.db_path).iterdump())
+    assert NUMBER[-9:] not in dump
+    # A second SMS in another form of the same number is the same sender.
+    again = inbound.parse({**headers(), "X-Kannel-From": "0897650001"}, "Bato ya bandoki bakoti".encode())
+    assert file(fresh_db, config, again)["caller_pseudonym"] == alert["caller_pseudonym"]
+
+
+@pytest.mark.parametrize("hdrs, body, flags, text", [
+    (headers(), b"", {FLAG_SMS_EMPTY}, ""),
+    (headers(), b"   ?!... ", {FLAG_SMS_EMPTY}, "?!..."),
+    (headers(coding="1", charset="ISO-8859-1"), bytes(range(256)), {FLAG_SMS_BINARY}, ""),
+    (headers(coding="2", charset="UTF-16BE"), b"\xd8\x00\x00a", {FLAG_SMS_BAD_TEXT}, "\ufffda"),
+    (headers(charset="UTF-8"), b"Watu \xff\xfe wenye", {FLAG_SMS_BAD_TEXT}, "Watu \ufffd\ufffd wenye"),
+    (headers(), ("vita " * 2000).encode(), {FLAG_SMS_TOO_LONG}, ("vita " * 800).strip()),
+    (headers(udh="0500030a0201"), b"Watu wenye silaha", {FLAG_SMS_INCOMPLETE}, "Watu wenye silaha"),
+    (headers(udh="05000"), b"watu", set(), "watu"),   # a forged, short header: just text
+])
+def test_bad_input_gets_a_flag_never_an_exception(fresh_db, config, hdrs, body, flags, text):
+    message = inbound.parse(hdrs, body)
+    assert (message.flags, message.text) == (flags, text)
+    alert = file(fresh_db, config, message)
+    assert set(alert["flags"]) - {FLAG_LANGUAGE_INFERRED} == flags
+
+
+def test_delivery_reports_move_the_state_forward_only(fresh_db, config):
+    alert = file(fresh_db, config, inbound.parse(headers(), b"vita"))
+    message_id = fresh_db.add_outgoing_sms(alert["id"], alert["caller_pseudonym"], "receipt", "sw", "Asante")
+    assert fresh_db.record_delivery_report(message_id, 1, "delivered")
+    assert fresh_db.record_delivery_report(message_id, 8, "sent")         # late: kept, state unchanged
+    assert fresh_db.get_sms(message_id)["state"] == "delivered"
+    assert [r["state"] for r in fresh_db.delivery_reports(message_id)] == ["delivered", "sent"]
+    assert not fresh_db.record_delivery_report(999, 1, "delivered")
+    actions = [e["action"] for e in fresh_db.audit_entries("alert", alert["id"])]
+    assert actions.count("sms_state") == 1 and "sms_receipt" in actions
+
+
+def test_locality_by_code_or_by_the_longest_name(fresh_db):
+    fresh_db.import_localities(gazetteer.starter(), actor="test")
+    places = fresh_db.localities_by_code()
+    assert locality.find("attaque 1102 ce matin", places) == "1102"
+    assert locality.find("attaque a ERINGETI ce matin", places) == "1103"
+    assert locality.find("tel 0812345678 rien", places) is None
+    assert locality.find("", places) is None
+
+
+def test_the_console_shows_an_sms_alert(client, fresh_db, config):
+    alert = file(fresh_db, config, inbound.parse(headers(), "Des hommes armés à Oicha".encode()))
+    login(client)
+    page = client.get(f"/alerts/{alert['id']}")
+    assert page.status_code == 200
+    assert "Des hommes armés à Oicha" in page.text and "SMS" in page.text
+    assert NUMBER[-9:] not in page.text
+    assert alert["reference"] in client.get("/").text
