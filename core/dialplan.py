@@ -41,6 +41,8 @@ FLOW_COMMITTEE = "committee"
 FLOW_BROADCAST = "broadcast"
 FLOW_SURVEY = "survey"
 FLOW_BROADCAST_RECORD = "broadcast_record"
+# Not on the dialplan: `sauti ready` asks the IVR for it to see that calls would be served.
+FLOW_READY = "ready"
 
 # Channel variables.
 VAR_RESULT = "SAUTI_RESULT"       # set to RESULT_OK by a flow that finished

@@ -24,6 +24,7 @@ TICK_SECONDS = 1.0
 
 
 async def run(config: Config, ready=None) -> None:
+    """`ready(client)` is called once, when the loop runs and AMI first logged in: calls can be placed."""
     client = AmiClient(AmiSettings.from_config(config))
     db = StoreThread(config.db_path, "dialler-store")
     callbacks = CallbackDialler(config, db, client, ContactCipher.from_config(config))
@@ -42,10 +43,11 @@ async def run(config: Config, ready=None) -> None:
     await db(lambda s: s.requeue_interrupted_deliveries())
     await client.start()
     log.info("dialler started; AMI at %s:%d", client.settings.host, client.settings.port)
-    if ready:
-        ready(client)
     try:
         while not stop.is_set():
+            if ready and client.connected.is_set():
+                ready(client)
+                ready = None
             for round_ in (callbacks, responders, broadcasts):
                 try:
                     await round_.tick()

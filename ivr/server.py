@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from core.dialplan import RESULT_OK, VAR_RESULT
+from core.dialplan import FLOW_READY, RESULT_OK, VAR_RESULT
 
 from .agi import AgiError, Call, HangupError
 from .line import Line
@@ -64,11 +64,13 @@ class AgiServer:
         try:
             if flow is None:
                 raise LookupError(f"no flow named {call.flow_name!r}")
-            log.info("%s: flow %s started", call.channel, call.flow_name)
+            # Health checks probe every few seconds: their flow would bury the calls in the log.
+            level = logging.DEBUG if call.flow_name == FLOW_READY else logging.INFO
+            log.log(level, "%s: flow %s started", call.channel, call.flow_name)
             await flow(call, self.line)
             if not call.hung_up:
                 await call.set_variable(VAR_RESULT, RESULT_OK)
-            log.info("%s: flow %s finished", call.channel, call.flow_name)
+            log.log(level, "%s: flow %s finished", call.channel, call.flow_name)
         except HangupError:
             log.info("%s: caller hung up during %s", call.channel, call.flow_name)
         except Exception:

@@ -13,11 +13,13 @@ import click
 from core import clock, logs
 
 from .context import Context, pass_context
+from .supervisor import mark_ready
 
 
-def start_worker(config, threads: int | None = None, stop: threading.Event | None = None) -> None:
+def start_worker(config, threads: int | None = None, stop: threading.Event | None = None, ready=None) -> None:
     """Run the transcription worker in this process until SIGTERM/SIGINT (or `stop` is set);
-    the models follow config.toml's [asr.models] (and SIGHUP re-reads it).
+    the models follow config.toml's [asr.models] (and SIGHUP re-reads it). `ready()` is
+    called once the models are loaded, as the decoding threads start.
 
     The entry point `sauti up` runs as a subprocess (`sauti --data DIR worker`)."""
     from asr.reload import ModelReloader
@@ -45,6 +47,8 @@ def start_worker(config, threads: int | None = None, stop: threading.Event | Non
         )
         # config.toml is watched: `sauti models add|remove` take effect without a restart.
         threading.Thread(target=reloader.run, args=(stop,), name="model-reload", daemon=True).start()
+        if ready:
+            ready()
         worker.run(stop)
     finally:
         for signum, old in previous.items():
@@ -67,7 +71,7 @@ def worker(ctx: Context, threads: int | None, verbose: bool) -> None:
     logs.setup(config, "worker")
     logging.getLogger("sauti.asr").setLevel(logging.DEBUG if verbose else logging.INFO)
     ctx.open_store().close()  # create and migrate the database before the threads start
-    start_worker(config, threads)
+    start_worker(config, threads, ready=lambda: mark_ready(ctx.data_dir, "worker"))
 
 
 @click.group()

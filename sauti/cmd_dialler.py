@@ -9,6 +9,7 @@ import click
 from core import logs
 
 from .context import Context, pass_context
+from .supervisor import mark_ready
 
 
 @click.command()
@@ -25,7 +26,7 @@ def dialler(ctx: Context, verbose: bool) -> None:
 
     config = ctx.config
     logs.setup(config, "dialler", verbose=verbose)
-    asyncio.run(service.run(config))
+    asyncio.run(service.run(config, ready=lambda _client: mark_ready(ctx.data_dir, "dialler")))
 
 
 commands = [dialler]

@@ -9,6 +9,7 @@ import click
 from core import logs
 
 from .context import Context, pass_context
+from .supervisor import mark_ready
 
 
 @click.command()
@@ -26,7 +27,7 @@ def ivr(ctx: Context, verbose: bool) -> None:
     config = ctx.config
     logs.setup(config, "ivr", verbose=verbose)
     try:
-        asyncio.run(service.run(config))
+        asyncio.run(service.run(config, ready=lambda _server: mark_ready(ctx.data_dir, "ivr")))
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
             raise click.ClickException(

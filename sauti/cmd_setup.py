@@ -16,6 +16,7 @@ from core import clock, logs, prompts, secrets
 from core.identity import hash_password, new_password
 from core.net import bind_error
 
+from . import sd_notify
 from .context import Context, pass_context
 
 log = logging.getLogger("sauti.up")
@@ -98,10 +99,17 @@ def test_call_hint(data_dir) -> list[str]:
 
 @click.command()
 @click.option("--no-asterisk", is_flag=True, help="Do not start Asterisk (use one you run yourself).")
+@click.option("--ready-timeout", type=click.FloatRange(min=1), default=120, show_default=True,
+              help="Seconds after which a line not yet answering is reported (naming each service not ready);"
+                   " the wait goes on.")
 @pass_context
-def up(ctx: Context, no_asterisk: bool) -> None:
+def up(ctx: Context, no_asterisk: bool, ready_timeout: float) -> None:
     """Start the whole line: Asterisk, the IVR, the ASR worker, the console and the dialler,
     and the SMS gateway (Kannel) when it has a connection (`sauti trunk sms-smpp|sms-modem`).
+
+    "Sauti is up" is printed (and systemd told READY=1) only once every service answers,
+    as `sauti ready` checks: Asterisk has its PJSIP endpoints loaded, the IVR serves a
+    FastAGI session, the console answers HTTP, the ASR worker and the dialler reported ready.
 
     Runs until Ctrl-C or SIGTERM, then stops every service cleanly. A service
     that crashes is restarted, and so is Asterisk (after 1, 2, 4... up to 30 s when
@@ -149,15 +157,12 @@ def up(ctx: Context, no_asterisk: bool) -> None:
         threading.Thread(target=_purge_daily, args=(ctx, supervisor.stopping), name="retention", daemon=True).start()
         if watchdog:  # started again if it dies; its log filter too
             watchdog.start()
-        host = config.web.bind if ":" not in config.web.bind else f"[{config.web.bind}]"
-        echo("")
-        echo(f"Sauti is up. Console: http://{host}:{config.web.port}/")
-        echo("Place a test call to the alert line: key 1 for Kiswahili, speak after the beep, # to finish:")
-        for line in test_call_hint(ctx.data_dir):
-            echo(f"  {line}")
-        echo("Press Ctrl-C to stop.")
+        # In a thread: the supervisor must restart a service that dies while the line starts.
+        threading.Thread(target=_announce_when_ready, args=(ctx, supervisor.stopping, not no_asterisk, ready_timeout),
+                         name="readiness", daemon=True).start()
         supervisor.watch()
     finally:
+        sd_notify.notify("STOPPING=1")
         echo("Stopping:")
         supervisor.stopping.set()
         supervisor.stop_all()
@@ -167,6 +172,32 @@ def up(ctx: Context, no_asterisk: bool) -> None:
         if sms_gateway:
             smsgw.stop(config, echo=echo)
         echo("Sauti is down.")
+
+
+def _announce_when_ready(ctx: Context, stopping: threading.Event, with_asterisk: bool, timeout: float) -> None:
+    """"Sauti is up" once every service answers; until then, every `timeout` s, which do not."""
+    from . import readiness
+
+    config, echo = ctx.config, log.info
+    while not stopping.is_set():
+        checks = readiness.wait_until_ready(config, ctx.data_dir, timeout, with_asterisk, stopping=stopping)
+        if stopping.is_set():
+            return
+        if all(check.ready for check in checks):
+            break
+        waiting = readiness.not_ready(checks)
+        log.warning("not ready after %g s: %s; still waiting", timeout, waiting)
+        sd_notify.notify(f"STATUS=waiting for: {waiting}")
+    else:
+        return
+    host = config.web.bind if ":" not in config.web.bind else f"[{config.web.bind}]"
+    echo("")
+    echo(f"Sauti is up. Console: http://{host}:{config.web.port}/")
+    echo("Place a test call to the alert line: key 1 for Kiswahili, speak after the beep, # to finish:")
+    for line in test_call_hint(ctx.data_dir):
+        echo(f"  {line}")
+    echo("Press Ctrl-C to stop.")
+    sd_notify.notify("READY=1", "STATUS=Sauti is up: every service answers")
 
 
 PURGE_EVERY_SECONDS = 24 * 3600

@@ -6,11 +6,14 @@ restarted after a short back-off. On SIGINT/SIGTERM every child gets SIGTERM
 and time to finish its work before being killed.
 
 Each running child's pid is kept in `<data>/run/<command>.pid`, so `sauti status`
-(health checks, systemd) can tell which services are up from another process.
+(health checks, systemd) can tell which services are up from another process. A service
+writes its own pid into `<data>/run/<command>.ready` once its loop runs (`mark_ready`);
+sauti/readiness.py reads both.
 """
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -31,6 +34,19 @@ SMS_RECEIVER = ("sms receiver", "sms", "receive")   # with the SMS gateway, when
 
 def pid_file(data_dir: Path, command: str) -> Path:
     return data_dir / RUN_DIR / f"{command}.pid"
+
+
+def ready_file(data_dir: Path, command: str) -> Path:
+    return data_dir / RUN_DIR / f"{command}.ready"
+
+
+def mark_ready(data_dir: Path, command: str) -> None:
+    """Called by the service itself once it serves: its pid, so a dead one's mark counts for nothing."""
+    path = ready_file(data_dir, command)
+    path.parent.mkdir(mode=0o700, exist_ok=True)
+    partial = path.with_suffix(".ready.partial")
+    partial.write_text(f"{os.getpid()}\n")
+    partial.replace(path)
 
 
 @dataclass
@@ -59,6 +75,7 @@ class Supervisor:
             self._spawn(service)
 
     def _spawn(self, service: Service) -> None:
+        ready_file(self.data_dir, service.command).unlink(missing_ok=True)  # the last one's
         service.process = subprocess.Popen(service.args, stdin=subprocess.DEVNULL)
         service.started_at = time.monotonic()
         path = pid_file(self.data_dir, service.command)
@@ -99,3 +116,4 @@ class Supervisor:
                 self.echo(f"  killed {service.name} (did not stop within {STOP_GRACE_SECONDS} s)")
         for service in self.services:
             pid_file(self.data_dir, service.command).unlink(missing_ok=True)
+            ready_file(self.data_dir, service.command).unlink(missing_ok=True)

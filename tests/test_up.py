@@ -53,6 +53,8 @@ class Up:
     config: object
     process: subprocess.Popen
     log_path: Path
+    notify_socket: socket.socket  # where `sauti up` tells systemd (Type=notify) it is ready
+    status_when_up: subprocess.CompletedProcess
 
     def output(self) -> str:
         return self.log_path.read_text(errors="replace")
@@ -70,17 +72,22 @@ def up(tmp_path_factory, asterisk_prompts):
     overrides["prompts"] = {"dir": str(asterisk_prompts)}
     config = make_data_dir(tmp_path / "data", overrides)
     log_path = tmp_path / "up.log"
+    notify_socket = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    notify_socket.bind(str(tmp_path / "notify"))
     with open(log_path, "w") as log:
         process = subprocess.Popen([sys.executable, "-m", "sauti", "--data", str(config.data_dir), "up"],
-                                   stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-    running = Up(config, process, log_path)
+                                   stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                   env={**os.environ, "NOTIFY_SOCKET": str(tmp_path / "notify")})
+    running = Up(config, process, log_path, notify_socket, None)
     try:
         wait_for(lambda: "Sauti is up" in running.output() or process.poll() is not None, 120, "`sauti up` to start")
         if process.poll() is not None and "needs root" in running.output() and not in_ci():
             pytest.skip("Asterisk needs root here")
         assert process.poll() is None, running.output()
+        running.status_when_up = running.sauti("status")
         yield running
     finally:
+        notify_socket.close()
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
             process.wait(timeout=90)
@@ -93,17 +100,14 @@ def test_up_runs_the_whole_line(up):
     assert f"Console: http://127.0.0.1:{config.web.port}/" in output()
     assert "call 100 --as test-phone-1" in output(), "it says how to place a test call"
 
-    # The console answers (and asks for a login).
-    def console_answers():
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{config.web.port}/login", timeout=2) as response:
-                return response.status == 200
-        except OSError:
-            return False
-
-    wait_for(console_answers, 30, "the console")
-    # The IVR listens for Asterisk.
-    wait_for(lambda: port_open(config.ivr.agi_port), 30, "the IVR")
+    # "Sauti is up" means every service answers already, not soon.
+    assert up.status_when_up.returncode == 0, up.status_when_up.stdout
+    up.notify_socket.settimeout(5)
+    assert up.notify_socket.recv(4096).decode().splitlines()[0] == "READY=1", "systemd is told the line is ready"
+    with urllib.request.urlopen(f"http://127.0.0.1:{config.web.port}/login", timeout=2) as response:
+        assert response.status == 200, "the console answers"
+    assert port_open(config.ivr.agi_port), "the IVR listens for Asterisk"
+    assert "PJSIP endpoint(s)" in up.status_when_up.stdout
     # The worker takes an alert's job (a silent recording needs no model).
     wav = config.recordings_dir / "silence.wav"
     write_wav(wav, np.zeros(8000 * 2, dtype=np.int16), 8000)
@@ -217,6 +221,7 @@ def test_sigterm_stops_everything(up):
     assert "Sauti is down." in output()
     assert not any(alive(pid) for pid in pids(output()).values())
     assert not pbx.status(config).running
+    assert up.notify_socket.recv(4096) == b"STOPPING=1"
     assert "starting Asterisk again" not in output().split("Stopping:")[-1], "no restart while stopping"
     down = up.sauti("status")
     assert down.returncode == 3 and "DOWN" in down.stdout, down.stdout + down.stderr

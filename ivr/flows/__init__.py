@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from core.dialplan import (
     FLOW_ACKNOWLEDGEMENT, FLOW_ALERT, FLOW_BEEP, FLOW_BROADCAST, FLOW_BROADCAST_RECORD, FLOW_CALLBACK, FLOW_COMMITTEE,
-    FLOW_COMPLAINT, FLOW_PROMPT_RECORD, FLOW_RADIO, FLOW_RESPONDER, FLOW_RESPONSE, FLOW_SURVEY,
+    FLOW_COMPLAINT, FLOW_PROMPT_RECORD, FLOW_RADIO, FLOW_READY, FLOW_RESPONDER, FLOW_RESPONSE, FLOW_SURVEY,
 )
 
 from ..registry import Registry
@@ -25,6 +25,7 @@ from .committee import committee
 from .complaint import complaint
 from .prompt_record import prompt_record
 from .radio import radio
+from .ready import ready
 from .responder import responder
 from .survey import survey
 from .response import response
@@ -43,6 +44,7 @@ FLOWS = [
     (FLOW_BROADCAST, broadcast),
     (FLOW_SURVEY, survey),
     (FLOW_BROADCAST_RECORD, broadcast_record),
+    (FLOW_READY, ready),
 ]
 
 
