@@ -17,6 +17,9 @@ class SmsConfig:
     test_smsc_port: int = setting(
         0, "A test SMS centre on loopback at this port, which Kannel's fakesmsc connects to as the operator "
         "(drills and the test suite); 0: none.")
+    concatenation_wait_seconds: int = setting(
+        300, "How long Kannel waits for the missing part of a long SMS before handing on the parts that came; "
+        "Sauti files them as one alert, flagged incomplete.")
     sender: str = setting("", "The sender of outgoing SMS (the short code or the modem's number); empty: the operator's default.")
     contact_keep_hours: int = setting(
         72, "A sender's sealed number is kept this long after their last SMS, for receipts and replies, then deleted.")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
+import urllib.parse
 from dataclasses import dataclass, field
 
 from core import identity
@@ -38,22 +39,24 @@ class Inbound:
     coding: str
     flags: set = field(default_factory=set)
     parts: int = 1
+    part: tuple[int, int, int] | None = None   # (reference, of, number) of a part handed on alone
 
 
-def _udh_concatenation(udh_hex: str) -> tuple[int, int] | None:
-    """(part, of) from a concatenation header (IE 0x00 or 0x08), or None."""
+def _udh_concatenation(udh_text: str) -> tuple[int, int, int] | None:
+    """(reference, parts, number) from a concatenation header (IE 0x00 or 0x08), or None.
+    smsbox passes the header URL-encoded (%05%00%03...); hex is taken too."""
     try:
-        udh = bytes.fromhex(udh_hex)
+        udh = urllib.parse.unquote_to_bytes(udh_text) if "%" in udh_text else bytes.fromhex(udh_text)
     except ValueError:
         return None
     i = 1
     while i + 1 < len(udh):
         ie, length = udh[i], udh[i + 1]
         data = udh[i + 2:i + 2 + length]
-        if ie == 0x00 and len(data) == 3:
-            return data[2], data[1]
-        if ie == 0x08 and len(data) == 4:
-            return data[3], data[2]
+        if ie == 0x00 and len(data) == 3 and 1 <= data[2] <= data[1]:
+            return data[0], data[1], data[2]
+        if ie == 0x08 and len(data) == 4 and 1 <= data[3] <= data[2]:
+            return (data[0] << 8) | data[1], data[2], data[3]
         i += 2 + length
     return None
 
@@ -84,9 +87,31 @@ def parse(headers, body: bytes) -> Inbound:
     part = _udh_concatenation(headers.get("X-Kannel-UDH", ""))
     if part is not None and part[1] > 1:
         flags.add(FLAG_SMS_INCOMPLETE)   # bearerbox hands on a part alone only once it gave up waiting
+    else:
+        part = None
     return Inbound(sender=headers.get("X-Kannel-From", ""), to=headers.get("X-Kannel-To", ""),
-                   smsc=headers.get("X-Kannel-SMSC", ""), text=text.strip(), coding=coding, flags=flags,
-                   parts=part[1] if part else 1)
+                   smsc=headers.get("X-Kannel-SMSC", ""), text=text if part else text.strip(), coding=coding,
+                   flags=flags, parts=part[1] if part else 1, part=part)
+
+
+MISSING_PART = " […] "
+
+
+def join_parts(parts: list[Inbound]) -> Inbound:
+    """The parts of one long SMS that bearerbox handed on after giving up on the rest, as one
+    message: in order, `[…]` where a part is missing, flagged incomplete."""
+    by_number = {}
+    for part in parts:
+        by_number.setdefault(part.part[2], part)
+    total = parts[0].part[1]
+    text = "".join(by_number[n].text if n in by_number else MISSING_PART for n in range(1, total + 1))
+    first = parts[0]
+    flags = set().union(*(p.flags for p in parts)) - {FLAG_SMS_EMPTY}
+    joined = " ".join(text.split())
+    if not any(c.isalnum() for c in joined):
+        flags.add(FLAG_SMS_EMPTY)
+    return Inbound(sender=first.sender, to=first.to, smsc=first.smsc, text=joined[:MAX_TEXT], coding=first.coding,
+                   flags=flags, parts=total)
 
 
 def file(store, config: Config, cipher: ContactCipher, pseudonym_key: bytes, lexicons: Lexicons,

@@ -16,6 +16,7 @@ import hmac
 import logging
 import queue
 import threading
+import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -32,6 +33,42 @@ log = logging.getLogger("sauti.sms")
 
 MAX_BODY = 64 * 1024       # a 10,000-character UCS-2 message is 20 kB
 NO_RECEIPT_FLAGS = {FLAG_SMS_EMPTY, FLAG_SMS_BINARY}
+# bearerbox hands on the parts of an incomplete long SMS one after another in one pass
+# (bb_smscconn.c, clear_old_concat_parts): parts of one message within this are one alert.
+PART_GRACE_SECONDS = 2.0
+
+
+class Parts:
+    """Gathers the parts of one incomplete long SMS into one alert. The first part's request
+    files them all after PART_GRACE_SECONDS; every part's request answers smsbox only once
+    the alert is filed (or failed, and smsbox sends the parts again)."""
+
+    def __init__(self, file):
+        self._file = file
+        self._lock = threading.Lock()
+        self._groups: dict = {}
+
+    def take(self, message: inbound.Inbound) -> dict:
+        key = (message.sender, message.to, message.smsc, message.part[0], message.part[1])
+        with self._lock:
+            group = self._groups.get(key)
+            first = group is None
+            if first:
+                group = self._groups[key] = {"parts": [], "done": threading.Event(), "alert": None}
+            group["parts"].append(message)
+        if first:
+            time.sleep(PART_GRACE_SECONDS)
+            with self._lock:
+                del self._groups[key]
+            try:
+                group["alert"] = self._file(inbound.join_parts(group["parts"]))
+            finally:
+                group["done"].set()
+        elif not group["done"].wait(PART_GRACE_SECONDS + 30):
+            raise TimeoutError("the first part's request did not file the message")
+        if group["alert"] is None:
+            raise RuntimeError("the message these parts belong to was not filed")
+        return group["alert"]
 
 
 class Receiver:
@@ -46,6 +83,7 @@ class Receiver:
         self.texts = sms_texts.load_texts()
         self.receipts: queue.Queue = queue.Queue()
         self._local = threading.local()
+        self.parts = Parts(self._file)
 
     def store(self) -> Store:
         if not hasattr(self._local, "store"):
@@ -58,6 +96,9 @@ class Receiver:
         return hmac.compare_digest(given.encode(), self.secret.encode())
 
     def take(self, message: inbound.Inbound) -> dict:
+        return self.parts.take(message) if message.part else self._file(message)
+
+    def _file(self, message: inbound.Inbound) -> dict:
         alert = inbound.file(self.store(), self.config, self.cipher, self.pseudonym_key, self.lexicons, message)
         if alert["caller_pseudonym"] and not (set(alert["flags"]) & NO_RECEIPT_FLAGS):
             self.receipts.put((alert["id"], message.to, message.smsc))

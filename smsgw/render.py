@@ -15,7 +15,6 @@ from core.sms_links import RECEIVER_INBOUND, SENDSMS_USER, receiver_url
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "kannel"
 TEST_SMSC_ID = "test"
-CONCATENATION_TIMEOUT_SECONDS = 300   # a long SMS missing a part is handed on with what came
 MAX_PARTS = 10                  # the longest receipt smsbox may split: 10 parts
 
 
@@ -81,7 +80,7 @@ def context(config: Config) -> dict:
         "allow_ip": _allow_ip(config.sms.bind),
         "bearerbox_host": connect_host(config.sms.bind),
         "receiver_url": receiver_url(config, RECEIVER_INBOUND),
-        "concatenation_timeout": CONCATENATION_TIMEOUT_SECONDS,
+        "concatenation_timeout": config.sms.concatenation_wait_seconds,
         "max_parts": MAX_PARTS,
         "test_smsc_port": config.sms.test_smsc_port,
         "test_smsc_id": TEST_SMSC_ID,

@@ -118,3 +118,47 @@ def test_a_request_without_the_secret_changes_nothing(sms_line):
     refused.value.close()
     assert refused.value.code == 403
     assert alerts(config) == []
+
+
+def udh(reference: int, parts: int, number: int) -> str:
+    """A concatenation header (IE 0, 8-bit reference), URL-encoded as fakesmsc takes it."""
+    return "".join(f"%{b:02X}" for b in (5, 0, 3, reference, parts, number))
+
+
+def ucs2(text: str) -> str:
+    return "".join(f"%{b:02X}" for b in text.encode("utf-16-be"))
+
+
+def last_alert_after(config, count: int) -> dict:
+    return wait_for(lambda: (found := alerts(config)) and len(found) > count and found[-1], 30, "the alert")
+
+
+@pytest.mark.kannel
+def test_long_ucs2_and_part_lost_messages(sms_line):
+    config, operator = sms_line
+    # A long SMS in two parts (bearerbox puts them together): one alert with the whole text.
+    first, second = "Watu wenye silaha wameingia kijiji cha Mbau usiku wa manane, ", "wameteka watoto watatu na wanawake."
+    operator.send("+243812340011", first, kind=f"udh-text {udh(7, 2, 1)}")
+    operator.send("+243812340011", second, kind=f"udh-text {udh(7, 2, 2)}")
+    alert = last_alert_after(config, 0)
+    with Store.open(config.db_path, migrate=False) as store:
+        assert store.latest_transcript(alert["id"])["text"] == first + second
+    assert alert["locality"] == "1104" and not alert["flags"]
+    assert {"armed_movement", "abduction"} <= {k["category"] for k in alert["keywords"]}
+    # UCS-2: accents and an emoji come through as written.
+    text = "Des hommes armés ont brûlé l'école à Oïcha 😢"
+    operator.send("+243812340012", ucs2(text), kind="ucs2")
+    alert = last_alert_after(config, 1)
+    with Store.open(config.db_path, migrate=False) as store:
+        assert store.latest_transcript(alert["id"])["text"] == text
+    assert (alert["language"], alert["locality"]) == ("fr", "1102")
+    # Parts 1 and 3 of 3: bearerbox gives up on part 2 after its wait and hands on the two;
+    # they are one alert, flagged, with the gap marked.
+    operator.send("+243812340013", "Bato ya bandoki bakoti na mboka ", kind=f"udh-text {udh(9, 3, 1)}")
+    operator.send("+243812340013", "babomi bato mibale lelo", kind=f"udh-text {udh(9, 3, 3)}")
+    alert = last_alert_after(config, 2)
+    with Store.open(config.db_path, migrate=False) as store:
+        assert store.latest_transcript(alert["id"])["text"] == "Bato ya bandoki bakoti na mboka […] babomi bato mibale lelo"
+    assert alert["flags"] == ["sms_incomplete"] and alert["language"] == "ln"
+    wait_for(lambda: receipt_for(operator, alert["reference"]), 20, "the receipt of the incomplete message")
+    assert len(alerts(config)) == 3
