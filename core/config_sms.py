@@ -21,5 +21,20 @@ class SmsConfig:
         300, "How long Kannel waits for the missing part of a long SMS before handing on the parts that came; "
         "Sauti files them as one alert, flagged incomplete.")
     sender: str = setting("", "The sender of outgoing SMS (the short code or the modem's number); empty: the operator's default.")
+    per_sender_per_hour: int = setting(
+        10, "SMS one sender can file in an hour with a receipt; past it each is still filed, flagged, with no receipt.")
+    global_per_hour: int = setting(
+        2000, "SMS all senders together can file in an hour with a receipt; past it likewise filed, flagged, "
+        "no receipt (the line cannot be used to send SMS to someone).")
+    stop_words: list = setting(
+        ["stop", "acha", "simamisha", "tika", "kotika", "arret", "arreter", "stoppe"],
+        "A message of one of these words alone (case and accents ignored) stops every SMS to its sender (audited).")
+    start_words: list = setting(
+        ["start", "anza", "banda", "reprendre"], "A message of one of these words alone lets SMS go to its sender again.")
+    call_me_patterns: list = setting(
+        ["please call me", "call me back", "nipigie", "bianga ngai", "benga ngai", "rappelle[rz]? ?moi",
+         "appelle[rz]? ?moi"],
+        "Regular expressions (on the text without case or accents) of a \"please call me\" SMS, which the networks "
+        "send for free: it queues a call-back as a beep on extension 300 does, through the same limits.")
     contact_keep_hours: int = setting(
         72, "A sender's sealed number is kept this long after their last SMS, for receipts and replies, then deleted.")

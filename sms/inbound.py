@@ -19,7 +19,8 @@ from core import identity
 from core.config import Config
 from core.contacts import ContactCipher
 from core.lexicon import Lexicons
-from core.model import (FLAG_SMS_BAD_TEXT, FLAG_SMS_BINARY, FLAG_SMS_EMPTY, FLAG_SMS_INCOMPLETE, FLAG_SMS_TOO_LONG)
+from core.model import (FLAG_SMS_BAD_TEXT, FLAG_SMS_BINARY, FLAG_SMS_EMPTY, FLAG_SMS_FLOOD, FLAG_SMS_INCOMPLETE,
+                        FLAG_SMS_TOO_LONG)
 
 from . import language, locality
 
@@ -116,7 +117,8 @@ def join_parts(parts: list[Inbound]) -> Inbound:
 
 def file(store, config: Config, cipher: ContactCipher, pseudonym_key: bytes, lexicons: Lexicons,
          message: Inbound) -> dict:
-    """File the message as an alert, scored by the lexicons of its language."""
+    """File the message as an alert, scored by the lexicons of its language; past the
+    per-sender or global hourly limit it is flagged (and gets no receipt)."""
     number = identity.normalise_number(message.sender)
     pseudonym = identity.pseudonym(pseudonym_key, number)
     detected = language.detect(message.text, lexicons)
@@ -125,11 +127,15 @@ def file(store, config: Config, cipher: ContactCipher, pseudonym_key: bytes, lex
     keywords = lexicon.match_text(message.text)
     place = locality.find(message.text, store.localities_by_code()) if message.text else None
     sealed = cipher.seal(number, pseudonym) if pseudonym else None
+    flags = set(message.flags)
+    if pseudonym and (store.sms_from_pseudonym_since(pseudonym, 3600) >= config.sms.per_sender_per_hour
+                      or store.sms_since(3600) >= config.sms.global_per_hour):
+        flags.add(FLAG_SMS_FLOOD)   # filed all the same; no receipt goes out for it
     alert = store.file_sms_alert(
         pseudonym=pseudonym, sealed=sealed, keep_hours=config.sms.contact_keep_hours, text=message.text,
         language=lang, language_inferred=detected is None, locality=place, keywords=keywords,
-        priority=lexicon.priority(keywords), flags=message.flags, parts=message.parts, coding=message.coding)
+        priority=lexicon.priority(keywords), flags=flags, parts=message.parts, coding=message.coding)
     log.info("SMS filed as alert %s (%s, %d characters, %d keyword(s)%s%s)", alert["reference"], lang,
              len(message.text), len(keywords), f", locality {place}" if place else "",
-             f", flags {','.join(sorted(message.flags))}" if message.flags else "")
+             f", flags {','.join(sorted(flags))}" if flags else "")
     return alert

@@ -24,15 +24,16 @@ from core import secrets, sms_links, sms_texts
 from core.config import Config
 from core.contacts import ContactCipher, ContactError
 from core.lexicon import Lexicons
-from core.model import FLAG_SMS_BINARY, FLAG_SMS_EMPTY
+from core import identity
+from core.model import FLAG_SMS_BINARY, FLAG_SMS_EMPTY, FLAG_SMS_FLOOD, Source
 from core.store import Store
 
-from . import inbound, outbound
+from . import commands, inbound, outbound
 
 log = logging.getLogger("sauti.sms")
 
 MAX_BODY = 64 * 1024       # a 10,000-character UCS-2 message is 20 kB
-NO_RECEIPT_FLAGS = {FLAG_SMS_EMPTY, FLAG_SMS_BINARY}
+NO_RECEIPT_FLAGS = {FLAG_SMS_EMPTY, FLAG_SMS_BINARY, FLAG_SMS_FLOOD}
 # bearerbox hands on the parts of an incomplete long SMS one after another in one pass
 # (bb_smscconn.c, clear_old_concat_parts): parts of one message within this are one alert.
 PART_GRACE_SECONDS = 2.0
@@ -99,15 +100,44 @@ class Receiver:
         return self.parts.take(message) if message.part else self._file(message)
 
     def _file(self, message: inbound.Inbound) -> dict:
+        request = commands.kind(message.text, self.config) if message.text else None
+        if request is not None:
+            self.handle_request(request, message)
+            return {}
         alert = inbound.file(self.store(), self.config, self.cipher, self.pseudonym_key, self.lexicons, message)
         if alert["caller_pseudonym"] and not (set(alert["flags"]) & NO_RECEIPT_FLAGS):
             self.receipts.put((alert["id"], message.to, message.smsc))
         return alert
 
+    def handle_request(self, request: str, message: inbound.Inbound) -> None:
+        """STOP / START, audited; a "please call me" queues a call-back as a beep does (same limits)."""
+        store = self.store()
+        number = identity.normalise_number(message.sender)
+        pseudonym = identity.pseudonym(self.pseudonym_key, number)
+        if pseudonym is None:
+            log.warning("an SMS %s without a sender number: ignored", request)
+            return
+        if request in (commands.STOP, commands.START):
+            changed = store.set_sms_stopped(pseudonym, request == commands.STOP)
+            log.info("SMS %s from a sender%s", request.upper(), "" if changed else " (no change)")
+            return
+        policy = self.config.dialler
+        with store.transaction():
+            call_id = store.create_call(Source.SMS, caller_pseudonym=pseudonym)
+            store.end_call(call_id)
+            _, outcome = store.request_callback(
+                call_id, pseudonym, self.cipher.seal(number, pseudonym), delay_seconds=policy.callback_delay_seconds,
+                keep_hours=policy.contact_keep_hours, per_caller_limit=policy.per_caller_limit,
+                window_hours=policy.per_caller_window_hours)
+        log.info("please-call-me SMS (call %d): call-back %s", call_id, outcome)
+
     def send_receipt(self, alert_id: int, to: str, smsc: str) -> None:
         store = self.store()
         alert = store.get_alert(alert_id)
         pseudonym = alert["caller_pseudonym"]
+        if store.sms_stopped(pseudonym):
+            log.info("no receipt for alert %s: its sender sent STOP", alert["reference"])
+            return
         text = sms_texts.receipt(self.texts, alert["language"], alert["reference"], self.config.ivr.default_language)
         sealed = store.sms_contact(pseudonym)
         if sealed is None:

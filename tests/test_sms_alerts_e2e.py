@@ -162,3 +162,38 @@ def test_long_ucs2_and_part_lost_messages(sms_line):
     assert alert["flags"] == ["sms_incomplete"] and alert["language"] == "ln"
     wait_for(lambda: receipt_for(operator, alert["reference"]), 20, "the receipt of the incomplete message")
     assert len(alerts(config)) == 3
+
+
+@pytest.mark.kannel
+def test_stop_withholds_receipts_and_please_call_me_queues_a_call_back(sms_line):
+    config, operator = sms_line
+    key = secrets.pseudonym_key(config)
+    stopper, beeper = "+243812340021", "0812340022"
+    operator.send(stopper, "Acha")
+    stopped = identity.pseudonym(key, stopper)
+
+    def audited(action):
+        with Store.open(config.db_path, migrate=False) as store:
+            return [e for e in store.audit_entries("sender", stopped) if e["action"] == action]
+    wait_for(lambda: audited("sms_stop"), 20, "the STOP")
+    operator.send(stopper, "Watu wenye silaha wameingia Beni")
+    alert = last_alert_after(config, 0)
+    operator.send("+243812340023", "Bato ya bandoki na Beni")   # another sender's receipt comes...
+    other = last_alert_after(config, 1)
+    wait_for(lambda: receipt_for(operator, other["reference"]), 20, "the other sender's receipt")
+    assert receipt_for(operator, alert["reference"]) is None   # ...the stopped sender's never does
+    with Store.open(config.db_path, migrate=False) as store:
+        assert [m["direction"] for m in store.sms_messages_for(alert["id"])] == ["in"]
+    # "Please call me": a call-back queued for that number, as a beep on 300 queues one; no alert.
+    operator.send(beeper, "Please call me. Thank you")
+    pseudonym = identity.pseudonym(key, beeper)
+
+    def queued():
+        with Store.open(config.db_path, migrate=False) as store:
+            return store.callbacks_for_caller(pseudonym)
+    callback = wait_for(queued, 20, "the call-back")[0]
+    assert callback["state"] == "queued" and callback["kind"] == "callback"
+    with Store.open(config.db_path, migrate=False) as store:
+        sealed = store._rows("SELECT sealed FROM contacts WHERE id = ?", [callback["contact_id"]])[0]["sealed"]
+    assert ContactCipher.from_config(config).open(sealed, pseudonym) == "+243812340022"
+    assert len(alerts(config)) == 2

@@ -93,3 +93,37 @@ def test_the_console_shows_an_sms_alert(client, fresh_db, config):
     assert "Des hommes armés à Oicha" in page.text and "SMS" in page.text
     assert NUMBER[-9:] not in page.text
     assert alert["reference"] in client.get("/").text
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("STOP", "stop"), (" Acha! ", "stop"), ("Arrêt", "stop"), ("kotika", "stop"), ("stop the killing now", None),
+    ("START", "start"), ("Please call me. Thank you", "call_me"), ("Tafadhali nipigie", "call_me"),
+    ("Rappelle-moi svp", "call_me"), ("Benga ngai", "call_me"),
+    ("watu wenye silaha wameingia kijiji usiku huu please call me haraka sana", None),   # an alert: long
+    ("Watu wenye silaha", None),
+])
+def test_requests_are_recognised_in_every_language(config, text, expected):
+    from sms import commands
+
+    assert commands.kind(text, config) == expected
+
+
+def test_past_the_hourly_limits_an_sms_is_filed_flagged(fresh_db, config):
+    import dataclasses
+
+    from core.model import FLAG_SMS_FLOOD
+
+    tight = dataclasses.replace(config, sms=dataclasses.replace(config.sms, per_sender_per_hour=2, global_per_hour=4))
+    flags = [file(fresh_db, tight, inbound.parse(headers(), f"vita {n}".encode()))["flags"] for n in range(3)]
+    assert flags == [[], [], [FLAG_SMS_FLOOD]]
+    other = {**headers(), "X-Kannel-From": "+243897650002"}
+    flags = [file(fresh_db, tight, inbound.parse(other, f"vita {n}".encode()))["flags"] for n in range(2)]
+    assert flags == [[], [FLAG_SMS_FLOOD]]   # the global limit: 4 in the hour already
+    assert fresh_db.count_alerts() == 5     # none lost
+
+
+def test_stop_is_kept_audited_and_undone_by_start(fresh_db):
+    assert fresh_db.set_sms_stopped("C-AAAAAAAA", True) and fresh_db.sms_stopped("C-AAAAAAAA")
+    assert not fresh_db.set_sms_stopped("C-AAAAAAAA", True)
+    assert fresh_db.set_sms_stopped("C-AAAAAAAA", False) and not fresh_db.sms_stopped("C-AAAAAAAA")
+    assert [e["action"] for e in fresh_db.audit_entries("sender", "C-AAAAAAAA")] == ["sms_start", "sms_stop"]

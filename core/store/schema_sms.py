@@ -42,4 +42,14 @@ SMS_MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX sms_delivery_reports_message ON sms_delivery_reports(message_id, id);
         """,
     ),
+    (
+        "0051_sms_stops",
+        """
+        -- Senders who asked for no more SMS (STOP and its sw/ln/fr forms), by pseudonym.
+        CREATE TABLE sms_stops (
+            pseudonym TEXT PRIMARY KEY,
+            stopped_at TEXT NOT NULL
+        );
+        """,
+    ),
 ]

@@ -120,3 +120,22 @@ class Sms(Alerts, Transcripts, Calls, Callbacks):
     def sms_since(self, seconds: float) -> int:
         return self._value("SELECT count(*) FROM sms_messages WHERE direction = 'in' AND created_at > ?",
                            [utc_after(-seconds)])
+
+    # -- STOP ------------------------------------------------------------------
+
+    def set_sms_stopped(self, pseudonym: str, stopped: bool, actor: str = "sms") -> bool:
+        """STOP (or START again) every SMS to one sender; audited. Returns whether it changed."""
+        with self.transaction():
+            before = self.sms_stopped(pseudonym)
+            if before == stopped:
+                return False
+            if stopped:
+                self.conn.execute("INSERT INTO sms_stops (pseudonym, stopped_at) VALUES (?, ?)", (pseudonym, utcnow()))
+            else:
+                self.conn.execute("DELETE FROM sms_stops WHERE pseudonym = ?", (pseudonym,))
+            self.audit(actor, "sms_stop" if stopped else "sms_start", "sender", pseudonym,
+                       {"stopped": before}, {"stopped": stopped})
+        return True
+
+    def sms_stopped(self, pseudonym: str) -> bool:
+        return bool(self._value("SELECT count(*) FROM sms_stops WHERE pseudonym = ?", [pseudonym]))
