@@ -97,7 +97,20 @@ def _ports(config: Config) -> list[tuple[str, int, str]]:
     return wanted
 
 
-def _check_ports(config: Config) -> None:
+def _check_ports(config: Config, settle: float = 5.0) -> None:
+    """Every port free, or one clear error naming the busy ones. A Kannel stopped a moment
+    ago may still be releasing its ports as its threads exit: that is waited for."""
+    deadline = time.monotonic() + settle
+    while True:
+        try:
+            return _ports_free(config)
+        except GatewayError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+def _ports_free(config: Config) -> None:
     busy = []
     for label, port, setting in _ports(config):
         exc = bind_error(config.sms.bind, port, socket.SOCK_STREAM)

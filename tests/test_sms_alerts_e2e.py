@@ -197,3 +197,32 @@ def test_stop_withholds_receipts_and_please_call_me_queues_a_call_back(sms_line)
         sealed = store._rows("SELECT sealed FROM contacts WHERE id = ?", [callback["contact_id"]])[0]["sealed"]
     assert ContactCipher.from_config(config).open(sealed, pseudonym) == "+243812340022"
     assert len(alerts(config)) == 2
+
+
+@pytest.mark.kannel
+def test_kannel_restarted_with_messages_waiting_loses_and_repeats_none(kannel, tmp_path):
+    """The receiver down, three SMS wait in Kannel; Kannel is stopped and started again; once the
+    receiver is up, each is filed exactly once."""
+    from tests.fixtures.kannel import receiver
+
+    config, operator = kannel
+    Store.open(config.db_path).close()
+    texts = [f"Watu wenye silaha wameingia kijiji {code}" for code in ("1101", "1102", "1103")]
+    for n, text in enumerate(texts):
+        operator.send(f"+24381234003{n}", text)
+    wait_for(lambda: smsgw.status(config).running, 10, "the gateway")
+    operator.stop()
+    smsgw.stop(config)
+    smsgw.start(config)
+    with receiver(config):
+        wait_for(lambda: len(alerts(config)) >= 3, 60, "the three alerts")
+        with Store.open(config.db_path, migrate=False) as store:
+            filed = sorted(store.latest_transcript(a["id"])["text"] for a in alerts(config))
+        assert filed == sorted(texts)
+
+        def receipts_handed_over():
+            with Store.open(config.db_path, migrate=False) as store:
+                return store._value("SELECT count(*) FROM sms_messages WHERE direction = 'out'") == 3
+        # By the time smsbox took the three receipts (they wait for the operator), no message came twice.
+        wait_for(receipts_handed_over, 20, "the three receipts handed to smsbox")
+        assert len(alerts(config)) == 3
