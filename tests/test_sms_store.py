@@ -93,6 +93,12 @@ def test_the_console_shows_an_sms_alert(client, fresh_db, config):
     assert "Des hommes armés à Oicha" in page.text and "SMS" in page.text
     assert NUMBER[-9:] not in page.text
     assert alert["reference"] in client.get("/").text
+    message_id = fresh_db.add_outgoing_sms(alert["id"], alert["caller_pseudonym"], "receipt", "fr",
+                                           f"Sauti : votre message est reçu. Son numéro est {alert['reference']}.")
+    fresh_db.record_delivery_report(message_id, 1, "delivered")
+    page = client.get(f"/alerts/{alert['id']}").text
+    assert "SMS envoyés à l&#39;expéditeur" in page and "accusé de réception" in page and "remis" in page
+    assert NUMBER[-9:] not in page
 
 
 @pytest.mark.parametrize("text, expected", [

@@ -99,6 +99,7 @@ def render_alert(alert_id: int, error: str | None = None, draft: dict | None = N
         notes=store.notes_for(alert_id),
         history=store.audit_entries("alert", alert_id),
         callbacks=store.callbacks_for_alert(alert_id),
+        sms=[m for m in store.sms_messages_for(alert_id) if m["direction"] == "out"],  # receipts and their states
         **responses.alert_context(store, alert_id),
         earlier=store.alerts_from_pseudonym(pseudonym, before_alert_id=alert_id) if pseudonym else 0,
         original=store.alert_summary(alert["duplicate_of"]) if alert["duplicate_of"] else None,
