@@ -1,10 +1,15 @@
-"""Vosk: one model per language, loaded once per process and shared by decoding threads.
+"""The speech models: one per language, Vosk or Whisper, loaded once per process and
+shared by decoding threads.
 
-    models = Models({"sw": "/srv/models/sw"})
+    models = Models({"sw": "/srv/models/whisper-base", "ko": "/srv/models/vosk-ko"})
     model = models.get("sw")               # loads on first use, then reused; None: no model
     decoded = decode(model, pcm, heartbeat=renew)
 
-A `KaldiRecognizer` is made per recording, fed 4000-frame chunks; each finished
+A folder's files say its engine (`model_engine`): Vosk's am/, conf/ and graph/, or a
+CTranslate2 Whisper model.bin with its tokenizer (asr/whisper.py). Several languages
+given the same folder share one loaded model: a multilingual Whisper is loaded once.
+
+Vosk: a `KaldiRecognizer` is made per recording, fed 4000-frame chunks; each finished
 utterance's `Result()` is collected, then `FinalResult()`.
 """
 
@@ -21,13 +26,16 @@ from typing import Callable
 
 import numpy as np
 
+from . import whisper
+from .decoded import Decoded, ModelError, Word
+
+VOSK, WHISPER = "vosk", "whisper"
 CHUNK_FRAMES = 4000
 DEFAULT_RATE = 16000
 DITHER_SEED = 0
-
-
-class ModelError(Exception):
-    """A configured model is missing, malformed or does not load."""
+# CTranslate2's threads for one Whisper decode; 0: every core (the worker decodes one
+# alert at a time with Whisper; two decodes at once would halve each other's speed).
+WHISPER_THREADS = 0
 
 
 def _vosk():
@@ -37,58 +45,42 @@ def _vosk():
     return vosk
 
 
-@dataclass(frozen=True)
-class Word:
-    word: str
-    start: float
-    end: float
-    conf: float
-
-    def as_dict(self) -> dict:
-        return {"word": self.word, "start": round(self.start, 3), "end": round(self.end, 3), "conf": round(self.conf, 4)}
-
-
-@dataclass(frozen=True)
-class Decoded:
-    text: str
-    words: tuple[Word, ...]
-
-    @property
-    def confidence(self) -> float | None:
-        if not self.words:
-            return None
-        return sum(w.conf for w in self.words) / len(self.words)
-
-    def shifted(self, seconds: float) -> "Decoded":
-        if not seconds:
-            return self
-        return Decoded(self.text, tuple(Word(w.word, w.start + seconds, w.end + seconds, w.conf) for w in self.words))
-
-
 @dataclass
 class LoadedModel:
     language: str
     path: Path
     rate: int
-    vosk_model: object
+    handle: object          # vosk.Model or faster_whisper.WhisperModel
     load_seconds: float
+    engine: str = VOSK
+
+    def for_language(self, language: str) -> "LoadedModel":
+        """The same loaded files serving another language (no second load)."""
+        return LoadedModel(language, self.path, self.rate, self.handle, 0.0, self.engine)
 
     @property
     def name(self) -> str:
-        """The model's folder name (with its parent's when the folder is just "model")."""
-        if self.path.name == "model":
-            return f"{self.path.parent.name}/{self.path.name}"
-        return self.path.name
+        """The model's folder name (with its parent's when the folder is just "model"), and
+        "(whisper)" after a Whisper model's: the transcript and the console say which wrote it."""
+        folder = f"{self.path.parent.name}/{self.path.name}" if self.path.name == "model" else self.path.name
+        return f"{folder} (whisper)" if self.engine == WHISPER else folder
 
 
 # -- model directories ---------------------------------------------------------
 
 
+def model_engine(path: Path | str) -> str:
+    """The engine a model folder is for, by its files."""
+    return WHISPER if whisper.is_whisper_dir(path) else VOSK
+
+
 def validate_model_dir(path: Path | str) -> list[str]:
-    """Problems with a Vosk model directory's structure; empty when it looks usable."""
+    """Problems with a Vosk or Whisper model directory's structure; empty when it looks usable."""
     path = Path(path)
     if not path.is_dir():
         return [f"{path} is not a directory"]
+    if model_engine(path) == WHISPER:
+        return whisper.validate_whisper_dir(path)
     problems = []
     if not (path / "am" / "final.mdl").is_file():
         problems.append("am/final.mdl is missing")
@@ -108,14 +100,18 @@ def find_model_root(path: Path) -> Path | None:
     """The model directory at or below `path` (zips usually hold one top-level folder)."""
     if not validate_model_dir(path):
         return path
-    for candidate in sorted(p.parent.parent for p in path.rglob("am/final.mdl")):
+    candidates = [p.parent.parent for p in path.rglob("am/final.mdl")]
+    candidates += [p.parent for p in path.rglob("model.bin")]
+    for candidate in sorted(set(candidates)):
         if not validate_model_dir(candidate):
             return candidate
     return None
 
 
 def model_rate(path: Path | str) -> int:
-    """The sample rate the model was trained at (conf/mfcc.conf --sample-frequency)."""
+    """The sample rate the model was trained at (conf/mfcc.conf --sample-frequency; Whisper: 16 kHz)."""
+    if model_engine(path) == WHISPER:
+        return whisper.RATE
     for name in ("mfcc.conf", "fbank.conf"):
         conf = Path(path) / "conf" / name
         if conf.is_file():
@@ -126,7 +122,7 @@ def model_rate(path: Path | str) -> int:
 
 
 def has_runtime_grammar(path: Path | str) -> bool:
-    """Lookahead models (HCLr.fst + Gr.fst) accept a word list at recognition time."""
+    """Lookahead Vosk models (HCLr.fst + Gr.fst) accept a word list at recognition time."""
     graph = Path(path) / "graph"
     return (graph / "HCLr.fst").is_file() and (graph / "Gr.fst").is_file()
 
@@ -136,8 +132,14 @@ def load_model(language: str, path: Path | str) -> LoadedModel:
     problems = validate_model_dir(path)
     if problems:
         raise ModelError(f"model for {language!r} at {path} is not usable: {'; '.join(problems)}")
-    vosk = _vosk()
     started = time.perf_counter()
+    if model_engine(path) == WHISPER:
+        try:
+            handle = whisper.load_whisper(path, threads=WHISPER_THREADS)
+        except ModelError as exc:
+            raise ModelError(f"model for {language!r}: {exc}") from None
+        return LoadedModel(language, path, whisper.RATE, handle, time.perf_counter() - started, WHISPER)
+    vosk = _vosk()
     try:
         # Always a path: Model(lang=...) would try to download.
         vosk_model = vosk.Model(model_path=str(path))
@@ -173,11 +175,7 @@ class Models:
                 raise ModelError(self._errors[language])
             same = [m for m in self._loaded.values() if m.path == Path(self.paths[language]).expanduser()]
             try:
-                model = (
-                    LoadedModel(language, same[0].path, same[0].rate, same[0].vosk_model, 0.0)
-                    if same
-                    else load_model(language, self.paths[language])
-                )
+                model = same[0].for_language(language) if same else load_model(language, self.paths[language])
             except ModelError as exc:
                 self._errors[language] = str(exc)
                 raise
@@ -188,7 +186,7 @@ class Models:
         """Use an already loaded model for `language` (tests and tools that load once)."""
         with self._lock:
             self.paths.setdefault(language, str(loaded.path))
-            self._loaded[language] = LoadedModel(language, loaded.path, loaded.rate, loaded.vosk_model, 0.0)
+            self._loaded[language] = loaded.for_language(language)
 
     def update(self, paths: dict[str, str]) -> dict[str, str]:
         """Switch to a new set of models while decoding goes on; returns language -> error.
@@ -210,10 +208,7 @@ class Models:
                 continue
             same = [m for m in (*current.values(), *loaded.values()) if m.path == resolved]
             try:
-                loaded[language] = (
-                    LoadedModel(language, same[0].path, same[0].rate, same[0].vosk_model, 0.0)
-                    if same else load_model(language, resolved)
-                )
+                loaded[language] = same[0].for_language(language) if same else load_model(language, resolved)
             except ModelError as exc:
                 errors[language] = str(exc)
         with self._lock:
@@ -251,19 +246,24 @@ def decode(
     grammar: list[str] | None = None,
     heartbeat: Callable[[], None] | None = None,
     max_seconds: float | None = None,
+    hotwords: list[str] | None = None,
 ) -> Decoded:
     """Recognise int16 mono samples at the model's rate.
 
-    `grammar` restricts recognition to those words (plus "[unk]"), for lookahead
-    models. `heartbeat` is called between chunks (renews leases; may raise to abort).
+    `grammar` restricts recognition to those words (plus "[unk]"), for lookahead Vosk
+    models. `hotwords` are words a Whisper model should prefer (Vosk ignores them).
+    `heartbeat` is called between chunks (renews leases; may raise to abort).
     `max_seconds` decodes only the beginning (language identification).
     """
+    if model.engine == WHISPER:
+        return whisper.decode_whisper(model.handle, pcm, model.language, hotwords=hotwords,
+                                      heartbeat=heartbeat, max_seconds=max_seconds)
     vosk = _vosk()
     seed_dither()
     if grammar is not None:
-        recognizer = vosk.KaldiRecognizer(model.vosk_model, model.rate, json.dumps(list(grammar), ensure_ascii=False))
+        recognizer = vosk.KaldiRecognizer(model.handle, model.rate, json.dumps(list(grammar), ensure_ascii=False))
     else:
-        recognizer = vosk.KaldiRecognizer(model.vosk_model, model.rate)
+        recognizer = vosk.KaldiRecognizer(model.handle, model.rate)
     recognizer.SetWords(True)
     data = np.ascontiguousarray(pcm, dtype="<i2").tobytes()
     end = len(data) if max_seconds is None else min(len(data), int(max_seconds * model.rate) * 2)

