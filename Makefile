@@ -19,6 +19,7 @@ setup:
 
 run: setup
 	@test -f $(DATA)/config.toml || $(SAUTI) --data $(DATA) init
+	$(SAUTI) --data $(DATA) models install-base
 	$(SAUTI) --data $(DATA) prompts build
 	$(SAUTI) --data $(DATA) up
 

@@ -77,6 +77,7 @@ class Pipeline:
     models: Models
     lexicons: Lexicons
     langid_seconds: float = LANGID_SECONDS
+    whisper_hotwords: bool = False   # [asr] whisper_hotwords
 
     def __post_init__(self) -> None:
         pydub_import.load()  # before the worker's decoding threads share this pipeline
@@ -109,7 +110,7 @@ class Pipeline:
         result.model, result.engine = model.name, model.engine
 
         lexicon = self.lexicons.get(result.language)
-        prefer = hotwords(lexicon) if model.engine == WHISPER else None
+        prefer = hotwords(lexicon) if model.engine == WHISPER and self.whisper_hotwords else None
         words = self._decode_voiced(result, model, voiced, len(prepared) > 1, beat, hotwords=prefer)
         result.words = words
         result.confidence = round(sum(w["conf"] for w in words) / len(words), 4) if words else None

@@ -50,7 +50,7 @@ BEAM_SIZE = 1
 def is_whisper_dir(path: Path | str) -> bool:
     """A folder that looks like a CTranslate2 Whisper model (not yet checked further)."""
     path = Path(path)
-    return path.is_dir() and (path / "model.bin").is_file() and (path / "tokenizer.json").is_file()
+    return path.is_dir() and (path / "model.bin").is_file()  # Vosk folders have none
 
 
 def validate_whisper_dir(path: Path | str) -> list[str]:
@@ -143,8 +143,14 @@ def decode_whisper(
         word_timestamps=True,
         # Each segment on its own: a hallucinated segment must not seed the next.
         condition_on_previous_text=False,
-        no_speech_threshold=NO_SPEECH,
-        log_prob_threshold=LOGPROB,
+        # Both held back in _held_back instead: faster-whisper ties its "no speech" skip to
+        # the same log probability that also makes it decode again, hotter; and a low
+        # mean log probability is every segment of phone speech in a language base knows
+        # badly, so that retry multiplied the time by up to ten for no better words.
+        # Only a loop (compression) decodes again.
+        no_speech_threshold=None,
+        log_prob_threshold=None,
+        best_of=2,
         compression_ratio_threshold=COMPRESSION,
         hotwords=" ".join(hotwords) if hotwords else None,
         vad_filter=False,  # the pipeline has already cut the audio to its speech

@@ -76,7 +76,7 @@ class Worker:
         self.config = config
         self.models = models if models is not None else Models(dict(config.asr.models))
         self.lexicons = lexicons if lexicons is not None else Lexicons(config.data_dir / "lexicons")
-        self.pipeline = Pipeline(self.models, self.lexicons)
+        self.pipeline = Pipeline(self.models, self.lexicons, whisper_hotwords=config.asr.whisper_hotwords)
         self.examples = ExampleScanner(config.data_dir, config.asr.spot_threshold, config.asr.spot_decisions)
         self.threads = threads or config.asr.threads or os.cpu_count() or 1
         self.name = name or f"{socket.gethostname()}:{os.getpid()}"

