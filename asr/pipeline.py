@@ -20,10 +20,10 @@ from typing import Callable
 import numpy as np
 
 from core.audio import formats, pydub_import, vad
+from core.lexicon import Lexicons, grammar_words, hotwords, read_fillers
 
 from . import whisper
 from .engine import WHISPER, Decoded, LoadedModel, ModelError, Models, decode, has_runtime_grammar
-from core.lexicon import Lexicons, grammar_words, hotwords, read_fillers
 
 LANGID_SECONDS = 8.0  # speech decoded with each model to identify the language
 # A grammar-constrained recogniser forces speech onto the words it knows: only words

@@ -20,7 +20,7 @@ import pytest
 from asr import whisper
 from asr.bundled import BASE_MODEL_BYTES, install_whisper_base, is_installed
 from asr.engine import WHISPER, ModelError, Models, load_model, model_engine, validate_model_dir
-from asr.lexicon import Lexicons, hotwords, normalize
+from core.lexicon import Lexicons, hotwords, normalize
 from asr.pipeline import Pipeline
 from asr.worker import Worker
 from core.model import FLAG_LANGUAGE_INFERRED, Source, TranscriptState

@@ -12,7 +12,7 @@ import threading
 
 import pytest
 
-from asr.lexicon import Lexicons
+from core.lexicon import Lexicons
 from asr.worker import Worker
 from core.dialplan import EXTEN_ALERT
 from core.model import TranscriptState
