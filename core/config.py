@@ -83,6 +83,11 @@ class IvrConfig:
         "no speech model) chooses that language; keys work in it too. 0 turns voice choice off (keys only)."
     )
     default_language: str = setting("sw", "Language used when the caller makes no choice.")
+    hold_seconds: int = setting(
+        8, "While the IVR does not answer (starting, restarting), Asterisk leaves an incoming call ringing "
+        "(unanswered, so free) this long, asking the IVR again every half second, before the failure path "
+        "takes it (an alert recorded into the spool, a beep noted for its call-back)."
+    )
     reference_digits: int = setting(
         6, "Fewest random digits of a new alert reference (a check digit follows). References grow by one "
         "digit each time alerts fill a tenth of the space, so they never run out; every reference given "

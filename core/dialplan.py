@@ -41,7 +41,8 @@ FLOW_COMMITTEE = "committee"
 FLOW_BROADCAST = "broadcast"
 FLOW_SURVEY = "survey"
 FLOW_BROADCAST_RECORD = "broadcast_record"
-# Not on the dialplan: `sauti ready` asks the IVR for it to see that calls would be served.
+# No call's flow: `sauti ready`, and each inbound line before it answers, ask the IVR for it
+# to see that a call would be served (ivr/flows/ready.py).
 FLOW_READY = "ready"
 
 # Channel variables.
@@ -59,6 +60,9 @@ VAR_DELIVERY = "SAUTI_DELIVERY"   # the broadcast delivery's id, on a call to a 
 # <UNIQUEID>.meta (key=value lines: source, station, caller, channel, language,
 # started; `ended=<epoch>` is appended when the call is over).
 SPOOL_FAILED = "failed"
+# Where the beep line notes a beep the IVR could not take: <data>/spool/beeps/<UNIQUEID>.meta
+# (caller, channel, started); the IVR queues its call-back and deletes the file.
+SPOOL_BEEPS = "beeps"
 END_DETECTOR_SUFFIX = ".end"  # <UNIQUEID>.end.wav: the failure path's Record() that only detects the end
 # The language menu's listening windows (RECORD FILE, <data>/spool/menu-windows/): the
 # caller's voice, deleted as soon as the IVR has looked for speech in it.

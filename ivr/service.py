@@ -1,5 +1,8 @@
 """Run the IVR: import the spool, serve FastAGI, keep importing, stop cleanly on a signal.
 
+The spool holds what the dialplan's failure paths noted while the IVR could not take a
+call: recordings (ivr/spool.py) and beeps, whose call-backs are queued then (ivr/beeps.py).
+
 Each spool round also seals the confidential complaint takes that could not be sealed
 during their call (ivr/complaint_takes.py) and files the committee items the store
 refused during theirs (ivr/committee_items.py).
@@ -14,6 +17,7 @@ import signal
 from core import disk
 from core.config import Config
 
+from .beeps import import_missed_beeps
 from .committee_items import kept_items
 from .complaint_takes import leftover_complaints
 from .flows import default_registry
@@ -68,6 +72,9 @@ async def import_spool(line: Line) -> None:
     filed = await line.db(lambda store: import_failed_calls(line.config, store, line.pseudonym_key))
     if filed:
         log.info("imported %d alert(s) recorded while the IVR was down", len(filed))
+    beeps = await line.db(lambda store: import_missed_beeps(line, store))
+    if beeps:
+        log.info("noted %d beep(s) made while the IVR was down; their call-backs are queued", beeps)
 
 
 async def import_orphans(line: Line) -> None:

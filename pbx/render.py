@@ -101,6 +101,7 @@ class Paths:
     lib: Path       # astdb
     spool: Path     # Asterisk's own spool (not Sauti's)
     failed: Path    # <data>/spool/failed: agi_fail recordings
+    beeps: Path     # <data>/spool/beeps: beeps noted while the IVR was down
     echo: Path      # <data>/recordings/echo-test
 
     @property
@@ -125,6 +126,7 @@ def paths(config: Config) -> Paths:
         lib=base / "lib",
         spool=base / "spool",
         failed=config.spool_dir / dialplan.SPOOL_FAILED,
+        beeps=config.spool_dir / dialplan.SPOOL_BEEPS,
         echo=config.recordings_dir / ECHO_TEST_DIR,
     )
 
@@ -192,6 +194,7 @@ def context(config: Config, modules_dir: str, log_tag: str) -> dict:
         "lib_dir": p.lib,
         "spool_dir": p.spool,
         "failed_dir": p.failed,
+        "beeps_dir": p.beeps,
         "echo_dir": p.echo,
         "modules_dir": modules_dir,
         "modules": MODULES,
@@ -222,7 +225,7 @@ def render(config: Config, modules_dir: str) -> Paths:
     0600, also for files an older version left readable.
     """
     p = paths(config)
-    for folder in (p.etc, p.run, p.log, p.lib, p.spool, p.failed, p.echo):
+    for folder in (p.etc, p.run, p.log, p.lib, p.spool, p.failed, p.beeps, p.echo):
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     for folder in (config.data_dir, p.etc, p.run, p.log, p.lib, p.spool):
         folder.chmod(0o700)

@@ -11,6 +11,7 @@ import contextlib
 import datetime as dt
 import os
 import signal
+import stat
 import subprocess
 import sys
 from unittest import mock
@@ -19,7 +20,7 @@ import numpy as np
 import pytest
 
 from core import secrets
-from core.dialplan import EXTEN_ALERT, EXTEN_BEEP
+from core.dialplan import EXTEN_ALERT, EXTEN_BEEP, SPOOL_BEEPS
 from core.identity import pseudonym
 from core.model import Source, Status
 from core.store import Store
@@ -283,3 +284,38 @@ def test_the_console_shows_calls_in_progress_from_asterisk_events(asterisk, dial
         result = running.result(timeout=60)
     assert result.answered
     wait_for(lambda: live() == [], 15, "the call to leave the live page once it hangs up")
+
+
+def test_a_beep_while_the_ivr_is_down_is_noted_and_called_back(asterisk, dialler, ivr_process, tmp_path):
+    """The beep line's failure path notes the beep; the IVR queues its call-back once it runs."""
+    config = asterisk.config
+    endpoint = "test-phone-19"
+    notes = config.spool_dir / SPOOL_BEEPS
+    earlier = {c["id"] for c in callbacks_of(config, endpoint)}
+
+    def new_callbacks():
+        return [c for c in callbacks_of(config, endpoint) if c["id"] not in earlier]
+
+    ivr_process.stop()
+    waiting = phone.start_answering(config, endpoint, script="wait silence; hangup", wait_timeout=120)
+    try:
+        wait_for(lambda: registered(asterisk, endpoint), 15, f"{endpoint} to register")
+        beep(asterisk, endpoint)  # held ringing for [ivr] hold_seconds, then rejected: still free for the caller
+        (note,) = wait_for(lambda: [m for m in notes.glob("*.meta") if "noted=" in m.read_text()], 10,
+                           "the beep line's note of the beep")
+        assert stat.S_IMODE(note.stat().st_mode) == 0o600, "it holds the number: the owner's alone"
+        assert new_callbacks() == [], "nothing queued while the IVR is down"
+        with mock.patch.dict(os.environ, FAST):
+            ivr_process.start()
+        (callback,) = wait_for(new_callbacks, 20, "the IVR to queue the noted beep's call-back")
+        assert not note.exists(), "the number in clear leaves the disk once the beep is noted"
+        result = waiting.result(timeout=150)
+    finally:
+        waiting.kill()
+    assert result.answered, (result.events, dialler.log()[-2000:])
+    with Store.open(config.db_path) as store:
+        beep_call = store.get_call(callback["beep_call_id"])
+    assert beep_call["source"] == Source.BEEP and beep_call["uniqueid"] == note.stem
+    assert beep_call["caller_pseudonym"] == caller_of(config, endpoint)
+    wait_for(lambda: new_callbacks()[0]["state"] == CallbackState.ANSWERED, 30,
+             "the call-back answered")

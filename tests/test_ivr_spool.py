@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.dialplan import SPOOL_FAILED
+from core.dialplan import SPOOL_BEEPS, SPOOL_FAILED
 from core.model import FLAG_FAILOVER, FLAG_SILENT, Source
 from core.store import Store
 from core import secrets
 from ivr.audio import write_wav
+from ivr.beeps import import_missed_beeps
 from ivr.spool import import_failed_calls
 from tests.fixtures.ivr import RATE, hiss, tone
 
@@ -89,3 +90,35 @@ def test_the_check_fails_on_an_importer_without_its_dedup(config, fresh_db, monk
     alerts, left = hand_over_twice(config, fresh_db, secrets.pseudonym_key(config))
     assert (alerts, left) != (1, [])
     assert "1700000002.1.meta" in left
+
+
+def note_beep_in_spool(config, uniqueid: str, whole: bool = True, caller: str = "+243812345678"):
+    """What the beep line's failure path writes when the IVR cannot take the beep."""
+    folder = config.spool_dir / SPOOL_BEEPS
+    folder.mkdir(parents=True, exist_ok=True)
+    text = f"caller={caller}\nchannel=PJSIP/x-2\nstarted=1700000000\n" + ("noted=1700000000\n" if whole else "")
+    (folder / f"{uniqueid}.meta").write_text(text)
+    return folder / f"{uniqueid}.meta"
+
+
+def test_a_beep_noted_while_the_ivr_was_down_is_called_back_once(line):
+    whole = note_beep_in_spool(line.config, "1700000000.7")
+    partial = note_beep_in_spool(line.config, "1700000000.8", whole=False, caller="+243899999999")
+    assert line.db.run(lambda store: import_missed_beeps(line, store)) == 1
+    assert not whole.exists(), "the number in clear leaves the disk once the beep is noted"
+    assert partial.exists(), "a note Asterisk is still writing waits"
+    (call,) = line.db.run(lambda s: s.conn.execute("SELECT * FROM calls").fetchall())
+    call = dict(call)
+    assert call["source"] == Source.BEEP and call["uniqueid"] == "1700000000.7" and call["ended_at"]
+    assert call["started_at"].startswith("2023-11-14T22:13:20"), "when the caller beeped, not when it was noted"
+    assert "243812345678" not in str(call)
+    (callback,) = line.db.run(lambda s: s.callbacks_for_caller(call["caller_pseudonym"]))
+    assert callback["beep_call_id"] == call["id"] and callback["state"] == "queued"
+    sealed = line.db.run(lambda s: s.conn.execute("SELECT sealed FROM contacts").fetchone()[0])
+    assert line.contacts.open(sealed, call["caller_pseudonym"]) == "+243812345678", "the dialler can call"
+
+    # Handed over again (a crash before the file's deletion): noted once, not twice.
+    note_beep_in_spool(line.config, "1700000000.7")
+    assert line.db.run(lambda store: import_missed_beeps(line, store)) == 0
+    assert line.db.run(lambda s: s.conn.execute("SELECT count(*) FROM calls").fetchone()[0]) == 1
+    assert not (line.config.spool_dir / SPOOL_BEEPS / "1700000000.7.meta").exists()
