@@ -1,12 +1,13 @@
 """The speech corpus: shareable alerts' audio and verifiers' corrected transcripts as a
-Kaldi data directory, so the line's own users can grow the data a Swahili or Lingala
-model needs.
+Kaldi data directory and a Hugging Face audio folder (what a Whisper fine-tune reads),
+so the line's own users can grow the data a Swahili or Lingala model needs.
 
     summary = corpus.export(store, config, "sw", Path("corpus-sw"))
     problems = corpus.check(Path("corpus-sw"))        # [] when the directory is sound
 
 Written: wav/<recording>.wav (16 kHz mono), wav.scp, segments, text, utt2spk, spk2utt,
-manifest.csv and README.md. Speakers are numbered per export (spk0001, ...): the same
+metadata.csv (file_name, transcription: `load_dataset("audiofolder", data_dir=...)`),
+manifest.csv and README.md (docs/whisper.md has the fine-tuning recipe). Speakers are numbered per export (spk0001, ...): the same
 caller is the same speaker inside one export, and nothing links a speaker to a caller's
 pseudonym or number. Phone-number-like digit runs in transcripts are blanked. No
 locality unless asked for (then in the manifest only).
@@ -29,7 +30,8 @@ from .identity import PSEUDONYM_PATTERN
 
 RATE = 16000
 MANIFEST = ("utterance", "speaker", "language", "seconds", "audio", "text")
-FILES = ("wav.scp", "segments", "text", "utt2spk", "spk2utt", "manifest.csv", "README.md")
+AUDIOFOLDER = ("file_name", "transcription", "language", "speaker", "seconds")
+FILES = ("wav.scp", "segments", "text", "utt2spk", "spk2utt", "metadata.csv", "manifest.csv", "README.md")
 
 
 class CorpusError(Exception):
@@ -69,6 +71,9 @@ def export(store, config, language: str, out: Path, include_locality: bool = Fal
     _write_kaldi(out, rows)
     columns = MANIFEST + (("locality",) if include_locality else ())
     (out / "manifest.csv").write_text(write_table(columns, rows), encoding="utf-8")
+    audiofolder = [{"file_name": r["audio"], "transcription": r["text"], "language": r["language"],
+                    "speaker": r["speaker"], "seconds": r["seconds"]} for r in rows]
+    (out / "metadata.csv").write_text(write_table(AUDIOFOLDER, audiofolder), encoding="utf-8")
     words = Counter(word for r in rows for word in r["text"].casefold().split())
     summary = Summary(language, len(rows), len({r["speaker"] for r in rows}),
                       round(sum(r["seconds"] for r in rows), 3), len(words))
@@ -98,7 +103,9 @@ def _readme(summary: Summary, words: Counter, include_locality: bool) -> str:
 Alerts that the line's admins marked as shareable, with the transcripts verifiers
 corrected. A Kaldi data directory: `wav.scp` (recording -> 16 kHz mono WAV),
 `segments` (utterance, recording, start, end in seconds), `text`, `utt2spk`,
-`spk2utt`; `manifest.csv` lists the same utterances for other tools.
+`spk2utt`; `metadata.csv` makes the folder a Hugging Face audio folder
+(`file_name`, `transcription`), which a Whisper fine-tune reads; `manifest.csv` lists
+the same utterances for other tools.
 
 | language | hours | utterances | speakers | vocabulary (distinct words) |
 | --- | --- | --- | --- | --- |
@@ -143,11 +150,25 @@ def check(out: Path, forbidden: tuple[str, ...] = ()) -> list[str]:
                 problems.append(f"{name} holds a forbidden value")
         if PSEUDONYM_PATTERN.search(text):
             problems.append(f"{name} holds a caller pseudonym")
+    problems += _check_audiofolder(out, table["text"])
     if any(PHONE_LIKE.search(line) for line in table["text"].values()):
         problems.append("text holds a phone-number-like digit run")
     header = (out / "manifest.csv").read_text(encoding="utf-8").partition("\n")[0].split(",")
     if set(header) - set(MANIFEST) - {"locality"}:
         problems.append(f"manifest.csv has unexpected columns: {sorted(set(header) - set(MANIFEST))}")
+    return problems
+
+
+def _check_audiofolder(out: Path, texts: dict[str, str]) -> list[str]:
+    """metadata.csv names existing audio, and its transcriptions are the Kaldi `text`'s."""
+    import csv
+
+    with open(out / "metadata.csv", encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    problems = [f"metadata.csv: no audio at {r['file_name']}" for r in rows
+                if not (out / r.get("file_name", "")).is_file()]
+    if sorted(r.get("transcription", "") for r in rows) != sorted(texts.values()):
+        problems.append("metadata.csv's transcriptions are not the text file's")
     return problems
 
 

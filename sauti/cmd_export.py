@@ -95,7 +95,9 @@ def export_corpus(ctx: Context, language: str, out: Path, include_locality: bool
     """The speech corpus: shareable alerts' audio and verifier-corrected transcripts.
 
     Writes a Kaldi data directory (wav.scp, segments, text, utt2spk, spk2utt,
-    wav/), manifest.csv and a README with hours, speakers and vocabulary. Only
+    wav/), metadata.csv (a Hugging Face audio folder, what a Whisper fine-tune
+    reads: docs/whisper.md), manifest.csv and a README with hours, speakers and
+    vocabulary. Only
     alerts an admin marked shareable and a verifier corrected; speakers are
     numbered per export, never the caller's pseudonym; no number; no locality
     unless --include-locality. The directory is checked before the command ends.

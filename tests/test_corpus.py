@@ -47,6 +47,12 @@ def test_export_writes_a_kaldi_directory_that_passes_its_check(fresh_db, config,
     with open(out / "manifest.csv") as handle:
         rows = list(csv.DictReader(handle))
     assert set(rows[0]) == set(corpus.MANIFEST) and len(rows) == 3
+    # The Hugging Face audio folder a Whisper fine-tune reads: the same audio and text.
+    with open(out / "metadata.csv") as handle:
+        audiofolder = list(csv.DictReader(handle))
+    assert [r["file_name"] for r in audiofolder] == [r["audio"] for r in rows]
+    assert [r["transcription"] for r in audiofolder] == [r["text"] for r in rows]
+    assert all((out / r["file_name"]).is_file() for r in audiofolder)
     readme = (out / "README.md").read_text()
     assert "| sw | 0.003 | 3 | 2 |" in readme and "no locality" in readme
     for name in corpus.FILES:
@@ -74,6 +80,8 @@ def test_the_check_finds_what_is_wrong(fresh_db, config, shared, tmp_path):
         handle.write("spk0009-rec99999 piga +243 812 345 678 C-ZZZZZZZZ\n")
     problems = corpus.check(out)
     assert any("no audio" in p for p in problems)
+    assert any(p.startswith("metadata.csv: no audio at wav/") for p in problems)
+    assert "metadata.csv's transcriptions are not the text file's" in problems
     assert any("segment ends" in p for p in problems)
     assert any("spk0009-rec99999" in p for p in problems)
     assert any("pseudonym" in p for p in problems) and any("digit run" in p for p in problems)
