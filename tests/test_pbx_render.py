@@ -159,3 +159,39 @@ def test_asterisk_writes_its_logs_only_into_the_filter_s_fifo_and_keeps_no_call_
     assert f"astlogdir => {p.log}" in read(p, "asterisk.conf")
     pbx.render(config, "/usr/lib/asterisk/modules")  # as on a host with another module folder
     assert pbx.logfilter.read_tag(p.etc / "logger.conf") != tag, "a new tag at every start"
+
+
+def extension_block(text: str, exten: str) -> str:
+    return text.split(f"exten => {exten},1,")[1].split("\nexten =>")[0]
+
+
+def test_inbound_lines_ring_until_the_ivr_serves_then_answer(rendered):
+    config, p = rendered
+    text = read(p, "extensions.conf")
+    probe = f"AGI(agi://127.0.0.1:{config.ivr.agi_port}/{dialplan.FLOW_READY})"
+    answered = [dialplan.EXTEN_ALERT, dialplan.EXTEN_PROMPTS, dialplan.EXTEN_RESPONSE, dialplan.EXTEN_COMPLAINTS,
+                dialplan.EXTEN_COMMITTEE, dialplan.EXTEN_SURVEY, dialplan.EXTEN_BROADCAST_RECORD]
+    radio = text.split(f"[{dialplan.CONTEXT_RADIO}]")[1]
+    blocks = [extension_block(text, exten) for exten in answered] + [extension_block(radio, dialplan.EXTEN_RADIO)]
+    for block in blocks:
+        assert block.index("Ringing()") < block.index(probe) < block.index("Answer()"), block
+        assert f"EPOCH}} + {config.ivr.hold_seconds}" in block, "bounded by the clock"
+        # The probe's own result must not pass for the flow's.
+        assert block.index(f"Set({dialplan.VAR_RESULT}=)") < block.index("Answer()"), block
+    # Calls the line places (call-backs, acknowledgements...) are answered already: no probe there.
+    for context in (dialplan.CONTEXT_CALLBACK, dialplan.CONTEXT_ACKNOWLEDGEMENT, dialplan.CONTEXT_RESPONDER,
+                    dialplan.CONTEXT_BROADCAST):
+        assert probe not in text.split(f"[{context}]")[1].split("\n[")[0]
+
+
+def test_the_beep_line_notes_a_beep_the_ivr_could_not_take(rendered):
+    config, p = rendered
+    beep = extension_block(read(p, "extensions.conf"), dialplan.EXTEN_BEEP)
+    assert "Answer" not in beep, "never answered: the caller pays nothing"
+    lines = [line.strip() for line in beep.splitlines() if line.strip() and not line.startswith(";")]
+    flow = lines.index(f"same => n,AGI(agi://127.0.0.1:{config.ivr.agi_port}/{dialplan.FLOW_BEEP})")
+    note = [line for line in lines[flow:] if "Set(FILE(${BEEP}" in line]
+    assert [re.search(r"=(\w+)=", line).group(1) for line in note[1:]] == ["caller", "channel", "started", "noted"]
+    assert f"SAUTI_BEEPS = {config.spool_dir / dialplan.SPOOL_BEEPS}" in read(p, "extensions.conf")
+    assert lines[-1] == "same => n(rejected),Hangup(21)"
+    assert (config.spool_dir / dialplan.SPOOL_BEEPS).is_dir(), "made before Asterisk starts, as the failure spool"
