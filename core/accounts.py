@@ -15,7 +15,7 @@ MIN_PASSWORD = 8
 
 # The names the audit log gives who acts when no person does (the services, the CLI, a caller);
 # the console says them in words, so no account may take one (console and `sauti user add`).
-SERVICE_ACTORS = ("console", "ivr", "asr", "dialler", "retention", "cli", "init", "caller")
+SERVICE_ACTORS = ("console", "ivr", "asr", "dialler", "retention", "cli", "init", "caller", "sms")
 
 _VERIFIER_DECISIONS = frozenset({Status.VERIFIED, Status.UNVERIFIED, Status.FALSE})
 # Escalation and merging need a supervisor.

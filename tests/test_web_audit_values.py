@@ -41,6 +41,7 @@ EXPRESSIONS = {
     'f"delivery_{state}"': {f"delivery_{state}" for state in (LISTENED, HUNG_UP_EARLY, COMPLETE, INCOMPLETE)},
     'f"delivery_{answer}"': {f"delivery_{answer}" for answer in ANSWERS},
     "action": {"claim", "takeover"},                          # core/store/claims.py
+    '"sms_" + kind': {"sms_receipt"},                         # core/store/sms.py: sms/receiver.py sends receipts
 }
 
 
@@ -258,6 +259,12 @@ def write_every_entry(store, config, client) -> None:
                                              "start": 1, "end": 2, "distance": 0.3, "threshold": 0.43}])
     store.decide_hit(store.hits_for(lonely["id"])[0]["id"], "confirmed", "vera")
     store.remove_example(example, "vera")
+    # SMS (sms/receiver.py): a receipt on an alert and one with no alert, its delivery state, STOP then START.
+    receipt = store.add_outgoing_sms(lonely["id"], "C-SMSAUDIT", "receipt", "sw", "Asante")
+    store.set_sms_state(receipt, "delivered")
+    store.add_outgoing_sms(None, "C-SMSAUDIT", "receipt", "sw", "Asante")
+    store.set_sms_stopped("C-SMSAUDIT", True)
+    store.set_sms_stopped("C-SMSAUDIT", False)
     # Retention last: it empties the closed alerts.
     store.purge_closed("9999-12-31T00:00:00+00:00", lambda recordings: None)
 

@@ -35,9 +35,10 @@ CODED = {
     "format": "exports.download.",
     "flags": "flag.",
     "decision": "hit.decision.",    # a keyword hit confirmed or rejected (web/spotting.py)
+    "state": "sms.state.",          # an SMS's delivery state (core/store/sms.py)
 }
 LANGUAGE_FIELDS = {"language", "lang"}
-YES_NO = {"disabled", "shareable", "complaints", "active"}
+YES_NO = {"disabled", "shareable", "complaints", "active", "stopped"}
 SECRETS = {"password_hash", "pin"}     # written as "<changed>": never the value
 TIMES = {"closed_before", "locked_until"}
 # Shown as written: what a person typed or named, files, and identifiers people use.
