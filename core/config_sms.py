@@ -38,3 +38,6 @@ class SmsConfig:
         "send for free: it queues a call-back as a beep on extension 300 does, through the same limits.")
     contact_keep_hours: int = setting(
         72, "A sender's sealed number is kept this long after their last SMS, for receipts and replies, then deleted.")
+    reply_hours: int = setting(
+        24, "A sender's reply to a verifier's question within this many hours threads into the question's alert; "
+        "a later reply is filed as a new alert that follows the old one.")

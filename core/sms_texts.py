@@ -10,7 +10,9 @@ from pathlib import Path
 from .prompts.catalogue import CATALOGUE_PATH, PromptError
 
 RECEIPT = "sms_receipt"
-FIELDS = {RECEIPT: {"reference"}}
+QUESTION = "sms_question"                # a verifier's follow-up question, as sent
+ACKNOWLEDGEMENT = "sms_acknowledgement"  # the sender's alert has been handled
+FIELDS = {RECEIPT: {"reference"}, QUESTION: {"reference", "question"}, ACKNOWLEDGEMENT: {"reference"}}
 
 
 def load_texts(path: Path | None = None) -> dict[str, dict[str, str]]:
@@ -38,6 +40,7 @@ def load_texts(path: Path | None = None) -> dict[str, dict[str, str]]:
     return texts
 
 
-def receipt(texts: dict, language: str, reference: str, default_language: str) -> str:
-    words = texts[RECEIPT]
-    return words.get(language, words[default_language]).format(reference=reference)
+def words(texts: dict, text_id: str, language: str, default_language: str, **fields) -> str:
+    """One text in the alert's language (the default where the catalogue has none), filled."""
+    by_language = texts[text_id]
+    return by_language.get(language, by_language[default_language]).format(**fields)

@@ -69,8 +69,10 @@ def receive(ctx: Context, verbose: bool) -> None:
     """Run the SMS receiver: smsbox posts each inbound SMS here ([sms] receiver_port, loopback).
 
     Files each as an alert (text as the transcript, lexicon keywords and priority,
-    language from the words, locality from a gazetteer code or name), sends the
-    receipt through smsbox and records its delivery reports. `sauti up` runs it.
+    language from the words, locality from a gazetteer code or name), or a reply to a
+    verifier's question into that alert; sends the outbox through smsbox (receipts,
+    questions, acknowledgements of handled alerts) and records the delivery reports.
+    `sauti up` runs it.
     Stops cleanly on Ctrl-C or SIGTERM.
     """
     import signal

@@ -127,6 +127,11 @@ def file(store, config: Config, cipher: ContactCipher, pseudonym_key: bytes, lex
     keywords = lexicon.match_text(message.text)
     place = locality.find(message.text, store.localities_by_code()) if message.text else None
     sealed = cipher.seal(number, pseudonym) if pseudonym else None
+    question = store.open_question(pseudonym, config.sms.reply_hours) if pseudonym else None
+    if question is not None and message.flags & {FLAG_SMS_EMPTY, FLAG_SMS_BINARY}:
+        question = None   # nothing to read: not an answer
+    if question is not None and not question["late"]:
+        return _thread_reply(store, config, lexicons, question, message, place, sealed)
     flags = set(message.flags)
     if pseudonym and (store.sms_from_pseudonym_since(pseudonym, 3600) >= config.sms.per_sender_per_hour
                       or store.sms_since(3600) >= config.sms.global_per_hour):
@@ -134,8 +139,24 @@ def file(store, config: Config, cipher: ContactCipher, pseudonym_key: bytes, lex
     alert = store.file_sms_alert(
         pseudonym=pseudonym, sealed=sealed, keep_hours=config.sms.contact_keep_hours, text=message.text,
         language=lang, language_inferred=detected is None, locality=place, keywords=keywords,
-        priority=lexicon.priority(keywords), flags=flags, parts=message.parts, coding=message.coding)
-    log.info("SMS filed as alert %s (%s, %d characters, %d keyword(s)%s%s)", alert["reference"], lang,
+        priority=lexicon.priority(keywords), flags=flags, parts=message.parts, coding=message.coding,
+        line=message.to or None, smsc=message.smsc or None, late_reply_to=question)
+    log.info("SMS filed as alert %s (%s, %d characters, %d keyword(s)%s%s%s)", alert["reference"], lang,
              len(message.text), len(keywords), f", locality {place}" if place else "",
-             f", flags {','.join(sorted(flags))}" if flags else "")
+             f", flags {','.join(sorted(flags))}" if flags else "",
+             f", a late reply to a question on alert {question['alert_id']}" if question else "")
     return alert
+
+
+def _thread_reply(store, config: Config, lexicons: Lexicons, question: dict, message: Inbound, place: str | None,
+                  sealed: bytes | None) -> dict:
+    """A reply within [sms] reply_hours of a verifier's question joins the question's alert;
+    the alert is scored on the words of the whole thread, in the alert's language."""
+    lexicon = lexicons.get(question["language"])
+    thread = store.sms_thread_text(question["alert_id"]) + "\n" + message.text
+    keywords = lexicon.match_text(thread)
+    alert = store.file_sms_reply(question, message.text, keywords=keywords, priority=lexicon.priority(keywords),
+                                 locality=place, sealed=sealed, keep_hours=config.sms.contact_keep_hours,
+                                 parts=message.parts, coding=message.coding)
+    log.info("SMS reply threaded into alert %s (%d characters)", alert["reference"], len(message.text))
+    return {**alert, "threaded": True}

@@ -6,15 +6,17 @@
 
 A request without the secret gets 403 and changes nothing. smsbox retries a request that
 fails, so an error filing a message answers 500 (logged) and the message comes again.
-Receipts go out from one thread of their own, in order, so smsbox never waits on itself.
-Each thread has its own Store.
+
+Every SMS the line sends (receipts, verifiers' questions, acknowledgements) is queued in the
+store first, then handed to smsbox by one outbox thread, in order, so smsbox never waits on
+itself and a message queued by the console or before a restart still goes. Each thread
+has its own Store.
 """
 
 from __future__ import annotations
 
 import hmac
 import logging
-import queue
 import threading
 import time
 import urllib.parse
@@ -32,6 +34,8 @@ from . import commands, inbound, outbound
 
 log = logging.getLogger("sauti.sms")
 
+OUTBOX_POLL_SECONDS = 1.0     # how soon a question typed in the console goes out
+ACKNOWLEDGEMENT_POLL_SECONDS = 5.0
 MAX_BODY = 64 * 1024       # a 10,000-character UCS-2 message is 20 kB
 NO_RECEIPT_FLAGS = {FLAG_SMS_EMPTY, FLAG_SMS_BINARY, FLAG_SMS_FLOOD}
 # bearerbox hands on the parts of an incomplete long SMS one after another in one pass
@@ -82,7 +86,7 @@ class Receiver:
         self.pseudonym_key = secrets.pseudonym_key(config)
         self.lexicons = Lexicons(config.data_dir / "lexicons")
         self.texts = sms_texts.load_texts()
-        self.receipts: queue.Queue = queue.Queue()
+        self.outbox_waiting = threading.Event()   # set when a message is queued: hand it on now
         self._local = threading.local()
         self.parts = Parts(self._file)
 
@@ -104,9 +108,19 @@ class Receiver:
         if request is not None:
             self.handle_request(request, message)
             return {}
-        alert = inbound.file(self.store(), self.config, self.cipher, self.pseudonym_key, self.lexicons, message)
-        if alert["caller_pseudonym"] and not (set(alert["flags"]) & NO_RECEIPT_FLAGS):
-            self.receipts.put((alert["id"], message.to, message.smsc))
+        store = self.store()
+        alert = inbound.file(store, self.config, self.cipher, self.pseudonym_key, self.lexicons, message)
+        if alert.get("threaded"):   # a reply to a question: it joins that alert, with no receipt
+            return alert
+        pseudonym = alert["caller_pseudonym"]
+        if pseudonym and not (set(alert["flags"]) & NO_RECEIPT_FLAGS):
+            if store.sms_stopped(pseudonym):
+                log.info("no receipt for alert %s: its sender sent STOP", alert["reference"])
+            else:
+                text = sms_texts.words(self.texts, sms_texts.RECEIPT, alert["language"],
+                                       self.config.ivr.default_language, reference=alert["reference"])
+                store.queue_sms(alert["id"], "receipt", text)
+                self.outbox_waiting.set()
         return alert
 
     def handle_request(self, request: str, message: inbound.Inbound) -> None:
@@ -131,36 +145,52 @@ class Receiver:
                 window_hours=policy.per_caller_window_hours)
         log.info("please-call-me SMS (call %d): call-back %s", call_id, outcome)
 
-    def send_receipt(self, alert_id: int, to: str, smsc: str) -> None:
+    def hand_on(self, message: dict) -> None:
+        """Give one queued SMS to smsbox, or record why it cannot go."""
         store = self.store()
-        alert = store.get_alert(alert_id)
-        pseudonym = alert["caller_pseudonym"]
+        pseudonym = message["pseudonym"]
         if store.sms_stopped(pseudonym):
-            log.info("no receipt for alert %s: its sender sent STOP", alert["reference"])
+            store.sms_handed(message["id"], "failed", "the sender sent STOP")
             return
-        text = sms_texts.receipt(self.texts, alert["language"], alert["reference"], self.config.ivr.default_language)
         sealed = store.sms_contact(pseudonym)
         if sealed is None:
-            store.add_outgoing_sms(alert_id, pseudonym, "receipt", alert["language"], text, state="failed",
-                                   detail="the sender's number is no longer kept")
+            store.sms_handed(message["id"], "failed", "the sender's number is no longer kept")
             return
-        message_id = store.add_outgoing_sms(alert_id, pseudonym, "receipt", alert["language"], text)
         try:
-            outbound.send(self.config, self.cipher.open(sealed, pseudonym), text, message_id, sender=to, smsc=smsc)
+            outbound.send(self.config, self.cipher.open(sealed, pseudonym), message["text"], message["id"],
+                          sender=message["line"] or "", smsc=message["smsc"] or "")
         except (outbound.SendError, ContactError) as exc:
-            log.error("receipt for alert %s not sent: %s", alert["reference"], exc)
-            store.set_sms_state(message_id, "failed", str(exc))
+            log.error("SMS %d (%s) not sent: %s", message["id"], message["kind"], exc)
+            store.sms_handed(message["id"], "failed", str(exc))
+            return
+        store.sms_handed(message["id"])
 
-    def receipt_loop(self, stopping: threading.Event) -> None:
+    def queue_acknowledgements(self) -> int:
+        """Tell each sender whose SMS alert has been handled, once."""
+        store = self.store()
+        due = store.sms_acknowledgements_due(self.config.sms.contact_keep_hours)
+        for alert in due:
+            text = sms_texts.words(self.texts, sms_texts.ACKNOWLEDGEMENT, alert["language"],
+                                   self.config.ivr.default_language, reference=alert["reference"])
+            store.queue_sms(alert["id"], "acknowledgement", text)
+        return len(due)
+
+    def outbox_loop(self, stopping: threading.Event) -> None:
+        last_acknowledgements = 0.0
         while not stopping.is_set():
+            self.outbox_waiting.wait(OUTBOX_POLL_SECONDS)
+            self.outbox_waiting.clear()
             try:
-                job = self.receipts.get(timeout=0.5)
-            except queue.Empty:
-                continue
-            try:
-                self.send_receipt(*job)
-            except Exception:   # the next receipt still goes; this one is logged
-                log.exception("receipt for alert %s failed", job[0])
+                if time.monotonic() - last_acknowledgements >= ACKNOWLEDGEMENT_POLL_SECONDS:
+                    last_acknowledgements = time.monotonic()
+                    self.queue_acknowledgements()
+                for message in self.store().sms_outbox():
+                    if stopping.is_set():
+                        return
+                    self.hand_on(message)
+            except Exception:   # the store or smsbox failed this pass: the messages wait for the next
+                log.exception("the SMS outbox could not hand messages on")
+                stopping.wait(OUTBOX_POLL_SECONDS)
 
     def delivery_report(self, query: dict) -> int:
         try:
@@ -231,7 +261,7 @@ def serve(config: Config, stopping: threading.Event, ready=None) -> None:
     receiver = Receiver(config)
     server = ThreadingHTTPServer((config.sms.bind, config.sms.receiver_port), handler(receiver))
     server.daemon_threads = True
-    sender = threading.Thread(target=receiver.receipt_loop, args=(stopping,), name="receipts", daemon=True)
+    sender = threading.Thread(target=receiver.outbox_loop, args=(stopping,), name="outbox", daemon=True)
     sender.start()
     serving = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, name="http", daemon=True)
     serving.start()

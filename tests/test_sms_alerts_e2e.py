@@ -226,3 +226,46 @@ def test_kannel_restarted_with_messages_waiting_loses_and_repeats_none(kannel, t
         # By the time smsbox took the three receipts (they wait for the operator), no message came twice.
         wait_for(receipts_handed_over, 20, "the three receipts handed to smsbox")
         assert len(alerts(config)) == 3
+
+
+@pytest.mark.kannel
+def test_a_question_its_reply_and_the_acknowledgement_go_through_the_gateway(sms_line):
+    """A verifier's question reaches the sender through smsbox and the operator; the reply
+    threads into the same alert; once the alert is escalated the sender is told, once."""
+    from core.model import Status
+
+    config, operator = sms_line
+    number = "+243812340041"
+    operator.send(number, "Watu wenye silaha wamekuja usiku")
+    alert = last_alert_after(config, 0)
+    wait_for(lambda: receipt_for(operator, alert["reference"]), 20, "the receipt")
+    texts = sms_texts.load_texts()
+    question = sms_texts.words(texts, sms_texts.QUESTION, "sw", "fr", reference=alert["reference"],
+                               question="Kijiji gani?")
+    with Store.open(config.db_path, migrate=False) as store:   # as the console's question form queues it
+        question_id = store.queue_sms(alert["id"], "question", question, actor="vera")
+    sent = wait_for(lambda: next((m for m in operator.received() if m[2] == question), None), 20, "the question")
+    assert sent[:2] == (SHORT_CODE, number)
+
+    def state_of(message_id):
+        with Store.open(config.db_path, migrate=False) as store:
+            return store.get_sms(message_id)["state"]
+    wait_for(lambda: state_of(question_id) == "delivered", 20, "the question's delivery report")
+    operator.send(number, "Eringeti, wana bunduki")
+
+    def reply():
+        with Store.open(config.db_path, migrate=False) as store:
+            return next((m for m in store.sms_messages_for(alert["id"]) if m["kind"] == "reply"), None)
+    assert wait_for(reply, 20, "the reply in the alert's thread")["in_reply_to"] == question_id
+    assert len(alerts(config)) == 1 and alerts(config)[0]["locality"] == "1103"
+    with Store.open(config.db_path, migrate=False) as store:
+        store.set_status(alert["id"], Status.ESCALATED, actor="sup")
+    acknowledgement = sms_texts.words(texts, sms_texts.ACKNOWLEDGEMENT, "sw", "fr", reference=alert["reference"])
+    wait_for(lambda: any(m[2] == acknowledgement for m in operator.received()), 30, "the acknowledgement")
+
+    def acknowledgements():
+        with Store.open(config.db_path, migrate=False) as store:
+            return [m for m in store.sms_messages_for(alert["id"]) if m["kind"] == "acknowledgement"]
+    wait_for(lambda: acknowledgements()[0]["state"] == "delivered", 20, "the acknowledgement's delivery report")
+    assert len(acknowledgements()) == 1
+    assert [m[2] for m in operator.received()].count(acknowledgement) == 1

@@ -14,7 +14,7 @@ from core.model import (FLAG_LANGUAGE_INFERRED, FLAG_SMS_BAD_TEXT, FLAG_SMS_BINA
                         FLAG_SMS_INCOMPLETE, FLAG_SMS_TOO_LONG, Source)
 from core import gazetteer, secrets
 from sms import inbound, locality
-from tests.fixtures.web import login
+from tests.fixtures.web import login, make_alert, post
 
 NUMBER = "+243897650001"
 
@@ -66,7 +66,7 @@ def test_bad_input_gets_a_flag_never_an_exception(fresh_db, config, hdrs, body, 
 
 def test_delivery_reports_move_the_state_forward_only(fresh_db, config):
     alert = file(fresh_db, config, inbound.parse(headers(), b"vita"))
-    message_id = fresh_db.add_outgoing_sms(alert["id"], alert["caller_pseudonym"], "receipt", "sw", "Asante")
+    message_id = fresh_db.queue_sms(alert["id"], "receipt", "Asante")
     assert fresh_db.record_delivery_report(message_id, 1, "delivered")
     assert fresh_db.record_delivery_report(message_id, 8, "sent")         # late: kept, state unchanged
     assert fresh_db.get_sms(message_id)["state"] == "delivered"
@@ -93,11 +93,11 @@ def test_the_console_shows_an_sms_alert(client, fresh_db, config):
     assert "Des hommes armés à Oicha" in page.text and "SMS" in page.text
     assert NUMBER[-9:] not in page.text
     assert alert["reference"] in client.get("/").text
-    message_id = fresh_db.add_outgoing_sms(alert["id"], alert["caller_pseudonym"], "receipt", "fr",
-                                           f"Sauti : votre message est reçu. Son numéro est {alert['reference']}.")
+    message_id = fresh_db.queue_sms(alert["id"], "receipt",
+                                    f"Sauti : votre message est reçu. Son numéro est {alert['reference']}.")
     fresh_db.record_delivery_report(message_id, 1, "delivered")
     page = client.get(f"/alerts/{alert['id']}").text
-    assert "SMS envoyés à l&#39;expéditeur" in page and "accusé de réception" in page and "remis" in page
+    assert "Échanges avec l&#39;expéditeur" in page and "accusé de réception" in page and "remis" in page
     assert NUMBER[-9:] not in page
 
 
@@ -133,3 +133,82 @@ def test_stop_is_kept_audited_and_undone_by_start(fresh_db):
     assert not fresh_db.set_sms_stopped("C-AAAAAAAA", True)
     assert fresh_db.set_sms_stopped("C-AAAAAAAA", False) and not fresh_db.sms_stopped("C-AAAAAAAA")
     assert [e["action"] for e in fresh_db.audit_entries("sender", "C-AAAAAAAA")] == ["sms_start", "sms_stop"]
+
+
+# -- follow-up questions and acknowledgements ------------------------------------
+
+
+def ask(client, alert_id: int, text: str):
+    return post(client, f"/alerts/{alert_id}/question", {"text": text})
+
+
+def test_a_reply_to_a_question_threads_into_its_alert(client, fresh_db, config):
+    fresh_db.import_localities(gazetteer.starter(), actor="test")
+    alert = file(fresh_db, config, inbound.parse(headers(), "Watu wamekuja usiku".encode()))
+    assert alert["locality"] is None
+    login(client)
+    page = ask(client, alert["id"], "  Kijiji gani?\nLini? ")
+    assert page.status_code == 302
+    question = fresh_db.open_question(alert["caller_pseudonym"], config.sms.reply_hours)
+    assert question["text"] == f"Sauti {alert['reference']}: Kijiji gani? Lini? Jibu kwa SMS hii."
+    assert (question["alert_id"], question["state"], question["handed_at"], question["late"]) == \
+        (alert["id"], "queued", None, False)
+    assert fresh_db.sms_outbox() == [fresh_db.get_sms(question["id"])]   # the SMS service hands it on
+    # The reply names the village and the weapons: it joins the alert, which it rescores and places.
+    reply = file(fresh_db, config, inbound.parse(headers(), "Eringeti, wana bunduki".encode()))
+    assert reply.get("threaded") and reply["id"] == alert["id"]
+    after = fresh_db.get_alert(alert["id"])
+    assert after["locality"] == "1103" and after["priority"] > alert["priority"]
+    assert fresh_db.open_question(alert["caller_pseudonym"], config.sms.reply_hours) is None
+    assert fresh_db.audit_entries("alert", alert["id"])[0]["action"] == "sms_reply"   # newest first
+    assert fresh_db._value("SELECT count(*) FROM alerts") == 1
+    page = client.get(f"/alerts/{alert['id']}").text
+    assert "Eringeti, wana bunduki" in page and "Kijiji gani? Lini?" in page and NUMBER[-9:] not in page
+    # Once answered, the sender's next message is an alert of its own.
+    assert not file(fresh_db, config, inbound.parse(headers(), "Watu wengine".encode())).get("threaded")
+    assert fresh_db._value("SELECT count(*) FROM alerts") == 2
+
+
+def test_a_late_reply_is_a_new_alert_that_follows_the_old_one(client, fresh_db, config):
+    import dataclasses
+
+    alert = file(fresh_db, config, inbound.parse(headers(), b"Watu wamekuja"))
+    fresh_db.queue_sms(alert["id"], "question", "Kijiji gani?", actor="vera")
+    late = dataclasses.replace(config, sms=dataclasses.replace(config.sms, reply_hours=0))
+    later = file(fresh_db, late, inbound.parse(headers(), b"Oicha"))
+    assert not later.get("threaded") and later["id"] != alert["id"]
+    assert fresh_db.sms_messages_for(later["id"])[0]["follows_alert"] == alert["id"]
+    login(client)
+    page = client.get(f"/alerts/{later['id']}").text
+    assert 'id="follows"' in page and alert["reference"] in page
+
+
+def test_questions_are_refused_clearly(client, fresh_db, config):
+    login(client)
+    call_alert = make_alert(fresh_db, config)
+    assert ask(client, call_alert["id"], "Wapi?").status_code == 400      # a call: no SMS to answer
+    texted = file(fresh_db, config, inbound.parse(headers(), b"Watu wamekuja"))
+    empty = ask(client, texted["id"], "   ")
+    assert empty.status_code == 422 and "Écrivez d&#39;abord la question" in empty.text
+    too_long = ask(client, texted["id"], "x" * 121)
+    assert too_long.status_code == 400 and "x" * 121 in too_long.text    # shown again as typed
+    fresh_db.set_sms_stopped(texted["caller_pseudonym"], True)
+    assert ask(client, texted["id"], "Wapi?").status_code == 409
+    assert not [m for m in fresh_db.sms_messages_for(texted["id"]) if m["kind"] == "question"]
+
+
+def test_a_handled_sms_alert_is_acknowledged_once(fresh_db, config):
+    from core.model import Status
+
+    alert = file(fresh_db, config, inbound.parse(headers(), b"Watu wenye silaha"))
+    verified_only = file(fresh_db, config, inbound.parse(headers(), b"Bato ya bitumba"))
+    no_receipt = file(fresh_db, config, inbound.parse(headers(), b"Wanajeshi"))
+    receipts = {a["id"]: fresh_db.queue_sms(a["id"], "receipt", "Asante") for a in (alert, verified_only)}
+    fresh_db.set_sms_state(receipts[verified_only["id"]], "delivered")
+    assert fresh_db.sms_acknowledgements_due(72) == []           # nothing handled yet
+    for each in (alert, no_receipt):
+        fresh_db.set_status(each["id"], Status.ESCALATED, actor="sup")
+    fresh_db.set_status(verified_only["id"], Status.VERIFIED, actor="vera")   # verified, no response: not handled
+    assert [a["id"] for a in fresh_db.sms_acknowledgements_due(72)] == [alert["id"]]
+    fresh_db.queue_sms(alert["id"], "acknowledgement", "Imeshughulikiwa")
+    assert fresh_db.sms_acknowledgements_due(72) == []

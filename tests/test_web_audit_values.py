@@ -41,7 +41,7 @@ EXPRESSIONS = {
     'f"delivery_{state}"': {f"delivery_{state}" for state in (LISTENED, HUNG_UP_EARLY, COMPLETE, INCOMPLETE)},
     'f"delivery_{answer}"': {f"delivery_{answer}" for answer in ANSWERS},
     "action": {"claim", "takeover"},                          # core/store/claims.py
-    '"sms_" + kind': {"sms_receipt"},                         # core/store/sms.py: sms/receiver.py sends receipts
+    '"sms_" + kind': {"sms_receipt", "sms_question", "sms_acknowledgement"},   # core/store/sms.py's outbox
 }
 
 
@@ -260,9 +260,16 @@ def write_every_entry(store, config, client) -> None:
     store.decide_hit(store.hits_for(lonely["id"])[0]["id"], "confirmed", "vera")
     store.remove_example(example, "vera")
     # SMS (sms/receiver.py): a receipt on an alert and one with no alert, its delivery state, STOP then START.
-    receipt = store.add_outgoing_sms(lonely["id"], "C-SMSAUDIT", "receipt", "sw", "Asante")
+    # A question, its reply threaded in, the acknowledgement once handled.
+    texted = store.file_sms_alert(pseudonym="C-SMSAUDIT", sealed=None, keep_hours=1, text="Watu wenye silaha",
+                                  language="sw", language_inferred=False, locality=None, keywords=[], priority=0)
+    receipt = store.queue_sms(texted["id"], "receipt", "Asante")
     store.set_sms_state(receipt, "delivered")
-    store.add_outgoing_sms(None, "C-SMSAUDIT", "receipt", "sw", "Asante")
+    store.add_unsent_sms(None, "C-SMSAUDIT", "receipt", "sw", "Asante", "the sender's number is no longer kept")
+    question = store.queue_sms(texted["id"], "question", "Kijiji gani?", actor="vera")
+    store.file_sms_reply(store.get_sms(question), "Oicha", keywords=[], priority=0, locality="1102", sealed=None,
+                         keep_hours=1)
+    store.queue_sms(texted["id"], "acknowledgement", "Asante")
     store.set_sms_stopped("C-SMSAUDIT", True)
     store.set_sms_stopped("C-SMSAUDIT", False)
     # Retention last: it empties the closed alerts.

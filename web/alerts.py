@@ -10,6 +10,7 @@ import logging
 
 from flask import Blueprint, current_app, flash, g, jsonify, redirect, render_template, request, send_file, url_for
 
+from core import sms_texts
 from core.accounts import DECISIONS_BY_ROLE
 from core.model import ALERT_LANGUAGES, CATEGORIES, Status
 from core.store.alerts import REOPENABLE
@@ -35,6 +36,7 @@ LOW_CONFIDENCE = 0.6
 DRAFTS = {
     "alerts.transcript": {"text": "transcript"},
     "alerts.note": {"text": "note"},
+    "alerts.question": {"text": "question"},
     "alerts.details": {"locality": "locality", "language": "language"},
     "alerts.decide": {"duplicate_of": "duplicate_of"},
 }
@@ -63,6 +65,18 @@ def refuse_input(error: InputError):
     if get_store().get_alert(alert_id) is None:  # no page to show the reason on: a 404, not a 500
         return http_error(refused(404, _("error.404")))
     return refuse(alert_id, error.message, error.status)
+
+
+def sms_thread(store, alert: dict) -> dict:
+    """An SMS alert's messages with its sender (receipt, questions, replies, acknowledgement:
+    the alert's own text is its transcript), and the alert it follows if it came as a late reply."""
+    if alert["source"] != "sms":
+        return {"sms": [], "follows": None, "sms_stopped": False}
+    messages = store.sms_messages_for(alert["id"])
+    first = next((m for m in messages if m["direction"] == "in" and m["kind"] == "alert"), None)
+    follows = first and first["follows_alert"]
+    return {"sms": [m for m in messages if m is not first], "follows": store.alert_summary(follows) if follows else None,
+            "sms_stopped": bool(alert["caller_pseudonym"]) and store.sms_stopped(alert["caller_pseudonym"])}
 
 
 # -- the page --------------------------------------------------------------------
@@ -99,7 +113,7 @@ def render_alert(alert_id: int, error: str | None = None, draft: dict | None = N
         notes=store.notes_for(alert_id),
         history=store.audit_entries("alert", alert_id),
         callbacks=store.callbacks_for_alert(alert_id),
-        sms=[m for m in store.sms_messages_for(alert_id) if m["direction"] == "out"],  # receipts and their states
+        **sms_thread(store, alert),
         **responses.alert_context(store, alert_id),
         earlier=store.alerts_from_pseudonym(pseudonym, before_alert_id=alert_id) if pseudonym else 0,
         original=store.alert_summary(alert["duplicate_of"]) if alert["duplicate_of"] else None,
@@ -187,6 +201,27 @@ def note(alert_id: int):
     not_held_by_other(alert)
     get_store().add_note(alert_id, me(), text)
     return done(alert_id, _("notes.added"))
+
+
+@bp.route("/<id:alert_id>/question", methods=("POST",))
+def question(alert_id: int):
+    """A follow-up question to an SMS alert's sender, in the alert's language; the verifier
+    never sees the number. The SMS service sends it; the reply threads into this alert."""
+    store = get_store()
+    alert = load_alert(alert_id)
+    if alert["source"] != "sms" or not alert["caller_pseudonym"]:
+        return refuse(alert_id, _("sms.not_sms"), 400)
+    text = " ".join(free_text(request.form.get("text", ""), "sms_question").split())
+    if not text:
+        return refuse(alert_id, _("sms.question_empty"))
+    if store.sms_stopped(alert["caller_pseudonym"]):
+        return refuse(alert_id, _("sms.sender_stopped"), 409)
+    hold_claim(alert)
+    config = current_app.config["SAUTI_CONFIG"]
+    words = sms_texts.words(sms_texts.load_texts(), sms_texts.QUESTION, alert["language"],
+                            config.ivr.default_language, reference=alert["reference"], question=text)
+    store.queue_sms(alert_id, "question", words, actor=me())
+    return done(alert_id, _("sms.asked"))
 
 
 def duplicate_target(typed: str) -> int | None:

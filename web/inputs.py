@@ -31,6 +31,7 @@ FIELD_LIMITS = {
     "locality": 200,
     "transcript": 20000,
     "note": 4000,
+    "sms_question": 120,   # with the reference and the closing words it stays one SMS
     "alert_ref": 20,       # "duplicate of": a reference or #id
     "username": 40,
     "password": 256,       # scrypt runs on all of it: a bound keeps login cheap

@@ -23,7 +23,7 @@ ACTIONS = (
     "delivery_complete", "delivery_incomplete", "stop",
     "callback_queued", "callback_answered", "callback_given_up", "callback_expired", "callback_rate_limited",
     "callback_linked", "acknowledgement_waiting", "acknowledgement_delivered",
-    "sms_receipt", "sms_start", "sms_state", "sms_stop",
+    "sms_receipt", "sms_start", "sms_state", "sms_stop", "sms_question", "sms_acknowledgement", "sms_reply",
 )
 ENTITIES = ("alert", "user", "login", "prompt", "incident", "locality", "gazetteer", "directory", "committee",
             "committee_line", "survey", "survey_run", "broadcast", "broadcast_message", "exports", "call", "callback", "retention", "sms", "sender")

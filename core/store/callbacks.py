@@ -41,6 +41,14 @@ HANDLED_STATUSES = (Status.ESCALATED,)
 HANDLED_WITH_A_RESPONSE = (Status.VERIFIED,)
 
 
+def handled_condition(alias: str) -> tuple[str, tuple]:
+    """SQL that is true of a handled alert (the alerts table as `alias`), and its parameters:
+    the one meaning of "handled" for acknowledgements by call and by SMS."""
+    return (f"({alias}.status IN ({_marks(HANDLED_STATUSES)}) OR ({alias}.status IN"
+            f" ({_marks(HANDLED_WITH_A_RESPONSE)}) AND EXISTS (SELECT 1 FROM responses r WHERE r.alert_id = {alias}.id)))",
+            (*HANDLED_STATUSES, *HANDLED_WITH_A_RESPONSE))
+
+
 class RequestOutcome(StrEnum):
     QUEUED = "queued"
     ALREADY_QUEUED = "already_queued"
@@ -254,12 +262,11 @@ class Callbacks(Audit):
         """Acknowledgements whose alert has been handled (HANDLED_STATUSES, or HANDLED_WITH_A_RESPONSE
         and a response recorded) become due now."""
         with self.transaction():
+            handled, handled_params = handled_condition("a")
             ready = [row[0] for row in self.conn.execute(
                 f"SELECT cb.id FROM callbacks cb JOIN alerts a ON a.id = cb.alert_id WHERE cb.kind = ?"
-                f" AND cb.state = ? AND (a.status IN ({_marks(HANDLED_STATUSES)})"
-                f" OR (a.status IN ({_marks(HANDLED_WITH_A_RESPONSE)})"
-                f" AND EXISTS (SELECT 1 FROM responses r WHERE r.alert_id = a.id)))",
-                (CallbackKind.ACKNOWLEDGEMENT, CallbackState.WAITING, *HANDLED_STATUSES, *HANDLED_WITH_A_RESPONSE))]
+                f" AND cb.state = ? AND {handled}",
+                (CallbackKind.ACKNOWLEDGEMENT, CallbackState.WAITING, *handled_params))]
             for callback_id in ready:
                 self.conn.execute("UPDATE callbacks SET next_at = ? WHERE id = ?", (utcnow(), callback_id))
                 self._set_callback_state(callback_id, CallbackState.QUEUED, actor)

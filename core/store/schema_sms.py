@@ -52,4 +52,24 @@ SMS_MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        "0052_sms_outbox",
+        """
+        -- Outgoing SMS are queued in the store and handed to smsbox by the SMS service (an
+        -- outbox), so a message queued by the console, or by a receipt whose sending was cut
+        -- short, goes out after a restart. handed_at: when smsbox took it (NULL: waiting).
+        -- line and smsc: the number and connection an inbound message came in on, so a
+        -- question or an acknowledgement goes back the way the sender wrote (not personal data:
+        -- the line's own short code). in_reply_to: for a reply to a question, the question.
+        -- follows_alert: an alert filed from a reply that came too late to join its thread.
+        ALTER TABLE sms_messages ADD COLUMN handed_at TEXT;
+        ALTER TABLE sms_messages ADD COLUMN line TEXT;
+        ALTER TABLE sms_messages ADD COLUMN smsc TEXT;
+        ALTER TABLE sms_messages ADD COLUMN in_reply_to INTEGER REFERENCES sms_messages(id);
+        ALTER TABLE sms_messages ADD COLUMN follows_alert INTEGER REFERENCES alerts(id);
+        UPDATE sms_messages SET handed_at = updated_at WHERE direction = 'out';
+        CREATE INDEX sms_outbox ON sms_messages(id) WHERE direction = 'out' AND handed_at IS NULL;
+        CREATE INDEX sms_alerts_in ON sms_messages(created_at) WHERE direction = 'in' AND kind = 'alert';
+        """,
+    ),
 ]
