@@ -209,8 +209,10 @@ class Runner:
                 break
             self.let_ring(account, deadline, busy=self.result.calls_rung < busy_calls)
         self.call = account.incoming[0]
-        self.result.number = self.call.getInfo().remoteUri
-        self.log(f"call from {self.result.number}; answering")
+        info = self.call.getInfo()
+        self.result.number = info.remoteUri
+        # The number the line dialled (To), which a trunk's call names and a test phone's need not.
+        self.log(f"call from {self.result.number} to {info.localUri}; answering")
         answer = pj.CallOpParam(True)
         answer.statusCode = 200
         self.call.answer(answer)
