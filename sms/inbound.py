@@ -133,14 +133,17 @@ def file(store, config: Config, cipher: ContactCipher, pseudonym_key: bytes, lex
     if question is not None and not question["late"]:
         return _thread_reply(store, config, lexicons, question, message, place, sealed)
     flags = set(message.flags)
-    if pseudonym and (store.sms_from_pseudonym_since(pseudonym, 3600) >= config.sms.per_sender_per_hour
-                      or store.sms_since(3600) >= config.sms.global_per_hour):
-        flags.add(FLAG_SMS_FLOOD)   # filed all the same; no receipt goes out for it
-    alert = store.file_sms_alert(
-        pseudonym=pseudonym, sealed=sealed, keep_hours=config.sms.contact_keep_hours, text=message.text,
-        language=lang, language_inferred=detected is None, locality=place, keywords=keywords,
-        priority=lexicon.priority(keywords), flags=flags, parts=message.parts, coding=message.coding,
-        line=message.to or None, smsc=message.smsc or None, late_reply_to=question)
+    # Counted and filed under one write lock: a flood arrives all at once, on the receiver's
+    # many threads, and counts taken before the others' filing would all come out low.
+    with store.transaction():
+        if pseudonym and (store.sms_from_pseudonym_since(pseudonym, 3600) >= config.sms.per_sender_per_hour
+                          or store.sms_since(3600) >= config.sms.global_per_hour):
+            flags.add(FLAG_SMS_FLOOD)   # filed all the same; no receipt goes out for it
+        alert = store.file_sms_alert(
+            pseudonym=pseudonym, sealed=sealed, keep_hours=config.sms.contact_keep_hours, text=message.text,
+            language=lang, language_inferred=detected is None, locality=place, keywords=keywords,
+            priority=lexicon.priority(keywords), flags=flags, parts=message.parts, coding=message.coding,
+            line=message.to or None, smsc=message.smsc or None, late_reply_to=question)
     log.info("SMS filed as alert %s (%s, %d characters, %d keyword(s)%s%s%s)", alert["reference"], lang,
              len(message.text), len(keywords), f", locality {place}" if place else "",
              f", flags {','.join(sorted(flags))}" if flags else "",

@@ -269,3 +269,34 @@ def test_a_question_its_reply_and_the_acknowledgement_go_through_the_gateway(sms
     wait_for(lambda: acknowledgements()[0]["state"] == "delivered", 20, "the acknowledgement's delivery report")
     assert len(acknowledgements()) == 1
     assert [m[2] for m in operator.received()].count(acknowledgement) == 1
+
+
+@pytest.mark.kannel
+def test_a_flood_through_the_gateway_is_filed_whole_and_past_the_limits_gets_no_receipt(tmp_path):
+    """Eight SMS from one sender as fast as fakesmsc sends them, then two from another, with
+    3 per sender and 5 in all allowed in the hour: all ten are alerts, only the first three
+    get receipts, the rest are flagged as a flood."""
+    from core.model import FLAG_SMS_FLOOD
+    from tests.fixtures.kannel import Operator, gateway, receiver
+
+    with gateway(tmp_path / "data", {"sms": {"per_sender_per_hour": 3, "global_per_hour": 5}}) as config:
+        Store.open(config.db_path).close()   # migrated first, as `sauti sms receive` does
+        operator = Operator(config, tmp_path)
+        try:
+            with receiver(config):
+                operator.send("+243812340041", "Watu wenye silaha wameingia Beni", count=8, interval=0.05)
+                wait_for(lambda: len(alerts(config)) == 8, 60, "the eight alerts of the flood")
+                operator.send("+243812340042", "Bato ya bandoki na Beni", count=2, interval=0.05)
+                filed = wait_for(lambda: (found := alerts(config)) and len(found) == 10 and found, 30, "all ten")
+                receipts = wait_for(lambda: len(found := [m for m in operator.received() if "Beni" not in m[2]])
+                                    >= 3 and found, 30, "the three receipts")
+        finally:
+            operator.stop()
+        flagged = [FLAG_SMS_FLOOD in alert["flags"] for alert in filed]
+        assert flagged == [False] * 3 + [True] * 7, flagged
+        with Store.open(config.db_path, migrate=False) as store:
+            sent = store._rows("SELECT alert_id, kind FROM sms_messages WHERE direction = 'out'")
+        assert sorted(row["alert_id"] for row in sent) == [alert["id"] for alert in filed[:3]]
+        assert {row["kind"] for row in sent} == {"receipt"}
+        assert sorted(text for *_, text in receipts) == sorted(
+            RECEIPTS["sw"].format(reference=alert["reference"]) for alert in filed[:3])
