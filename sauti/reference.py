@@ -28,11 +28,13 @@ def commands_page() -> str:
     lines = [HEADER.format(source="CLI's own help"), "# Commands\n\n",
              "Every `sauti` command with its help, as its `--help` prints it. "
              "Put `--data DIR` after `sauti` (or set `SAUTI_DATA`) to choose the data directory.\n\n"]
-    lines += [f"- [`{' '.join(path)}`](#{_anchor(path)})\n" for path, _ in _commands(main, ["sauti"])]
-    for path, command in _commands(main, ["sauti"]):
-        # A fixed width, so the page is the same whatever terminal wrote it.
-        context = click.Context(command, info_name=" ".join(path), terminal_width=88, max_content_width=88)
-        lines += [f"\n## {' '.join(path)}\n\n", "```text\n", command.get_help(context).strip(), "\n```\n"]
+    # A fixed width, so the page is the same whatever terminal wrote it; the contexts are
+    # chained as when sauti runs, so each command inherits the group's settings (-h too).
+    root = click.Context(main, info_name="sauti", terminal_width=88, max_content_width=88, **main.context_settings)
+    found = list(_commands(root))
+    lines += [f"- [`{context.command_path}`](#{_anchor(context.command_path)})\n" for context in found]
+    for context in found:
+        lines += [f"\n## {context.command_path}\n\n", "```text\n", context.get_help().strip(), "\n```\n"]
     return "".join(lines)
 
 
@@ -61,18 +63,19 @@ def stale() -> list[Path]:
     return [path for path, text in pages().items() if not path.exists() or path.read_text() != text]
 
 
-def _commands(command: click.Command, path: list[str]):
+def _commands(context: click.Context):
+    command = context.command
     if isinstance(command, click.Group):
         for name in sorted(command.commands):
             sub = command.commands[name]
             if not sub.hidden:
-                yield from _commands(sub, [*path, name])
+                yield from _commands(click.Context(sub, info_name=name, parent=context, **sub.context_settings))
     else:
-        yield path, command
+        yield context
 
 
-def _anchor(path: list[str]) -> str:
-    return "-".join(path).lower()
+def _anchor(command_path: str) -> str:
+    return command_path.replace(" ", "-").lower()
 
 
 def _table(value: dict) -> str:

@@ -1,4 +1,4 @@
-"""Every page of the docs (README.md, docs/, the console's help in web/help/) is rendered and
+"""Every page of the docs (README.md, docs/, the console's help in web/guide/) is rendered and
 checked: each link reaches a file (and a heading, when it names one), each picture exists,
 each `sauti ...` command is one `sauti --help` knows (with its options), each `[section] key`
 is a declared setting, and the generated reference is up to date."""
@@ -18,7 +18,7 @@ from sauti import reference
 from tests.test_operator_guide import command_path, guide_commands
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = sorted([ROOT / "README.md", *(ROOT / "docs").rglob("*.md"), *(ROOT / "web" / "help").glob("*.md")])
+PAGES = sorted([ROOT / "README.md", *(ROOT / "docs").rglob("*.md"), *(ROOT / "web" / "guide").glob("*.md")])
 LINK = re.compile(r'<(?:a|img)\b[^>]*?(?:href|src)="([^"]+)"')
 SETTING = re.compile(r"`\[([a-z_]+)(?:\.([a-z_]+))?\](?: ([a-z_]+))?")
 # Bracketed words in code that are not settings: Vosk's [unk], a lexicon file's [category]
@@ -113,3 +113,13 @@ def test_the_reference_is_generated_from_the_code():
     for name, cls in SECTIONS.items():
         for key in cls.__dataclass_fields__:
             assert f"| `{key}` |" in settings, f"[{name}] {key}"
+
+
+def test_the_readme_gives_the_two_commands_ci_and_the_makefile_run():
+    readme = (ROOT / "README.md").read_text()
+    block = re.search(r"## The two commands\n.*?```sh\n(.*?)```", readme, re.S).group(1)
+    assert [line.split("#")[0].strip() for line in block.splitlines()] == ["make run", "make test"]
+    makefile = (ROOT / "Makefile").read_text()
+    assert re.search(r"^run: setup$", makefile, re.M) and re.search(r"^test: setup$", makefile, re.M)
+    assert (ROOT / ".ci" / "run").read_text().strip().endswith("make test")
+    assert len(readme.splitlines()) <= 250, "a newcomer reads the README in ten minutes"

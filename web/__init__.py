@@ -50,6 +50,8 @@ needs the session's CSRF token):
     spotting POST /alerts/<id>/examples (verified alerts), /alerts/<id>/hits/<hit_id> (confirmed|rejected)
             GET /examples, /examples/<id>.wav  POST /examples/<id>/remove
     prompts GET /admin/prompts  GET /admin/prompts/<lang>/<id>.wav  POST /admin/prompts/<lang>/<id> (admin)
+    help    GET /help/ (the verifiers' guide in the console language; each page links to its section),
+            /help/images/<name>
 
 Ids in paths are ASCII digits within SQLite's 64-bit range (the `id` converter);
 every query and form value passes web.inputs, so bad input is a 4xx, never a 500.
@@ -68,8 +70,8 @@ from core.playback_cache import PlaybackCache
 from core.store import Store
 
 from . import (admin, alerts, audio, auth, broadcasts, claims, committees, complaints, compress, context, csv_upload,
-               directory, exports, gazetteer, incidents, inputs, live, prompts, queue, responses, security, sharing, spotting,
-               surveys, templating)
+               directory, exports, gazetteer, help, incidents, inputs, live, prompts, queue, responses, security, sharing,
+               spotting, surveys, templating)
 from .i18n import init_i18n
 
 
@@ -140,4 +142,6 @@ def create_app(config_or_mapping: Config | Mapping) -> Flask:
     app.register_blueprint(committees.bp)
     app.register_blueprint(surveys.bp)
     app.register_blueprint(spotting.bp)
+    app.register_blueprint(help.bp)
+    app.context_processor(lambda: {"help_url": help.help_url})
     return app
