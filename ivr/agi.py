@@ -104,6 +104,9 @@ async def _readline(reader: asyncio.StreamReader) -> bytes:
         raise ProtocolError(f"AGI line too long: {exc}") from None
 
 
+CONCEALED_CHANNEL = "confidential"
+
+
 class Call:
     """One FastAGI session: the channel's variables and the commands to drive it."""
 
@@ -133,6 +136,11 @@ class Call:
     @property
     def channel(self) -> str:
         return self.env.get("agi_channel", "?")
+
+    def conceal(self) -> None:
+        """From now on the log names this call "confidential", never its channel (which names a
+        phone registered on the line): a complaint's caller is not linked to it by the log."""
+        self.env["agi_channel"] = CONCEALED_CHANNEL
 
     @property
     def uniqueid(self) -> str:

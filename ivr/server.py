@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from core.dialplan import FLOW_READY, RESULT_OK, VAR_RESULT
+from core.dialplan import FLOW_COMPLAINT, FLOW_READY, RESULT_OK, VAR_RESULT
 
 from .agi import AgiError, Call, HangupError
 from .line import Line
@@ -66,6 +66,8 @@ class AgiServer:
                 raise LookupError(f"no flow named {call.flow_name!r}")
             # Health checks probe every few seconds: their flow would bury the calls in the log.
             level = logging.DEBUG if call.flow_name == FLOW_READY else logging.INFO
+            if call.flow_name == FLOW_COMPLAINT:
+                call.conceal()
             log.log(level, "%s: flow %s started", call.channel, call.flow_name)
             await flow(call, self.line)
             if not call.hung_up:

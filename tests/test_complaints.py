@@ -15,6 +15,7 @@ from core.dialplan import VAR_COMPLAINT, VAR_SOURCE
 from core.store import Store
 from ivr.flows.acknowledgement import CONSENT_WAIT_MS
 from ivr.flows.alert import alert
+from ivr.agi import CONCEALED_CHANNEL
 from ivr.audio import write_wav
 from ivr.complaint_takes import leftover_complaints, new_take, take_facts, takes_dir
 from ivr.flows.complaint import complaint
@@ -58,6 +59,21 @@ def test_a_complaint_through_the_alert_menu_is_sealed_and_never_an_alert(run_flo
     assert not sealed.startswith(b"RIFF")
     assert ComplaintOpener.from_config(config).open(sealed, row["reference"]).startswith(b"RIFF")
     assert not list((config.spool_dir / "complaint-takes").glob("*")), "no plain take left"
+
+
+def test_a_complaints_call_row_and_log_keep_nothing_that_links_it_to_its_caller(run_flow, line):
+    call, error = file_by_menu(run_flow)
+    assert error is None
+    (complaint_row,) = line.db.run(lambda s: s.complaints())
+    row = line.db.run(lambda s: s.get_call(1))
+    assert (row["channel"], row["uniqueid"], row["caller_pseudonym"]) == (None, None, None)
+    day = complaint_row["created_at"][:10]
+    assert row["started_at"] == row["ended_at"] == f"{day}T00:00:00.000+00:00", "the day only"
+    assert call.channel == CONCEALED_CHANNEL, "the log names the rest of the call 'confidential'"
+    # An alert's call keeps its channel and times: only a complaint's is coarsened.
+    run_flow(alert, keys={"language_menu": ["3"]}, recordings=[speechlike(3.0)], variables={VAR_SOURCE: "phone"})
+    alert_call = line.db.run(lambda s: s.get_call(2))
+    assert alert_call["channel"] == "PJSIP/test-phone-1-00000001" and alert_call["ended_at"] > alert_call["started_at"]
 
 
 def test_following_up_plays_the_teams_message_or_says_there_is_none_yet(run_flow, line, config):

@@ -33,6 +33,8 @@ def counts(config) -> tuple[int, int]:
 def test_a_complaint_by_the_menu_reaches_the_complaints_role_only(asterisk, ivr_running, caller_wav, tmp_path):
     config = asterisk.config
     alerts_before, complaints_before = counts(config)
+    with Store.open(config.db_path) as store:
+        calls_before = store.last_call_id()
     # Heard the menu's first round (languages, then the complaints offered in each), keys 9 in
     # its pause, is asked the language, keys 3 (French), then 1 to file a complaint.
     script = (f"wait silence 60; dtmf 9; wait 1; dtmf 3; wait silence; dtmf 1; wait beep; play {caller_wav}; dtmf #;"
@@ -43,6 +45,12 @@ def test_a_complaint_by_the_menu_reaches_the_complaints_role_only(asterisk, ivr_
     assert counts(config)[0] == alerts_before, "a complaint is never an alert"
     with Store.open(config.db_path) as store:
         row = store.complaints()[0]
+        wait_for(lambda: store.get_call(calls_before + 1)["ended_at"] is not None, 20, "the call to end")
+        call_row = store.get_call(calls_before + 1)
+    # Nothing links the complaint to its call: no channel naming the phone, no time finer than the day.
+    assert (call_row["channel"], call_row["uniqueid"], call_row["caller_pseudonym"]) == (None, None, None)
+    assert call_row["started_at"] == call_row["ended_at"] == f"{row['created_at'][:10]}T00:00:00.000+00:00"
+    with Store.open(config.db_path) as store:
         add_users(store)
         if store.get_user("cora") is None:
             store.add_user("cora", _hash(PASSWORDS["vera"]), "verifier", actor="test")
@@ -85,6 +93,8 @@ def test_a_complaint_by_the_menu_reaches_the_complaints_role_only(asterisk, ivr_
     with Store.open(config.db_path) as store:
         actions = {e["action"] for e in store.complaint_audit(row["id"])}
     assert {"file", "listen", "status_message", "follow_up"} <= actions
+    named = [line for line in ivr_running.log().splitlines() if "test-phone-2" in line and "complaint" in line]
+    assert not named, "the IVR's log never names the complainant's phone beside a complaint"
 
 
 @pytest.mark.parametrize(("script", "language"), [

@@ -7,6 +7,10 @@ from ._base import Base
 from ._time import utcnow
 
 
+# The day a call began, in the store's fixed-width time format (core/store/_time.py).
+DAY_OF_STARTED = "substr(started_at, 1, 10) || 'T00:00:00.000+00:00'"
+
+
 class Calls(Base):
     def create_call(
         self,
@@ -28,8 +32,13 @@ class Calls(Base):
         self.conn.execute("UPDATE calls SET ended_at = ? WHERE id = ? AND ended_at IS NULL", (utcnow(), call_id))
 
     def forget_caller(self, call_id: int) -> None:
-        """A call that turned into a confidential complaint keeps no trace of who called."""
-        self.conn.execute("UPDATE calls SET caller_pseudonym = NULL WHERE id = ?", (call_id,))
+        """A call that turned into a confidential complaint keeps no trace of who called: no
+        pseudonym, no channel (which names a phone registered on the line) or Asterisk id, and
+        only the day it began and ended, so its times cannot be matched to the complaint's.
+        Its end is set here, so `end_call` leaves it at the day."""
+        self.conn.execute(
+            "UPDATE calls SET caller_pseudonym = NULL, channel = NULL, uniqueid = NULL,"
+            f" started_at = {DAY_OF_STARTED}, ended_at = {DAY_OF_STARTED} WHERE id = ?", (call_id,))
 
     def get_call(self, call_id: int) -> dict | None:
         return self._row("SELECT * FROM calls WHERE id = ?", [call_id])

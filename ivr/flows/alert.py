@@ -57,6 +57,7 @@ async def alert(call: Call, line: Line) -> None:
             complaint = await announce_recording(call, line, language)
         if complaint:  # the confidential complaints, never an alert
             await call.set_variable(VAR_COMPLAINT, "1")
+            call.conceal()
             await line.db(lambda s: s.forget_caller(call_id))
             await complaints_menu(call, line, language or await choose_language(call, line))
             return

@@ -2,8 +2,9 @@
 
 Reached on its own extension, or with 9 after the alert line's welcome. The
 complainant hears who will listen (the complaints team only), that it stays
-confidential, and how to follow up with the reference. No call row, no caller
-pseudonym: the complaint is its reference, language, date and sealed recording.
+confidential, and how to follow up with the reference. No caller pseudonym: the
+complaint is its reference, language, date and sealed recording; a call that reached
+it from the alert line keeps only the day (core/store/calls.py `forget_caller`).
 
 The take is recorded under the spool, sealed with the complaints public key and
 the plain file deleted at once (core/complaints.py says who can open it). When it
