@@ -49,6 +49,9 @@ from tests.fixtures.core import make_data_dir  # noqa: E402
 
 # Commands Asterisk answers at once, without playing or waiting for the caller.
 QUICK_COMMANDS = {"ANSWER", "SET VARIABLE", "GET VARIABLE", "GET FULL VARIABLE", "CHANNEL STATUS", "HANGUP", "VERBOSE"}
+# The IVR's step from the take's end to "thank you": where an alert is filed, and where its
+# recording and transaction are made durable (core/durable.py, synchronous = FULL).
+FILING_STEP = "EXEC StopMixMonitor -> STREAM FILE"
 IVR_LAUNCHER = ("import logging, sys; from sauti.cli import main; "
                 "logging.getLogger('ivr.agi.timing').setLevel(logging.DEBUG); main()")
 
@@ -167,7 +170,7 @@ def agi_timings(log_path: Path, offset: int) -> tuple[list[float], list[float], 
     with open(log_path, errors="replace") as log:
         log.seek(offset)
         for text in log:
-            match = re.search(r"DEBUG (\S+) ([A-Z][A-Z ]*?) ([\d.]+) ([\d.]+)$", text.rstrip())
+            match = re.search(r"DEBUG (\S+) ([A-Z][A-Z ]*?(?: [A-Za-z]+)?) ([\d.]+) ([\d.]+)$", text.rstrip())
             if not match:
                 continue
             channel, verb, round_trip, before = match.group(1), match.group(2), *map(float, match.group(3, 4))
@@ -268,6 +271,7 @@ def summarise(rows, sipp, stat_file, usage, timings, speech, calls, data_dir) ->
     from_filing = [seconds_between(r["filed_at"], r["transcribed_at"]) for r in done]
     quick, think, steps = timings
     slowest = max(steps.items(), key=lambda item: percentile(item[1], 99), default=("", []))
+    filing = steps.get(FILING_STEP, [])
     return {
         "calls": calls, "sipp": sipp_counts(stat_file), "sipp_exit": sipp.returncode,
         "stderr": sipp.stderr.read().decode(errors="replace")[-500:] if sipp.stderr else "",
@@ -277,6 +281,7 @@ def summarise(rows, sipp, stat_file, usage, timings, speech, calls, data_dir) ->
         "agi_p50": percentile(quick, 50), "agi_p99": percentile(quick, 99), "agi_n": len(quick),
         "think_p50": percentile(think, 50), "think_p99": percentile(think, 99),
         "slowest_step": slowest[0], "slowest_p99": percentile(slowest[1], 99),
+        "filing_n": len(filing), "filing_p50": percentile(filing, 50), "filing_p99": percentile(filing, 99),
         "t_p50": percentile(delays, 50), "t_p95": percentile(delays, 95),
         "f_p50": percentile(from_filing, 50), "f_p95": percentile(from_filing, 95), **usage,
     }
@@ -292,6 +297,8 @@ def report(result: dict) -> None:
           f" p99 {result['agi_p99']:.1f} ms; IVR time between answer and next command: p50"
           f" {result['think_p50']:.1f} ms, p99 {result['think_p99']:.1f} ms (slowest step {result['slowest_step']}:"
           f" p99 {result['slowest_p99']:.0f} ms)")
+    print(f"  filing an alert (the end of the take to the next prompt: the file closed, trimmed, examined, fsynced"
+          f" and committed; n={result['filing_n']}): p50 {result['filing_p50']:.0f} ms, p99 {result['filing_p99']:.0f} ms")
     print(f"  hang-up to transcript ({result['transcribed']} transcribed): p50 {result['t_p50']:.1f} s,"
           f" p95 {result['t_p95']:.1f} s (negative: ready before the caller hung up); end of recording to"
           f" transcript: p50 {result['f_p50']:.1f} s, p95 {result['f_p95']:.1f} s")

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 log = logging.getLogger(__name__)
 # One DEBUG line per command: "<channel> <verb> <round trip ms> <ms the IVR took since the last answer>"
+# (EXEC's verb names its application: "EXEC StopMixMonitor")
 # (bench/calls.py reads them).
 timing = logging.getLogger(__name__ + ".timing")
 
@@ -169,7 +170,8 @@ class Call:
         await self._writer.drain()
         response = await self._read_response()
         self._answered_at, think = time.monotonic(), sent_at - self._answered_at
-        timing.debug("%s %s %.2f %.2f", self.channel, words[0], (self._answered_at - sent_at) * 1000, think * 1000)
+        verb = f"EXEC {words[1]}" if words[0] == "EXEC" else words[0]  # which application: bench/calls.py's steps
+        timing.debug("%s %s %.2f %.2f", self.channel, verb, (self._answered_at - sent_at) * 1000, think * 1000)
         log.debug("%s << %s", self.channel, response)
         if response.code == 200:
             return response
