@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from core.store.migrations import SchemaError
+
 from .context import Context, default_data_dir
 
 # Command modules, each exporting `commands`: a list of click commands or groups.
@@ -36,7 +38,16 @@ COMMAND_MODULES = [
 ]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class Sauti(click.Group):
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except SchemaError as exc:
+            # Every command, services first: none runs on a schema it does not know.
+            raise click.ClickException(str(exc)) from None
+
+
+@click.group(cls=Sauti, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--data",
     "data_dir",

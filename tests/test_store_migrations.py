@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 import multiprocessing
+import re
 import sqlite3
 
 import pytest
 
 from core.store import Store
 from core.store._time import as_text
-from core.store.migrations import _split_sql
+from core.store.migrations import SchemaError, _split_sql
 from core.store.schema import MIGRATIONS
+from tests.fixtures.core import make_data_dir
 
 OPENERS = 30
 TIME_AS_TEXT = [name for name, _ in MIGRATIONS].index("0015_time_as_text")
@@ -71,7 +73,7 @@ def test_a_migration_failing_halfway_leaves_the_database_as_it_was(fresh_db):
         "INSERT INTO alerts (reference, call_id, created_at, updated_at) VALUES ('1234561', ?, 'a', 'a')", (call_id,)
     )
     before = dump(fresh_db.conn)
-    with pytest.raises(sqlite3.OperationalError, match="no_such_table"):
+    with pytest.raises(SchemaError, match=f"failed at migration {BROKEN[0]}: no such table: no_such_table"):
         fresh_db.migrate(MIGRATIONS + [BROKEN])
     assert dump(fresh_db.conn) == before
     assert not fresh_db.conn.in_transaction
@@ -80,10 +82,52 @@ def test_a_migration_failing_halfway_leaves_the_database_as_it_was(fresh_db):
 
 def test_a_first_migration_failing_leaves_a_new_file_empty(tmp_path):
     store = Store.open(tmp_path / "new.db", migrate=False)
-    with pytest.raises(sqlite3.OperationalError):
+    with pytest.raises(SchemaError, match="at migration none"):
         store.migrate([("0001_broken", "CREATE TABLE a (x); CREATE TABLE a (x);")])
     assert store.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0  # no _migrations either
     assert store.migrate() == [name for name, _ in MIGRATIONS]
+
+
+def sauti(data_dir, *args):
+    from click.testing import CliRunner
+
+    from sauti.cli import main
+
+    return CliRunner().invoke(main, ["--data", str(data_dir), *args])
+
+
+def test_the_line_refuses_to_start_when_a_pending_migration_fails(tmp_path):
+    """A database one release behind whose last migration cannot apply (here: the table it
+    creates is already there): `sauti up` and each service stop with a clear message, nothing
+    is started, and the database stays at the migration before."""
+    config = make_data_dir(tmp_path / "data")
+    config.db_path.unlink(missing_ok=True)
+    last, sql = MIGRATIONS[-1]
+    table = re.search(r"CREATE TABLE (\w+)", sql).group(1)
+    with Store.open(config.db_path, migrate=False) as store:
+        store.migrate(MIGRATIONS[:-1])
+        store.conn.execute(f"CREATE TABLE {table} (in_the_way INTEGER)")
+    for command in (["up", "--no-asterisk"], ["ivr"], ["worker"], ["web"], ["dialler"]):
+        refused = sauti(config.data_dir, *command)
+        assert refused.exit_code == 1, (command, refused.output)
+        assert f"failed at migration {last}" in refused.output and f"at migration {MIGRATIONS[-2][0]}" in refused.output
+        assert "does not start on a half-upgraded schema" in refused.output
+        assert "Traceback" not in refused.output
+    assert "Services:" not in sauti(config.data_dir, "up", "--no-asterisk").output, "nothing started"
+    with Store.open(config.db_path, migrate=False) as store:
+        assert store.schema_version() == len(MIGRATIONS) - 1
+
+
+def test_the_line_refuses_a_database_from_a_newer_release(tmp_path):
+    config = make_data_dir(tmp_path / "data")
+    with Store.open(config.db_path) as store:
+        store.conn.execute("INSERT INTO _migrations (name, applied_at) VALUES ('9999_from_the_future', 'x')")
+    for command in (["up", "--no-asterisk"], ["ivr"], ["alerts", "list"]):
+        refused = sauti(config.data_dir, *command)
+        assert refused.exit_code == 1, (command, refused.output)
+        assert "upgraded by a newer Sauti" in refused.output and "9999_from_the_future" in refused.output
+    with pytest.raises(SchemaError):
+        Store.open(config.db_path)
 
 
 def test_0015_converts_epoch_leases_to_time_text(tmp_path):
