@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -157,3 +158,44 @@ def test_a_restored_installation_uses_its_own_copy_of_the_prompts(tmp_path):
     restored = config_module.load(tmp_path / "new", env={})
     assert restored.prompts_dir == (tmp_path / "new" / "prompts").resolve()
     assert (restored.prompts_dir / "sw" / "welcome.wav").read_bytes() == b"RIFF-installation"
+
+
+def test_a_backup_restored_into_another_data_directory_is_the_same_line(tmp_path):
+    """The upgrade fixture's installation (every kind of data the line keeps), backed up and
+    restored elsewhere, as onto another machine: the same rows, the same audio, the same sealed
+    complaint, and call-backs the dialler claims and opens with the restored keys alone."""
+    from core.complaints import ComplaintOpener
+    from core.contacts import ContactCipher
+    from core.directory import NumberSeal
+    from tests.fixtures.upgrade.build import rows_of_every_table
+    from tests.test_upgrade import RELEASES, upgraded
+
+    config, expected = upgraded(RELEASES[-1], tmp_path / "here")
+    Store.open(config.db_path).close()   # today's schema, as on a running line
+    made = sauti(config.data_dir, "backup", str(tmp_path / "backup"))
+    assert made.exit_code == 0, made.output
+    elsewhere = tmp_path / "there" / "data"
+    restored = sauti(elsewhere, "restore", str(tmp_path / "backup"))
+    assert restored.exit_code == 0, restored.output
+    assert f"restored {len(expected['tables']['alerts'])} alert(s)" in restored.output
+    shutil.rmtree(config.data_dir / "secrets")   # nothing below may lean on the first machine's keys
+    new_config = config_module.load(elsewhere, env={})
+
+    assert rows_of_every_table(new_config.db_path) == rows_of_every_table(config.db_path)
+    for folder in ("recordings", "complaints"):
+        files = sorted(p.relative_to(config.data_dir) for p in (config.data_dir / folder).rglob("*") if p.is_file())
+        assert files, folder
+        for relative in files:
+            assert (elsewhere / relative).read_bytes() == (config.data_dir / relative).read_bytes(), relative
+    with Store.open(new_config.db_path) as store:
+        due = store.claim_due_callbacks(10)
+        assert due, "the beep's call-back is still due"
+        cipher = ContactCipher.from_config(new_config)
+        for callback in due:
+            assert cipher.open(callback["sealed"], callback["caller_pseudonym"]) == \
+                expected["contacts"][callback["caller_pseudonym"]]
+        seal = NumberSeal.from_config(new_config)
+        assert {e.name: seal.open(*store.sealed_number(e.id)) for e in store.directory()} == expected["directory"]
+        for reference in expected["complaints"]:
+            sealed = (elsewhere / store.complaint_by_reference(reference)["path"]).read_bytes()
+            assert ComplaintOpener.from_config(new_config).open(sealed, reference).startswith(b"RIFF")
