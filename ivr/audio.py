@@ -11,6 +11,7 @@ from pathlib import Path
 
 from core.audio.speech import MIN_SPEECH_SECONDS, Segment, has_speech, speech_starts_after, split_at_pauses
 from core.audio.wav import read_wav, write_wav
+from core.durable import make_durable
 from core.store import RecordingFacts
 
 __all__ = ["MIN_SPEECH_SECONDS", "Segment", "facts", "has_speech", "read_wav", "speech_starts_after",
@@ -18,6 +19,10 @@ __all__ = ["MIN_SPEECH_SECONDS", "Segment", "facts", "has_speech", "read_wav", "
 
 
 def facts(path: Path, data_dir: Path, offset_seconds: float = 0.0) -> RecordingFacts:
+    """The facts of a recording about to be filed, once it is on stable storage: a row the
+    store commits (and a reference the line then reads back) never names a file that a power
+    cut can take back. Every recording the IVR files passes here."""
+    make_durable(path, data_dir)
     samples, rate = read_wav(path)
     data = path.read_bytes()
     return RecordingFacts(

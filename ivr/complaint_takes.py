@@ -24,6 +24,7 @@ from pathlib import Path
 
 from core.complaints import ComplaintSeal, complaints_dir
 from core.config import Config
+from core.durable import make_durable, sync_folder
 from core.model import ALERT_LANGUAGES
 
 from . import audio
@@ -84,6 +85,9 @@ async def seal_and_file(line: Line, wav: Path, language: str, began: dt.datetime
         target.unlink(missing_ok=True)  # half a sealed file (a full disk) is no use to anyone
         raise
     wav.unlink(missing_ok=True)
+    # The plain take's removal is on disk too: after a power cut it would come back and be
+    # filed a second time.
+    await asyncio.to_thread(sync_folder, wav.parent)
     log.info("filed a confidential complaint (%.1f s%s)", seconds, ", left over" if began else "")  # no reference
     return row
 
@@ -133,3 +137,4 @@ def _seal_to(config: Config, wav: Path, target: Path, reference: str) -> None:
     sealed = ComplaintSeal.from_config(config).seal(wav.read_bytes(), reference)
     target.write_bytes(sealed)
     target.chmod(0o600)
+    make_durable(target, config.data_dir)

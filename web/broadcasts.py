@@ -16,6 +16,7 @@ from pathlib import Path
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, send_file, url_for
 
 from core import prompts
+from core.durable import make_durable
 from core.store.broadcasts import OPEN
 
 from .context import get_store
@@ -84,6 +85,7 @@ def _upload():
         except (prompts.PromptError, OSError) as exc:
             log.warning("broadcast upload refused: %s", exc)
             return None, _("broadcast.unreadable")
+    make_durable(target, config.data_dir)   # the supervisor is told it is saved
     return str(target.relative_to(config.data_dir))
 
 

@@ -20,6 +20,7 @@ from flask import Blueprint, abort, current_app, flash, g, redirect, render_temp
 
 from core import complaints
 from core.audio import formats, wav
+from core.durable import make_durable
 
 from .context import get_store
 from .i18n import translate as _
@@ -131,4 +132,5 @@ def _save_message(upload) -> str | None:
     target = complaints.status_dir(_config()) / f"{uuid.uuid4().hex}.wav"
     target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     wav.write_wav(target, formats.to_rate(loaded, MESSAGE_RATE), MESSAGE_RATE)
+    make_durable(target, _config().data_dir)   # the caller who keys the reference is promised it
     return str(target.relative_to(_config().data_dir))

@@ -93,6 +93,7 @@ from .users import Users
 
 __all__ = ["Store", "Job", "RecordingFacts", "CLOSED_STATUSES", "utcnow"]
 
+SYNCHRONOUS = "FULL"
 BUSY_TIMEOUT_MS = 30_000  # how long a writer waits for another process's write lock
 
 
@@ -110,7 +111,10 @@ class Store(SurveyRuns, Responders, Responses, Sms, Alerts, SpeechModels, Transc
         if path != ":memory:":
             _use_wal(conn)
         conn.execute("PRAGMA foreign_keys = ON")
-        conn.execute("PRAGMA synchronous = NORMAL")
+        # FULL, not WAL's usual NORMAL: a commit is on stable storage before it returns, so a
+        # reference read back, a decision shown, a call-back queued survives a power cut
+        # (NORMAL may roll the last commits back). Its cost is in the README.
+        conn.execute(f"PRAGMA synchronous = {SYNCHRONOUS}")
         store = cls(conn)
         store.reference_digits = reference_digits
         if migrate:
