@@ -18,6 +18,7 @@ import asyncio
 import logging
 
 from core.dialplan import VAR_STATION
+from core.durable import sync_folder
 from core.model import FLAG_PARTIAL, FLAG_SILENT, Source
 
 from .. import audio
@@ -107,4 +108,6 @@ def cut_reports(session_wav, config, partial: bool) -> list[tuple]:
         reports.append((audio.facts(part, config.data_dir, offset_seconds=segment.start), number, flags))
     # Every speech frame is in a segment file; the session file would only duplicate them.
     session_wav.unlink()
+    # Its removal on disk too: brought back by a power cut, it would be filed again as a leftover.
+    sync_folder(session_wav.parent)
     return reports
