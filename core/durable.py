@@ -16,22 +16,18 @@ from pathlib import Path
 def make_durable(path: Path, root: Path) -> None:
     """fsync `path`, then each directory from its own up to `root` (inclusive), so the file,
     its name and any folder made for it (a new month's) survive a power cut."""
-    _fsync(path)
+    sync(path)
     folder = path.parent
     root = root.resolve()
     while True:
-        _fsync(folder)
+        sync(folder)
         if folder.resolve() == root or folder.parent == folder:
             return
         folder = folder.parent
 
 
-def sync_folder(folder: Path) -> None:
-    """fsync a directory, e.g. after a file was removed or renamed out of it."""
-    _fsync(folder)
-
-
-def _fsync(path: Path) -> None:
+def sync(path: Path) -> None:
+    """fsync a file, or a folder once a file was removed from it or renamed into or out of it."""
     descriptor = os.open(path, os.O_RDONLY)
     try:
         os.fsync(descriptor)

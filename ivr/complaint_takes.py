@@ -24,7 +24,7 @@ from pathlib import Path
 
 from core.complaints import ComplaintSeal, complaints_dir
 from core.config import Config
-from core.durable import make_durable, sync_folder
+from core.durable import make_durable, sync
 from core.model import ALERT_LANGUAGES
 
 from . import audio
@@ -87,7 +87,7 @@ async def seal_and_file(line: Line, wav: Path, language: str, began: dt.datetime
     wav.unlink(missing_ok=True)
     # The plain take's removal is on disk too: after a power cut it would come back and be
     # filed a second time.
-    await asyncio.to_thread(sync_folder, wav.parent)
+    await asyncio.to_thread(sync, wav.parent)
     log.info("filed a confidential complaint (%.1f s%s)", seconds, ", left over" if began else "")  # no reference
     return row
 

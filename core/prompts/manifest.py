@@ -17,6 +17,7 @@ import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
+from ..durable import sync
 from .catalogue import PromptError
 from .layout import audio_path
 
@@ -73,9 +74,10 @@ def swap(prompts_dir: Path, lang: str, prompt_id: str, tmp: Path, entry: dict,
             except OSError:
                 shutil.copy2(target, saved)
             _write_json(saved.with_suffix(".json"), manifest.get(prompt_id, {"source": UNLISTED}))
-        _fsync(tmp)
+        sync(tmp)
         os.chmod(tmp, 0o644)              # Asterisk may run as another user
         os.replace(tmp, target)
+        sync(target.parent)
         manifest[prompt_id] = {**entry, "at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
         _write_json(lang_dir / MANIFEST, manifest)
     return saved
@@ -95,11 +97,7 @@ def read_manifest(lang_dir: Path) -> dict:
 def _write_json(path: Path, data: dict) -> None:
     with staged(path) as tmp:
         tmp.write_text(json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
-        _fsync(tmp)
+        sync(tmp)
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
-
-
-def _fsync(path: Path) -> None:
-    with open(path, "rb") as handle:
-        os.fsync(handle.fileno())
+        sync(path.parent)

@@ -18,7 +18,7 @@ import asyncio
 import logging
 
 from core.dialplan import VAR_STATION
-from core.durable import sync_folder
+from core.durable import sync
 from core.model import FLAG_PARTIAL, FLAG_SILENT, Source
 
 from .. import audio
@@ -109,5 +109,5 @@ def cut_reports(session_wav, config, partial: bool) -> list[tuple]:
     # Every speech frame is in a segment file; the session file would only duplicate them.
     session_wav.unlink()
     # Its removal on disk too: brought back by a power cut, it would be filed again as a leftover.
-    sync_folder(session_wav.parent)
+    sync(session_wav.parent)
     return reports
