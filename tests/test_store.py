@@ -42,6 +42,15 @@ def test_migrations_from_an_empty_file(tmp_path):
     assert again.schema_version() == len(MIGRATIONS)
 
 
+def test_every_connection_commits_to_stable_storage(tmp_path):
+    """WAL with synchronous = FULL: a commit is synced before it returns, whichever service
+    opens the store (the IVR, the SMS receiver and the console open without migrating)."""
+    for migrate in (True, False):
+        with Store.open(tmp_path / "line.db", migrate=migrate) as store:
+            assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+            assert store.conn.execute("PRAGMA synchronous").fetchone()[0] == 2, "FULL"
+
+
 def test_foreign_keys_are_enforced(fresh_db):
     with pytest.raises(sqlite3.IntegrityError):
         fresh_db.add_recording(9999, RECORDING)
