@@ -99,7 +99,8 @@ class Queue(Base):
             where.append("alerts.locality LIKE ? ESCAPE '\\'")
             params.append(_like_prefix(f.locality))
         if f.source:
-            where.append("+alerts.call_id IN (SELECT id FROM calls WHERE source = ?)")
+            # Per row, by the call's key: an IN list would first gather every call of that source.
+            where.append("(SELECT source FROM calls WHERE calls.id = alerts.call_id) = ?")
             params.append(f.source)
         start, end = f.day_bounds()
         if start:
