@@ -30,7 +30,7 @@ if str(ROOT) not in sys.path:
 from core.directory import Entry  # noqa: E402
 from core.identity import damm_check_digit, reference_digits  # noqa: E402
 from core.model import CATEGORIES  # noqa: E402
-from core.store import Store  # noqa: E402
+from core.store import CLOSED_STATUSES, Store  # noqa: E402
 from core.store._time import as_text  # noqa: E402
 
 VOCABULARY = (
@@ -47,6 +47,7 @@ TERMS = {"bunduki": "armed_movement", "wamechoma": "burning_looting", "wamewatek
          "vitisho": "threats_hate", "ardhi": "land_livestock", "mandoki": "armed_movement"}
 LANGUAGES = ("sw", "sw", "sw", "fr", "ln")
 DECIDED = ("verified", "verified", "unverified", "false", "duplicate", "escalated")
+CLOSED = {status.value for status in CLOSED_STATUSES}
 VERIFIERS = [f"verifier{i}" for i in range(12)]
 COMMITTEES = 30
 DIRECTORY = 400
@@ -56,8 +57,8 @@ BATCH = 10_000
 # Shares of alerts (or of calls) that leave each kind of row.
 RADIO = 0.2            # calls from a radio station's patch (several reports a session)
 COMMITTEE_CALL = 0.02  # calls from a Local Protection Committee
-WAITING_RECENT = 0.6   # of the newest alerts (the last WAITING_WINDOW), still waiting
-WAITING_WINDOW = 0.005
+WAITING_RECENT = 0.6   # of the alerts of the last WAITING_WINDOW, still waiting
+WAITING_WINDOW = dt.timedelta(days=3)
 WAITING_OLD = 0.002    # older alerts nobody decided
 TAGGED = 0.4
 CORRECTED = 0.05
@@ -78,7 +79,7 @@ COLUMNS = {
     "calls": ("id", "channel", "uniqueid", "source", "station", "caller_pseudonym", "started_at", "ended_at",
               "committee_id"),
     "alerts": ("id", "reference", "call_id", "segment", "language", "locality", "status", "priority", "keywords",
-               "transcript_state", "duplicate_of", "created_at", "updated_at"),
+               "transcript_state", "duplicate_of", "created_at", "updated_at", "purged_at"),
     "recordings": ("alert_id", "path", "format", "duration", "sample_rate", "bytes", "sha256", "created_at"),
     "jobs": ("kind", "alert_id", "status", "attempts", "worker", "created_at", "updated_at"),
     "transcripts": ("id", "alert_id", "text", "words", "model", "language", "confidence", "origin", "author",
@@ -100,9 +101,12 @@ COLUMNS = {
 
 
 class Filler:
-    def __init__(self, store: Store, rng: random.Random, days: int, total: int):
+    def __init__(self, store: Store, rng: random.Random, days: int, total: int, retention_days: int):
         self.store, self.rng = store, rng
         self.end = _now()
+        # What the daily purge already took: closed alerts a day past their retention (the last
+        # day is left for the benchmark's own purge). 0 keeps everything.
+        self.purged_before = self.end - dt.timedelta(days=retention_days + 1) if retention_days > 0 else None
         self.start = self.end - dt.timedelta(days=days)
         self.total = total
         self.references = store.alert_references()
@@ -190,7 +194,7 @@ class Filler:
             keywords = [{"term": w["word"], "category": TERMS[w["word"]], "start": w["start"]}
                         for w in words if w["word"] in TERMS]
             priority = round(len(keywords) + rng.random(), 3)
-            newest = n >= self.total * (1 - WAITING_WINDOW)
+            newest = self.end - received < WAITING_WINDOW
             waiting = rng.random() < (WAITING_RECENT if newest else WAITING_OLD)
             status = "new" if waiting else rng.choice(DECIDED)
             duplicate_of = None
@@ -201,15 +205,25 @@ class Filler:
                     status = "verified"
             decided = received + dt.timedelta(minutes=rng.randint(5, 600))
             updated = at if waiting else as_text(decided)
+            purged = (self.purged_before is not None and status in CLOSED and decided < self.purged_before)
+            purged_at = as_text(decided + (self.end - self.purged_before)) if purged else None
             reference = self._reference()
             rows["alerts"].append((alert_id, reference, call_id, segment, language, locality, status, priority,
-                                   json.dumps(keywords, ensure_ascii=False), "done", duplicate_of, at, updated))
-            rows["recordings"].append((alert_id, f"recordings/bench-{alert_id}.wav", "wav", 30.0, 8000, 480044,
-                                       f"{alert_id:064x}", at))
+                                   json.dumps(keywords, ensure_ascii=False), "done", duplicate_of, at,
+                                   purged_at or updated, purged_at))
             rows["jobs"] += [("transcribe", alert_id, "done", 1, "bench", at, at),
                              ("spot", alert_id, "done", 1, "bench", at, at)]
-            rows["transcripts"].append((self._next("transcripts"), alert_id, text, json.dumps(words, ensure_ascii=False),
-                                        "bench", language, 0.8, "asr", None, at))
+            if purged:   # what the purge leaves: the alert, its history, no voice, no words, no caller
+                rows["audit_log"].append(("retention", "purge", "alert", alert_id, None,
+                                          json.dumps({"recordings": 1, "transcripts": 1}), purged_at))
+                if pseudonym and call_alerts == 0:
+                    rows["calls"][-1] = rows["calls"][-1][:5] + (None,) + rows["calls"][-1][6:]
+            else:
+                rows["recordings"].append((alert_id, f"recordings/bench-{alert_id}.wav", "wav", 30.0, 8000, 480044,
+                                           f"{alert_id:064x}", at))
+                rows["transcripts"].append((self._next("transcripts"), alert_id, text,
+                                            json.dumps(words, ensure_ascii=False), "bench", language, 0.8, "asr",
+                                            None, at))
             rows["audit_log"].append(("ivr", "create", "alert", alert_id, None,
                                       json.dumps({"reference": reference, "status": "new"}), at))
             if not waiting:
@@ -219,7 +233,7 @@ class Filler:
                 after = {"status": status, **({"duplicate_of": duplicate_of} if duplicate_of else {})}
                 rows["audit_log"].append((verifier, "status", "alert", alert_id, json.dumps({"status": "new"}),
                                           json.dumps(after), updated))
-                if rng.random() < CORRECTED:
+                if rng.random() < CORRECTED and not purged:
                     rows["transcripts"].append((self._next("transcripts"), alert_id, text + " " + rng.choice(VOCABULARY),
                                                 "[]", None, language, None, "verifier", verifier, updated))
                 if rng.random() < NOTED:
@@ -234,6 +248,9 @@ class Filler:
                                                         state, updated, updated))
                         if last:
                             break
+                    if unreached:
+                        rows["audit_log"].append(("dialler", "responders_unreached", "alert", alert_id, None,
+                                                  json.dumps({"reason": "no_answer"}), updated))
                 if status == "escalated" and rng.random() < RESPONDED:
                     acted = as_text(decided + dt.timedelta(hours=rng.randint(1, 48)))
                     rows["responses"].append((alert_id, "patrol sent", rng.choice(("resolved", "ongoing", "referred")),
@@ -278,14 +295,17 @@ class Filler:
             self.store.live_call_update(f"bench-live-{i}", source="phone", step="record")
 
 
-def fill(db_path: Path | str, alerts: int, seed: int = 7, days: int = 730, progress=print) -> int:
-    """Add alerts until the database holds `alerts`; returns how many were added."""
+def fill(db_path: Path | str, alerts: int, seed: int = 7, days: int = 730, progress=print,
+         retention_days: int = 90) -> int:
+    """Add alerts until the database holds `alerts`, spread over the last `days` days, the
+    closed ones older than `retention_days` already purged as the daily purge would have;
+    returns how many were added."""
     with Store.open(db_path) as store:
         have = store.count_alerts()
         wanted = alerts - have
         if wanted <= 0:
             return 0
-        filler = Filler(store, random.Random(seed + have), days, wanted)
+        filler = Filler(store, random.Random(seed + have), days, wanted, retention_days)
         started = time.perf_counter()
         for first in range(0, wanted, BATCH):
             filler.batch(first, min(BATCH, wanted - first))
@@ -303,10 +323,13 @@ def main() -> int:
     parser.add_argument("db", type=Path, help="The database file (created and migrated if new).")
     parser.add_argument("--alerts", type=int, default=100_000, help="Total alerts the database should hold.")
     parser.add_argument("--days", type=int, default=730, help="Days the new alerts are spread over, up to now.")
+    parser.add_argument("--retention-days", type=int, default=90,
+                        help="Closed alerts older than this come already purged (0: none). Default: 90, as [retention] days.")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     started = time.perf_counter()
-    added = fill(args.db, args.alerts, args.seed, args.days, progress=lambda line: print(line, file=sys.stderr))
+    added = fill(args.db, args.alerts, args.seed, args.days, progress=lambda line: print(line, file=sys.stderr),
+                 retention_days=args.retention_days)
     print(f"added {added} alerts in {time.perf_counter() - started:.0f} s")
     return 0
 

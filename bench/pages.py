@@ -36,7 +36,7 @@ def pages(facts: Facts) -> dict[str, Callable[[random.Random], str]]:
         "queue (waiting)": lambda rng: "/",
         "queue (waiting, page 2)": lambda rng: "/?page=2",
         "queue (all statuses)": lambda rng: "/?status=all",
-        "queue (all, page 40)": lambda rng: "/?status=all&page=40",
+        "queue (all, page 3)": lambda rng: "/?status=all&page=3",
         "queue (a decided status)": lambda rng: f"/?status={rng.choice(DECIDED)}",
         "queue (language)": lambda rng: f"/?status=all&language={rng.choice(('sw', 'fr', 'ln'))}",
         "queue (locality)": lambda rng: f"/?status=all&locality={rng.choice(LOCALITIES)}",

@@ -140,12 +140,13 @@ class Responders(Responses, Alerts, Directory, Audit):
 
     def unreached_escalations(self) -> list[dict]:
         """Escalated alerts whose every responder call is over and none confirmed: a supervisor must act.
-        Every such alert has a call that ended unconfirmed: found by that call's partial index
-        (responder_calls_ended, whose condition is written out the same way), not by reading
+        Every such alert was audited "responders_unreached" when it became so (_queue_responders,
+        _end_call): found through that action's partial index (audit_unreached), not by reading
         every escalated alert of the history on every page."""
         return list(self.db.query(
-            "SELECT a.id, a.reference FROM alerts a WHERE a.id IN (SELECT alert_id FROM responder_calls"
-            f" WHERE state NOT IN ({', '.join(repr(s) for s in (*OPEN_STATES, CONFIRMED))}))"
+            "SELECT a.id, a.reference FROM alerts a WHERE a.id IN (SELECT entity_id FROM audit_log"
+            " WHERE action = 'responders_unreached' AND +entity = 'alert')"
             " AND +a.status = 'escalated'"
+            " AND EXISTS (SELECT 1 FROM responder_calls r WHERE r.alert_id = a.id)"
             " AND NOT EXISTS (SELECT 1 FROM responder_calls r WHERE r.alert_id = a.id AND r.state IN (?, ?, ?, ?))"
             " ORDER BY a.id", [*OPEN_STATES, CONFIRMED]))

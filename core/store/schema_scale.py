@@ -25,12 +25,11 @@ SCALE_MIGRATIONS: list[tuple[str, str]] = [
         """,
     ),
     (
-        "0067_responder_calls_ended",
+        "0067_audit_unreached",
         """
-        -- Responder calls that ended unconfirmed (not waiting, calling, answered or confirmed):
-        -- where the unreached escalations every supervisor's page shows are found.
-        CREATE INDEX responder_calls_ended ON responder_calls(alert_id)
-            WHERE state NOT IN ('waiting', 'calling', 'answered', 'confirmed');
+        -- The moments an escalation's responders were all called and none confirmed (or there
+        -- were none): where the unreached escalations every supervisor's page shows are found.
+        CREATE INDEX audit_unreached ON audit_log(entity_id) WHERE action = 'responders_unreached';
         """,
     ),
     (
