@@ -37,8 +37,17 @@ class Incidents(Audit):
     def incidents(self, limit: int = 100) -> list[dict]:
         """The newest incidents, each with its alerts."""
         rows = list(self.db.query("SELECT * FROM incidents ORDER BY updated_at DESC, id DESC LIMIT ?", [limit]))
+        members: dict[int, list[dict]] = {row["id"]: [] for row in rows}
+        if members:   # the alerts of all of them in one query, not one query an incident
+            found = self.db.query(
+                _ALERT_ROWS.replace(" FROM alerts ", ", incident_alerts.incident_id AS incident FROM alerts ", 1)
+                + " JOIN incident_alerts ON incident_alerts.alert_id = alerts.id"
+                f" WHERE incident_alerts.incident_id IN ({', '.join('?' * len(members))}) ORDER BY alerts.created_at",
+                list(members))
+            for row in found:
+                members[row.pop("incident")].append(_decode(row))
         for row in rows:
-            row["alerts"] = self.incident_alerts(row["id"])
+            row["alerts"] = members[row["id"]]
         return rows
 
     def incident_of(self, alert_id: int) -> int | None:

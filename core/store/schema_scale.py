@@ -39,4 +39,11 @@ SCALE_MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX survey_responses_survey ON survey_responses(survey_id, id);
         """,
     ),
+    (
+        "0069_incidents_updated",
+        """
+        -- The newest incidents first, for the incidents page, without sorting them all.
+        CREATE INDEX incidents_updated ON incidents(updated_at DESC, id DESC);
+        """,
+    ),
 ]
