@@ -134,13 +134,24 @@ class Queue(Base):
                 params.append(match)
         return where, params
 
-    def _few_in_dates(self, f: QueueFilter) -> bool:
+    def _by_dates(self, f: QueueFilter, rows: int) -> bool:
+        """Whether to read the dates' range of the time index and sort it, rather than walk the
+        queue in order until `rows` match. A range of at most DATE_RANGE_THRESHOLD alerts is
+        read, unless the dates are the only filter besides the status and the walk's expected
+        length (rows x alerts / alerts in the range) is shorter than the range."""
         start, end = f.day_bounds()
         if not start and not end:
             return False
-        return self.conn.execute(
+        in_range = self.conn.execute(
             "SELECT count(*) FROM (SELECT 1 FROM alerts WHERE created_at >= ? AND created_at < ? LIMIT ?)",
-            (start or "", end or "~", DATE_RANGE_THRESHOLD + 1)).fetchone()[0] <= DATE_RANGE_THRESHOLD
+            (start or "", end or "~", DATE_RANGE_THRESHOLD + 1)).fetchone()[0]
+        if in_range > DATE_RANGE_THRESHOLD:
+            return False
+        others = {k for k in f.active() if k not in ("status", "date_from", "date_to")}
+        if others or not in_range:
+            return True
+        total = self._value("SELECT max(id) FROM alerts") or 0   # alerts are never deleted
+        return rows * total / in_range > in_range
 
     def _search_hits(self, match: str, cap: int) -> int:
         return self.conn.execute(
@@ -154,7 +165,7 @@ class Queue(Base):
         where, params = self._queue_where(f)
         # The page's ids first, from the filters alone; the columns that cost a lookup each
         # (transcript, tags, a radio session's reports) only for the rows shown.
-        page = ("SELECT alerts.id FROM alerts" + (" INDEXED BY alerts_received" if self._few_in_dates(f) else "")
+        page = ("SELECT alerts.id FROM alerts" + (" INDEXED BY alerts_received" if self._by_dates(f, limit + offset) else "")
                 + (" WHERE " + " AND ".join(where) if where else "") + f" ORDER BY {QUEUE_ORDER} LIMIT ? OFFSET ?")
         sql = (
             "SELECT alerts.id, alerts.reference, alerts.status, alerts.priority, alerts.language,"
