@@ -40,7 +40,7 @@ class Responders(Responses, Alerts, Directory, Audit):
             # done: the dialler's tick (every second, holding the write lock) reads the recent
             # escalations through their partial index (audit_escalations), not every escalated
             # alert of the history.
-            newest = self._value("SELECT max(created_at) FROM responder_calls")
+            newest = self._value("SELECT created_at FROM responder_calls ORDER BY id DESC LIMIT 1")   # the last queued
             recent = max(since, as_text(dt.datetime.fromisoformat(newest) - ESCALATION_SETTLE)) if newest else since
             due = self.conn.execute(
                 f"SELECT a.id, a.locality, {_ESCALATED_AT} AS escalated_at FROM alerts a"
