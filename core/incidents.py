@@ -15,6 +15,7 @@ none of these (recorded by the failure path) counts on its own.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from dataclasses import dataclass
 
@@ -84,13 +85,26 @@ def suggest(reports: list[Report], places: dict[str, Locality], rules: Rules = R
         return i
 
     window = dt.timedelta(hours=rules.window_hours)
+    # Each alert is compared only with the later alerts of localities near its own, each
+    # locality's alerts in time order: at a whole mission's pace a window holds hundreds of
+    # alerts, most of them far away. near() reads only the two localities, so each pair of
+    # localities is judged once.
+    by_locality: dict[str, list[int]] = {}
+    for i, report in enumerate(reports):
+        if report.locality:
+            by_locality.setdefault(report.locality, []).append(i)
+    neighbours: dict[str, list[list[int]]] = {}
+    for code, indices in by_locality.items():
+        first = reports[indices[0]]
+        neighbours[code] = [others for others in by_locality.values() if near(first, reports[others[0]], places, rules)]
     for i, a in enumerate(reports):
-        for j in range(i + 1, len(reports)):
-            b = reports[j]
-            if b.received - a.received > window:
-                break   # sorted by time: nothing later can be close enough
-            if linked(a, b, places, rules):
-                parent[root(j)] = root(i)
+        for indices in neighbours.get(a.locality or "", ()):
+            for j in indices[bisect.bisect_right(indices, i):]:
+                b = reports[j]
+                if b.received - a.received > window:
+                    break   # in time order: nothing later can be close enough
+                if linked(a, b, places, rules):
+                    parent[root(j)] = root(i)
     groups: dict[int, list[Report]] = {}
     for i, report in enumerate(reports):
         groups.setdefault(root(i), []).append(report)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from core import directory
@@ -74,3 +76,21 @@ def test_a_locality_without_responders_is_unreached_at_once(fresh_db, config):
     assert [c["state"] for c in fresh_db.responder_calls_for(alert_id)] == ["no_responder"]
     assert fresh_db.claim_responder_calls() == [] and fresh_db.queue_escalations() == []
     assert fresh_db.unreached_escalations()[0]["id"] == alert_id
+
+
+def test_an_escalation_that_overlapped_the_last_queueing_is_still_queued(fresh_db, config, seal):
+    """The dialler reads only escalations newer than the newest responder call less a margin
+    (ESCALATION_SETTLE): one whose audit time falls just before it is not lost."""
+    fresh_db.import_directory(directory.read_csv(CSV), seal.seal, "ada")
+    first = escalated(fresh_db, config)
+    assert fresh_db.queue_escalations() == [first]
+    second = escalated(fresh_db, config)
+    queued_at = fresh_db.responder_calls_for(first)[0]["created_at"]
+    earlier = (dt.datetime.fromisoformat(queued_at) - dt.timedelta(milliseconds=1)).isoformat(timespec="milliseconds")
+    fresh_db.conn.execute("UPDATE audit_log SET at = ? WHERE entity_id = ? AND action = 'status'", (earlier, second))
+    assert fresh_db.queue_escalations() == [second]
+    assert fresh_db.queue_escalations() == []
+    plan = " ".join(row[3] for row in fresh_db.conn.execute(
+        "EXPLAIN QUERY PLAN SELECT entity_id FROM audit_log WHERE action = 'status'"
+        " AND json_extract(after, '$.status') = 'escalated' AND at > ?", ("",)))
+    assert "audit_escalations" in plan

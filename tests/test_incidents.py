@@ -145,3 +145,33 @@ def test_cli_suggests_lists_and_finds_gaps(config, fresh_db):
     gaps = runner.invoke(main, [*data, "incidents", "gaps"]).output
     assert "Goma" in gaps and "silent 20 day(s)" in gaps
     assert "0 silent" in runner.invoke(main, [*data, "incidents", "gaps", "--days", "30"]).output
+
+
+def test_grouping_by_locality_finds_what_comparing_every_pair_finds():
+    """suggest() compares an alert only with later ones of near localities: the same groups as
+    every pair within the window, on a day of alerts spread over near and far places."""
+    import random
+
+    rng = random.Random(24)
+    codes = [BENI, OICHA, MBAU, BUNIA, GOMA, "unknown-place", "beni", None]
+    reports = [report(n, minutes=rng.randint(0, 24 * 60), locality=rng.choice(codes),
+                      categories=rng.sample(("attack", "abduction", "displacement"), rng.randint(1, 2)))
+               for n in range(400)]
+    rules = Rules()
+    ordered = sorted(reports, key=lambda r: (r.received, r.alert_id))
+    parent = {r.alert_id: r.alert_id for r in reports}
+
+    def root(i):
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
+    for i, a in enumerate(ordered):
+        for b in ordered[i + 1:]:
+            if incidents.linked(a, b, PLACES, rules):
+                parent[root(b.alert_id)] = root(a.alert_id)
+    groups = {}
+    for r in reports:
+        groups.setdefault(root(r.alert_id), []).append(r.alert_id)
+    expected = sorted(sorted(g) for g in groups.values() if len(g) > 1)
+    assert sorted(ids(suggest(reports, PLACES, rules))) == expected and len(expected) >= 3

@@ -22,6 +22,9 @@ from .security import role_required
 
 bp = Blueprint("responses", __name__)
 
+# The longest waits the report lists: at a whole mission's pace, 12 weeks leave thousands.
+STUCK_SHOWN = 100
+
 
 @bp.app_context_processor
 def unreached_escalations() -> dict:
@@ -93,7 +96,7 @@ def report():
             charts.append(median_p90_bars(rows, _("report.interval." + name), _("report.median"), _("report.p90")))
     stuck = response_times.stuck(timelines, dt.datetime.now(dt.timezone.utc), config.responses.stuck_hours)
     return render_template("report.html", grouping=grouping, groupings=response_times.GROUPINGS, figures=found,
-                           charts=charts, stuck=stuck, stuck_hours=config.responses.stuck_hours,
+                           charts=charts, stuck=stuck[:STUCK_SHOWN], stuck_count=len(stuck), stuck_hours=config.responses.stuck_hours,
                            weeks=config.responses.report_weeks, minutes=format_minutes, count=len(timelines))
 
 

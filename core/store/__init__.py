@@ -35,6 +35,7 @@ transactions, row queries) and from the areas it calls, so every dependency is n
     retention.py    purging closed alerts
     spotting.py     keyword examples marked by verifiers, hits in new alerts, decisions, thresholds
     audit.py        the audit log
+    bulk.py         many rows at once, for benchmarks and tests that need years of history
     spool.py        failure-path recordings imported once
     sms.py          alerts by SMS (filed as a call's are), messages sent back, delivery reports
     snapshot.py     the database file: one-step live copy, integrity (core/backup.py)
@@ -61,6 +62,7 @@ from ._base import Base
 from ._time import utcnow
 from .alerts import Alerts
 from .audit import Audit
+from .bulk import Bulk
 from .callbacks import Callbacks
 from .calls import Calls
 from .claims import Claims
@@ -100,7 +102,7 @@ BUSY_TIMEOUT_MS = 30_000  # how long a writer waits for another process's write 
 # Areas that build on others come before them (Python's method order needs it).
 class Store(SurveyRuns, Responders, Responses, Sms, Alerts, SpeechModels, Transcripts, Flags, Recordings, Jobs, Calls,
             Callbacks, Claims, Committees, CommitteePins, Complaints, Exports, Gazetteer, Incidents, LiveCalls, Notes, Queue,
-            Retention, Spool, Surveys, Tags, Users, Directory, Sessions, Audit, Base):
+            Retention, Spool, Surveys, Tags, Users, Directory, Sessions, Bulk, Audit, Base):
     @classmethod
     def open(cls, path: Path | str, migrate: bool = True, reference_digits: int = REFERENCE_BODY_DIGITS) -> "Store":
         """`reference_digits`: the fewest random digits of a new alert reference ([ivr] reference_digits)."""

@@ -23,7 +23,8 @@ class Exports(Audit):
             " (SELECT group_concat(tag, ' ') FROM tags WHERE tags.alert_id = alerts.id) AS tags,"
             " (SELECT incident_id FROM incident_alerts WHERE incident_alerts.alert_id = alerts.id) AS incident"
             " FROM alerts LEFT JOIN calls ON calls.id = alerts.call_id"
-            " WHERE alerts.status IN (?, ?) AND alerts.created_at >= ? ORDER BY alerts.created_at, alerts.id LIMIT ?",
+            # Driven by the time received (alerts_received), not by the status: every verified alert ever.
+            " WHERE +alerts.status IN (?, ?) AND alerts.created_at >= ? ORDER BY alerts.created_at, alerts.id LIMIT ?",
             [*EXPORTED, since or "", limit],
         )
         return [split_tags(decode(row, "keywords")) for row in rows]

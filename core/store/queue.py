@@ -20,6 +20,11 @@ ALL = "all"
 # A search matching more transcripts than this walks the queue in order and checks
 # each alert against the matches; fewer matches are looked up and sorted.
 SEARCH_WALK_THRESHOLD = 2000
+# Dates that hold at most this many alerts are read as a range of the time index
+# (alerts_received) and sorted; wider ones walk the queue in order like other filters.
+# Walking stops at the page's last row, but with rare other filters it can walk most
+# of the history, and a few weeks of alerts sort in a few milliseconds.
+DATE_RANGE_THRESHOLD = 50_000
 
 
 @dataclass(frozen=True)
@@ -99,7 +104,8 @@ class Queue(Base):
             where.append("alerts.locality LIKE ? ESCAPE '\\'")
             params.append(_like_prefix(f.locality))
         if f.source:
-            where.append("+alerts.call_id IN (SELECT id FROM calls WHERE source = ?)")
+            # Per row, by the call's key: an IN list would first gather every call of that source.
+            where.append("(SELECT source FROM calls WHERE calls.id = alerts.call_id) = ?")
             params.append(f.source)
         start, end = f.day_bounds()
         if start:
@@ -128,6 +134,25 @@ class Queue(Base):
                 params.append(match)
         return where, params
 
+    def _by_dates(self, f: QueueFilter, rows: int) -> bool:
+        """Whether to read the dates' range of the time index and sort it, rather than walk the
+        queue in order until `rows` match. A range of at most DATE_RANGE_THRESHOLD alerts is
+        read, unless the dates are the only filter besides the status and the walk's expected
+        length (rows x alerts / alerts in the range) is shorter than the range."""
+        start, end = f.day_bounds()
+        if not start and not end:
+            return False
+        in_range = self.conn.execute(
+            "SELECT count(*) FROM (SELECT 1 FROM alerts WHERE created_at >= ? AND created_at < ? LIMIT ?)",
+            (start or "", end or "~", DATE_RANGE_THRESHOLD + 1)).fetchone()[0]
+        if in_range > DATE_RANGE_THRESHOLD:
+            return False
+        others = {k for k in f.active() if k not in ("status", "date_from", "date_to")}
+        if others or not in_range:
+            return True
+        total = self._value("SELECT max(id) FROM alerts") or 0   # alerts are never deleted
+        return rows * total / in_range > in_range
+
     def _search_hits(self, match: str, cap: int) -> int:
         return self.conn.execute(
             "SELECT count(*) FROM (SELECT rowid FROM transcripts_fts WHERE transcripts_fts MATCH ? LIMIT ?)",
@@ -138,6 +163,10 @@ class Queue(Base):
         """One page of the queue, each row with its latest transcript text and its tags."""
         f = f or QueueFilter()
         where, params = self._queue_where(f)
+        # The page's ids first, from the filters alone; the columns that cost a lookup each
+        # (transcript, tags, a radio session's reports) only for the rows shown.
+        page = ("SELECT alerts.id FROM alerts" + (" INDEXED BY alerts_received" if self._by_dates(f, limit + offset) else "")
+                + (" WHERE " + " AND ".join(where) if where else "") + f" ORDER BY {QUEUE_ORDER} LIMIT ? OFFSET ?")
         sql = (
             "SELECT alerts.id, alerts.reference, alerts.status, alerts.priority, alerts.language,"
             " alerts.locality, alerts.segment, alerts.flags, alerts.keywords, alerts.transcript_state,"
@@ -149,11 +178,9 @@ class Queue(Base):
             " (SELECT text FROM transcripts WHERE transcripts.alert_id = alerts.id"
             "  ORDER BY transcripts.id DESC LIMIT 1) AS transcript,"
             " (SELECT group_concat(tag, ' ') FROM tags WHERE tags.alert_id = alerts.id) AS tags"
-            " FROM alerts LEFT JOIN calls ON calls.id = alerts.call_id"
+            f" FROM alerts LEFT JOIN calls ON calls.id = alerts.call_id WHERE alerts.id IN ({page})"
+            f" ORDER BY {QUEUE_ORDER}"
         )
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += f" ORDER BY {QUEUE_ORDER} LIMIT ? OFFSET ?"
         rows = self._rows(sql, params + [int(limit), int(offset)])
         for row in rows:
             split_tags(decode(row, "flags", "keywords"))

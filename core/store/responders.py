@@ -9,7 +9,9 @@ says so to supervisors. Every attempt and outcome is audited on the alert.
 
 from __future__ import annotations
 
-from ._time import utc_after, utcnow
+import datetime as dt
+
+from ._time import as_text, utc_after, utcnow
 from .alerts import Alerts
 from .audit import Audit
 from .directory import Directory
@@ -21,6 +23,8 @@ CONFIRMED, NOT_CONFIRMED, SKIPPED, NO_RESPONDER = "confirmed", "not_confirmed", 
 OPEN_STATES = (WAITING, CALLING, ANSWERED)
 # An answered call whose flow never reported back (IVR restarted) counts as not confirmed after this.
 ANSWERED_LEASE_SECONDS = 600
+# An escalation committed while another was being queued may be older than the newest row.
+ESCALATION_SETTLE = dt.timedelta(hours=1)
 _ESCALATED_AT = ("(SELECT max(l.at) FROM audit_log l WHERE l.entity = 'alert' AND l.entity_id = a.id"
                  " AND l.action = 'status' AND json_extract(l.after, '$.status') = 'escalated')")
 
@@ -31,10 +35,19 @@ class Responders(Responses, Alerts, Directory, Audit):
         with self.transaction():
             since = self.conn.execute(
                 "SELECT applied_at FROM _migrations WHERE name = '0011_responses'").fetchone()[0]
+            # Every escalation queues at least one row (a responder, or NO_RESPONDER), so those
+            # older than the newest row, less a margin for transactions that overlapped, are
+            # done: the dialler's tick (every second, holding the write lock) reads the recent
+            # escalations through their partial index (audit_escalations), not every escalated
+            # alert of the history.
+            newest = self._value("SELECT created_at FROM responder_calls ORDER BY id DESC LIMIT 1")   # the last queued
+            recent = max(since, as_text(dt.datetime.fromisoformat(newest) - ESCALATION_SETTLE)) if newest else since
             due = self.conn.execute(
                 f"SELECT a.id, a.locality, {_ESCALATED_AT} AS escalated_at FROM alerts a"
-                " WHERE a.status = 'escalated' AND escalated_at > ? AND NOT EXISTS (SELECT 1 FROM responder_calls r"
-                " WHERE r.alert_id = a.id AND r.created_at >= escalated_at)", (since,)).fetchall()
+                " WHERE a.id IN (SELECT entity_id FROM audit_log WHERE action = 'status'"
+                "  AND json_extract(after, '$.status') = 'escalated' AND at > ?)"
+                " AND +a.status = 'escalated' AND escalated_at > ? AND NOT EXISTS (SELECT 1 FROM responder_calls r"
+                " WHERE r.alert_id = a.id AND r.created_at >= escalated_at)", (recent, since)).fetchall()
             for row in due:
                 self._queue_responders(row["id"], row["locality"])
         return [row["id"] for row in due]
@@ -139,9 +152,14 @@ class Responders(Responses, Alerts, Directory, Audit):
                 "recordings": [r["path"] for r in self.recordings_for(row["alert_id"])]}
 
     def unreached_escalations(self) -> list[dict]:
-        """Escalated alerts whose every responder call is over and none confirmed: a supervisor must act."""
+        """Escalated alerts whose every responder call is over and none confirmed: a supervisor must act.
+        Every such alert was audited "responders_unreached" when it became so (_queue_responders,
+        _end_call): found through that action's partial index (audit_unreached), not by reading
+        every escalated alert of the history on every page."""
         return list(self.db.query(
-            "SELECT a.id, a.reference FROM alerts a WHERE a.status = 'escalated'"
+            "SELECT a.id, a.reference FROM alerts a WHERE a.id IN (SELECT entity_id FROM audit_log"
+            " WHERE action = 'responders_unreached' AND +entity = 'alert')"
+            " AND +a.status = 'escalated'"
             " AND EXISTS (SELECT 1 FROM responder_calls r WHERE r.alert_id = a.id)"
             " AND NOT EXISTS (SELECT 1 FROM responder_calls r WHERE r.alert_id = a.id AND r.state IN (?, ?, ?, ?))"
             " ORDER BY a.id", [*OPEN_STATES, CONFIRMED]))

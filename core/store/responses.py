@@ -59,6 +59,7 @@ class Responses(Alerts, Audit):
         first = ("(SELECT min(l.at) FROM audit_log l WHERE l.entity = 'alert' AND l.entity_id = a.id"
                  " AND l.action = {action}{extra})")
         status = " AND json_extract(l.after, '$.status') = '{}'"
+        chosen = " WHERE " + " AND ".join(where) if where else ""
         rows = self.db.query(
             "SELECT a.id, a.reference, a.status, a.locality, a.keywords, a.created_at AS received, "
             + first.format(action="'listen'", extra="") + " AS first_listened, "
@@ -66,10 +67,13 @@ class Responses(Alerts, Audit):
             + first.format(action="'status'", extra=status.format("escalated")) + " AS escalated, "
             + first.format(action="'responder_confirmed'", extra="") + " AS responder_reached, "
             + "(SELECT min(r.created_at) FROM responses r WHERE r.alert_id = a.id) AS response_recorded "
-            + "FROM alerts a" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY a.created_at",
+            + "FROM alerts a" + chosen + " ORDER BY a.created_at",
             params)
         tags: dict[int, list[str]] = {}
-        for tagged, tag in self.conn.execute("SELECT alert_id, tag FROM tags ORDER BY tag"):
+        # The tags of these alerts only: the whole table would make one alert's page cost every tag.
+        for tagged, tag in self.conn.execute(
+                "SELECT tags.alert_id, tags.tag FROM alerts a CROSS JOIN tags ON tags.alert_id = a.id" + chosen
+                + " ORDER BY tags.tag", params):
             tags.setdefault(tagged, []).append(tag)
         timelines = []
         for row in rows:

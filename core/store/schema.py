@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from .schema_community import COMMUNITY_MIGRATIONS
 from .schema_initial import INITIAL
+from .schema_scale import SCALE_MIGRATIONS
 from .schema_sms import SMS_MIGRATIONS
 from .schema_spotting import SPOTTING_MIGRATIONS
 
@@ -272,6 +273,7 @@ MIGRATIONS: list[tuple[str, str]] = [
     ),
 ]
 
-# Complaints, committees and surveys live in schema_community.py; all run in number order.
-MIGRATIONS = sorted(MIGRATIONS + COMMUNITY_MIGRATIONS + SPOTTING_MIGRATIONS + SMS_MIGRATIONS,
+# Complaints, committees and surveys live in schema_community.py, indexes for scale in
+# schema_scale.py; all run in number order.
+MIGRATIONS = sorted(MIGRATIONS + COMMUNITY_MIGRATIONS + SPOTTING_MIGRATIONS + SMS_MIGRATIONS + SCALE_MIGRATIONS,
                     key=lambda migration: migration[0])
