@@ -96,6 +96,17 @@ def sauti(data_dir, *args):
     return CliRunner().invoke(main, ["--data", str(data_dir), *args])
 
 
+def in_the_way_of(sql: str) -> str:
+    """A statement that makes the migration `sql` fail: what its first statement creates
+    (a table, an index, a trigger: one name space), or the column it adds, made first."""
+    created = re.search(r"CREATE (?:UNIQUE )?(?:TABLE|INDEX|VIEW|TRIGGER) (?:IF NOT EXISTS )?(\w+)", sql)
+    added = re.search(r"ALTER TABLE (\w+) ADD COLUMN (\w+)", sql)
+    first = min((m for m in (created, added) if m), key=lambda m: m.start())
+    if first is added:
+        return f"ALTER TABLE {added.group(1)} ADD COLUMN {added.group(2)} INTEGER"
+    return f"CREATE TABLE {created.group(1)} (in_the_way INTEGER)"
+
+
 def test_the_line_refuses_to_start_when_a_pending_migration_fails(tmp_path):
     """A database one release behind whose last migration cannot apply (here: the table it
     creates is already there): `sauti up` and each service stop with a clear message, nothing
@@ -103,10 +114,9 @@ def test_the_line_refuses_to_start_when_a_pending_migration_fails(tmp_path):
     config = make_data_dir(tmp_path / "data")
     config.db_path.unlink(missing_ok=True)
     last, sql = MIGRATIONS[-1]
-    table = re.search(r"CREATE TABLE (\w+)", sql).group(1)
     with Store.open(config.db_path, migrate=False) as store:
         store.migrate(MIGRATIONS[:-1])
-        store.conn.execute(f"CREATE TABLE {table} (in_the_way INTEGER)")
+        store.conn.execute(in_the_way_of(sql))
     for command in (["up", "--no-asterisk"], ["ivr"], ["worker"], ["web"], ["dialler"]):
         refused = sauti(config.data_dir, *command)
         assert refused.exit_code == 1, (command, refused.output)
