@@ -72,4 +72,12 @@ SMS_MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX sms_alerts_in ON sms_messages(created_at) WHERE direction = 'in' AND kind = 'alert';
         """,
     ),
+    (
+        "0095_directory_channel",
+        """
+        -- How each responder and focal point is reached: voice (called), sms (texted) or both.
+        ALTER TABLE directory_entries ADD COLUMN channel TEXT NOT NULL DEFAULT 'voice'
+            CHECK (channel IN ('voice', 'sms', 'both'));
+        """,
+    ),
 ]
