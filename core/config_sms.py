@@ -41,3 +41,6 @@ class SmsConfig:
     reply_hours: int = setting(
         24, "A sender's reply to a verifier's question within this many hours threads into the question's alert; "
         "a later reply is filed as a new alert that follows the old one.")
+    responder_confirm_seconds: int = setting(
+        300, "On escalation the responders who take SMS are texted first; with no reply of 1 within this many "
+        "seconds the dialler calls the responders who take calls, in their order. 0: no SMS, calls at once.")

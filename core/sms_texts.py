@@ -5,14 +5,20 @@ from __future__ import annotations
 
 import string
 import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 
+from . import clock
+from .model import CATEGORIES
 from .prompts.catalogue import CATALOGUE_PATH, PromptError
 
 RECEIPT = "sms_receipt"
 QUESTION = "sms_question"                # a verifier's follow-up question, as sent
 ACKNOWLEDGEMENT = "sms_acknowledgement"  # the sender's alert has been handled
-FIELDS = {RECEIPT: {"reference"}, QUESTION: {"reference", "question"}, ACKNOWLEDGEMENT: {"reference"}}
+ESCALATION = "sms_escalation"            # to a responder: the alert, and how to confirm by reply
+FIELDS = {RECEIPT: {"reference"}, QUESTION: {"reference", "question"}, ACKNOWLEDGEMENT: {"reference"},
+          ESCALATION: {"reference", "category", "locality", "time"}}
+CATEGORY = "category_"   # + a risk category: its words, the spoken prompt's ([prompts.category_*])
 
 
 def load_texts(path: Path | None = None) -> dict[str, dict[str, str]]:
@@ -37,6 +43,10 @@ def load_texts(path: Path | None = None) -> dict[str, dict[str, str]]:
                 raise PromptError(f"{path}: [texts.{text_id}] {lang} needs words with {sorted(fields)}")
             words[lang] = value
         texts[text_id] = words
+    for category in CATEGORIES:
+        spoken = raw.get("prompts", {}).get(CATEGORY + category, {})
+        texts[CATEGORY + category] = {lang: str(spoken.get(lang) or CATEGORIES[category]["fr"]).strip().rstrip(".")
+                                      for lang in languages}
     return texts
 
 
@@ -44,3 +54,21 @@ def words(texts: dict, text_id: str, language: str, default_language: str, **fie
     """One text in the alert's language (the default where the catalogue has none), filled."""
     by_language = texts[text_id]
     return by_language.get(language, by_language[default_language]).format(**fields)
+
+
+@dataclass(frozen=True)
+class EscalationTexts:
+    """What the store needs to text the responders of an escalated alert: the words in each
+    responder's language, the installation's time zone, and how long to wait for a reply
+    that confirms before the dialler calls them."""
+    texts: dict
+    default_language: str
+    zone: str
+    confirm_seconds: float
+
+    def text(self, *, reference: str, category: str, locality: str, received_at: str, language: str) -> str:
+        moment = clock.local(received_at, self.zone).strftime("%d/%m %H:%M")
+        category_words = words(self.texts, CATEGORY + category if CATEGORY + category in self.texts
+                               else CATEGORY + "other", language, self.default_language)
+        return words(self.texts, ESCALATION, language, self.default_language, reference=reference,
+                     category=category_words, locality=locality, time=moment)

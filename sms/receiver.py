@@ -7,9 +7,10 @@
 A request without the secret gets 403 and changes nothing. smsbox retries a request that
 fails, so an error filing a message answers 500 (logged) and the message comes again.
 
-Every SMS the line sends (receipts, verifiers' questions, acknowledgements) is queued in the
-store first, then handed to smsbox by one outbox thread, in order, so smsbox never waits on
-itself and a message queued by the console or before a restart still goes. Each thread
+Every SMS the line sends (receipts, verifiers' questions, acknowledgements, responders'
+escalations) is queued in the store first, then handed to smsbox by one outbox thread, in
+order, so smsbox never waits on itself and a message queued by the console, the dialler or
+before a restart still goes. Each thread
 has its own Store.
 """
 
@@ -25,6 +26,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from core import secrets, sms_links, sms_texts
 from core.config import Config
 from core.contacts import ContactCipher, ContactError
+from core.directory import NumberSeal
 from core.lexicon import Lexicons
 from core import identity
 from core.model import FLAG_SMS_BINARY, FLAG_SMS_EMPTY, FLAG_SMS_FLOOD, Source
@@ -83,6 +85,7 @@ class Receiver:
         self.config = config
         self.secret = secrets.sms_password(config, "receiver")
         self.cipher = ContactCipher.from_config(config)
+        self.seal = NumberSeal.from_config(config)
         self.pseudonym_key = secrets.pseudonym_key(config)
         self.lexicons = Lexicons(config.data_dir / "lexicons")
         self.texts = sms_texts.load_texts()
@@ -109,6 +112,14 @@ class Receiver:
             self.handle_request(request, message)
             return {}
         store = self.store()
+        responder = self.responder_of(message.sender)
+        if responder is not None:   # a responder answering an escalation: not an alert
+            confirms, reference = commands.confirmation(message.text)
+            taken = store.take_responder_sms(responder, message.text, reference, confirms)
+            log.info("SMS from responder %d: %s", responder.id,
+                     f"confirms alert {taken['reference']}" if taken["confirmed"] else
+                     f"kept on alert {taken['reference']}" if taken["alert_id"] else "kept, no escalation texted them")
+            return {}
         alert = inbound.file(store, self.config, self.cipher, self.pseudonym_key, self.lexicons, message)
         if alert.get("threaded"):   # a reply to a question: it joins that alert, with no receipt
             return alert
@@ -145,19 +156,49 @@ class Receiver:
                 window_hours=policy.per_caller_window_hours)
         log.info("please-call-me SMS (call %d): call-back %s", call_id, outcome)
 
+    def pseudonymise_directory(self) -> None:
+        """Give each directory entry the pseudonym of its number (new entries, changed numbers)."""
+        store = self.store()
+        found = {}
+        for entry in store.directory_to_pseudonymise():
+            try:
+                found[entry["id"]] = identity.pseudonym(self.pseudonym_key, self.seal.open(*entry["sealed"]))
+            except ContactError:
+                log.warning("directory entry %d: the number does not open with this installation's key", entry["id"])
+        if found:
+            store.set_directory_pseudonyms(found)
+
+    def responder_of(self, sender: str):
+        """The responder whose number sent this, or None."""
+        pseudonym = identity.pseudonym(self.pseudonym_key, identity.normalise_number(sender))
+        if pseudonym is None:
+            return None
+        self.pseudonymise_directory()
+        return self.store().directory_entry_by_pseudonym(pseudonym, kind="responder")
+
+    def number_of(self, message: dict) -> str | None:
+        """The number an outgoing SMS goes to: a directory entry's, or the sender's while kept."""
+        store = self.store()
+        if message["entry_id"]:
+            sealed = store.sealed_number(message["entry_id"])
+            return identity.normalise_number(self.seal.open(*sealed)) if sealed else None
+        sealed = store.sms_contact(message["pseudonym"])
+        return self.cipher.open(sealed, message["pseudonym"]) if sealed else None
+
     def hand_on(self, message: dict) -> None:
         """Give one queued SMS to smsbox, or record why it cannot go."""
         store = self.store()
         pseudonym = message["pseudonym"]
-        if store.sms_stopped(pseudonym):
+        if pseudonym and store.sms_stopped(pseudonym):
             store.sms_handed(message["id"], "failed", "the sender sent STOP")
             return
-        sealed = store.sms_contact(pseudonym)
-        if sealed is None:
-            store.sms_handed(message["id"], "failed", "the sender's number is no longer kept")
-            return
         try:
-            outbound.send(self.config, self.cipher.open(sealed, pseudonym), message["text"], message["id"],
+            number = self.number_of(message)
+            if number is None:
+                store.sms_handed(message["id"], "failed", "the directory entry was removed" if message["entry_id"]
+                                 else "the sender's number is no longer kept")
+                return
+            outbound.send(self.config, number, message["text"], message["id"],
                           sender=message["line"] or "", smsc=message["smsc"] or "")
         except (outbound.SendError, ContactError) as exc:
             log.error("SMS %d (%s) not sent: %s", message["id"], message["kind"], exc)
@@ -184,6 +225,7 @@ class Receiver:
                 if time.monotonic() - last_acknowledgements >= ACKNOWLEDGEMENT_POLL_SECONDS:
                     last_acknowledgements = time.monotonic()
                     self.queue_acknowledgements()
+                self.pseudonymise_directory()   # so STOP from a responder's number holds for their SMS
                 for message in self.store().sms_outbox():
                     if stopping.is_set():
                         return

@@ -85,7 +85,8 @@ class Directory(Audit):
             self.conn.execute("UPDATE directory_entries SET language = ?, call_order = ?, channel = ?, updated_at = ?"
                               " WHERE id = ?", (entry.language, entry.order, entry.channel, now, entry_id))
             if entry.number:
-                self.conn.execute("UPDATE directory_entries SET number_sealed = ?, number_tail = ? WHERE id = ?",
+                self.conn.execute("UPDATE directory_entries SET number_sealed = ?, number_tail = ?, pseudonym = NULL"
+                                  " WHERE id = ?",
                                   (seal(entry.number, row["seal_id"]), entry.number_tail, entry_id))
         self.conn.execute("DELETE FROM directory_localities WHERE entry_id = ?", (entry_id,))
         self.conn.executemany("INSERT INTO directory_localities (entry_id, locality) VALUES (?, ?)",

@@ -80,4 +80,20 @@ SMS_MIGRATIONS: list[tuple[str, str]] = [
             CHECK (channel IN ('voice', 'sms', 'both'));
         """,
     ),
+    (
+        "0096_escalation_sms",
+        """
+        -- Escalation by SMS first: an SMS to a directory entry (a responder) names it (its
+        -- number sealed in the directory, not in contacts); a responder's call waits until
+        -- call_after (NULL: at once) for a reply that confirms. A directory entry's pseudonym
+        -- (the one its number gets, core/identity.py) is filled by the SMS service, which holds
+        -- the keys, so a reply from that number is known as the responder's; NULL until then
+        -- and again whenever the number changes.
+        ALTER TABLE sms_messages ADD COLUMN entry_id INTEGER REFERENCES directory_entries(id) ON DELETE SET NULL;
+        CREATE INDEX sms_messages_entry ON sms_messages(entry_id, id) WHERE entry_id IS NOT NULL;
+        ALTER TABLE responder_calls ADD COLUMN call_after TEXT;
+        ALTER TABLE directory_entries ADD COLUMN pseudonym TEXT;
+        CREATE INDEX directory_entries_pseudonym ON directory_entries(pseudonym);
+        """,
+    ),
 ]

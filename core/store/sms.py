@@ -73,18 +73,28 @@ class Sms(Alerts, Transcripts, Calls, Callbacks):
         return self._add_outgoing(alert_id, source["pseudonym"], kind, source["language"], text, "queued", None,
                                   actor, source["line"], source["smsc"])
 
+    def queue_directory_sms(self, entry_id: int, kind: str, language: str, text: str, *, alert_id: int | None = None,
+                            actor: str = "sms") -> int:
+        """An SMS to a responder or focal point, in the outbox: the SMS service opens the
+        entry's sealed number (core/directory.py) when it hands the message to smsbox."""
+        pseudonym = self._value("SELECT pseudonym FROM directory_entries WHERE id = ?", [entry_id])
+        return self._add_outgoing(alert_id, pseudonym, kind, language, text, "queued", None, actor, None, None,
+                                  entry_id=entry_id)
+
     def add_unsent_sms(self, alert_id: int, pseudonym: str, kind: str, language: str | None, text: str,
                        detail: str, actor: str = "sms") -> int:
         """An SMS the line would have sent but could not (no number kept): failed, with why."""
         return self._add_outgoing(alert_id, pseudonym, kind, language, text, "failed", detail, actor, None, None)
 
-    def _add_outgoing(self, alert_id, pseudonym, kind, language, text, state, detail, actor, line, smsc) -> int:
+    def _add_outgoing(self, alert_id, pseudonym, kind, language, text, state, detail, actor, line, smsc,
+                      entry_id: int | None = None) -> int:
         now = utcnow()
         with self.transaction():
             cursor = self.conn.execute(
                 "INSERT INTO sms_messages (direction, alert_id, pseudonym, kind, language, text, state, detail, line,"
-                " smsc, handed_at, created_at, updated_at) VALUES ('out', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (alert_id, pseudonym, kind, language, text, state, detail, line, smsc,
+                " smsc, entry_id, handed_at, created_at, updated_at)"
+                " VALUES ('out', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (alert_id, pseudonym, kind, language, text, state, detail, line, smsc, entry_id,
                  None if state == "queued" else now, now, now))
             # The detail (an operator's or smsbox's words) stays on the message, shown beside its
             # state: the audit keeps codes the console says in words.
