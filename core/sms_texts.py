@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 import string
 import tomllib
 from dataclasses import dataclass
@@ -18,6 +19,9 @@ ACKNOWLEDGEMENT = "sms_acknowledgement"  # the sender's alert has been handled
 ESCALATION = "sms_escalation"            # to a responder: the alert, and how to confirm by reply
 FIELDS = {RECEIPT: {"reference"}, QUESTION: {"reference", "question"}, ACKNOWLEDGEMENT: {"reference"},
           ESCALATION: {"reference", "category", "locality", "time"}}
+# GSM 03.38's basic alphabet: anything else goes as UCS-2 (70 characters a part, not 160).
+GSM_ALPHABET = set("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                   "ÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà")
 CATEGORY = "category_"   # + a risk category: its words, the spoken prompt's ([prompts.category_*])
 
 
@@ -72,3 +76,18 @@ class EscalationTexts:
                                else CATEGORY + "other", language, self.default_language)
         return words(self.texts, ESCALATION, language, self.default_language, reference=reference,
                      category=category_words, locality=locality, time=moment)
+
+
+def is_gsm(text: str) -> bool:
+    return set(text) <= GSM_ALPHABET
+
+
+def parts(text: str) -> int:
+    """How many SMS a text costs: one up to 160 GSM characters (70 UCS-2 units), then 153 (67)
+    a part, a concatenated SMS's header taking the rest. The console shows it before sending."""
+    if not text:
+        return 0
+    if is_gsm(text):
+        return 1 if len(text) <= 160 else math.ceil(len(text) / 153)
+    units = len(text.encode("utf-16-be")) // 2
+    return 1 if units <= 70 else math.ceil(units / 67)

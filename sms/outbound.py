@@ -14,7 +14,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from core import secrets, sms_links
+from core import secrets, sms_links, sms_texts
 from core.config import Config
 
 log = logging.getLogger("sauti.sms")
@@ -22,9 +22,6 @@ log = logging.getLogger("sauti.sms")
 DLR_MASK = 31               # every report: delivered, failed, queued, accepted, rejected
 DLR_STATES = {1: "delivered", 2: "failed", 4: "queued", 8: "sent", 16: "failed"}
 SENDSMS_TIMEOUT = 10.0
-# GSM 03.38's basic alphabet: anything else goes as UCS-2 (70 characters a part, not 160).
-GSM_ALPHABET = set("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                   "ÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà")
 
 
 class SendError(Exception):
@@ -56,7 +53,7 @@ def send(config: Config, number: str, text: str, message_id: int, sender: str = 
         "dlr-mask": str(DLR_MASK),
         "dlr-url": dlr_url(config, message_id),
     }
-    if not set(text) <= GSM_ALPHABET:
+    if not sms_texts.is_gsm(text):
         params["coding"] = "2"
     if config.sms.sender or sender:
         params["from"] = config.sms.sender or sender

@@ -112,17 +112,24 @@ class Receiver:
             self.handle_request(request, message)
             return {}
         store = self.store()
-        responder = self.responder_of(message.sender)
+        responder = self.directory_entry_of(message.sender, "responder")
         if responder is not None:   # a responder answering an escalation: not an alert
             confirms, reference = commands.confirmation(message.text)
-            taken = store.take_responder_sms(responder, message.text, reference, confirms)
+            taken = store.take_responder_sms(responder, message.text, reference, confirms, line=message.to or None,
+                                             smsc=message.smsc or None)
             log.info("SMS from responder %d: %s", responder.id,
                      f"confirms alert {taken['reference']}" if taken["confirmed"] else
                      f"kept on alert {taken['reference']}" if taken["alert_id"] else "kept, no escalation texted them")
             return {}
+        focal_point = self.directory_entry_of(message.sender, "focal_point")
+        broadcast = (store.broadcast_awaiting_sms_reply(focal_point.id, self.config.sms.reply_hours)
+                     if focal_point else None)
         alert = inbound.file(store, self.config, self.cipher, self.pseudonym_key, self.lexicons, message)
         if alert.get("threaded"):   # a reply to a question: it joins that alert, with no receipt
             return alert
+        if broadcast is not None:   # a focal point's reply to a voice alert by SMS
+            store.link_sms_reply(broadcast["id"], alert["id"])
+            log.info("alert %s: a reply to voice alert %d", alert["reference"], broadcast["broadcast_id"])
         pseudonym = alert["caller_pseudonym"]
         if pseudonym and not (set(alert["flags"]) & NO_RECEIPT_FLAGS):
             if store.sms_stopped(pseudonym):
@@ -168,13 +175,13 @@ class Receiver:
         if found:
             store.set_directory_pseudonyms(found)
 
-    def responder_of(self, sender: str):
-        """The responder whose number sent this, or None."""
+    def directory_entry_of(self, sender: str, kind: str):
+        """The responder or focal point whose number sent this, or None."""
         pseudonym = identity.pseudonym(self.pseudonym_key, identity.normalise_number(sender))
         if pseudonym is None:
             return None
         self.pseudonymise_directory()
-        return self.store().directory_entry_by_pseudonym(pseudonym, kind="responder")
+        return self.store().directory_entry_by_pseudonym(pseudonym, kind=kind)
 
     def number_of(self, message: dict) -> str | None:
         """The number an outgoing SMS goes to: a directory entry's, or the sender's while kept."""
@@ -198,8 +205,9 @@ class Receiver:
                 store.sms_handed(message["id"], "failed", "the directory entry was removed" if message["entry_id"]
                                  else "the sender's number is no longer kept")
                 return
-            outbound.send(self.config, number, message["text"], message["id"],
-                          sender=message["line"] or "", smsc=message["smsc"] or "")
+            line = message["line"] or (store.latest_sms_line() if message["entry_id"] else None)
+            outbound.send(self.config, number, message["text"], message["id"], sender=line or "",
+                          smsc=message["smsc"] or "")
         except (outbound.SendError, ContactError) as exc:
             log.error("SMS %d (%s) not sent: %s", message["id"], message["kind"], exc)
             store.sms_handed(message["id"], "failed", str(exc))

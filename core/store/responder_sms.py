@@ -42,7 +42,8 @@ class ResponderSms(Responders, Sms, Directory, Audit):
             + " ORDER BY kind DESC, id LIMIT 1", [pseudonym, kind] if kind else [pseudonym])
         return self.directory_entry(entry_id) if entry_id else None
 
-    def take_responder_sms(self, entry: Entry, text: str, reference: str | None, confirms: bool) -> dict:
+    def take_responder_sms(self, entry: Entry, text: str, reference: str | None, confirms: bool,
+                           line: str | None = None, smsc: str | None = None) -> dict:
         """A responder's SMS: a confirmation of the escalation it names (by reference, else
         their latest escalation still escalated), or a reply kept on their latest one.
         Returns {"alert_id", "reference", "confirmed"}; alert_id None when no escalation
@@ -58,11 +59,12 @@ class ResponderSms(Responders, Sms, Directory, Audit):
             now = utcnow()
             cursor = self.conn.execute(
                 "INSERT INTO sms_messages (direction, alert_id, pseudonym, kind, language, text, state, entry_id,"
-                " in_reply_to, created_at, updated_at) VALUES ('in', ?, ?, ?, ?, ?, 'received', ?, ?, ?, ?)",
+                " in_reply_to, line, smsc, created_at, updated_at)"
+                " VALUES ('in', ?, ?, ?, ?, ?, 'received', ?, ?, ?, ?, ?, ?)",
                 (target["alert_id"] if target else None, self._value(
                     "SELECT pseudonym FROM directory_entries WHERE id = ?", [entry.id]),
                  CONFIRMATION if confirmed else RESPONDER_REPLY, entry.language, text, entry.id,
-                 target["id"] if target else None, now, now))
+                 target["id"] if target else None, line, smsc, now, now))
             if target is None:
                 self.audit("sms", "responder_sms_reply", "sms", cursor.lastrowid, None, {"responder": entry.name})
                 return {"alert_id": None, "reference": None, "confirmed": False}

@@ -96,4 +96,15 @@ SMS_MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX directory_entries_pseudonym ON directory_entries(pseudonym);
         """,
     ),
+    (
+        "0097_broadcast_sms",
+        """
+        -- Voice alerts to communities by SMS too: a broadcast's written message in each language
+        -- (JSON {language: text}; NULL: none; message_path '' when there is no recording), and
+        -- each focal point's SMS, whose delivery state the message row keeps.
+        ALTER TABLE broadcasts ADD COLUMN texts TEXT;
+        ALTER TABLE broadcast_deliveries ADD COLUMN sms_id INTEGER REFERENCES sms_messages(id);
+        CREATE INDEX broadcast_deliveries_entry ON broadcast_deliveries(entry_id, id) WHERE sms_id IS NOT NULL;
+        """,
+    ),
 ]

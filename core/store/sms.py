@@ -74,12 +74,19 @@ class Sms(Alerts, Transcripts, Calls, Callbacks):
                                   actor, source["line"], source["smsc"])
 
     def queue_directory_sms(self, entry_id: int, kind: str, language: str, text: str, *, alert_id: int | None = None,
-                            actor: str = "sms") -> int:
+                            actor: str = "sms", audited: bool = True) -> int:
         """An SMS to a responder or focal point, in the outbox: the SMS service opens the
-        entry's sealed number (core/directory.py) when it hands the message to smsbox."""
+        entry's sealed number (core/directory.py) when it hands the message to smsbox.
+        `audited=False`: the caller audits the whole (a broadcast's thousands of messages)."""
         pseudonym = self._value("SELECT pseudonym FROM directory_entries WHERE id = ?", [entry_id])
         return self._add_outgoing(alert_id, pseudonym, kind, language, text, "queued", None, actor, None, None,
-                                  entry_id=entry_id)
+                                  entry_id=entry_id, audited=audited)
+
+    def latest_sms_line(self) -> str | None:
+        """The number the last inbound SMS was written to (the line's short code): what a
+        message the line starts itself (to a directory entry) is sent from, when [sms] sender is empty."""
+        return self._value("SELECT line FROM sms_messages WHERE direction = 'in' AND line IS NOT NULL"
+                           " ORDER BY id DESC LIMIT 1")
 
     def add_unsent_sms(self, alert_id: int, pseudonym: str, kind: str, language: str | None, text: str,
                        detail: str, actor: str = "sms") -> int:
@@ -87,7 +94,7 @@ class Sms(Alerts, Transcripts, Calls, Callbacks):
         return self._add_outgoing(alert_id, pseudonym, kind, language, text, "failed", detail, actor, None, None)
 
     def _add_outgoing(self, alert_id, pseudonym, kind, language, text, state, detail, actor, line, smsc,
-                      entry_id: int | None = None) -> int:
+                      entry_id: int | None = None, audited: bool = True) -> int:
         now = utcnow()
         with self.transaction():
             cursor = self.conn.execute(
@@ -98,8 +105,9 @@ class Sms(Alerts, Transcripts, Calls, Callbacks):
                  None if state == "queued" else now, now, now))
             # The detail (an operator's or smsbox's words) stays on the message, shown beside its
             # state: the audit keeps codes the console says in words.
-            self.audit(actor, "sms_" + kind, "alert" if alert_id else "sms", alert_id or cursor.lastrowid, None,
-                       {"message": cursor.lastrowid, "state": state})
+            if audited:
+                self.audit(actor, "sms_" + kind, "alert" if alert_id else "sms", alert_id or cursor.lastrowid, None,
+                           {"message": cursor.lastrowid, "state": state})
         return cursor.lastrowid
 
     def sms_outbox(self, limit: int = 50) -> list[dict]:
