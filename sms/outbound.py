@@ -28,6 +28,10 @@ class SendError(Exception):
     """smsbox refused the message or could not be reached; the text says which."""
 
 
+class GatewayDown(SendError):
+    """smsbox could not be reached: the message waits in Sauti's outbox for the gateway."""
+
+
 def dlr_state(status: int, text: str) -> str:
     if "EXPIRED" in text.upper():
         return "expired"
@@ -43,7 +47,7 @@ def dlr_url(config: Config, message_id: int) -> str:
 
 
 def send(config: Config, number: str, text: str, message_id: int, sender: str = "", smsc: str = "") -> None:
-    """Hand one SMS to smsbox; raises SendError if it is not accepted."""
+    """Hand one SMS to smsbox; raises SendError if it is refused, GatewayDown if smsbox is not there."""
     params = {
         "username": sms_links.SENDSMS_USER,
         "password": secrets.sms_password(config, "sendsms"),
@@ -66,6 +70,6 @@ def send(config: Config, number: str, text: str, message_id: int, sender: str = 
     except urllib.error.HTTPError as exc:
         raise SendError(f"smsbox refused it: {exc.code} {exc.read().decode('utf-8', 'replace').strip()}") from None
     except OSError as exc:
-        raise SendError(f"smsbox unreachable: {exc}") from None
+        raise GatewayDown(f"smsbox unreachable: {exc}") from None
     if not reply.startswith(("0:", "3:")):   # accepted, or queued for later delivery
         raise SendError(f"smsbox refused it: {reply}")

@@ -37,6 +37,7 @@ from . import commands, inbound, outbound
 log = logging.getLogger("sauti.sms")
 
 OUTBOX_POLL_SECONDS = 1.0     # how soon a question typed in the console goes out
+OUTBOX_BATCH = 50
 ACKNOWLEDGEMENT_POLL_SECONDS = 5.0
 MAX_BODY = 64 * 1024       # a 10,000-character UCS-2 message is 20 kB
 NO_RECEIPT_FLAGS = {FLAG_SMS_EMPTY, FLAG_SMS_BINARY, FLAG_SMS_FLOOD}
@@ -90,6 +91,7 @@ class Receiver:
         self.lexicons = Lexicons(config.data_dir / "lexicons")
         self.texts = sms_texts.load_texts()
         self.outbox_waiting = threading.Event()   # set when a message is queued: hand it on now
+        self.gateway_down = False
         self._local = threading.local()
         self.parts = Parts(self._file)
 
@@ -192,27 +194,40 @@ class Receiver:
         sealed = store.sms_contact(message["pseudonym"])
         return self.cipher.open(sealed, message["pseudonym"]) if sealed else None
 
-    def hand_on(self, message: dict) -> None:
-        """Give one queued SMS to smsbox, or record why it cannot go."""
+    def hand_on(self, message: dict) -> bool:
+        """Give one queued SMS to smsbox, or record why it cannot go. False: the gateway is
+        down, and the message stays queued (it goes when smsbox is back, once)."""
         store = self.store()
         pseudonym = message["pseudonym"]
         if pseudonym and store.sms_stopped(pseudonym):
             store.sms_handed(message["id"], "failed", "the sender sent STOP")
-            return
+            return True
         try:
             number = self.number_of(message)
             if number is None:
                 store.sms_handed(message["id"], "failed", "the directory entry was removed" if message["entry_id"]
                                  else "the sender's number is no longer kept")
-                return
+                return True
             line = message["line"] or (store.latest_sms_line() if message["entry_id"] else None)
+            if not (line or self.config.sms.sender):
+                store.sms_handed(message["id"], "failed", "no sender number: set [sms] sender (the line's short code)")
+                return True
             outbound.send(self.config, number, message["text"], message["id"], sender=line or "",
                           smsc=message["smsc"] or "")
+        except outbound.GatewayDown as exc:
+            if not self.gateway_down:
+                log.warning("SMS gateway down (%s): outgoing SMS wait in the outbox", exc)
+            self.gateway_down = True
+            return False
         except (outbound.SendError, ContactError) as exc:
             log.error("SMS %d (%s) not sent: %s", message["id"], message["kind"], exc)
             store.sms_handed(message["id"], "failed", str(exc))
-            return
+            return True
+        if self.gateway_down:
+            log.info("SMS gateway back: the outbox is being sent")
+        self.gateway_down = False
         store.sms_handed(message["id"])
+        return True
 
     def queue_acknowledgements(self) -> int:
         """Tell each sender whose SMS alert has been handled, once."""
@@ -234,10 +249,15 @@ class Receiver:
                     last_acknowledgements = time.monotonic()
                     self.queue_acknowledgements()
                 self.pseudonymise_directory()   # so STOP from a responder's number holds for their SMS
-                for message in self.store().sms_outbox():
+                batch = self.store().sms_outbox(OUTBOX_BATCH)
+                for message in batch:
                     if stopping.is_set():
                         return
-                    self.hand_on(message)
+                    if not self.hand_on(message):
+                        break   # the gateway is down: try again on the next pass
+                else:
+                    if len(batch) == OUTBOX_BATCH:
+                        self.outbox_waiting.set()   # more are waiting: no pause before the next batch
             except Exception:   # the store or smsbox failed this pass: the messages wait for the next
                 log.exception("the SMS outbox could not hand messages on")
                 stopping.wait(OUTBOX_POLL_SECONDS)
