@@ -44,3 +44,7 @@ class SmsConfig:
     responder_confirm_seconds: int = setting(
         300, "On escalation the responders who take SMS are texted first; with no reply of 1 within this many "
         "seconds the dialler calls the responders who take calls, in their order. 0: no SMS, calls at once.")
+    delivery_timeout_minutes: int = setting(
+        60, "An outgoing SMS with no delivery report saying delivered this many minutes after it was queued "
+        "(the gateway down, the phone off) is marked failed and not sent any more; for a responder's, the calls "
+        "begin at once.")

@@ -248,6 +248,9 @@ class Receiver:
                 if time.monotonic() - last_acknowledgements >= ACKNOWLEDGEMENT_POLL_SECONDS:
                     last_acknowledgements = time.monotonic()
                     self.queue_acknowledgements()
+                    failed = self.store().fail_undelivered_sms(self.config.sms.delivery_timeout_minutes)
+                    if failed:
+                        log.warning("%d SMS not delivered within [sms] delivery_timeout_minutes: failed", failed)
                 self.pseudonymise_directory()   # so STOP from a responder's number holds for their SMS
                 batch = self.store().sms_outbox(OUTBOX_BATCH)
                 for message in batch:

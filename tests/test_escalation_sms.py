@@ -175,3 +175,22 @@ def test_the_steps_on_the_alert_page_and_in_the_report(fresh_db, config, seal, t
     assert "alerte envoyée par SMS à un intervenant" in history and "confirmé par SMS" in history
     csv = client.get("/reports/response-times.csv").text
     assert ",to_sms_delivered,1," in csv
+
+
+def test_an_sms_not_delivered_in_time_fails_and_the_calls_begin(fresh_db, config, seal, texting):
+    fresh_db.import_directory(directory.read_csv(CSV), seal.seal, "ada")
+    alert = escalated(fresh_db, config)
+    fresh_db.queue_escalations(texting)
+    texted, both = fresh_db.responder_sms_for(alert["id"])
+    fresh_db.sms_handed(texted["id"])
+    fresh_db.record_delivery_report(texted["id"], 8, "sent")
+    assert fresh_db.fail_undelivered_sms(60) == 0 and fresh_db.claim_responder_calls() == []
+    fresh_db.conn.execute("UPDATE sms_messages SET created_at = ? WHERE kind = 'escalation'", (utc_after(-3601),))
+    assert fresh_db.fail_undelivered_sms(60) == 2
+    texted, both = fresh_db.responder_sms_for(alert["id"])
+    assert (texted["state"], texted["detail"]) == ("failed", "not delivered within 60 minutes")
+    assert both["state"] == "failed" and both["handed_at"]          # never handed on after
+    assert fresh_db.sms_outbox() == []
+    (first,) = fresh_db.claim_responder_calls()                      # the call path takes over at once
+    assert first["name"] == "Both"
+    assert "sms_state" in [e["action"] for e in fresh_db.audit_entries("alert", alert["id"])]

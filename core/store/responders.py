@@ -92,6 +92,12 @@ class Responders(Responses, Sms, Alerts, Gazetteer, Directory, Audit):
                 (ANSWERED, utc_after(-ANSWERED_LEASE_SECONDS))).fetchall()
             for row in stale:
                 self._end_call(row["id"], NOT_CONFIRMED, "no report from the line")
+            # Every SMS of the escalation failed (refused, STOP, not delivered in time): no reply can
+            # come, so the calls need not wait.
+            self.conn.execute(
+                "UPDATE responder_calls SET call_after = ? WHERE state = ? AND call_after > ? AND NOT EXISTS ("
+                " SELECT 1 FROM sms_messages m WHERE m.alert_id = responder_calls.alert_id AND m.kind = 'escalation'"
+                " AND m.direction = 'out' AND m.state NOT IN ('failed', 'expired'))", (utcnow(), WAITING, utcnow()))
             rows = self.conn.execute(
                 "SELECT r.id, r.alert_id, r.entry_id, r.name, r.position, r.call_after,"
                 " NOT EXISTS (SELECT 1 FROM responder_calls e WHERE e.alert_id = r.alert_id AND e.state != ?"

@@ -225,6 +225,20 @@ class Sms(Alerts, Transcripts, Calls, Callbacks):
                 self._audit_sms_state(row, state, actor)
         return True
 
+    def fail_undelivered_sms(self, minutes: float, actor: str = "sms") -> int:
+        """Outgoing SMS queued more than `minutes` ago and still not delivered (waiting in the
+        outbox, or handed with no final report): failed, and never handed on after. Returns how many."""
+        with self.transaction():
+            late = self._rows("SELECT * FROM sms_messages WHERE direction = 'out' AND state IN ('queued', 'sent')"
+                              " AND created_at < ?", [utc_after(-minutes * 60)])
+            now = utcnow()
+            for row in late:
+                self.conn.execute("UPDATE sms_messages SET state = 'failed', detail = ?, handed_at = coalesce("
+                                  "handed_at, ?), updated_at = ? WHERE id = ?",
+                                  (f"not delivered within {minutes:g} minutes", now, now, row["id"]))
+                self._audit_sms_state(row, "failed", actor)
+        return len(late)
+
     def sms_messages_for(self, alert_id: int) -> list[dict]:
         return self._rows("SELECT * FROM sms_messages WHERE alert_id = ? ORDER BY id", [alert_id])
 
