@@ -108,7 +108,8 @@ def show(broadcast_id: int):
     calls, sms = Counter(d["state"] for d in deliveries), Counter(d["sms_state"] for d in deliveries if d["sms_state"])
     return render_template("broadcast.html", broadcast=found, refresh=REFRESH_SECONDS if live else None,
                            call_counts=sorted(calls.items()), sms_counts=sorted(sms.items()),
-                           parts={lang: sms_texts.parts(text) for lang, text in found["texts"].items()})
+                           parts={lang: sms_texts.parts(text) for lang, text in found["texts"].items()},
+                           languages=ALERT_LANGUAGES)
 
 
 @bp.route("/<id:broadcast_id>/message.wav")
