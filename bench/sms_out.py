@@ -86,10 +86,7 @@ def main() -> None:
         handed = delivered = 0
         while time.monotonic() < limit and delivered_at is None:
             with Store.open(config.db_path, migrate=False) as store:
-                handed, delivered = store.conn.execute(
-                    "SELECT count(m.handed_at), count(CASE WHEN m.state = 'delivered' THEN 1 END)"
-                    " FROM broadcast_deliveries d JOIN sms_messages m ON m.id = d.sms_id WHERE d.broadcast_id = ?",
-                    (broadcast_id,)).fetchone()
+                handed, delivered = store.broadcast_sms_progress(broadcast_id)
             now = time.monotonic()
             if handed >= n and handed_at is None:
                 handed_at = now

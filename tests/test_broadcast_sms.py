@@ -98,6 +98,7 @@ def test_supervisor_sends_a_written_message_and_follows_its_states(client, seede
     seeded.record_delivery_report(deliveries["Deux"]["sms_id"], 1, "delivered")
     page = client.get(f"/broadcasts/{broadcast_id}").text
     assert 'http-equiv="refresh"' not in page    # nothing pending: the page stops refreshing
+    assert seeded.broadcast_sms_progress(broadcast_id) == (2, 2)   # Deux: reported, never handed here
     assert "remis 2" in page and "échec 1" in page and "(smsbox refused it: 400 bad number)" in page
     assert "0970000" not in page
     refused = post(client, "/broadcasts", {"localities": "1103", "message": "", "sms_fr": " "})

@@ -98,6 +98,12 @@ class Broadcasts(Sms, Directory, Audit):
             row["results"] = json.loads(row["results"])
         return rows
 
+    def broadcast_sms_progress(self, broadcast_id: int) -> tuple[int, int]:
+        """(handed to the gateway, delivered) of a broadcast's SMS."""
+        return tuple(self.conn.execute(
+            "SELECT count(m.handed_at), count(CASE WHEN m.state = 'delivered' THEN 1 END) FROM broadcast_deliveries d"
+            " JOIN sms_messages m ON m.id = d.sms_id WHERE d.broadcast_id = ?", (broadcast_id,)).fetchone())
+
     def broadcast_awaiting_sms_reply(self, entry_id: int, within_hours: float) -> dict | None:
         """The focal point's latest voice alert by SMS of the last `within_hours` that no reply has answered."""
         return self._row(
