@@ -48,3 +48,8 @@ class SmsConfig:
         60, "An outgoing SMS with no delivery report saying delivered this many minutes after it was queued "
         "(the gateway down, the phone off) is marked failed and not sent any more; for a responder's, the calls "
         "begin at once.")
+    out_per_hour: int = setting(
+        3000, "SMS the line hands to the gateway in any hour, all recipients together; past it the rest wait "
+        "in the outbox, in order (a broadcast to thousands goes out over hours rather than at once).")
+    out_per_recipient_per_hour: int = setting(
+        10, "SMS one recipient (a sender, a responder, a focal point) gets in any hour; past it theirs wait.")

@@ -92,6 +92,7 @@ class Receiver:
         self.texts = sms_texts.load_texts()
         self.outbox_waiting = threading.Event()   # set when a message is queued: hand it on now
         self.gateway_down = False
+        self.limited = False
         self._local = threading.local()
         self.parts = Parts(self._file)
 
@@ -194,10 +195,19 @@ class Receiver:
         sealed = store.sms_contact(message["pseudonym"])
         return self.cipher.open(sealed, message["pseudonym"]) if sealed else None
 
-    def hand_on(self, message: dict) -> bool:
-        """Give one queued SMS to smsbox, or record why it cannot go. False: the gateway is
-        down, and the message stays queued (it goes when smsbox is back, once)."""
+    def hand_on(self, message: dict) -> bool | None:
+        """Give one queued SMS to smsbox, or record why it cannot go (True). False: the gateway
+        is down or the hourly limit reached, and the message stays queued (it goes later, once).
+        None: its recipient is past their own hourly limit; theirs wait, the others go."""
         store = self.store()
+        if store.sms_handed_since(3600) >= self.config.sms.out_per_hour:
+            if not self.limited:
+                log.warning("[sms] out_per_hour reached: outgoing SMS wait in the outbox")
+            self.limited = True
+            return False
+        self.limited = False
+        if store.sms_handed_since(3600, message) >= self.config.sms.out_per_recipient_per_hour:
+            return None
         pseudonym = message["pseudonym"]
         if pseudonym and store.sms_stopped(pseudonym):
             store.sms_handed(message["id"], "failed", "the sender sent STOP")
@@ -253,13 +263,16 @@ class Receiver:
                         log.warning("%d SMS not delivered within [sms] delivery_timeout_minutes: failed", failed)
                 self.pseudonymise_directory()   # so STOP from a responder's number holds for their SMS
                 batch = self.store().sms_outbox(OUTBOX_BATCH)
+                done = 0
                 for message in batch:
                     if stopping.is_set():
                         return
-                    if not self.hand_on(message):
-                        break   # the gateway is down: try again on the next pass
+                    outcome = self.hand_on(message)
+                    if outcome is False:
+                        break   # the gateway is down or the hour is full: try again on the next pass
+                    done += outcome is True
                 else:
-                    if len(batch) == OUTBOX_BATCH:
+                    if len(batch) == OUTBOX_BATCH and done:
                         self.outbox_waiting.set()   # more are waiting: no pause before the next batch
             except Exception:   # the store or smsbox failed this pass: the messages wait for the next
                 log.exception("the SMS outbox could not hand messages on")

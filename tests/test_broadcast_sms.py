@@ -105,3 +105,25 @@ def test_supervisor_sends_a_written_message_and_follows_its_states(client, seede
     assert refused.status_code == 400
     too_long = post(client, "/broadcasts", {"localities": "1103", "message": "", "sms_fr": "a" * 460})
     assert too_long.status_code == 400
+
+
+def test_outgoing_limits_keep_messages_waiting(seeded, config):
+    import dataclasses
+
+    from tests.fixtures.core import free_port
+
+    limited = dataclasses.replace(config, sms=dataclasses.replace(
+        config.sms, out_per_hour=3, sender="1234", out_per_recipient_per_hour=1, sendsms_port=free_port()))
+    receiver = Receiver(limited)
+    first = seeded.create_broadcast("", ["1103"], "sam", texts=TEXTS)
+    second = seeded.create_broadcast("", ["1103"], "sam", texts=TEXTS)
+    by_name = [{d["name"]: seeded.get_sms(d["sms_id"]) for d in seeded.deliveries(b)} for b in (first, second)]
+    seeded.sms_handed(by_name[0]["Voix"]["id"])
+    assert receiver.hand_on(by_name[1]["Voix"]) is None                # Voix had one this hour: theirs waits
+    assert receiver.hand_on(by_name[0]["Texte"]) is False               # no gateway here: it waits too, untouched
+    assert seeded.get_sms(by_name[0]["Texte"]["id"])["handed_at"] is None
+    seeded.sms_handed(by_name[0]["Texte"]["id"])
+    seeded.sms_handed(by_name[0]["Deux"]["id"])
+    assert receiver.hand_on(by_name[1]["Texte"]) is False               # three this hour: every message waits
+    assert {m["id"] for m in seeded.sms_outbox()} == {m["id"] for m in by_name[1].values()}
+    assert {seeded.get_sms(m["id"])["state"] for m in by_name[1].values()} == {"queued"}

@@ -107,4 +107,11 @@ SMS_MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX broadcast_deliveries_entry ON broadcast_deliveries(entry_id, id) WHERE sms_id IS NOT NULL;
         """,
     ),
+    (
+        "0098_sms_handed_index",
+        """
+        -- The outgoing limits count what was handed to the gateway in the last hour.
+        CREATE INDEX sms_messages_handed ON sms_messages(handed_at) WHERE direction = 'out';
+        """,
+    ),
 ]

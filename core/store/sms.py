@@ -239,6 +239,18 @@ class Sms(Alerts, Transcripts, Calls, Callbacks):
                 self._audit_sms_state(row, "failed", actor)
         return len(late)
 
+    def sms_handed_since(self, seconds: float, recipient: dict | None = None) -> int:
+        """Outgoing SMS handed to the gateway within the last `seconds` (the outgoing limits), to
+        everyone, or to one message's recipient (its directory entry, or its sender's pseudonym)."""
+        since = utc_after(-seconds)
+        if recipient is None:
+            return self._value("SELECT count(*) FROM sms_messages WHERE direction = 'out' AND handed_at > ?"
+                               " AND state != 'failed'", [since])
+        column, value = ("entry_id", recipient["entry_id"]) if recipient["entry_id"] else (
+            "pseudonym", recipient["pseudonym"])
+        return self._value(f"SELECT count(*) FROM sms_messages WHERE direction = 'out' AND {column} = ?"
+                           " AND handed_at > ? AND state != 'failed'", [value, since])
+
     def sms_messages_for(self, alert_id: int) -> list[dict]:
         return self._rows("SELECT * FROM sms_messages WHERE alert_id = ? ORDER BY id", [alert_id])
 
