@@ -193,7 +193,7 @@ class Receiver:
             sealed = store.sealed_number(message["entry_id"])
             return identity.normalise_number(self.seal.open(*sealed)) if sealed else None
         sealed = store.sms_contact(message["pseudonym"])
-        return self.cipher.open(sealed, message["pseudonym"]) if sealed else None
+        return identity.normalise_number(self.cipher.open(sealed, message["pseudonym"])) if sealed else None
 
     def hand_on(self, message: dict) -> bool | None:
         """Give one queued SMS to smsbox, or record why it cannot go (True). False: the gateway
@@ -240,14 +240,20 @@ class Receiver:
         return True
 
     def queue_acknowledgements(self) -> int:
-        """Tell each sender whose SMS alert has been handled, once."""
+        """Tell each sender whose SMS alert has been handled, and each caller who chose to hear
+        back by SMS, once."""
         store = self.store()
         due = store.sms_acknowledgements_due(self.config.sms.contact_keep_hours)
         for alert in due:
-            text = sms_texts.words(self.texts, sms_texts.ACKNOWLEDGEMENT, alert["language"],
-                                   self.config.ivr.default_language, reference=alert["reference"])
-            store.queue_sms(alert["id"], "acknowledgement", text)
-        return len(due)
+            store.queue_sms(alert["id"], "acknowledgement", self.acknowledgement_text(alert))
+        requested = store.sms_acknowledgement_requests_due()
+        for request in requested:
+            store.queue_requested_sms_acknowledgement(request, self.acknowledgement_text(request))
+        return len(due) + len(requested)
+
+    def acknowledgement_text(self, alert: dict) -> str:
+        return sms_texts.words(self.texts, sms_texts.ACKNOWLEDGEMENT, alert["language"],
+                               self.config.ivr.default_language, reference=alert["reference"])
 
     def outbox_loop(self, stopping: threading.Event) -> None:
         last_acknowledgements = 0.0

@@ -114,4 +114,12 @@ SMS_MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX sms_messages_handed ON sms_messages(handed_at) WHERE direction = 'out';
         """,
     ),
+    (
+        "0099_acknowledgement_by_sms",
+        """
+        -- A caller who asked for an acknowledgement may take it by SMS (key 3): the SMS service
+        -- sends it once the alert is handled, and the dialler does not call.
+        ALTER TABLE callbacks ADD COLUMN by_sms INTEGER NOT NULL DEFAULT 0;
+        """,
+    ),
 ]

@@ -7,7 +7,7 @@ from __future__ import annotations
 from ..model import FLAG_LANGUAGE_INFERRED, Source, TranscriptState
 from ._time import utc_after, utcnow
 from .alerts import Alerts
-from .callbacks import Callbacks, handled_condition
+from .callbacks import CallbackKind, CallbackState, Callbacks, handled_condition
 from .calls import Calls
 from .transcripts import Transcripts
 
@@ -190,6 +190,23 @@ class Sms(Alerts, Transcripts, Calls, Callbacks):
             f" AND NOT EXISTS (SELECT 1 FROM sms_messages k WHERE k.alert_id = a.id AND k.direction = 'out'"
             f" AND k.kind = 'acknowledgement') ORDER BY m.id LIMIT ?",
             [utc_after(-within_hours * 3600), *params, limit])
+
+    def sms_acknowledgement_requests_due(self, limit: int = 50) -> list[dict]:
+        """Callers who chose on the phone to hear back by SMS, whose alert is now handled
+        (release_acknowledgements made the request due): each once."""
+        return self._rows(
+            "SELECT cb.id, cb.alert_id, cb.caller_pseudonym AS pseudonym, a.reference, a.language FROM callbacks cb"
+            " JOIN alerts a ON a.id = cb.alert_id WHERE cb.kind = ? AND cb.by_sms = 1 AND cb.state = ?"
+            " ORDER BY cb.id LIMIT ?", [CallbackKind.ACKNOWLEDGEMENT, CallbackState.QUEUED, limit])
+
+    def queue_requested_sms_acknowledgement(self, request: dict, text: str, actor: str = "sms") -> int:
+        """The acknowledgement a caller asked for by SMS, in the outbox (to their number kept in
+        contacts); the request is done."""
+        with self.transaction():
+            message_id = self._add_outgoing(request["alert_id"], request["pseudonym"], "acknowledgement",
+                                            request["language"], text, "queued", None, actor, None, None)
+            self._set_callback_state(request["id"], CallbackState.ANSWERED, actor, channel="sms")
+        return message_id
 
     def set_sms_state(self, message_id: int, state: str, detail: str | None = None, actor: str = "sms") -> None:
         """Why an outgoing SMS is where it is, when smsbox itself answered (refused, unreachable)."""
