@@ -53,3 +53,7 @@ class SmsConfig:
         "in the outbox, in order (a broadcast to thousands goes out over hours rather than at once).")
     out_per_recipient_per_hour: int = setting(
         10, "SMS one recipient (a sender, a responder, a focal point) gets in any hour; past it theirs wait.")
+    focal_point_hours: str = setting(
+        "", "Hours, in [site] timezone, when SMS to focal points (voice alerts by SMS) go out (HH:MM-HH:MM; may "
+        "wrap midnight): one sent outside them waits for the next start. Empty: any hour. Responders are texted "
+        "at any hour.")

@@ -127,3 +127,32 @@ def test_outgoing_limits_keep_messages_waiting(seeded, config):
     assert receiver.hand_on(by_name[1]["Texte"]) is False               # three this hour: every message waits
     assert {m["id"] for m in seeded.sms_outbox()} == {m["id"] for m in by_name[1].values()}
     assert {seeded.get_sms(m["id"])["state"] for m in by_name[1].values()} == {"queued"}
+
+
+def test_focal_point_hours_hold_the_sms_till_they_open(seeded, config, client, app):
+    import dataclasses
+    import datetime as dt
+
+    from core import clock
+
+    hours = clock.CallingHours.parse("07:00-20:00")
+    zone = clock.zone("Africa/Lubumbashi")
+    night = dt.datetime(2026, 12, 7, 22, 30, tzinfo=zone)
+    assert hours.opens_at(night) == dt.datetime(2026, 12, 8, 7, 0, tzinfo=zone)
+    assert hours.opens_at(night.replace(hour=5)) == dt.datetime(2026, 12, 7, 7, 0, tzinfo=zone)
+    assert hours.opens_at(night.replace(hour=12)) == night.replace(hour=12)
+    assert clock.CallingHours.parse("22:00-06:00").opens_at(night) == night
+    # Hours that exclude now, whatever the clock says: the SMS are held, then go from the next start.
+    now = dt.datetime.now(clock.zone(config.site.timezone))
+    closed = f"{(now + dt.timedelta(hours=2)):%H}:00-{(now + dt.timedelta(hours=3)):%H}:00"
+    app.config["SAUTI_CONFIG"] = dataclasses.replace(config, sms=dataclasses.replace(config.sms,
+                                                                                     focal_point_hours=closed))
+    login(client, "sam")
+    response = post(client, "/broadcasts", {"localities": "1103", "sms_sw": "Mkutano kesho.", "message": ""})
+    broadcast_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    held = [seeded.get_sms(d["sms_id"]) for d in seeded.deliveries(broadcast_id)]
+    assert held and all(m["not_before"] > m["created_at"] for m in held)
+    assert seeded.sms_outbox() == [] and seeded.fail_undelivered_sms(60) == 0
+    assert "Hors des heures des points focaux" in client.get(f"/broadcasts/{broadcast_id}").text
+    seeded.conn.execute("UPDATE sms_messages SET not_before = ?", ("2000-01-01T00:00:00+00:00",))   # the hours open
+    assert {m["id"] for m in seeded.sms_outbox()} == {m["id"] for m in held}

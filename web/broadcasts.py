@@ -10,6 +10,7 @@ service sends the SMS; this page only writes the broadcast and reads its progres
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import tempfile
 import uuid
@@ -18,7 +19,7 @@ from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, send_file, url_for
 
-from core import prompts, sms_texts
+from core import clock, prompts, sms_texts
 from core.durable import make_durable
 from core.model import ALERT_LANGUAGES
 from core.store.broadcasts import OPEN
@@ -74,9 +75,20 @@ def create():
         message = picked
     if isinstance(message, tuple):
         return page(400, error=message[1], typed=typed)
-    broadcast_id = store.create_broadcast(message, codes, g.user["username"], texts=texts)
+    broadcast_id = store.create_broadcast(message, codes, g.user["username"], texts=texts,
+                                          sms_not_before=_sms_opens() if texts else None)
     flash(_("broadcast.sent"), "success")
     return redirect(url_for("broadcasts.show", broadcast_id=broadcast_id))
+
+
+def _sms_opens() -> str | None:
+    """When SMS to focal points may go, if not now ([sms] focal_point_hours): stored UTC text."""
+    config = current_app.config["SAUTI_CONFIG"]
+    if not config.sms.focal_point_hours:
+        return None
+    now = dt.datetime.now(clock.zone(config.site.timezone))
+    opens = clock.CallingHours.parse(config.sms.focal_point_hours).opens_at(now)
+    return None if opens == now else opens.astimezone(clock.UTC).isoformat(timespec="milliseconds")
 
 
 def _upload():
@@ -109,7 +121,7 @@ def show(broadcast_id: int):
     return render_template("broadcast.html", broadcast=found, refresh=REFRESH_SECONDS if live else None,
                            call_counts=sorted(calls.items()), sms_counts=sorted(sms.items()),
                            parts={lang: sms_texts.parts(text) for lang, text in found["texts"].items()},
-                           languages=ALERT_LANGUAGES)
+                           languages=ALERT_LANGUAGES, held_until=get_store().broadcast_sms_held_until(broadcast_id))
 
 
 @bp.route("/<id:broadcast_id>/message.wav")

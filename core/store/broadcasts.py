@@ -37,16 +37,18 @@ ANSWERS = ("confirmed", "replied")
 
 class Broadcasts(Sms, Directory, Audit):
     def create_broadcast(self, message_path: str, localities: list[str], actor: str,
-                         texts: dict[str, str] | None = None) -> int:
+                         texts: dict[str, str] | None = None, sms_not_before: str | None = None) -> int:
         """A broadcast to every focal point of the localities (one delivery each), audited:
         the recording (message_path, '' for none) and/or a written message `texts`
-        ({language: words}; a focal point whose language has none gets the first given)."""
+        ({language: words}; a focal point whose language has none gets the first given),
+        its SMS held until `sms_not_before` (outside the focal points' hours)."""
         if not message_path and not texts:
             raise ValueError("a broadcast needs a recording or a written message")
-        return self._send(message_path, None, localities, self.focal_points_for(localities), actor, texts or None)
+        return self._send(message_path, None, localities, self.focal_points_for(localities), actor, texts or None,
+                          sms_not_before)
 
     def _send(self, message_path: str, survey_id: int | None, localities: list[str], recipients, actor: str,
-              texts: dict[str, str] | None = None) -> int:
+              texts: dict[str, str] | None = None, sms_not_before: str | None = None) -> int:
         with self.transaction():
             now = utcnow()
             broadcast_id = self.conn.execute(
@@ -62,7 +64,7 @@ class Broadcasts(Sms, Directory, Audit):
                 if texts and (entry.texts or not called):
                     words = texts.get(entry.language) or next(iter(texts.values()))
                     sms_id = self.queue_directory_sms(entry.id, "broadcast", entry.language, words, actor=actor,
-                                                      audited=False)
+                                                      audited=False, not_before=sms_not_before)
                     texted.append(entry.name)
                 self.conn.execute(
                     "INSERT INTO broadcast_deliveries (broadcast_id, entry_id, name, locality, state, sms_id,"
@@ -70,7 +72,8 @@ class Broadcasts(Sms, Directory, Audit):
                     (broadcast_id, entry.id, entry.name, counted, WAITING if called else SMS_ONLY, sms_id, now, now))
             self.audit(actor, "create", _entity(survey_id), broadcast_id, None,
                        {"localities": localities, "recipients": [e.name for e in recipients]}
-                       | ({"survey_id": survey_id} if survey_id else {}) | ({"texted": texted} if texts else {}))
+                       | ({"survey_id": survey_id} if survey_id else {}) | ({"texted": texted} if texts else {})
+                       | ({"call_after": sms_not_before} if sms_not_before else {}))
         return broadcast_id
 
     def broadcasts(self, limit: int = 50) -> list[dict]:
@@ -103,6 +106,12 @@ class Broadcasts(Sms, Directory, Audit):
         return tuple(self.conn.execute(
             "SELECT count(m.handed_at), count(CASE WHEN m.state = 'delivered' THEN 1 END) FROM broadcast_deliveries d"
             " JOIN sms_messages m ON m.id = d.sms_id WHERE d.broadcast_id = ?", (broadcast_id,)).fetchone())
+
+    def broadcast_sms_held_until(self, broadcast_id: int) -> str | None:
+        """When the broadcast's SMS held for the focal points' hours go out; None when none is held."""
+        return self._value(
+            "SELECT min(m.not_before) FROM broadcast_deliveries d JOIN sms_messages m ON m.id = d.sms_id"
+            " WHERE d.broadcast_id = ? AND m.handed_at IS NULL AND m.not_before > ?", [broadcast_id, utcnow()])
 
     def broadcast_awaiting_sms_reply(self, entry_id: int, within_hours: float) -> dict | None:
         """The focal point's latest voice alert by SMS of the last `within_hours` that no reply has answered."""

@@ -122,4 +122,12 @@ SMS_MIGRATIONS: list[tuple[str, str]] = [
         ALTER TABLE callbacks ADD COLUMN by_sms INTEGER NOT NULL DEFAULT 0;
         """,
     ),
+    (
+        "0100_sms_not_before",
+        """
+        -- An SMS held until a time (a focal point's outside [sms] focal_point_hours): the outbox
+        -- hands it on from then, and its delivery time limit counts from then.
+        ALTER TABLE sms_messages ADD COLUMN not_before TEXT;
+        """,
+    ),
 ]

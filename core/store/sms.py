@@ -74,13 +74,18 @@ class Sms(Alerts, Transcripts, Calls, Callbacks):
                                   actor, source["line"], source["smsc"])
 
     def queue_directory_sms(self, entry_id: int, kind: str, language: str, text: str, *, alert_id: int | None = None,
-                            actor: str = "sms", audited: bool = True) -> int:
+                            actor: str = "sms", audited: bool = True, not_before: str | None = None) -> int:
         """An SMS to a responder or focal point, in the outbox: the SMS service opens the
-        entry's sealed number (core/directory.py) when it hands the message to smsbox.
-        `audited=False`: the caller audits the whole (a broadcast's thousands of messages)."""
+        entry's sealed number (core/directory.py) when it hands the message to smsbox, not
+        before `not_before` (UTC text). `audited=False`: the caller audits the whole (a
+        broadcast's thousands of messages)."""
         pseudonym = self._value("SELECT pseudonym FROM directory_entries WHERE id = ?", [entry_id])
-        return self._add_outgoing(alert_id, pseudonym, kind, language, text, "queued", None, actor, None, None,
-                                  entry_id=entry_id, audited=audited)
+        with self.transaction():
+            message_id = self._add_outgoing(alert_id, pseudonym, kind, language, text, "queued", None, actor, None,
+                                            None, entry_id=entry_id, audited=audited)
+            if not_before:
+                self.conn.execute("UPDATE sms_messages SET not_before = ? WHERE id = ?", (not_before, message_id))
+        return message_id
 
     def latest_sms_line(self) -> str | None:
         """The number the last inbound SMS was written to (the line's short code): what a
@@ -111,9 +116,9 @@ class Sms(Alerts, Transcripts, Calls, Callbacks):
         return cursor.lastrowid
 
     def sms_outbox(self, limit: int = 50) -> list[dict]:
-        """Outgoing SMS not yet handed to smsbox, oldest first."""
-        return self._rows("SELECT * FROM sms_messages WHERE direction = 'out' AND handed_at IS NULL ORDER BY id"
-                          " LIMIT ?", [limit])
+        """Outgoing SMS not yet handed to smsbox (and not held till later), oldest first."""
+        return self._rows("SELECT * FROM sms_messages WHERE direction = 'out' AND handed_at IS NULL"
+                          " AND (not_before IS NULL OR not_before <= ?) ORDER BY id LIMIT ?", [utcnow(), limit])
 
     def sms_handed(self, message_id: int, state: str | None = None, detail: str | None = None,
                    actor: str = "sms") -> None:
@@ -247,7 +252,7 @@ class Sms(Alerts, Transcripts, Calls, Callbacks):
         outbox, or handed with no final report): failed, and never handed on after. Returns how many."""
         with self.transaction():
             late = self._rows("SELECT * FROM sms_messages WHERE direction = 'out' AND state IN ('queued', 'sent')"
-                              " AND created_at < ?", [utc_after(-minutes * 60)])
+                              " AND coalesce(not_before, created_at) < ?", [utc_after(-minutes * 60)])
             now = utcnow()
             for row in late:
                 self.conn.execute("UPDATE sms_messages SET state = 'failed', detail = ?, handed_at = coalesce("
