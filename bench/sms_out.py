@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import smsgw  # noqa: E402
-from bench.sms import cpu_seconds, listening  # noqa: E402
+from bench.sms import cpu_seconds, listening, print_cpu, stop  # noqa: E402
 from core import directory  # noqa: E402
 from core.directory import NumberSeal  # noqa: E402
 from core.store import Store  # noqa: E402
@@ -102,17 +102,9 @@ def main() -> None:
               + (f" after {delivered_at - started:.1f} s" if delivered_at else ""))
         print(f"at the operator: {sum(got.values())} messages to {len(got)} numbers, "
               f"{sum(1 for v in got.values() if v > 1)} more than once")
-        used = {name: after[name] - before[name] for name in after}
-        kannel = sum(v for k, v in used.items() if k != "receiver")
-        print(f"CPU seconds: receiver {used['receiver']:.1f}, Kannel {kannel:.1f} "
-              f"(bearerbox {used.get('bearerbox', 0):.1f}, smsbox {used.get('smsbox', 0):.1f})")
+        print_cpu(before, after)
     finally:
-        if fakesmsc is not None:
-            fakesmsc.terminate()
-            fakesmsc.wait()
-        receiver.terminate()
-        receiver.wait(timeout=30)
-        smsgw.stop(config)
+        stop(fakesmsc, receiver, config)
 
 
 if __name__ == "__main__":

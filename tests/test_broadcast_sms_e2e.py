@@ -23,7 +23,7 @@ from core import directory
 from core.directory import NumberSeal
 from core.store import Store
 from tests.fixtures.core import wait_for
-from tests.fixtures.kannel import SHORT_CODE, Operator, gateway, receiver
+from tests.fixtures.kannel import SHORT_CODE, line_at
 
 pytestmark = pytest.mark.kannel
 
@@ -40,13 +40,8 @@ REPLYING = NUMBERS[1]
 def sms_line(tmp_path):
     """(config, operator): the gateway with the line's short code as [sms] sender (what the SMS the
     line starts itself are sent from), its receiver, and fakesmsc."""
-    with gateway(tmp_path / "data", {"sms": {"sender": SHORT_CODE}}) as config:
-        operator = Operator(config, tmp_path)
-        try:
-            with receiver(config):
-                yield config, operator
-        finally:
-            operator.stop()
+    with line_at(tmp_path, {"sms": {"sender": SHORT_CODE}}) as line:
+        yield line
 
 
 def seed(config) -> None:

@@ -11,9 +11,7 @@ The delivery reports come from fakesmsc through Kannel; the test writes none.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import sys
 from unittest import mock
 
 import pytest
@@ -26,7 +24,7 @@ from core.directory import NumberSeal
 from core.model import Status
 from core.store import Store
 from tests.fixtures.asterisk import wait_for
-from tests.fixtures.kannel import Operator, receiver, require_kannel, sms_settings
+from tests.fixtures.kannel import Operator, receiver, require_kannel, sms_settings, start_gateway
 from tests.fixtures.core import require_marker
 from tests.fixtures.web import make_alert
 from tests.test_dialler_callbacks import dialler_beside, registered
@@ -50,12 +48,7 @@ def sms_line(asterisk, ivr_process, tmp_path_factory):
     env["SAUTI_SMS_RESPONDER_CONFIRM_SECONDS"] = str(CONFIRM_SECONDS)
     with mock.patch.dict(os.environ, env):
         config = core_config.load(asterisk.config.data_dir)
-    try:
-        smsgw.start(config, echo=lambda line: print(line, file=sys.stderr))
-    except smsgw.GatewayError as exc:
-        with contextlib.suppress(smsgw.GatewayError):
-            smsgw.stop(config)
-        pytest.fail(f"Kannel did not start: {exc}")
+    start_gateway(config)
     operator = Operator(config, tmp_path_factory.mktemp("operator"))
     try:
         with receiver(config), dialler_beside(asterisk, ivr_process, {**FAST, **env}) as dialler:
