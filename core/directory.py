@@ -11,8 +11,9 @@ Each entry has a channel: voice (called), sms (texted) or both; an escalation te
 responders who take SMS first and calls those who take calls if none confirms in time.
 
 CSV, one entry a row: `kind,name,localities,language,order,channel,number`; localities are
-codes separated by spaces or `;`; channel is voice, sms or both (empty: voice); on export the number is masked (`**42`), and a masked
-or empty number on import keeps the entry's sealed one.
+codes separated by spaces or `;`; channel is voice, sms or both (empty: voice); on export
+the number is masked (`**42`), and a masked or empty number on import keeps the entry's
+sealed one.
 """
 
 from __future__ import annotations

@@ -32,7 +32,8 @@ def directory_list(ctx: Context, kind: str | None) -> None:
     with ctx.open_store() as store:
         entries = store.directory(kind)
     for e in entries:
-        click.echo(f"{e.id:>4}  {e.kind:<11} {e.order:>2}  {e.name:<24} {e.language}  {e.channel:<5} {e.masked_number:<5} "
+        click.echo(f"{e.id:>4}  {e.kind:<11} {e.order:>2}  {e.name:<24} {e.language}  {e.channel:<5} "
+                   f"{e.masked_number:<5} "
                    f"{' '.join(e.localities)}")
     click.echo(f"{len(entries)} entr{'y' if len(entries) == 1 else 'ies'}")
 

@@ -71,7 +71,8 @@ def test_a_written_alert_and_an_escalation_by_sms_in_the_console(live_server, br
     assert page.inner_text("#parts-sw") == "2 SMS par destinataire"
     page.fill("textarea[name=sms_fr]", "Alerte : hommes armés près de Beni ; évitez la route ✋")   # not GSM: UCS-2
     assert page.inner_text("#parts-fr") == "1 SMS par destinataire"
-    page.fill("textarea[name=sms_fr]", "Alerte : hommes armés près de Beni ; évitez la route de Mbau ce soir. Restez chez vous ✋")
+    page.fill("textarea[name=sms_fr]",
+              "Alerte : hommes armés près de Beni ; évitez la route de Mbau ce soir. Restez chez vous ✋")
     assert page.inner_text("#parts-fr") == "2 SMS par destinataire"
     assert page.inner_text("#parts-ln") == ""
     page.click("#broadcast-form button.primary")

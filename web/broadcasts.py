@@ -131,6 +131,7 @@ def message(broadcast_id: int):
     if found is None:
         abort(404)
     path = current_app.config["SAUTI_CONFIG"].data_dir / found["message_path"]
-    if not found["message_path"] or not path.is_file():   # removed by hand or by a purge: the page stays, the audio is gone
+    # None (SMS only), or removed by hand or by a purge: the page stays, the audio is gone
+    if not found["message_path"] or not path.is_file():
         abort(404)
     return send_file(path, mimetype="audio/wav")

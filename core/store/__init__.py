@@ -100,9 +100,9 @@ BUSY_TIMEOUT_MS = 30_000  # how long a writer waits for another process's write 
 
 
 # Areas that build on others come before them (Python's method order needs it).
-class Store(SurveyRuns, ResponderSms, Responders, Responses, Surveys, Sms, Alerts, SpeechModels, Transcripts, Flags, Recordings, Jobs, Calls,
-            Callbacks, Claims, Committees, CommitteePins, Complaints, Exports, Gazetteer, Incidents, LiveCalls, Notes, Queue,
-            Retention, Spool, Tags, Users, Directory, Sessions, Audit, Base):
+class Store(SurveyRuns, ResponderSms, Responders, Responses, Surveys, Sms, Alerts, SpeechModels, Transcripts, Flags,
+            Recordings, Jobs, Calls, Callbacks, Claims, Committees, CommitteePins, Complaints, Exports, Gazetteer,
+            Incidents, LiveCalls, Notes, Queue, Retention, Spool, Tags, Users, Directory, Sessions, Audit, Base):
     @classmethod
     def open(cls, path: Path | str, migrate: bool = True, reference_digits: int = REFERENCE_BODY_DIGITS) -> "Store":
         """`reference_digits`: the fewest random digits of a new alert reference ([ivr] reference_digits)."""
