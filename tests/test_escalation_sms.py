@@ -195,3 +195,22 @@ def test_an_sms_not_delivered_in_time_fails_and_the_calls_begin(fresh_db, config
     (first,) = fresh_db.claim_responder_calls()                      # the call path takes over at once
     assert first["name"] == "Both"
     assert "sms_state" in [e["action"] for e in fresh_db.audit_entries("alert", alert["id"])]
+
+
+def test_responders_who_take_sms_only_and_never_reply_are_unreached(fresh_db, config, seal, texting):
+    fresh_db.import_directory(directory.read_csv(
+        "kind,name,localities,language,order,channel,number\n"
+        "responder,Seul,2101,fr,1,sms,0970000555\n"), seal.seal, "ada")
+    alert = escalated(fresh_db, config, locality="2101")
+    replied = escalated(fresh_db, config, locality="2101")
+    fresh_db.queue_escalations(texting)
+    assert fresh_db.claim_responder_calls() == [] and fresh_db.unreached_escalations() == []   # still waiting
+    (seul,) = fresh_db.directory("responder")
+    fresh_db.take_responder_sms(seul, "1", replied["reference"], True)
+    fresh_db.conn.execute("UPDATE responder_calls SET call_after = ?", (utc_after(-1),))
+    assert fresh_db.claim_responder_calls() == []                                           # nobody to call
+    assert [a["id"] for a in fresh_db.unreached_escalations()] == [alert["id"]]
+    assert [c["state"] for c in fresh_db.responder_calls_for(alert["id"])] == ["no_sms_confirmation"]
+    assert [c["state"] for c in fresh_db.responder_calls_for(replied["id"])] == ["skipped"]
+    unreached = [e for e in fresh_db.audit_entries("alert", alert["id"]) if e["action"] == "responders_unreached"]
+    assert [e["after"]["reason"] for e in unreached] == ["no_sms_confirmation"]

@@ -25,6 +25,9 @@ from .sms import Sms
 # Rows of an escalation still in play, and the outcomes of the ones done.
 WAITING, CALLING, ANSWERED = "waiting", "calling", "answered"
 CONFIRMED, NOT_CONFIRMED, SKIPPED, NO_RESPONDER = "confirmed", "not_confirmed", "skipped", "no_responder"
+# Every responder of the locality takes SMS only: a marker row (no entry) waits for a reply,
+# and ends so when none came in time, so supervisors are told as when no call confirmed.
+NO_SMS_CONFIRMATION = "no_sms_confirmation"
 OPEN_STATES = (WAITING, CALLING, ANSWERED)
 # An answered call whose flow never reported back (IVR restarted) counts as not confirmed after this.
 ANSWERED_LEASE_SECONDS = 600
@@ -64,6 +67,10 @@ class Responders(Responses, Sms, Alerts, Gazetteer, Directory, Audit):
                 "INSERT INTO responder_calls (alert_id, entry_id, name, position, state, call_after, created_at,"
                 " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (alert_id, entry.id, entry.name, position, WAITING, call_after, now, now))
+        if texted and not called:
+            self.conn.execute(
+                "INSERT INTO responder_calls (alert_id, entry_id, name, position, state, call_after, created_at,"
+                " updated_at) VALUES (?, NULL, '-', ?, ?, ?, ?, ?)", (alert_id, start + 1, WAITING, call_after, now, now))
         if not responders:
             self.conn.execute(
                 "INSERT INTO responder_calls (alert_id, entry_id, name, position, state, created_at, updated_at)"
@@ -92,6 +99,13 @@ class Responders(Responses, Sms, Alerts, Gazetteer, Directory, Audit):
                 (ANSWERED, utc_after(-ANSWERED_LEASE_SECONDS))).fetchall()
             for row in stale:
                 self._end_call(row["id"], NOT_CONFIRMED, "no report from the line")
+            for marker in self.conn.execute(
+                    "SELECT id, alert_id FROM responder_calls WHERE state = ? AND entry_id IS NULL AND name = '-'"
+                    " AND call_after <= ?", (WAITING, utcnow())).fetchall():
+                self.conn.execute("UPDATE responder_calls SET state = ?, result = ?, updated_at = ? WHERE id = ?",
+                                  (NO_SMS_CONFIRMATION, NO_SMS_CONFIRMATION, utcnow(), marker["id"]))
+                self.audit("dialler", "responders_unreached", "alert", marker["alert_id"], None,
+                           {"reason": NO_SMS_CONFIRMATION})
             # Every SMS of the escalation failed (refused, STOP, not delivered in time): no reply can
             # come, so the calls need not wait.
             self.conn.execute(
@@ -102,7 +116,8 @@ class Responders(Responses, Sms, Alerts, Gazetteer, Directory, Audit):
                 "SELECT r.id, r.alert_id, r.entry_id, r.name, r.position, r.call_after,"
                 " NOT EXISTS (SELECT 1 FROM responder_calls e WHERE e.alert_id = r.alert_id AND e.state != ?"
                 "   AND e.created_at >= r.created_at) AS first FROM responder_calls r"
-                " WHERE r.state = ? AND (r.call_after IS NULL OR r.call_after <= ?)"
+                " WHERE r.state = ? AND (r.call_after IS NULL OR r.call_after <= ?) AND NOT (r.entry_id IS NULL"
+                "   AND r.name = '-')"
                 " AND r.position = (SELECT min(position) FROM responder_calls o"
                 "   WHERE o.alert_id = r.alert_id AND o.state = ?)"
                 " AND NOT EXISTS (SELECT 1 FROM responder_calls b WHERE b.alert_id = r.alert_id AND b.state IN (?, ?))",
