@@ -116,17 +116,26 @@ def main() -> None:
         if latencies:
             print(f"message to alert: p50 {statistics.median(latencies) * 1000:.0f} ms, "
                   f"p95 {percentile(latencies, 0.95) * 1000:.0f} ms, max {max(latencies) * 1000:.0f} ms")
-        used = {name: after[name] - before[name] for name in after}
-        kannel = sum(v for k, v in used.items() if k != "receiver")
-        print(f"CPU seconds: receiver {used['receiver']:.1f}, Kannel {kannel:.1f} "
-              f"(bearerbox {used.get('bearerbox', 0):.1f}, smsbox {used.get('smsbox', 0):.1f})")
+        print_cpu(before, after)
     finally:
-        if fakesmsc is not None:
-            fakesmsc.terminate()
-            fakesmsc.wait()
-        receiver.terminate()
-        receiver.wait(timeout=30)
-        smsgw.stop(config)
+        stop(fakesmsc, receiver, config)
+
+
+def print_cpu(before: dict, after: dict) -> None:
+    """The receiver's CPU seconds against Kannel's (bearerbox + smsbox), between two readings."""
+    used = {name: after[name] - before[name] for name in after}
+    kannel = sum(v for k, v in used.items() if k != "receiver")
+    print(f"CPU seconds: receiver {used['receiver']:.1f}, Kannel {kannel:.1f} "
+          f"(bearerbox {used.get('bearerbox', 0):.1f}, smsbox {used.get('smsbox', 0):.1f})")
+
+
+def stop(fakesmsc, receiver, config) -> None:
+    if fakesmsc is not None:
+        fakesmsc.terminate()
+        fakesmsc.wait()
+    receiver.terminate()
+    receiver.wait(timeout=30)
+    smsgw.stop(config)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 import zoneinfo
+from dataclasses import dataclass
 
 UTC = dt.timezone.utc
 DEFAULT_ZONE = "Africa/Lubumbashi"
@@ -96,3 +98,33 @@ def export_timestamp(value: str | None) -> str:
     if not value:
         return ""
     return parse(value).astimezone(UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class CallingHours:
+    """Hours of the day (HH:MM-HH:MM, in the installation's zone; may wrap midnight) when
+    the line may call people back, put surveys, or text focal points."""
+    start: dt.time
+    end: dt.time
+
+    @classmethod
+    def parse(cls, text: str) -> "CallingHours":
+        match = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*", text)
+        if not match:
+            raise ValueError(f"calling hours {text!r}: expected HH:MM-HH:MM")
+        h1, m1, h2, m2 = map(int, match.groups())
+        end = dt.time(23, 59, 59, 999999) if (h2, m2) == (24, 0) else dt.time(h2, m2)
+        return cls(dt.time(h1, m1), end)
+
+    def __contains__(self, moment: dt.time) -> bool:
+        if self.start <= self.end:
+            return self.start <= moment <= self.end
+        return moment >= self.start or moment <= self.end  # wraps midnight
+
+    def opens_at(self, moment: dt.datetime) -> dt.datetime:
+        """`moment` itself when it is within the hours, else the next start (in moment's zone)."""
+        if moment.time() in self:
+            return moment
+        start = moment.replace(hour=self.start.hour, minute=self.start.minute, second=0, microsecond=0)
+        return start if start > moment else start + dt.timedelta(days=1)
+

@@ -41,3 +41,19 @@ class SmsConfig:
     reply_hours: int = setting(
         24, "A sender's reply to a verifier's question within this many hours threads into the question's alert; "
         "a later reply is filed as a new alert that follows the old one.")
+    responder_confirm_seconds: int = setting(
+        300, "On escalation the responders who take SMS are texted first; with no reply of 1 within this many "
+        "seconds the dialler calls the responders who take calls, in their order. 0: no SMS, calls at once.")
+    delivery_timeout_minutes: int = setting(
+        60, "An outgoing SMS with no delivery report saying delivered this many minutes after it was queued "
+        "(the gateway down, the phone off) is marked failed and not sent any more; for a responder's, the calls "
+        "begin at once.")
+    out_per_hour: int = setting(
+        3000, "SMS the line hands to the gateway in any hour, all recipients together; past it the rest wait "
+        "in the outbox, in order (a broadcast to thousands goes out over hours rather than at once).")
+    out_per_recipient_per_hour: int = setting(
+        10, "SMS one recipient (a sender, a responder, a focal point) gets in any hour; past it theirs wait.")
+    focal_point_hours: str = setting(
+        "", "Hours, in [site] timezone, when SMS to focal points (voice alerts by SMS) go out (HH:MM-HH:MM; may "
+        "wrap midnight): one sent outside them waits for the next start. Empty: any hour. Responders are texted "
+        "at any hour.")

@@ -7,9 +7,13 @@ contacts are, but under their own key (`<data>/secrets/directory.key`), so the c
 that enters them never holds the key to callers' numbers. After entry a number is shown
 as its last two digits at most.
 
-CSV, one entry a row: `kind,name,localities,language,order,number`; localities are
-codes separated by spaces or `;`; on export the number is masked (`**42`), and a masked
-or empty number on import keeps the entry's sealed one.
+Each entry has a channel: voice (called), sms (texted) or both; an escalation texts the
+responders who take SMS first and calls those who take calls if none confirms in time.
+
+CSV, one entry a row: `kind,name,localities,language,order,channel,number`; localities are
+codes separated by spaces or `;`; channel is voice, sms or both (empty: voice); on export
+the number is masked (`**42`), and a masked or empty number on import keeps the entry's
+sealed one.
 """
 
 from __future__ import annotations
@@ -25,7 +29,8 @@ from .dialplan import TEST_PHONE_PREFIX
 from .model import ALERT_LANGUAGES
 
 KINDS = ("responder", "focal_point")
-COLUMNS = ("kind", "name", "localities", "language", "order", "number")
+CHANNELS = ("voice", "sms", "both")
+COLUMNS = ("kind", "name", "localities", "language", "order", "channel", "number")
 MAX_NAME = 80
 MAX_LOCALITIES = 50
 MASK = "**"
@@ -45,6 +50,15 @@ class Entry:
     number: str | None = field(default=None, repr=False)   # in clear only between entry and sealing
     number_tail: str | None = None
     id: int | None = None
+    channel: str = "voice"
+
+    @property
+    def calls(self) -> bool:
+        return self.channel in ("voice", "both")
+
+    @property
+    def texts(self) -> bool:
+        return self.channel in ("sms", "both")
 
     @property
     def masked_number(self) -> str:
@@ -84,9 +98,14 @@ def make_entry(values: dict, line: int | None = None) -> Entry:
     order_text = str(values.get("order") or "1").strip()
     if not (order_text.isascii() and order_text.isdigit() and 1 <= int(order_text) <= 99):
         raise DirectoryError("order must be a whole number from 1 to 99", "order", line)
+    channel = str(values.get("channel") or "voice").strip().lower()
+    if channel not in CHANNELS:
+        raise DirectoryError(f"channel must be one of {', '.join(CHANNELS)}, not {channel!r}", "channel", line,
+                             channel=channel)
     number_text = str(values.get("number") or "").strip()
     number = None if not number_text or number_text.startswith(MASK) else normalise_number(number_text, line)
-    return Entry(kind, name, codes, language, int(order_text), number, number[-2:] if number else None)
+    return Entry(kind, name, codes, language, int(order_text), number, number[-2:] if number else None,
+                 channel=channel)
 
 
 def read_csv(text: str) -> list[Entry]:
@@ -104,7 +123,8 @@ def read_csv(text: str) -> list[Entry]:
 def write_csv(entries) -> str:
     """The directory as CSV with masked numbers: it can be imported back without losing them."""
     return write_table(COLUMNS, ({"kind": entry.kind, "name": entry.name, "localities": " ".join(entry.localities),
-                                  "language": entry.language, "order": entry.order, "number": entry.masked_number}
+                                  "language": entry.language, "order": entry.order, "channel": entry.channel,
+                                  "number": entry.masked_number}
                                  for entry in entries))
 
 

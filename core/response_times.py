@@ -2,7 +2,10 @@
 
 An alert's timeline is six moments, each the first time it happened (from the audit log,
 `Store.alert_timelines`): received, first listened, verified, escalated, responder
-reached, response recorded. The intervals measured between them are INTERVALS. Figures
+reached, response recorded; and, for an escalation by SMS first, four more
+(ESCALATION_STEPS): the first SMS to a responder handed to the gateway, the first
+delivered, the first confirmation by reply, and the calls begun for want of one. The
+intervals measured between them are INTERVALS. Figures
 are grouped by the ISO week the alert was received (in the installation's zone), its
 locality or its category (a verifier's tags, else the risk categories the ASR found;
 an alert counts in each of its categories). Percentiles interpolate linearly between
@@ -20,11 +23,16 @@ from . import clock
 from .csv_tables import CsvWriter
 
 STEPS = ("received", "first_listened", "verified", "escalated", "responder_reached", "response_recorded")
+ESCALATION_STEPS = ("sms_sent", "sms_delivered", "sms_confirmed", "escalated_to_call")
 # (name, from step, to step)
 INTERVALS = (
     ("to_listen", "received", "first_listened"),
     ("to_verify", "received", "verified"),
     ("to_escalate", "verified", "escalated"),
+    ("to_sms_sent", "escalated", "sms_sent"),
+    ("to_sms_delivered", "escalated", "sms_delivered"),
+    ("to_sms_confirmed", "escalated", "sms_confirmed"),
+    ("to_call", "escalated", "escalated_to_call"),
     ("to_reach", "escalated", "responder_reached"),
     ("to_respond", "escalated", "response_recorded"),
     ("total", "received", "response_recorded"),

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 
 from core import clock, dialplan
+from core.clock import CallingHours
 from core.config import Config
 from core.contacts import ContactCipher, ContactError
 from core.store.callbacks import CallbackKind
@@ -29,26 +30,6 @@ LINE_CALLER_ID = f'"Sauti" <{dialplan.EXTEN_ALERT}>'
 HOUR = 3600
 CONTEXTS = {CallbackKind.CALLBACK: dialplan.CONTEXT_CALLBACK,
             CallbackKind.ACKNOWLEDGEMENT: dialplan.CONTEXT_ACKNOWLEDGEMENT}
-
-
-@dataclass(frozen=True)
-class CallingHours:
-    start: dt.time
-    end: dt.time
-
-    @classmethod
-    def parse(cls, text: str) -> "CallingHours":
-        match = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*", text)
-        if not match:
-            raise ValueError(f"calling hours {text!r}: expected HH:MM-HH:MM")
-        h1, m1, h2, m2 = map(int, match.groups())
-        end = dt.time(23, 59, 59, 999999) if (h2, m2) == (24, 0) else dt.time(h2, m2)
-        return cls(dt.time(h1, m1), end)
-
-    def __contains__(self, moment: dt.time) -> bool:
-        if self.start <= self.end:
-            return self.start <= moment <= self.end
-        return moment >= self.start or moment <= self.end  # wraps midnight
 
 
 def channel_for(number: str, config: Config) -> str | None:

@@ -1,17 +1,22 @@
 """Escalations: call the responders of an escalated alert's locality, one after another, until one confirms.
 
 The store queues the calls and decides what an outcome means (core/store/responders.py);
-this module dials. An answered call runs the line's `responder` flow, which reports
-whether the key was pressed. Numbers are opened just before dialling and never logged.
+this module dials. With the SMS gateway (`texting`), the store texts the responders who
+take SMS first and holds the calls for [sms] responder_confirm_seconds. An answered call
+runs the line's `responder` flow, which reports whether the key was pressed. Numbers are
+opened just before dialling and never logged.
 """
 
 from __future__ import annotations
 
 import logging
 
-from core import dialplan
+from core import dialplan, sms_texts
+from core.config import Config
+from core.directory import NumberSeal
+from core.store.thread import StoreThread
 
-from .ami import AmiError, OriginateResult
+from .ami import AmiClient, AmiError, OriginateResult
 from .callbacks import LINE_CALLER_ID
 from .outgoing import DirectoryCalls
 
@@ -19,8 +24,14 @@ log = logging.getLogger(__name__)
 
 
 class ResponderDialler(DirectoryCalls):
+    def __init__(self, config: Config, db: StoreThread, ami: AmiClient, seal: NumberSeal, sms: bool = False):
+        super().__init__(config, db, ami, seal)
+        self.texting = sms_texts.EscalationTexts(
+            sms_texts.load_texts(), config.ivr.default_language, config.site.timezone,
+            config.sms.responder_confirm_seconds) if sms and config.sms.responder_confirm_seconds > 0 else None
+
     async def tick(self) -> None:
-        for alert_id in await self.db(lambda s: s.queue_escalations()):
+        for alert_id in await self.db(lambda s: s.queue_escalations(self.texting)):
             log.info("alert %d escalated: responders queued", alert_id)
         if not self.ami.connected.is_set():
             return

@@ -23,13 +23,14 @@ log = logging.getLogger(__name__)
 TICK_SECONDS = 1.0
 
 
-async def run(config: Config, ready=None) -> None:
-    """`ready(client)` is called once, when the loop runs and AMI first logged in: calls can be placed."""
+async def run(config: Config, ready=None, sms: bool = False) -> None:
+    """`ready(client)` is called once, when the loop runs and AMI first logged in: calls can be placed.
+    `sms`: the SMS gateway has a connection, so escalations text responders first."""
     client = AmiClient(AmiSettings.from_config(config))
     db = StoreThread(config.db_path, "dialler-store")
     callbacks = CallbackDialler(config, db, client, ContactCipher.from_config(config))
     seal = NumberSeal.from_config(config)
-    responders = ResponderDialler(config, db, client, seal)
+    responders = ResponderDialler(config, db, client, seal, sms=sms)
     broadcasts = BroadcastDialler(config, db, client, seal)
     LiveCalls(db, client)
     stop = asyncio.Event()

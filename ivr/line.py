@@ -16,6 +16,7 @@ from core.contacts import ContactCipher
 from core.config import Config
 from core.identity import pseudonym
 from core.store.thread import StoreThread
+from smsgw import connections
 
 
 @dataclass
@@ -25,11 +26,13 @@ class Line:
     pseudonym_key: bytes = field(repr=False)
     catalogue: prompts.Catalogue = field(repr=False)
     contacts: ContactCipher = field(repr=False)  # seals a beeper's number for the dialler
+    sms: bool = False   # the SMS gateway has a connection: callers may take acknowledgements by SMS
 
     @classmethod
     def open(cls, config: Config) -> "Line":
-        return cls(config, StoreThread(config.db_path, "ivr-store", reference_digits=config.ivr.reference_digits), secrets.pseudonym_key(config),
-                   prompts.load_catalogue(), ContactCipher.from_config(config))
+        return cls(config, StoreThread(config.db_path, "ivr-store", reference_digits=config.ivr.reference_digits),
+                   secrets.pseudonym_key(config), prompts.load_catalogue(), ContactCipher.from_config(config),
+                   sms=connections.configured(config))
 
     def close(self) -> None:
         self.db.close()

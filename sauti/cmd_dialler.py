@@ -18,15 +18,20 @@ from .supervisor import mark_ready
 def dialler(ctx: Context, verbose: bool) -> None:
     """Run the dialler: calls back callers who beeped, and acknowledges handled alerts.
 
+    With the SMS gateway configured, an escalation texts the responders who take SMS
+    first and calls only if none replies 1 within [sms] responder_confirm_seconds.
+
     Logs in to Asterisk's Manager Interface with the installation's AMI secret and
     keeps the connection (reconnecting with back-off when Asterisk restarts). Stops
     cleanly on Ctrl-C or SIGTERM.
     """
     from dialler import service
+    from smsgw import connections
 
     config = ctx.config
     logs.setup(config, "dialler", verbose=verbose)
-    asyncio.run(service.run(config, ready=lambda _client: mark_ready(ctx.data_dir, "dialler")))
+    asyncio.run(service.run(config, ready=lambda _client: mark_ready(ctx.data_dir, "dialler"),
+                            sms=connections.configured(config)))
 
 
 commands = [dialler]

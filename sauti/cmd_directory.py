@@ -16,8 +16,9 @@ def directory_group() -> None:
     """The directory: responders (called on escalation) and focal points (voice alerts).
 
     The same table the console's Directory page edits. CSV columns:
-    kind,name,localities,language,order,number (kind: responder or focal_point;
-    localities: codes separated by spaces). Numbers are sealed on entry and shown
+    kind,name,localities,language,order,channel,number (kind: responder or
+    focal_point; localities: codes separated by spaces; channel: voice, sms or
+    both, empty: voice). Numbers are sealed on entry and shown
     as their last two digits only; an export masks them (**42), and importing a
     masked or empty number keeps the entry's sealed one.
     """
@@ -27,11 +28,12 @@ def directory_group() -> None:
 @click.option("--kind", type=click.Choice(directory.KINDS), default=None, help="Only this kind of entry.")
 @pass_context
 def directory_list(ctx: Context, kind: str | None) -> None:
-    """Print every entry: kind, order, name, language, localities and masked number."""
+    """Print every entry: kind, order, name, language, channel, masked number and localities."""
     with ctx.open_store() as store:
         entries = store.directory(kind)
     for e in entries:
-        click.echo(f"{e.id:>4}  {e.kind:<11} {e.order:>2}  {e.name:<24} {e.language}  {e.masked_number:<5} "
+        click.echo(f"{e.id:>4}  {e.kind:<11} {e.order:>2}  {e.name:<24} {e.language}  {e.channel:<5} "
+                   f"{e.masked_number:<5} "
                    f"{' '.join(e.localities)}")
     click.echo(f"{len(entries)} entr{'y' if len(entries) == 1 else 'ies'}")
 

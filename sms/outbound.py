@@ -14,7 +14,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from core import secrets, sms_links
+from core import secrets, sms_links, sms_texts
 from core.config import Config
 
 log = logging.getLogger("sauti.sms")
@@ -22,13 +22,14 @@ log = logging.getLogger("sauti.sms")
 DLR_MASK = 31               # every report: delivered, failed, queued, accepted, rejected
 DLR_STATES = {1: "delivered", 2: "failed", 4: "queued", 8: "sent", 16: "failed"}
 SENDSMS_TIMEOUT = 10.0
-# GSM 03.38's basic alphabet: anything else goes as UCS-2 (70 characters a part, not 160).
-GSM_ALPHABET = set("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                   "ÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà")
 
 
 class SendError(Exception):
     """smsbox refused the message or could not be reached; the text says which."""
+
+
+class GatewayDown(SendError):
+    """smsbox could not be reached: the message waits in Sauti's outbox for the gateway."""
 
 
 def dlr_state(status: int, text: str) -> str:
@@ -46,7 +47,7 @@ def dlr_url(config: Config, message_id: int) -> str:
 
 
 def send(config: Config, number: str, text: str, message_id: int, sender: str = "", smsc: str = "") -> None:
-    """Hand one SMS to smsbox; raises SendError if it is not accepted."""
+    """Hand one SMS to smsbox; raises SendError if it is refused, GatewayDown if smsbox is not there."""
     params = {
         "username": sms_links.SENDSMS_USER,
         "password": secrets.sms_password(config, "sendsms"),
@@ -56,7 +57,7 @@ def send(config: Config, number: str, text: str, message_id: int, sender: str = 
         "dlr-mask": str(DLR_MASK),
         "dlr-url": dlr_url(config, message_id),
     }
-    if not set(text) <= GSM_ALPHABET:
+    if not sms_texts.is_gsm(text):
         params["coding"] = "2"
     if config.sms.sender or sender:
         params["from"] = config.sms.sender or sender
@@ -69,6 +70,6 @@ def send(config: Config, number: str, text: str, message_id: int, sender: str = 
     except urllib.error.HTTPError as exc:
         raise SendError(f"smsbox refused it: {exc.code} {exc.read().decode('utf-8', 'replace').strip()}") from None
     except OSError as exc:
-        raise SendError(f"smsbox unreachable: {exc}") from None
+        raise GatewayDown(f"smsbox unreachable: {exc}") from None
     if not reply.startswith(("0:", "3:")):   # accepted, or queued for later delivery
         raise SendError(f"smsbox refused it: {reply}")

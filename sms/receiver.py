@@ -7,9 +7,10 @@
 A request without the secret gets 403 and changes nothing. smsbox retries a request that
 fails, so an error filing a message answers 500 (logged) and the message comes again.
 
-Every SMS the line sends (receipts, verifiers' questions, acknowledgements) is queued in the
-store first, then handed to smsbox by one outbox thread, in order, so smsbox never waits on
-itself and a message queued by the console or before a restart still goes. Each thread
+Every SMS the line sends (receipts, verifiers' questions, acknowledgements, responders'
+escalations) is queued in the store first, then handed to smsbox by one outbox thread, in
+order, so smsbox never waits on itself and a message queued by the console, the dialler or
+before a restart still goes. Each thread
 has its own Store.
 """
 
@@ -25,6 +26,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from core import secrets, sms_links, sms_texts
 from core.config import Config
 from core.contacts import ContactCipher, ContactError
+from core.directory import NumberSeal
 from core.lexicon import Lexicons
 from core import identity
 from core.model import FLAG_SMS_BINARY, FLAG_SMS_EMPTY, FLAG_SMS_FLOOD, Source
@@ -35,6 +37,7 @@ from . import commands, inbound, outbound
 log = logging.getLogger("sauti.sms")
 
 OUTBOX_POLL_SECONDS = 1.0     # how soon a question typed in the console goes out
+OUTBOX_BATCH = 50
 ACKNOWLEDGEMENT_POLL_SECONDS = 5.0
 MAX_BODY = 64 * 1024       # a 10,000-character UCS-2 message is 20 kB
 NO_RECEIPT_FLAGS = {FLAG_SMS_EMPTY, FLAG_SMS_BINARY, FLAG_SMS_FLOOD}
@@ -83,10 +86,13 @@ class Receiver:
         self.config = config
         self.secret = secrets.sms_password(config, "receiver")
         self.cipher = ContactCipher.from_config(config)
+        self.seal = NumberSeal.from_config(config)
         self.pseudonym_key = secrets.pseudonym_key(config)
         self.lexicons = Lexicons(config.data_dir / "lexicons")
         self.texts = sms_texts.load_texts()
         self.outbox_waiting = threading.Event()   # set when a message is queued: hand it on now
+        self.gateway_down = False
+        self.limited = False
         self._local = threading.local()
         self.parts = Parts(self._file)
 
@@ -109,9 +115,24 @@ class Receiver:
             self.handle_request(request, message)
             return {}
         store = self.store()
+        responder = self.directory_entry_of(message.sender, "responder")
+        if responder is not None:   # a responder answering an escalation: not an alert
+            confirms, reference = commands.confirmation(message.text)
+            taken = store.take_responder_sms(responder, message.text, reference, confirms, line=message.to or None,
+                                             smsc=message.smsc or None)
+            log.info("SMS from responder %d: %s", responder.id,
+                     f"confirms alert {taken['reference']}" if taken["confirmed"] else
+                     f"kept on alert {taken['reference']}" if taken["alert_id"] else "kept, no escalation texted them")
+            return {}
+        focal_point = self.directory_entry_of(message.sender, "focal_point")
+        broadcast = (store.broadcast_awaiting_sms_reply(focal_point.id, self.config.sms.reply_hours)
+                     if focal_point else None)
         alert = inbound.file(store, self.config, self.cipher, self.pseudonym_key, self.lexicons, message)
         if alert.get("threaded"):   # a reply to a question: it joins that alert, with no receipt
             return alert
+        if broadcast is not None:   # a focal point's reply to a voice alert by SMS
+            store.link_sms_reply(broadcast["id"], alert["id"])
+            log.info("alert %s: a reply to voice alert %d", alert["reference"], broadcast["broadcast_id"])
         pseudonym = alert["caller_pseudonym"]
         if pseudonym and not (set(alert["flags"]) & NO_RECEIPT_FLAGS):
             if store.sms_stopped(pseudonym):
@@ -145,35 +166,94 @@ class Receiver:
                 window_hours=policy.per_caller_window_hours)
         log.info("please-call-me SMS (call %d): call-back %s", call_id, outcome)
 
-    def hand_on(self, message: dict) -> None:
-        """Give one queued SMS to smsbox, or record why it cannot go."""
+    def pseudonymise_directory(self) -> None:
+        """Give each directory entry the pseudonym of its number (new entries, changed numbers)."""
         store = self.store()
+        found = {}
+        for entry in store.directory_to_pseudonymise():
+            try:
+                found[entry["id"]] = identity.pseudonym(self.pseudonym_key, self.seal.open(*entry["sealed"]))
+            except ContactError:
+                log.warning("directory entry %d: the number does not open with this installation's key", entry["id"])
+        if found:
+            store.set_directory_pseudonyms(found)
+
+    def directory_entry_of(self, sender: str, kind: str):
+        """The responder or focal point whose number sent this, or None."""
+        pseudonym = identity.pseudonym(self.pseudonym_key, identity.normalise_number(sender))
+        if pseudonym is None:
+            return None
+        self.pseudonymise_directory()
+        return self.store().directory_entry_by_pseudonym(pseudonym, kind=kind)
+
+    def number_of(self, message: dict) -> str | None:
+        """The number an outgoing SMS goes to: a directory entry's, or the sender's while kept."""
+        store = self.store()
+        if message["entry_id"]:
+            sealed = store.sealed_number(message["entry_id"])
+            return identity.normalise_number(self.seal.open(*sealed)) if sealed else None
+        sealed = store.sms_contact(message["pseudonym"])
+        return identity.normalise_number(self.cipher.open(sealed, message["pseudonym"])) if sealed else None
+
+    def hand_on(self, message: dict) -> bool | None:
+        """Give one queued SMS to smsbox, or record why it cannot go (True). False: the gateway
+        is down or the hourly limit reached, and the message stays queued (it goes later, once).
+        None: its recipient is past their own hourly limit; theirs wait, the others go."""
+        store = self.store()
+        if store.sms_handed_since(3600) >= self.config.sms.out_per_hour:
+            if not self.limited:
+                log.warning("[sms] out_per_hour reached: outgoing SMS wait in the outbox")
+            self.limited = True
+            return False
+        self.limited = False
+        if store.sms_handed_since(3600, message) >= self.config.sms.out_per_recipient_per_hour:
+            return None
         pseudonym = message["pseudonym"]
-        if store.sms_stopped(pseudonym):
+        if pseudonym and store.sms_stopped(pseudonym):
             store.sms_handed(message["id"], "failed", "the sender sent STOP")
-            return
-        sealed = store.sms_contact(pseudonym)
-        if sealed is None:
-            store.sms_handed(message["id"], "failed", "the sender's number is no longer kept")
-            return
+            return True
         try:
-            outbound.send(self.config, self.cipher.open(sealed, pseudonym), message["text"], message["id"],
-                          sender=message["line"] or "", smsc=message["smsc"] or "")
+            number = self.number_of(message)
+            if number is None:
+                store.sms_handed(message["id"], "failed", "the directory entry was removed" if message["entry_id"]
+                                 else "the sender's number is no longer kept")
+                return True
+            line = message["line"] or (store.latest_sms_line() if message["entry_id"] else None)
+            if not (line or self.config.sms.sender):
+                store.sms_handed(message["id"], "failed", "no sender number: set [sms] sender (the line's short code)")
+                return True
+            outbound.send(self.config, number, message["text"], message["id"], sender=line or "",
+                          smsc=message["smsc"] or "")
+        except outbound.GatewayDown as exc:
+            if not self.gateway_down:
+                log.warning("SMS gateway down (%s): outgoing SMS wait in the outbox", exc)
+            self.gateway_down = True
+            return False
         except (outbound.SendError, ContactError) as exc:
             log.error("SMS %d (%s) not sent: %s", message["id"], message["kind"], exc)
             store.sms_handed(message["id"], "failed", str(exc))
-            return
+            return True
+        if self.gateway_down:
+            log.info("SMS gateway back: the outbox is being sent")
+        self.gateway_down = False
         store.sms_handed(message["id"])
+        return True
 
     def queue_acknowledgements(self) -> int:
-        """Tell each sender whose SMS alert has been handled, once."""
+        """Tell each sender whose SMS alert has been handled, and each caller who chose to hear
+        back by SMS, once."""
         store = self.store()
         due = store.sms_acknowledgements_due(self.config.sms.contact_keep_hours)
         for alert in due:
-            text = sms_texts.words(self.texts, sms_texts.ACKNOWLEDGEMENT, alert["language"],
-                                   self.config.ivr.default_language, reference=alert["reference"])
-            store.queue_sms(alert["id"], "acknowledgement", text)
-        return len(due)
+            store.queue_sms(alert["id"], "acknowledgement", self.acknowledgement_text(alert))
+        requested = store.sms_acknowledgement_requests_due()
+        for request in requested:
+            store.queue_requested_sms_acknowledgement(request, self.acknowledgement_text(request))
+        return len(due) + len(requested)
+
+    def acknowledgement_text(self, alert: dict) -> str:
+        return sms_texts.words(self.texts, sms_texts.ACKNOWLEDGEMENT, alert["language"],
+                               self.config.ivr.default_language, reference=alert["reference"])
 
     def outbox_loop(self, stopping: threading.Event) -> None:
         last_acknowledgements = 0.0
@@ -184,10 +264,22 @@ class Receiver:
                 if time.monotonic() - last_acknowledgements >= ACKNOWLEDGEMENT_POLL_SECONDS:
                     last_acknowledgements = time.monotonic()
                     self.queue_acknowledgements()
-                for message in self.store().sms_outbox():
+                    failed = self.store().fail_undelivered_sms(self.config.sms.delivery_timeout_minutes)
+                    if failed:
+                        log.warning("%d SMS not delivered within [sms] delivery_timeout_minutes: failed", failed)
+                self.pseudonymise_directory()   # so STOP from a responder's number holds for their SMS
+                batch = self.store().sms_outbox(OUTBOX_BATCH)
+                done = 0
+                for message in batch:
                     if stopping.is_set():
                         return
-                    self.hand_on(message)
+                    outcome = self.hand_on(message)
+                    if outcome is False:
+                        break   # the gateway is down or the hour is full: try again on the next pass
+                    done += outcome is True
+                else:
+                    if len(batch) == OUTBOX_BATCH and done:
+                        self.outbox_waiting.set()   # more are waiting: no pause before the next batch
             except Exception:   # the store or smsbox failed this pass: the messages wait for the next
                 log.exception("the SMS outbox could not hand messages on")
                 stopping.wait(OUTBOX_POLL_SECONDS)

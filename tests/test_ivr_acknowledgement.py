@@ -74,3 +74,37 @@ def test_a_call_back_greets_the_caller_in_the_language_of_their_last_alert(run_f
     assert call.played[0] == ("fr", "callback_hello")
     second = line.db.run(lambda s: s.get_alert(2))
     assert second["source"] == "callback" and second["caller_pseudonym"] == due["caller_pseudonym"]
+
+
+def test_a_caller_may_take_the_acknowledgement_by_sms(run_flow, line, config, fresh_db):
+    from sms.receiver import Receiver
+
+    line.sms = True    # the SMS gateway has a connection
+    call, error = alert_call(run_flow, "3")
+    assert error is None
+    assert call.prompts_in("fr")[-2:] == ["callback_consent", "goodbye"]   # key 3 pressed during the offer
+    (ack,) = line.db.run(lambda s: s.callbacks_for_alert(1))
+    assert (ack["kind"], ack["state"], ack["by_sms"]) == ("acknowledgement", "waiting", 1)
+    line.db.run(lambda s: escalate(s, 1))
+    line.db.run(lambda s: s.release_acknowledgements())
+    assert line.db.run(lambda s: s.claim_due_callbacks(5)) == []            # the dialler does not call
+    receiver = Receiver(config)
+    assert receiver.queue_acknowledgements() == 1 and receiver.queue_acknowledgements() == 0
+    (sms,) = [m for m in fresh_db.sms_messages_for(1) if m["direction"] == "out"]
+    reference = fresh_db.get_alert(1)["reference"]
+    assert (sms["kind"], sms["state"], sms["pseudonym"]) == ("acknowledgement", "queued", ack["caller_pseudonym"])
+    assert reference in sms["text"] and receiver.number_of(sms) == "+243812345678"
+    assert fresh_db.get_callback(ack["id"])["state"] == "answered"
+
+
+def test_without_the_gateway_key_3_is_not_offered(run_flow, line):
+    call, error = alert_call(run_flow, "3")
+    assert error is None and "callback_consent_sms" not in call.prompts_in("fr")
+    assert line.db.run(lambda s: s.callbacks_for_alert(1)) == []
+
+
+def test_the_sms_choice_is_offered_to_a_mobile_number_only():
+    from ivr.flows.acknowledgement import texts_reach
+
+    assert texts_reach("+243812345678") and texts_reach("0812345678") and texts_reach("243 81 234 5678")
+    assert not texts_reach("test-phone-3") and not texts_reach("") and not texts_reach("+33612345678")

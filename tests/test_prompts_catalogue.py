@@ -44,7 +44,7 @@ NUMBERS = {
     "complaint_option": 56, "complaint_menu": 57, "complaint_intro": 58, "complaint_recorded": 59,
     "complaint_follow_up": 60, "complaint_enter_reference": 61, "complaint_no_answer": 62, "complaint_unknown": 63,
     "committee_pin": 64, "committee_pin_wrong": 65, "committee_pin_refused": 66, "committee_welcome": 67,
-    "committee_another": 68, "committee_thanks": 69, "committee_locked": 85,
+    "committee_another": 68, "committee_thanks": 69, "committee_locked": 85, "callback_consent_sms": 86,
     "broadcast_keys": 70,
     "broadcast_confirmed": 71,
     "survey_intro": 72, "survey_none": 73, "survey_thanks": 74,

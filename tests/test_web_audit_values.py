@@ -41,7 +41,8 @@ EXPRESSIONS = {
     'f"delivery_{state}"': {f"delivery_{state}" for state in (LISTENED, HUNG_UP_EARLY, COMPLETE, INCOMPLETE)},
     'f"delivery_{answer}"': {f"delivery_{answer}" for answer in ANSWERS},
     "action": {"claim", "takeover"},                          # core/store/claims.py
-    '"sms_" + kind': {"sms_receipt", "sms_question", "sms_acknowledgement"},   # core/store/sms.py's outbox
+    '"sms_" + kind': {"sms_receipt", "sms_question", "sms_acknowledgement",   # core/store/sms.py's outbox
+                        "sms_escalation"},
 }
 
 
@@ -272,6 +273,26 @@ def write_every_entry(store, config, client) -> None:
     store.queue_sms(texted["id"], "acknowledgement", "Asante")
     store.set_sms_stopped("C-SMSAUDIT", True)
     store.set_sms_stopped("C-SMSAUDIT", False)
+    # Escalation by SMS first (core/store/responders.py, responder_sms.py): a responder texted, a reply kept,
+    # one that confirms; a second escalation nobody confirms, so the calls begin; an SMS from a responder
+    # nobody texted.
+    from core.sms_texts import EscalationTexts, load_texts
+
+    texting = EscalationTexts(load_texts(), "fr", config.site.timezone, 60)
+    for name, locality in (("Base SMS", "1102"), ("Base Loin", "2101")):
+        store.save_directory_entry(directory.make_entry({"kind": "responder", "name": name, "localities": locality,
+                                                         "channel": "both", "number": "+243970000888"}), seal, "ada")
+    base_sms, base_far = (next(e for e in store.directory() if e.name == name) for name in ("Base SMS", "Base Loin"))
+    for _ in range(2):
+        by_sms = make_alert(store, config, locality="1102")
+        store.set_status(by_sms["id"], Status.VERIFIED, "vera")
+        store.set_status(by_sms["id"], Status.ESCALATED, "sam")
+    store.queue_escalations(texting)
+    store.take_responder_sms(base_sms, "Nani?", None, False)
+    store.take_responder_sms(base_sms, "1", by_sms["reference"], True)
+    store.conn.execute("UPDATE responder_calls SET call_after = '2000-01-01T00:00:00+00:00' WHERE state = 'waiting'")
+    store.claim_responder_calls()
+    store.take_responder_sms(base_far, "Habari?", None, False)
     # Retention last: it empties the closed alerts.
     store.purge_closed("9999-12-31T00:00:00+00:00", lambda recordings: None)
 

@@ -72,10 +72,11 @@ def sms_thread(store, alert: dict) -> dict:
     the alert's own text is its transcript), and the alert it follows if it came as a late reply."""
     if alert["source"] != "sms":
         return {"sms": [], "follows": None, "sms_stopped": False}
-    messages = store.sms_messages_for(alert["id"])
+    messages = [m for m in store.sms_messages_for(alert["id"]) if m["entry_id"] is None]   # not the responders'
     first = next((m for m in messages if m["direction"] == "in" and m["kind"] == "alert"), None)
     follows = first and first["follows_alert"]
-    return {"sms": [m for m in messages if m is not first], "follows": store.alert_summary(follows) if follows else None,
+    return {"sms": [m for m in messages if m is not first],
+            "follows": store.alert_summary(follows) if follows else None,
             "sms_stopped": bool(alert["caller_pseudonym"]) and store.sms_stopped(alert["caller_pseudonym"])}
 
 

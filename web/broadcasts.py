@@ -1,27 +1,32 @@
 """Voice alerts to communities: a supervisor sends a message to the focal points of localities
-and follows each delivery live (the page refreshes itself while calls are in progress).
+and follows each delivery live (the page refreshes itself while calls or SMS are pending).
 
 The message is an uploaded recording (any common audio, converted for the telephone as
-prompts are), one recorded by phone on extension 510, or one sent before. The dialler places the calls; this page only writes
-the broadcast and reads its progress.
+prompts are), one recorded by phone on extension 510, or one sent before; and/or a written
+message in each language, sent by SMS to the focal points who take SMS (the form counts
+the SMS parts each costs as it is typed). The dialler places the calls and the SMS
+service sends the SMS; this page only writes the broadcast and reads its progress.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import tempfile
 import uuid
+from collections import Counter
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, send_file, url_for
 
-from core import prompts
+from core import clock, prompts, sms_texts
 from core.durable import make_durable
+from core.model import ALERT_LANGUAGES
 from core.store.broadcasts import OPEN
 
 from .context import get_store
 from .i18n import translate as _
-from .inputs import text_value
+from .inputs import free_text, text_value
 from .security import role_required
 
 log = logging.getLogger(__name__)
@@ -29,6 +34,7 @@ log = logging.getLogger(__name__)
 bp = Blueprint("broadcasts", __name__, url_prefix="/broadcasts")
 FOLDER = "broadcasts"   # under the data directory
 REFRESH_SECONDS = 3
+SMS_PENDING = ("queued", "sent")   # an SMS whose delivery report may still come
 
 
 def messages() -> list[str]:
@@ -40,7 +46,7 @@ def messages() -> list[str]:
 
 def page(status: int = 200, **extra):
     return render_template("broadcasts.html", broadcasts=get_store().broadcasts(), messages=messages(),
-                           **extra), status
+                           languages=ALERT_LANGUAGES, gsm="".join(sorted(sms_texts.GSM_ALPHABET)), **extra), status
 
 
 @bp.route("")
@@ -58,17 +64,31 @@ def create():
         return page(400, error=_("broadcast.bad_localities"))
     if not store.focal_points_for(codes):
         return page(400, error=_("broadcast.nobody"))
+    texts = {lang: text for lang in ALERT_LANGUAGES
+             if (text := free_text(request.form.get(f"sms_{lang}", ""), "sms_broadcast"))}
+    typed = {f"sms_{lang}": text for lang, text in texts.items()}
     message = _upload() if request.files.get("file") and request.files["file"].filename else None
     if message is None:
         picked = request.form.get("message", "")
-        if picked not in messages():
-            return page(400, error=_("broadcast.no_message"))
+        if picked not in messages() and not (texts and not picked):
+            return page(400, error=_("broadcast.no_message"), typed=typed)
         message = picked
     if isinstance(message, tuple):
-        return page(400, error=message[1])
-    broadcast_id = store.create_broadcast(message, codes, g.user["username"])
+        return page(400, error=message[1], typed=typed)
+    broadcast_id = store.create_broadcast(message, codes, g.user["username"], texts=texts,
+                                          sms_not_before=_sms_opens() if texts else None)
     flash(_("broadcast.sent"), "success")
     return redirect(url_for("broadcasts.show", broadcast_id=broadcast_id))
+
+
+def _sms_opens() -> str | None:
+    """When SMS to focal points may go, if not now ([sms] focal_point_hours): stored UTC text."""
+    config = current_app.config["SAUTI_CONFIG"]
+    if not config.sms.focal_point_hours:
+        return None
+    now = dt.datetime.now(clock.zone(config.site.timezone))
+    opens = clock.CallingHours.parse(config.sms.focal_point_hours).opens_at(now)
+    return None if opens == now else opens.astimezone(clock.UTC).isoformat(timespec="milliseconds")
 
 
 def _upload():
@@ -95,8 +115,13 @@ def show(broadcast_id: int):
     found = get_store().broadcast(broadcast_id)
     if found is None:
         abort(404)
-    live = any(d["state"] in OPEN for d in found["deliveries"])
-    return render_template("broadcast.html", broadcast=found, refresh=REFRESH_SECONDS if live else None)
+    deliveries = found["deliveries"]
+    live = any(d["state"] in OPEN or d["sms_state"] in SMS_PENDING for d in deliveries)
+    calls, sms = Counter(d["state"] for d in deliveries), Counter(d["sms_state"] for d in deliveries if d["sms_state"])
+    return render_template("broadcast.html", broadcast=found, refresh=REFRESH_SECONDS if live else None,
+                           call_counts=sorted(calls.items()), sms_counts=sorted(sms.items()),
+                           parts={lang: sms_texts.parts(text) for lang, text in found["texts"].items()},
+                           languages=ALERT_LANGUAGES, held_until=get_store().broadcast_sms_held_until(broadcast_id))
 
 
 @bp.route("/<id:broadcast_id>/message.wav")
@@ -106,6 +131,7 @@ def message(broadcast_id: int):
     if found is None:
         abort(404)
     path = current_app.config["SAUTI_CONFIG"].data_dir / found["message_path"]
-    if not path.is_file():   # removed by hand or by a purge: the page stays, the audio is gone
+    # None (SMS only), or removed by hand or by a purge: the page stays, the audio is gone
+    if not found["message_path"] or not path.is_file():
         abort(404)
     return send_file(path, mimetype="audio/wav")

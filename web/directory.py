@@ -22,7 +22,7 @@ bp = Blueprint("directory", __name__, url_prefix="/admin/directory")
 
 def page(status: int = 200, **extra):
     return render_template("directory.html", entries=get_store().directory(), kinds=directory.KINDS,
-                           languages=ALERT_LANGUAGES, csv_mb=limit_mb(), **extra), status
+                           channels=directory.CHANNELS, languages=ALERT_LANGUAGES, csv_mb=limit_mb(), **extra), status
 
 
 def _seal():

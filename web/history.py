@@ -36,14 +36,15 @@ CODED = {
     "flags": "flag.",
     "decision": "hit.decision.",    # a keyword hit confirmed or rejected (web/spotting.py)
     "state": "sms.state.",          # an SMS's delivery state (core/store/sms.py)
+    "channel": "directory.channel.",  # how a directory entry is reached
 }
 LANGUAGE_FIELDS = {"language", "lang"}
 YES_NO = {"disabled", "shareable", "complaints", "active", "stopped"}
 SECRETS = {"password_hash", "pin"}     # written as "<changed>": never the value
-TIMES = {"closed_before", "locked_until"}
+TIMES = {"closed_before", "locked_until", "call_after"}
 # Shown as written: what a person typed or named, files, and identifiers people use.
 AS_TYPED = {"username", "name", "text", "action", "code", "territory", "province", "locality", "localities",
-            "reference", "claimed_by", "address", "responder", "responders", "recipient", "recipients", "path",
+            "reference", "claimed_by", "address", "responder", "responders", "texted", "recipient", "recipients", "path",
             "backup", "prompt", "number", "latitude", "longitude", "term"}
 # Who acts when no person does (the services, the CLI, a caller), said in words; a person is their username.
 SYSTEM_ACTORS = (*SERVICE_ACTORS, "?")

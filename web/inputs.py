@@ -32,6 +32,7 @@ FIELD_LIMITS = {
     "transcript": 20000,
     "note": 4000,
     "sms_question": 120,   # with the reference and the closing words it stays one SMS
+    "sms_broadcast": 459,  # a voice alert's written message: three GSM parts at most
     "alert_ref": 20,       # "duplicate of": a reference or #id
     "username": 40,
     "password": 256,       # scrypt runs on all of it: a bound keeps login cheap
@@ -42,7 +43,7 @@ FIELD_LIMITS = {
 QUERY_FIELDS = {"next"}  # query values with a limit other than "other"'s
 # Form fields holding free text: line breaks and tabs are kept, other control
 # characters removed (they are invisible, and pasted text carries them).
-FREE_TEXT_FIELDS = {"text"}
+FREE_TEXT_FIELDS = {"text", "sms_sw", "sms_ln", "sms_fr"}   # sms_*: a voice alert's written message
 # Form fields that are not read as text here (secrets and tokens are compared whole; a CSV file
 # carried through an import's confirmation is read as the file it was, by its own parser).
 UNCHECKED_FIELDS = {"csrf_token", CARRIED_CSV}

@@ -118,6 +118,11 @@ def report_csv():
 def alert_context(store, alert_id: int) -> dict:
     """What the alert page shows of the response: its timeline, responder calls and responses."""
     timeline = store.alert_timeline(alert_id)
-    return {"timeline": [(step, timeline.times.get(step)) for step in response_times.STEPS] if timeline else [],
-            "responses": store.responses_for(alert_id), "outcomes": OUTCOMES,
-            "responder_calls": store.responder_calls_for(alert_id)}
+    steps = [(step, timeline.times.get(step)) for step in response_times.STEPS] if timeline else []
+    if timeline:   # an escalation by SMS: its steps that happened, after "escalated"
+        at = [step for step, _ in steps].index("escalated") + 1
+        steps[at:at] = [(step, timeline.times[step]) for step in response_times.ESCALATION_STEPS
+                        if step in timeline.times]
+    return {"timeline": steps, "responses": store.responses_for(alert_id), "outcomes": OUTCOMES,
+            "responder_calls": store.responder_calls_for(alert_id),
+            "responder_sms": store.responder_sms_for(alert_id)}

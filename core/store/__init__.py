@@ -27,7 +27,8 @@ transactions, row queries) and from the areas it calls, so every dependency is n
     survey_runs.py  surveys put to focal points by outbound calls (broadcasts that carry a survey)
     directory.py    responders and focal points, numbers sealed
     broadcasts.py   calls to focal points (voice alerts, survey runs): deliveries, retries, concurrency
-    responders.py   calling an escalated alert's responders
+    responders.py   calling an escalated alert's responders (after texting those who take SMS)
+    responder_sms.py  responders' SMS replies: a confirmation, or a reply kept on the escalation
     responses.py    responses recorded on alerts, and each alert's timeline
     live.py         calls in progress, as Asterisk reports them
     sessions.py     console sessions and login throttling
@@ -79,6 +80,7 @@ from .live import LiveCalls
 from .notes import Notes
 from .queue import Queue
 from .recordings import RecordingFacts, Recordings
+from .responder_sms import ResponderSms
 from .responders import Responders
 from .responses import Responses
 from .retention import CLOSED_STATUSES, Retention
@@ -100,9 +102,9 @@ BUSY_TIMEOUT_MS = 30_000  # how long a writer waits for another process's write 
 
 
 # Areas that build on others come before them (Python's method order needs it).
-class Store(SurveyRuns, Responders, Responses, Sms, Alerts, SpeechModels, Transcripts, Flags, Recordings, Jobs, Calls,
-            Callbacks, Claims, Committees, CommitteePins, Complaints, Exports, Gazetteer, Incidents, LiveCalls, Notes, Queue,
-            Retention, Spool, Surveys, Tags, Users, Directory, Sessions, Bulk, Audit, Base):
+class Store(SurveyRuns, ResponderSms, Responders, Responses, Surveys, Sms, Alerts, SpeechModels, Transcripts, Flags,
+            Recordings, Jobs, Calls, Callbacks, Claims, Committees, CommitteePins, Complaints, Exports, Gazetteer,
+            Incidents, LiveCalls, Notes, Queue, Retention, Spool, Tags, Users, Directory, Sessions, Bulk, Audit, Base):
     @classmethod
     def open(cls, path: Path | str, migrate: bool = True, reference_digits: int = REFERENCE_BODY_DIGITS) -> "Store":
         """`reference_digits`: the fewest random digits of a new alert reference ([ivr] reference_digits)."""

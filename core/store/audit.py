@@ -18,12 +18,14 @@ ACTIONS = (
     # the line and the dialler
     "pin_refused", "purge", "caller_locked", "line_locked", "locked_out", "unlock",
     "responders_queued", "responders_unreached", "responder_answered", "responder_call", "responder_confirmed",
+    "responders_escalated_to_call", "responder_sms_reply",
     "delivery_answered", "delivery_busy", "delivery_no_answer", "delivery_congestion", "delivery_failed",
     "delivery_listened", "delivery_hung_up_early", "delivery_confirmed", "delivery_replied", "broadcast_reply",
     "delivery_complete", "delivery_incomplete", "stop",
     "callback_queued", "callback_answered", "callback_given_up", "callback_expired", "callback_rate_limited",
     "callback_linked", "acknowledgement_waiting", "acknowledgement_delivered",
     "sms_receipt", "sms_start", "sms_state", "sms_stop", "sms_question", "sms_acknowledgement", "sms_reply",
+    "sms_escalation",
 )
 ENTITIES = ("alert", "user", "login", "prompt", "incident", "locality", "gazetteer", "directory", "committee",
             "committee_line", "survey", "survey_run", "broadcast", "broadcast_message", "exports", "call", "callback", "retention", "sms", "sender")

@@ -163,7 +163,7 @@ class Callbacks(Audit):
             now = utcnow()
             rows = list(self.db.query(
                 "SELECT cb.*, c.sealed FROM callbacks cb JOIN contacts c ON c.id = cb.contact_id"
-                " WHERE cb.state = ? AND cb.next_at <= ? ORDER BY cb.next_at LIMIT ?",
+                " WHERE cb.state = ? AND cb.next_at <= ? AND cb.by_sms = 0 ORDER BY cb.next_at LIMIT ?",
                 [CallbackState.QUEUED, now, limit]))
             for row in rows:
                 self.conn.execute(
@@ -236,10 +236,10 @@ class Callbacks(Audit):
     # -- acknowledgements ---------------------------------------------------
 
     def request_acknowledgement(self, alert_id: int, pseudonym: str, sealed: bytes | None,
-                                keep_hours: float) -> int | None:
-        """The caller asked to hear back once their alert is handled; `sealed` None reuses the
-        number kept for the call-back they are on. Returns the acknowledgement's id, or None
-        when there is no number to call."""
+                                keep_hours: float, by_sms: bool = False) -> int | None:
+        """The caller asked to hear back once their alert is handled (by a call, or `by_sms`);
+        `sealed` None reuses the number kept for the call-back they are on. Returns the
+        acknowledgement's id, or None when there is no number to call."""
         with self.transaction():
             if sealed is not None:
                 contact_id = self.save_contact(pseudonym, sealed, keep_hours)
@@ -254,9 +254,12 @@ class Callbacks(Audit):
                 f"SELECT id FROM callbacks WHERE kind = ? AND alert_id = ? AND state IN ({_marks(ACTIVE_STATES)})",
                 (CallbackKind.ACKNOWLEDGEMENT, alert_id, *ACTIVE_STATES)).fetchone()
             if existing:
-                return existing[0]
-            return self._insert_callback(CallbackKind.ACKNOWLEDGEMENT, pseudonym, contact_id, CallbackState.WAITING,
-                                         None, alert_id=alert_id)
+                acknowledgement_id = existing[0]
+            else:
+                acknowledgement_id = self._insert_callback(CallbackKind.ACKNOWLEDGEMENT, pseudonym, contact_id,
+                                                           CallbackState.WAITING, None, alert_id=alert_id)
+            self.conn.execute("UPDATE callbacks SET by_sms = ? WHERE id = ?", (int(by_sms), acknowledgement_id))
+            return acknowledgement_id
 
     def release_acknowledgements(self, actor: str = "dialler") -> int:
         """Acknowledgements whose alert has been handled (HANDLED_STATUSES, or HANDLED_WITH_A_RESPONSE

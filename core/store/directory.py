@@ -16,7 +16,7 @@ class Directory(Audit):
     def directory(self, kind: str | None = None) -> list[Entry]:
         where, params = ("WHERE kind = ?", [kind]) if kind else ("", [])
         rows = self.db.query(
-            f"SELECT id, kind, name, language, call_order, number_tail FROM directory_entries {where}"
+            f"SELECT id, kind, name, language, call_order, channel, number_tail FROM directory_entries {where}"
             " ORDER BY kind DESC, call_order, name", params)
         localities = self._directory_localities()
         return [_entry(row, localities.get(row["id"], ())) for row in rows]
@@ -76,16 +76,17 @@ class Directory(Audit):
         if row is None:
             seal_id = secrets.token_hex(16)
             entry_id = self.conn.execute(
-                "INSERT INTO directory_entries (kind, name, language, call_order, seal_id, number_sealed,"
-                " number_tail, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (entry.kind, entry.name, entry.language, entry.order, seal_id, seal(entry.number, seal_id),
-                 entry.number_tail, now, now)).lastrowid
+                "INSERT INTO directory_entries (kind, name, language, call_order, channel, seal_id, number_sealed,"
+                " number_tail, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (entry.kind, entry.name, entry.language, entry.order, entry.channel, seal_id,
+                 seal(entry.number, seal_id), entry.number_tail, now, now)).lastrowid
         else:
             entry_id = row["id"]
-            self.conn.execute("UPDATE directory_entries SET language = ?, call_order = ?, updated_at = ?"
-                              " WHERE id = ?", (entry.language, entry.order, now, entry_id))
+            self.conn.execute("UPDATE directory_entries SET language = ?, call_order = ?, channel = ?, updated_at = ?"
+                              " WHERE id = ?", (entry.language, entry.order, entry.channel, now, entry_id))
             if entry.number:
-                self.conn.execute("UPDATE directory_entries SET number_sealed = ?, number_tail = ? WHERE id = ?",
+                self.conn.execute("UPDATE directory_entries SET number_sealed = ?, number_tail = ?, pseudonym = NULL"
+                                  " WHERE id = ?",
                                   (seal(entry.number, row["seal_id"]), entry.number_tail, entry_id))
         self.conn.execute("DELETE FROM directory_localities WHERE entry_id = ?", (entry_id,))
         self.conn.executemany("INSERT INTO directory_localities (entry_id, locality) VALUES (?, ?)",
@@ -106,9 +107,11 @@ class Directory(Audit):
 
 def _entry(row: dict, localities: tuple[str, ...]) -> Entry:
     return Entry(row["kind"], row["name"], localities, row["language"], row["call_order"],
-                 number_tail=row["number_tail"], id=row["id"])
+                 number_tail=row["number_tail"], id=row["id"],
+                 channel=row["channel"])
 
 
 def _audited(entry: Entry) -> dict:
     return {"kind": entry.kind, "name": entry.name, "localities": list(entry.localities),
-            "language": entry.language, "order": entry.order, "number": entry.masked_number}
+            "language": entry.language, "order": entry.order, "channel": entry.channel,
+            "number": entry.masked_number}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from ..response_times import Timeline
+from ..response_times import ESCALATION_STEPS, STEPS, Timeline
 from ._time import utcnow
 from .alerts import Alerts
 from .audit import Audit
@@ -66,6 +66,14 @@ class Responses(Alerts, Audit):
             + first.format(action="'status'", extra=status.format("verified")) + " AS verified, "
             + first.format(action="'status'", extra=status.format("escalated")) + " AS escalated, "
             + first.format(action="'responder_confirmed'", extra="") + " AS responder_reached, "
+            + "(SELECT min(m.handed_at) FROM sms_messages m WHERE m.alert_id = a.id AND m.kind = 'escalation'"
+            + " AND (m.state != 'failed' OR EXISTS (SELECT 1 FROM sms_delivery_reports d WHERE d.message_id = m.id)))"
+            + " AS sms_sent, "
+            + "(SELECT min(d.received_at) FROM sms_delivery_reports d JOIN sms_messages m ON m.id = d.message_id"
+            + " WHERE m.alert_id = a.id AND m.kind = 'escalation' AND d.state = 'delivered') AS sms_delivered, "
+            + first.format(action="'responder_confirmed'", extra=" AND json_extract(l.after, '$.result') = 'sms'")
+            + " AS sms_confirmed, "
+            + first.format(action="'responders_escalated_to_call'", extra="") + " AS escalated_to_call, "
             + "(SELECT min(r.created_at) FROM responses r WHERE r.alert_id = a.id) AS response_recorded "
             + "FROM alerts a" + chosen + " ORDER BY a.created_at",
             params)
@@ -78,8 +86,7 @@ class Responses(Alerts, Audit):
         timelines = []
         for row in rows:
             categories = tags.get(row["id"]) or _categories(row["keywords"])
-            times = {step: row[step] for step in ("received", "first_listened", "verified", "escalated",
-                                                  "responder_reached", "response_recorded") if row[step]}
+            times = {step: row[step] for step in (*STEPS, *ESCALATION_STEPS) if row[step]}
             timelines.append(Timeline(row["id"], row["reference"], row["status"], row["locality"],
                                       tuple(categories), times))
         return timelines

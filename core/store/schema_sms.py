@@ -72,4 +72,62 @@ SMS_MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX sms_alerts_in ON sms_messages(created_at) WHERE direction = 'in' AND kind = 'alert';
         """,
     ),
+    (
+        "0095_directory_channel",
+        """
+        -- How each responder and focal point is reached: voice (called), sms (texted) or both.
+        ALTER TABLE directory_entries ADD COLUMN channel TEXT NOT NULL DEFAULT 'voice'
+            CHECK (channel IN ('voice', 'sms', 'both'));
+        """,
+    ),
+    (
+        "0096_escalation_sms",
+        """
+        -- Escalation by SMS first: an SMS to a directory entry (a responder) names it (its
+        -- number sealed in the directory, not in contacts); a responder's call waits until
+        -- call_after (NULL: at once) for a reply that confirms. A directory entry's pseudonym
+        -- (the one its number gets, core/identity.py) is filled by the SMS service, which holds
+        -- the keys, so a reply from that number is known as the responder's; NULL until then
+        -- and again whenever the number changes.
+        ALTER TABLE sms_messages ADD COLUMN entry_id INTEGER REFERENCES directory_entries(id) ON DELETE SET NULL;
+        CREATE INDEX sms_messages_entry ON sms_messages(entry_id, id) WHERE entry_id IS NOT NULL;
+        ALTER TABLE responder_calls ADD COLUMN call_after TEXT;
+        ALTER TABLE directory_entries ADD COLUMN pseudonym TEXT;
+        CREATE INDEX directory_entries_pseudonym ON directory_entries(pseudonym);
+        """,
+    ),
+    (
+        "0097_broadcast_sms",
+        """
+        -- Voice alerts to communities by SMS too: a broadcast's written message in each language
+        -- (JSON {language: text}; NULL: none; message_path '' when there is no recording), and
+        -- each focal point's SMS, whose delivery state the message row keeps.
+        ALTER TABLE broadcasts ADD COLUMN texts TEXT;
+        ALTER TABLE broadcast_deliveries ADD COLUMN sms_id INTEGER REFERENCES sms_messages(id);
+        CREATE INDEX broadcast_deliveries_entry ON broadcast_deliveries(entry_id, id) WHERE sms_id IS NOT NULL;
+        """,
+    ),
+    (
+        "0098_sms_handed_index",
+        """
+        -- The outgoing limits count what was handed to the gateway in the last hour.
+        CREATE INDEX sms_messages_handed ON sms_messages(handed_at) WHERE direction = 'out';
+        """,
+    ),
+    (
+        "0099_acknowledgement_by_sms",
+        """
+        -- A caller who asked for an acknowledgement may take it by SMS (key 3): the SMS service
+        -- sends it once the alert is handled, and the dialler does not call.
+        ALTER TABLE callbacks ADD COLUMN by_sms INTEGER NOT NULL DEFAULT 0;
+        """,
+    ),
+    (
+        "0100_sms_not_before",
+        """
+        -- An SMS held until a time (a focal point's outside [sms] focal_point_hours): the outbox
+        -- hands it on from then, and its delivery time limit counts from then.
+        ALTER TABLE sms_messages ADD COLUMN not_before TEXT;
+        """,
+    ),
 ]

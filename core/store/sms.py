@@ -7,7 +7,7 @@ from __future__ import annotations
 from ..model import FLAG_LANGUAGE_INFERRED, Source, TranscriptState
 from ._time import utc_after, utcnow
 from .alerts import Alerts
-from .callbacks import Callbacks, handled_condition
+from .callbacks import CallbackKind, CallbackState, Callbacks, handled_condition
 from .calls import Calls
 from .transcripts import Transcripts
 
@@ -73,29 +73,52 @@ class Sms(Alerts, Transcripts, Calls, Callbacks):
         return self._add_outgoing(alert_id, source["pseudonym"], kind, source["language"], text, "queued", None,
                                   actor, source["line"], source["smsc"])
 
+    def queue_directory_sms(self, entry_id: int, kind: str, language: str, text: str, *, alert_id: int | None = None,
+                            actor: str = "sms", audited: bool = True, not_before: str | None = None) -> int:
+        """An SMS to a responder or focal point, in the outbox: the SMS service opens the
+        entry's sealed number (core/directory.py) when it hands the message to smsbox, not
+        before `not_before` (UTC text). `audited=False`: the caller audits the whole (a
+        broadcast's thousands of messages)."""
+        pseudonym = self._value("SELECT pseudonym FROM directory_entries WHERE id = ?", [entry_id])
+        with self.transaction():
+            message_id = self._add_outgoing(alert_id, pseudonym, kind, language, text, "queued", None, actor, None,
+                                            None, entry_id=entry_id, audited=audited)
+            if not_before:
+                self.conn.execute("UPDATE sms_messages SET not_before = ? WHERE id = ?", (not_before, message_id))
+        return message_id
+
+    def latest_sms_line(self) -> str | None:
+        """The number the last inbound SMS was written to (the line's short code): what a
+        message the line starts itself (to a directory entry) is sent from, when [sms] sender is empty."""
+        return self._value("SELECT line FROM sms_messages WHERE direction = 'in' AND line IS NOT NULL"
+                           " ORDER BY id DESC LIMIT 1")
+
     def add_unsent_sms(self, alert_id: int, pseudonym: str, kind: str, language: str | None, text: str,
                        detail: str, actor: str = "sms") -> int:
         """An SMS the line would have sent but could not (no number kept): failed, with why."""
         return self._add_outgoing(alert_id, pseudonym, kind, language, text, "failed", detail, actor, None, None)
 
-    def _add_outgoing(self, alert_id, pseudonym, kind, language, text, state, detail, actor, line, smsc) -> int:
+    def _add_outgoing(self, alert_id, pseudonym, kind, language, text, state, detail, actor, line, smsc,
+                      entry_id: int | None = None, audited: bool = True) -> int:
         now = utcnow()
         with self.transaction():
             cursor = self.conn.execute(
                 "INSERT INTO sms_messages (direction, alert_id, pseudonym, kind, language, text, state, detail, line,"
-                " smsc, handed_at, created_at, updated_at) VALUES ('out', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (alert_id, pseudonym, kind, language, text, state, detail, line, smsc,
+                " smsc, entry_id, handed_at, created_at, updated_at)"
+                " VALUES ('out', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (alert_id, pseudonym, kind, language, text, state, detail, line, smsc, entry_id,
                  None if state == "queued" else now, now, now))
             # The detail (an operator's or smsbox's words) stays on the message, shown beside its
             # state: the audit keeps codes the console says in words.
-            self.audit(actor, "sms_" + kind, "alert" if alert_id else "sms", alert_id or cursor.lastrowid, None,
-                       {"message": cursor.lastrowid, "state": state})
+            if audited:
+                self.audit(actor, "sms_" + kind, "alert" if alert_id else "sms", alert_id or cursor.lastrowid, None,
+                           {"message": cursor.lastrowid, "state": state})
         return cursor.lastrowid
 
     def sms_outbox(self, limit: int = 50) -> list[dict]:
-        """Outgoing SMS not yet handed to smsbox, oldest first."""
-        return self._rows("SELECT * FROM sms_messages WHERE direction = 'out' AND handed_at IS NULL ORDER BY id"
-                          " LIMIT ?", [limit])
+        """Outgoing SMS not yet handed to smsbox (and not held till later), oldest first."""
+        return self._rows("SELECT * FROM sms_messages WHERE direction = 'out' AND handed_at IS NULL"
+                          " AND (not_before IS NULL OR not_before <= ?) ORDER BY id LIMIT ?", [utcnow(), limit])
 
     def sms_handed(self, message_id: int, state: str | None = None, detail: str | None = None,
                    actor: str = "sms") -> None:
@@ -173,6 +196,23 @@ class Sms(Alerts, Transcripts, Calls, Callbacks):
             f" AND k.kind = 'acknowledgement') ORDER BY m.id LIMIT ?",
             [utc_after(-within_hours * 3600), *params, limit])
 
+    def sms_acknowledgement_requests_due(self, limit: int = 50) -> list[dict]:
+        """Callers who chose on the phone to hear back by SMS, whose alert is now handled
+        (release_acknowledgements made the request due): each once."""
+        return self._rows(
+            "SELECT cb.id, cb.alert_id, cb.caller_pseudonym AS pseudonym, a.reference, a.language FROM callbacks cb"
+            " JOIN alerts a ON a.id = cb.alert_id WHERE cb.kind = ? AND cb.by_sms = 1 AND cb.state = ?"
+            " ORDER BY cb.id LIMIT ?", [CallbackKind.ACKNOWLEDGEMENT, CallbackState.QUEUED, limit])
+
+    def queue_requested_sms_acknowledgement(self, request: dict, text: str, actor: str = "sms") -> int:
+        """The acknowledgement a caller asked for by SMS, in the outbox (to their number kept in
+        contacts); the request is done."""
+        with self.transaction():
+            message_id = self._add_outgoing(request["alert_id"], request["pseudonym"], "acknowledgement",
+                                            request["language"], text, "queued", None, actor, None, None)
+            self._set_callback_state(request["id"], CallbackState.ANSWERED, actor, channel="sms")
+        return message_id
+
     def set_sms_state(self, message_id: int, state: str, detail: str | None = None, actor: str = "sms") -> None:
         """Why an outgoing SMS is where it is, when smsbox itself answered (refused, unreachable)."""
         row = self._row("SELECT * FROM sms_messages WHERE id = ? AND direction = 'out'", [message_id])
@@ -206,6 +246,32 @@ class Sms(Alerts, Transcripts, Calls, Callbacks):
                                   (state, detail, utcnow(), message_id))
                 self._audit_sms_state(row, state, actor)
         return True
+
+    def fail_undelivered_sms(self, minutes: float, actor: str = "sms") -> int:
+        """Outgoing SMS queued more than `minutes` ago and still not delivered (waiting in the
+        outbox, or handed with no final report): failed, and never handed on after. Returns how many."""
+        with self.transaction():
+            late = self._rows("SELECT * FROM sms_messages WHERE direction = 'out' AND state IN ('queued', 'sent')"
+                              " AND coalesce(not_before, created_at) < ?", [utc_after(-minutes * 60)])
+            now = utcnow()
+            for row in late:
+                self.conn.execute("UPDATE sms_messages SET state = 'failed', detail = ?, handed_at = coalesce("
+                                  "handed_at, ?), updated_at = ? WHERE id = ?",
+                                  (f"not delivered within {minutes:g} minutes", now, now, row["id"]))
+                self._audit_sms_state(row, "failed", actor)
+        return len(late)
+
+    def sms_handed_since(self, seconds: float, recipient: dict | None = None) -> int:
+        """Outgoing SMS handed to the gateway within the last `seconds` (the outgoing limits), to
+        everyone, or to one message's recipient (its directory entry, or its sender's pseudonym)."""
+        since = utc_after(-seconds)
+        if recipient is None:
+            return self._value("SELECT count(*) FROM sms_messages WHERE direction = 'out' AND handed_at > ?"
+                               " AND state != 'failed'", [since])
+        column, value = ("entry_id", recipient["entry_id"]) if recipient["entry_id"] else (
+            "pseudonym", recipient["pseudonym"])
+        return self._value(f"SELECT count(*) FROM sms_messages WHERE direction = 'out' AND {column} = ?"
+                           " AND handed_at > ? AND state != 'failed'", [value, since])
 
     def sms_messages_for(self, alert_id: int) -> list[dict]:
         return self._rows("SELECT * FROM sms_messages WHERE alert_id = ? ORDER BY id", [alert_id])

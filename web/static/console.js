@@ -285,4 +285,24 @@
       }
     }
   });
+
+  // -- SMS parts: what a written message will cost, shown as it is typed (core/sms_texts.py parts) --
+  const smsTexts = $(".sms-texts[data-gsm]");
+  if (smsTexts) {
+    const gsm = new Set(Array.from(smsTexts.dataset.gsm));
+    const parts = (text) => {
+      if (!text) return 0;
+      if (Array.from(text).every((c) => gsm.has(c))) return text.length <= 160 ? 1 : Math.ceil(text.length / 153);
+      return text.length <= 70 ? 1 : Math.ceil(text.length / 67);   // a JS length counts UTF-16 units, as UCS-2 does
+    };
+    $$("textarea[data-sms-parts]", smsTexts).forEach((area) => {
+      const out = document.getElementById(area.dataset.smsParts);
+      const show = () => {
+        const n = parts(area.value.replace(/\r\n/g, "\n"));
+        out.textContent = n ? out.dataset.template.replace("{n}", n) : "";
+      };
+      area.addEventListener("input", show);
+      show();
+    });
+  }
 })();
