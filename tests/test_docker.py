@@ -35,10 +35,11 @@ from sauti.supervisor import STOP_GRACE_SECONDS
 from tests.fixtures import privacy
 from tests.fixtures.asterisk import free_ports
 from tests.fixtures.core import free_port, wait_for
-from tests.fixtures.docker import COMPOSE_FILE, Engine
+from tests.fixtures.docker import BUILD_TIMEOUT, COMPOSE_FILE, Engine
 from tests.test_ivr_e2e import speech
 
-pytestmark = pytest.mark.docker
+# The first test's set-up builds the image: cold, a few minutes beyond the suite's 300 s.
+pytestmark = [pytest.mark.docker, pytest.mark.timeout(BUILD_TIMEOUT + 300)]
 
 DOCKER_PORTS = (5860, 5838, 5373, 24000)
 PROJECT = "sauti-suite"
