@@ -2,7 +2,7 @@
 #   make run    set up and run the whole line (Asterisk, IVR, ASR worker, console, dialler)
 #   make test   set up and run every test
 #   make test-fast   the unit and protocol layers only: no Asterisk, speech model or browser
-#                    (the tests marked asterisk, model or browser are left out), for the edit-test loop
+#                    (the tests marked asterisk, model, browser, kannel or docker are left out), for the edit-test loop
 DATA ?= data
 # The end-to-end tests mostly wait on real-time calls, so four workers share two cores
 # well; each test module stays on one worker (its private line is shared by its tests).
@@ -29,7 +29,7 @@ test: setup
 	$(SAUTI) asterisk install || test "$$CI" != true
 	$(VENV)/bin/python -m pytest -n $(TEST_WORKERS) --dist loadfile --basetemp=$(TEST_TMP)
 
-FAST = not asterisk and not model and not browser and not kannel
+FAST = not asterisk and not model and not browser and not kannel and not docker
 
 # Installs only when there is no virtualenv yet: the loop stays fast.
 test-fast: | $(VENV)/bin/python

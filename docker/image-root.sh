@@ -5,8 +5,10 @@
 #   docker/image-root.sh build ROOT   on a Debian host, as root: mmdebstrap a Debian
 #                                     unstable root with PACKAGES, copy Sauti into
 #                                     ROOT/opt/sauti, then run `install` inside it (chroot)
+#   docker/image-root.sh dependencies inside the target system: the packages and a venv with
+#                                     pyproject.toml's dependencies (needs only pyproject.toml)
 #   docker/image-root.sh install      inside the target system (Docker's RUN, or the chroot):
-#                                     the packages, a venv with Sauti, the user `sauti`
+#                                     the dependencies, Sauti in the venv, the user `sauti`
 #
 # Debian unstable because its archive carries Asterisk 22: the line uses the system's
 # Asterisk there, no chroot of its own. MIRROR overrides the Debian mirror.
@@ -17,7 +19,7 @@ SOURCES="pyproject.toml README.md core ivr asr web pbx phone dialler smsgw sms s
 MIRROR=${MIRROR:-http://deb.debian.org/debian}
 here=$(cd "$(dirname "$0")/.." && pwd)
 
-install_inside() {
+dependencies_inside() {
     missing=""
     for pkg in $PACKAGES; do
         dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing="$missing $pkg"
@@ -27,9 +29,17 @@ install_inside() {
         DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $missing
         rm -rf /var/lib/apt/lists/*
     fi
-    # Editable: prompts/, dialplans/ and deploy/ are found beside the code in /opt/sauti.
     # The pjsua2 test phone (the [phone] extra) is not part of the image.
     [ -x /opt/venv/bin/python ] || python3 -m venv /opt/venv
+    python3 -c 'import tomllib; print("\n".join(tomllib.load(open("/opt/sauti/pyproject.toml", "rb"))["project"]["dependencies"]))' \
+        > /tmp/requirements.txt
+    /opt/venv/bin/pip install --no-cache-dir --disable-pip-version-check -r /tmp/requirements.txt
+    rm /tmp/requirements.txt
+}
+
+install_inside() {
+    dependencies_inside
+    # Editable: prompts/, dialplans/ and deploy/ are found beside the code in /opt/sauti.
     /opt/venv/bin/pip install --no-cache-dir --disable-pip-version-check -e /opt/sauti
     # The line never runs as root: Asterisk 22 is the system's, so no chroot or mounts.
     id sauti >/dev/null 2>&1 || useradd --system --home-dir /data --shell /usr/sbin/nologin sauti
@@ -73,8 +83,9 @@ copy_sources() {
 }
 
 case "${1:-}" in
+    dependencies) dependencies_inside ;;
     install) install_inside ;;
     build) build_root "${2:?usage: image-root.sh build ROOT}" ;;
     sources) copy_sources "${2:?usage: image-root.sh sources ROOT}" ;;
-    *) echo "usage: $0 build ROOT | install | sources ROOT" >&2; exit 2 ;;
+    *) echo "usage: $0 build ROOT | dependencies | install | sources ROOT" >&2; exit 2 ;;
 esac

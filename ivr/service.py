@@ -31,7 +31,8 @@ log = logging.getLogger(__name__)
 SPOOL_INTERVAL_SECONDS = 10
 
 
-async def run(config: Config, ready=None) -> None:
+async def run(config: Config, ready=None, asterisk_started: float | None = None) -> None:
+    """`asterisk_started`: when the running Asterisk started (see import_orphan_recordings)."""
     line = Line.open(config)
     server = AgiServer(default_registry(), line)
     stop = asyncio.Event()
@@ -47,7 +48,7 @@ async def run(config: Config, ready=None) -> None:
             log.warning("deleted %d language-menu listening window(s) a stopped IVR left", forgotten)
         await import_spool(line)
         await committee_items.run()  # before the orphan import, which would file them unlinked
-        await import_orphans(line)
+        await import_orphans(line, asterisk_started)
         await complaint_takes.run()
         await server.start(config.ivr.agi_bind, config.ivr.agi_port)
         log.info("IVR listening on agi://%s:%d (flows: %s)", config.ivr.agi_bind, server.port,
@@ -77,8 +78,8 @@ async def import_spool(line: Line) -> None:
         log.info("noted %d beep(s) made while the IVR was down; their call-backs are queued", beeps)
 
 
-async def import_orphans(line: Line) -> None:
-    """At start only: recordings a dead IVR or a power cut left unfiled."""
-    filed = await line.db(lambda store: import_orphan_recordings(line.config, store))
+async def import_orphans(line: Line, asterisk_started: float | None) -> None:
+    """At start only: recordings a dead IVR, a stopped line or a power cut left unfiled."""
+    filed = await line.db(lambda store: import_orphan_recordings(line.config, store, asterisk_started))
     if filed:
-        log.warning("filed %d recording(s) left unfiled by a crash or power cut", len(filed))
+        log.warning("filed %d recording(s) left unfiled by a crash, a stop or a power cut", len(filed))

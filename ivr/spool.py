@@ -139,12 +139,19 @@ def repair_wav_header(path: Path) -> None:
             offset += 8 + length + length % 2
 
 
-def import_orphan_recordings(config: Config, store: Store) -> list[dict]:
-    """File every abandoned recording under recordings/YYYY/MM/ the database does not know."""
+def import_orphan_recordings(config: Config, store: Store, asterisk_started: float | None = None) -> list[dict]:
+    """File every abandoned recording under recordings/YYYY/MM/ the database does not know.
+
+    Abandoned: not written for ABANDONED_SECONDS, or last written before the running Asterisk
+    started (`asterisk_started`, a timestamp), since no Asterisk can still be writing it: the
+    call a stopped line cut, whose line starts again at once (`docker stop`, `docker start`).
+    """
     known = {row["path"] for row in store.recording_paths()}
     filed = []
     for wav in sorted(config.recordings_dir.glob("[0-9][0-9][0-9][0-9]/[0-9][0-9]/*.wav")):
-        if str(wav.relative_to(config.data_dir)) in known or not abandoned(wav):
+        if str(wav.relative_to(config.data_dir)) in known:
+            continue
+        if not abandoned(wav) and (asterisk_started is None or wav.stat().st_mtime >= asterisk_started):
             continue
         try:
             repair_wav_header(wav)

@@ -21,15 +21,16 @@ from core.config import Config
 REQUIRED_MAJOR = 22
 DEBIAN_MIRROR = "http://deb.debian.org/debian"
 STAMP = ".sauti-root"
-# Inside the root; kept small by leaving out documentation nobody reads there.
-MMDEBSTRAP_OPTIONS = [
+# A small Debian root: apt and nothing else, without documentation nobody reads there
+# (also the suite's base image for Docker, tests/fixtures/docker.py).
+MMDEBSTRAP_SLIM = [
     "--variant=apt",
-    "--include=asterisk",
     '--aptopt=Acquire::Check-Valid-Until "false"',
     "--dpkgopt=path-exclude=/usr/share/doc/*",
     "--dpkgopt=path-exclude=/usr/share/man/*",
     "--dpkgopt=path-exclude=/usr/share/locale/*",
 ]
+MMDEBSTRAP_OPTIONS = [*MMDEBSTRAP_SLIM, "--include=asterisk"]
 
 
 class PbxError(Exception):

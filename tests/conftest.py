@@ -1,7 +1,7 @@
 """Fixtures live in tests/fixtures/, one module per area, so each area owns its own.
 
-A test that needs a real part carries its marker (`asterisk`, `model`, `browser`, `kannel`), so
-`make test-fast` (`-m "not asterisk and not model and not browser"`) can leave it out.
+A test that needs a real part carries its marker (`asterisk`, `model`, `browser`, `kannel`, `docker`),
+so `make test-fast` can leave it out.
 Collection stops with the list of tests that use such a fixture without the marker, and
 `AsteriskLine.started` fails a test that starts a line without it.
 """
@@ -16,11 +16,12 @@ pytest_plugins = [
     "tests.fixtures.web",
     "tests.fixtures.ivr",
     "tests.fixtures.kannel",
+    "tests.fixtures.docker",
 ]
 
 # The fixtures that bring a real part, and the marker a test using them must carry.
 MARKER_OF_FIXTURE = {"asterisk": "asterisk", "ko_model_dir": "model", "whisper_base_dir": "model", "browser": "browser",
-                     "kannel": "kannel", "sms_line": "kannel"}
+                     "kannel": "kannel", "sms_line": "kannel", "docker_engine": "docker"}
 
 
 def pytest_collection_modifyitems(config, items):

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import time
+
 import numpy as np
 
 from core.dialplan import SPOOL_BEEPS, SPOOL_FAILED
-from core.model import FLAG_FAILOVER, FLAG_SILENT, Source
+from core.model import FLAG_FAILOVER, FLAG_PARTIAL, FLAG_SILENT, Source
 from core.store import Store
 from core import secrets
 from ivr.audio import write_wav
 from ivr.beeps import import_missed_beeps
-from ivr.spool import import_failed_calls
+from ivr.spool import import_failed_calls, import_orphan_recordings
 from tests.fixtures.ivr import RATE, hiss, tone
 
 
@@ -122,3 +125,20 @@ def test_a_beep_noted_while_the_ivr_was_down_is_called_back_once(line):
     assert line.db.run(lambda store: import_missed_beeps(line, store)) == 0
     assert line.db.run(lambda s: s.conn.execute("SELECT count(*) FROM calls").fetchone()[0]) == 1
     assert not (line.config.spool_dir / SPOOL_BEEPS / "1700000000.7.meta").exists()
+
+
+def test_a_recording_a_stopped_line_cut_is_filed_when_asterisk_has_started_since(config, fresh_db):
+    """`docker stop` then `docker start`: the cut recording is seconds old, not yet abandoned by
+    its age, but the Asterisk that wrote it is gone, so the IVR's start files it."""
+    folder = config.recordings_dir / "2026" / "12"
+    folder.mkdir(parents=True)
+    write_wav(folder / "cut.wav", tone(3.0), RATE)
+    written = (folder / "cut.wav").stat().st_mtime
+    assert import_orphan_recordings(config, fresh_db) == [], "still being written, for all it knows"
+    assert import_orphan_recordings(config, fresh_db, asterisk_started=written - 60) == [], \
+        "the running Asterisk may still be writing it"
+    (alert,) = import_orphan_recordings(config, fresh_db, asterisk_started=written + 1)
+    assert FLAG_PARTIAL in alert["flags"] and FLAG_FAILOVER in alert["flags"]
+    old = time.time() - 3600
+    os.utime(folder / "cut.wav", (old, old))
+    assert import_orphan_recordings(config, fresh_db) == [], "filed once"
