@@ -33,6 +33,7 @@ def init_security(app) -> None:
     app.before_request(require_login)
     app.after_request(add_headers)
     app.jinja_env.globals["csrf_token"] = csrf_token
+    app.jinja_env.globals["style_nonce"] = style_nonce
 
 
 # -- sessions ------------------------------------------------------------------------
@@ -148,8 +149,18 @@ CSP = (
 )
 
 
+def style_nonce() -> str:
+    """A nonce this response's CSP allows one <style> element with: the waveform's library
+    styles its own shadow root so (its cspNonce option); inline styles stay refused."""
+    if "style_nonce" not in g:
+        g.style_nonce = secrets.token_urlsafe(16)
+    return g.style_nonce
+
+
 def add_headers(response):
-    response.headers.setdefault("Content-Security-Policy", CSP)
+    nonce = g.get("style_nonce")
+    response.headers.setdefault(
+        "Content-Security-Policy", CSP.replace("style-src 'self'", f"style-src 'self' 'nonce-{nonce}'") if nonce else CSP)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["Referrer-Policy"] = "no-referrer"

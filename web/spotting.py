@@ -1,5 +1,5 @@
 """Keyword spotting by example in the console: mark an example on a verified alert, decide
-hits, and the examples page (docs/keyword-spotting.md).
+hits, and the examples page (docs/spotting.md).
 
     POST /alerts/<id>/examples (recording_id, start, end, term, category)   verified alerts only
     POST /alerts/<id>/hits/<hit_id> (decision = confirmed | rejected)
