@@ -1,7 +1,7 @@
 """The worker's side of spotting by example: one alert's recordings against every example
 of its language, hits stored, and the provisional keywords they give.
 
-    scanner = ExampleScanner(data_dir, default_threshold=0.43, decisions=50)
+    scanner = ExampleScanner(data_dir, default_threshold=0.33, decisions=50)
     hits = scanner.scan(store, "sw", paths)         # hit dicts, times on the alert's timeline
 
 An example's features are computed once per process (cached by example id) from its
