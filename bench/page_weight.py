@@ -93,8 +93,8 @@ def main() -> int:
             write_wav(config.data_dir / store.recordings_for(alert["id"])[0]["path"], to_int16(audio), 8000)
             store.set_status(alert["id"], Status.VERIFIED, actor="vera")
         port = free_port()
-        server = subprocess.Popen([sys.executable, "-m", "sauti", "--data", str(config.data_dir), "web", "--port",
-                                   str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ))
+        command = [sys.executable, "-m", "sauti", "--data", str(config.data_dir), "web", "--port", str(port)]
+        server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ))
         base = f"http://127.0.0.1:{port}"
 
         def answers() -> bool:

@@ -159,8 +159,8 @@ def style_nonce() -> str:
 
 def add_headers(response):
     nonce = g.get("style_nonce")
-    response.headers.setdefault(
-        "Content-Security-Policy", CSP.replace("style-src 'self'", f"style-src 'self' 'nonce-{nonce}'") if nonce else CSP)
+    policy = CSP.replace("style-src 'self'", f"style-src 'self' 'nonce-{nonce}'") if nonce else CSP
+    response.headers.setdefault("Content-Security-Policy", policy)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["Referrer-Policy"] = "no-referrer"
