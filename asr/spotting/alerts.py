@@ -31,6 +31,7 @@ class ExampleScanner:
         self.spotter = Spotter(default_threshold)
         self.decisions = decisions
         self._frames: dict[int, np.ndarray] = {}
+        self._languages: dict[int, str] = {}
         self._lock = threading.Lock()
 
     def _example_frames(self, row: dict) -> np.ndarray | None:
@@ -50,15 +51,26 @@ class ExampleScanner:
             return None
         with self._lock:
             self._frames[row["id"]] = frames
+            self._languages[row["id"]] = row["language"]
         return frames
 
     def examples(self, store, language: str) -> list[Example]:
         found = []
-        for row in store.examples_for_language(language):
+        rows = store.examples_for_language(language)
+        for row in rows:
             frames = self._example_frames(row)
             if frames is not None and len(frames):
                 found.append(Example(row["id"], row["term"], row["category"], frames, row["alert_id"]))
+        self._forget(language, {row["id"] for row in rows})
         return found
+
+    def _forget(self, language: str, kept: set[int]) -> None:
+        """Features of examples removed or purged since (a caller's voice, in another form)
+        are not kept in memory either."""
+        with self._lock:
+            for example_id in [i for i, lang in self._languages.items() if lang == language and i not in kept]:
+                self._frames.pop(example_id, None)
+                self._languages.pop(example_id, None)
 
     def scan(self, store, language: str | None, paths: list[Path]) -> list[dict]:
         """Hit dicts (Hit.as_dict) across an alert's recordings, in order; [] without examples."""
