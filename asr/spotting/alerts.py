@@ -5,8 +5,8 @@ of its language, hits stored, and the provisional keywords they give.
     hits = scanner.scan(store, "sw", paths)         # hit dicts, times on the alert's timeline
 
 An example's features are computed once per process (cached by example id) from its
-whole source recording, normalised over it; an example without one (recorded by
-phone) from its own clip.
+whole source recording, normalised over it; one said by phone from the whole take it
+was said in; one whose recording is gone from its own clip.
 """
 
 from __future__ import annotations
@@ -42,6 +42,9 @@ class ExampleScanner:
         try:
             if row.get("recording_path"):
                 pcm = formats.to_rate(formats.load(self.data_dir / row["recording_path"]), features.RATE)
+                frames = features.example(pcm, row["start"], row["end"])
+            elif row["alert_id"] is None:   # said by phone: its span in the take (core/keyword_examples.py)
+                pcm = formats.to_rate(formats.load(self.data_dir / row["path"]), features.RATE)
                 frames = features.example(pcm, row["start"], row["end"])
             else:
                 pcm = formats.to_rate(formats.load(self.data_dir / row["path"]), features.RATE)

@@ -26,7 +26,8 @@ ACTIONS = (
     "sms_receipt", "sms_start", "sms_state", "sms_stop", "sms_question", "sms_acknowledgement", "sms_reply",
 )
 ENTITIES = ("alert", "user", "login", "prompt", "incident", "locality", "gazetteer", "directory", "committee",
-            "committee_line", "survey", "survey_run", "broadcast", "broadcast_message", "exports", "call", "callback", "retention", "sms", "sender")
+            "committee_line", "survey", "survey_run", "broadcast", "broadcast_message", "exports", "call", "callback", "retention", "sms", "sender",
+            "example")
 
 
 class Audit(Base):
