@@ -4,7 +4,6 @@ term said three times in one take; each saying becomes an example the worker the
 
 from __future__ import annotations
 
-import asyncio
 
 import numpy as np
 import pytest
@@ -13,11 +12,9 @@ from asr.spotting.alerts import ExampleScanner
 from core import keyword_examples
 from core.audio.wav import write_wav
 from core.lexicon import Lexicons
-from ivr.agi import HangupError
-from ivr.flows.prompt_record import prompt_record
 from ivr.line import Line
 from tests.fixtures.core import make_data_dir
-from tests.fixtures.ivr import FakeCall
+from tests.fixtures.ivr import run_prompt_line
 from tests.spotting_voices import RATE, Voice, line, say, to_int16, utterance
 
 
@@ -43,13 +40,8 @@ def _number(language: str, term: str) -> str:
     return str([t for t, _ in terms].index(term) + 1)
 
 
-def run(opened, **script):
-    call = FakeCall(**script)
-    try:
-        asyncio.run(prompt_record(call, opened))
-    except HangupError:
-        pass
-    return call
+def run(line, **script):
+    return run_prompt_line(line, **script)
 
 
 def test_a_trusted_person_says_a_term_three_times_and_the_worker_hears_it(prompt_line):

@@ -4,18 +4,15 @@ beep, kept with 1; three examples with no alert are stored."""
 
 from __future__ import annotations
 
-import shutil
-
 import numpy as np
 import pytest
 
-from core import keyword_examples, prompts
+from core import keyword_examples
 from core.audio.wav import write_wav
 from core.dialplan import EXTEN_PROMPTS
 from core.lexicon import Lexicons
 from core.store import Store
-from tests.fixtures.asterisk import PRIVATE_PORTS, free_ports
-from tests.fixtures.ivr import private_line
+from tests.fixtures.ivr import prompt_line_with_pin
 from tests.spotting_voices import RATE, Voice, say, to_int16
 
 pytestmark = pytest.mark.asterisk
@@ -25,11 +22,7 @@ PIN = "1357"
 
 @pytest.fixture(scope="module")
 def prompt_line(tmp_path_factory):
-    copy = tmp_path_factory.mktemp("prompts-copy") / "prompts"
-    shutil.copytree(prompts.CATALOGUE_PATH.parent, copy, ignore=shutil.ignore_patterns("*.lock", "backup"))
-    overrides = free_ports(PRIVATE_PORTS)
-    overrides.setdefault("prompts", {})["pin"] = PIN
-    with private_line(tmp_path_factory.mktemp("example-line") / "data", copy, overrides) as started:
+    with prompt_line_with_pin(tmp_path_factory, PIN, "example-line") as started:
         yield started
 
 

@@ -83,3 +83,10 @@ def test_the_examples_page_numbers_the_terms_said_by_phone_and_a_phone_hit_says_
                                              "start": 3.1, "end": 3.8, "distance": 0.25, "threshold": 0.33}])
     shown = html.unescape(client.get(f"/alerts/{new['id']}").get_data(as_text=True))
     assert "ressemble à bunduki à 0:03, exemple dit par téléphone" in shown and "#None" not in shown
+
+
+def test_the_examples_page_title_is_plain_text(config, fresh_db, client):
+    login(client, "vera")
+    page = client.get("/examples").get_data(as_text=True)
+    title = page[page.index("<title>"):page.index("</title>")]
+    assert "<details" not in title and page.count('id="by-phone"') == 1
