@@ -68,3 +68,15 @@ def test_the_alert_page_loads_the_vendored_library_with_a_style_nonce(config, fr
     assert b"WaveSurfer" in plain.data
     packed.close()
     plain.close()
+
+
+def test_static_files_neither_refresh_the_session_nor_vary_on_it(config, fresh_db, client):
+    """Else every page revalidates the year-cached scripts: a round trip each on a slow link."""
+    login(client, "vera")
+    static = client.get("/static/console.js?v=1")
+    assert static.status_code == 200 and "Set-Cookie" not in static.headers
+    assert "Cookie" not in static.headers.get("Vary", "")
+    static.close()
+    page = client.get("/")
+    assert page.status_code == 200 and "Set-Cookie" in page.headers   # pages still refresh it
+    assert client.get("/").status_code == 200   # still logged in

@@ -18,6 +18,7 @@ import hmac
 import secrets
 
 from flask import abort, current_app, flash, g, jsonify, redirect, request, session, url_for
+from flask.sessions import SecureCookieSessionInterface
 
 from .context import get_store, has_role, wants_json
 from .i18n import translate
@@ -27,7 +28,19 @@ PUBLIC_ENDPOINTS = {"auth.login", "auth.language", "static", "exports.feed"}
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
+class ConsoleSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, but a static file never refreshes the cookie: a new
+    Set-Cookie (with `Vary: Cookie`) on every script and style made browsers revalidate the
+    year-cached files on each page, a round trip each on a slow link."""
+
+    def should_set_cookie(self, app, session) -> bool:
+        if request.endpoint == "static":
+            return session.modified
+        return super().should_set_cookie(app, session)
+
+
 def init_security(app) -> None:
+    app.session_interface = ConsoleSessions()
     app.before_request(load_user)
     app.before_request(check_csrf)
     app.before_request(require_login)
@@ -69,6 +82,10 @@ def end_session() -> None:
 def load_user():
     g.user = None
     g.session_expired = False
+    if request.endpoint == "static":
+        # Not read for scripts and styles: a session read makes Flask answer `Vary: Cookie`,
+        # and browsers then revalidate the year-cached files on every page.
+        return None
     token = session.get("sid")
     if not token:
         return None
