@@ -22,6 +22,7 @@ import secrets
 from .audio import formats, speech
 from .audio.wav import write_wav
 from .config import Config
+from .durable import make_durable
 from .lexicon import Lexicons
 from .store import Store
 from .store.spotting import ExampleError
@@ -56,6 +57,7 @@ def mark(config: Config, store: Store, alert_id: int, recording_id: int, term: s
     path = config.data_dir / relative
     path.parent.mkdir(parents=True, exist_ok=True)
     write_wav(path, clip, CLIP_RATE)
+    make_durable(path, config.data_dir)   # on disk before the row that names it
     try:
         return store.add_example(alert_id, recording_id, term, category, start, end, relative, actor)
     except BaseException:
@@ -98,6 +100,7 @@ def from_phone(config: Config, store: Store, language: str, term: str, category:
     path = config.data_dir / relative
     path.parent.mkdir(parents=True, exist_ok=True)
     write_wav(path, pcm, CLIP_RATE)
+    make_durable(path, config.data_dir)   # the caller hears "saved" once the rows are committed
     try:
         with store.transaction():
             return [store.add_phone_example(language, term, category, relative, round(said.start, 2),
