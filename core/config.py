@@ -102,7 +102,7 @@ class AsrConfig:
     max_attempts: int = setting(3, "Failures after which a job is parked as failed.")
     models: dict = setting({}, "Vosk or Whisper model directory per language code, e.g. sw = \"/srv/models/whisper-base\"; one Whisper folder may serve several.")
     whisper_hotwords: bool = setting(False, "Pass the lexicon's terms and names to Whisper as hot words. Off: with Whisper base on this project's test speech they spelled no name better and made decoding 6 to 10 times slower (docs/whisper.md); try it with a larger model.")
-    spot_threshold: float = setting(0.43, "Keyword spotting by example: a match at or under this mean DTW distance is a hit, until a term's own decisions set its threshold (docs/keyword-spotting.md).")
+    spot_threshold: float = setting(0.33, "Keyword spotting by example: a match at or under this mean DTW distance is a hit, until a term's own decisions set its threshold (docs/spotting.md).")
     spot_decisions: int = setting(50, "Keyword spotting by example: each term's threshold is the one that best separated its last this many confirmed and rejected hits.")
 
 

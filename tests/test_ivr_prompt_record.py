@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import shutil
 
 import pytest
 
 from core import prompts
-from ivr.agi import HangupError
-from ivr.flows.prompt_record import prompt_record
 from ivr.line import Line
 from tests.fixtures.core import make_data_dir
-from tests.fixtures.ivr import FakeCall, tone
+from tests.fixtures.ivr import run_prompt_line, tone
 
 
 @pytest.fixture
@@ -29,12 +26,7 @@ def prompt_line(tmp_path, ffmpeg):
 
 
 def run(line, **script):
-    call = FakeCall(**script)
-    try:
-        asyncio.run(prompt_record(call, line))
-    except HangupError:
-        pass
-    return call
+    return run_prompt_line(line, **script)
 
 
 def test_an_administrator_replaces_a_lingala_prompt_by_phone(prompt_line):

@@ -6,7 +6,6 @@ A line of its own, with a copy of the shipped prompts: the call replaces a promp
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 
 import numpy as np
@@ -16,8 +15,8 @@ from core import prompts
 from core.dialplan import EXTEN_PROMPTS
 from phone import wav_seconds
 from tests.audio_match import find_prompts
-from tests.fixtures.asterisk import PRIVATE_PORTS, free_ports, read_wav
-from tests.fixtures.ivr import private_line
+from tests.fixtures.asterisk import read_wav
+from tests.fixtures.ivr import prompt_line_with_pin
 
 pytestmark = pytest.mark.asterisk
 
@@ -26,11 +25,7 @@ PIN = "2468"
 
 @pytest.fixture(scope="module")
 def prompt_line(tmp_path_factory):
-    copy = tmp_path_factory.mktemp("prompts-copy") / "prompts"
-    shutil.copytree(prompts.CATALOGUE_PATH.parent, copy, ignore=shutil.ignore_patterns("*.lock", "backup"))
-    overrides = free_ports(PRIVATE_PORTS)
-    overrides.setdefault("prompts", {})["pin"] = PIN
-    with private_line(tmp_path_factory.mktemp("prompt-line") / "data", copy, overrides) as started:
+    with prompt_line_with_pin(tmp_path_factory, PIN, "prompt-line") as started:
         yield started
 
 

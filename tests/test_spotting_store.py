@@ -128,3 +128,19 @@ def test_retention_purges_the_examples_of_purged_alerts(config, fresh_db):
     [hit] = fresh_db.hits_for(still_open["id"])
     assert hit["example_id"] is None and hit["example_alert_id"] == purged["id"]   # 'example from alert N' stays
     assert fresh_db.example_terms()[0]["examples"] == 0
+
+
+def test_after_a_purge_the_worker_keeps_no_features_of_the_purged_example(config, fresh_db):
+    from asr.spotting.alerts import ExampleScanner
+
+    audio, spans = utterance(["watu wenye", "bunduki", "walikuja"], Voice("sw+m3"))
+    purged = _verified(fresh_db, config, pseudonym="C-OLD", audio=audio)
+    _, start, end = spans[1]
+    example = keyword_examples.mark(config, fresh_db, purged["id"], _recording(fresh_db, purged), "bunduki",
+                                    "armed_movement", start, end, "vera")
+    scanner = ExampleScanner(config.data_dir, 0.33, 50)
+    assert [e.id for e in scanner.examples(fresh_db, "sw")] == [example]
+    assert example in scanner._frames
+    retention.purge(config, fresh_db, now=LATER)
+    assert scanner.examples(fresh_db, "sw") == []
+    assert scanner._frames == {}   # the caller's voice, as features, is gone from memory too

@@ -63,3 +63,30 @@ def test_a_verifier_marks_an_example_and_decides_a_hit(config, fresh_db, client)
 
 def test_the_examples_page_needs_a_login(client):
     assert client.get("/examples").status_code == 302
+
+
+def test_the_examples_page_numbers_the_terms_said_by_phone_and_a_phone_hit_says_so(config, fresh_db, client):
+    from core import keyword_examples
+    from core.lexicon import Lexicons
+
+    login(client, "vera")
+    page = html.unescape(client.get("/examples").get_data(as_text=True))
+    numbered = keyword_examples.phone_terms(Lexicons(config.data_dir / "lexicons"), "sw")
+    number = [t for t, _ in numbered].index("bunduki") + 1
+    assert f"<b>{number}</b> bunduki" in page and "appelle le 400" in page
+    assert all("*" not in t for t, _ in numbered)
+
+    said = fresh_db.add_phone_example("sw", "bunduki", "armed_movement", "examples/phone-sw-x.wav", 0.7, 1.4,
+                                      "phone:C-TRUSTED")
+    new = make_alert(fresh_db, config, text=None, pseudonym="C-B")
+    fresh_db.replace_hits(new["id"], "sw", [{"example_id": said, "term": "bunduki", "category": "armed_movement",
+                                             "start": 3.1, "end": 3.8, "distance": 0.25, "threshold": 0.33}])
+    shown = html.unescape(client.get(f"/alerts/{new['id']}").get_data(as_text=True))
+    assert "ressemble à bunduki à 0:03, exemple dit par téléphone" in shown and "#None" not in shown
+
+
+def test_the_examples_page_title_is_plain_text(config, fresh_db, client):
+    login(client, "vera")
+    page = client.get("/examples").get_data(as_text=True)
+    title = page[page.index("<title>"):page.index("</title>")]
+    assert "<details" not in title and page.count('id="by-phone"') == 1

@@ -260,6 +260,10 @@ def write_every_entry(store, config, client) -> None:
                                              "start": 1, "end": 2, "distance": 0.3, "threshold": 0.43}])
     store.decide_hit(store.hits_for(lonely["id"])[0]["id"], "confirmed", "vera")
     store.remove_example(example, "vera")
+    # Said by phone on the prompt line (ivr/flows/example_record.py): no alert, then removed in the console.
+    said = store.add_phone_example("sw", "bunduki", "armed_movement", "examples/phone-sw-x.wav", 0.7, 1.4,
+                                   "phone:C-TRUSTED")
+    store.remove_example(said, "vera")
     # SMS (sms/receiver.py): a receipt on an alert and one with no alert, its delivery state, STOP then START.
     # A question, its reply threaded in, the acknowledgement once handled.
     texted = store.file_sms_alert(pseudonym="C-SMSAUDIT", sealed=None, keep_hours=1, text="Watu wenye silaha",

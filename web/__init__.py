@@ -20,6 +20,7 @@ needs the session's CSRF token):
     queue   GET /  (filters: status language locality source date_from date_to category q page)
             GET /queue/stats  (JSON {waiting, latest_id}, polled by every page)
     alerts  GET /alerts/<id>  GET /alerts/<id>/audio/<recording_id>  (MP3, cached)
+            GET /alerts/<id>/waveform/<recording_id>  (JSON peaks and voiced regions: web.waveform)
             POST /alerts/<id>/{transcript,tags,details,notes,decision}
     claims  POST /alerts/<id>/{claim,release,takeover}  (takeover: supervisor)
             (answer JSON when the request sends Accept: application/json)
@@ -71,7 +72,7 @@ from core.store import Store
 
 from . import (admin, alerts, audio, auth, broadcasts, claims, committees, complaints, compress, context, csv_upload,
                directory, exports, gazetteer, help, incidents, inputs, live, prompts, queue, responses, security, sharing,
-               spotting, surveys, templating)
+               spotting, surveys, templating, waveform)
 from .i18n import init_i18n
 
 
@@ -144,4 +145,5 @@ def create_app(config_or_mapping: Config | Mapping) -> Flask:
     app.register_blueprint(spotting.bp)
     app.register_blueprint(help.bp)
     app.context_processor(lambda: {"help_url": help.help_url})
+    app.register_blueprint(waveform.bp)
     return app

@@ -41,6 +41,7 @@ SECTION_OF_BLUEPRINT = {
     "live": "live",
     "incidents": "incidents",
     "spotting": "examples",
+    "waveform": "alert",
     "exports": "exports",
     "sharing": "exports",
     "broadcasts": "broadcasts",

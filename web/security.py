@@ -18,6 +18,7 @@ import hmac
 import secrets
 
 from flask import abort, current_app, flash, g, jsonify, redirect, request, session, url_for
+from flask.sessions import SecureCookieSessionInterface
 
 from .context import get_store, has_role, wants_json
 from .i18n import translate
@@ -27,12 +28,25 @@ PUBLIC_ENDPOINTS = {"auth.login", "auth.language", "static", "exports.feed"}
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
+class ConsoleSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, but a static file never refreshes the cookie: a new
+    Set-Cookie (with `Vary: Cookie`) on every script and style made browsers revalidate the
+    year-cached files on each page, a round trip each on a slow link."""
+
+    def should_set_cookie(self, app, session) -> bool:
+        if request.endpoint == "static":
+            return session.modified
+        return super().should_set_cookie(app, session)
+
+
 def init_security(app) -> None:
+    app.session_interface = ConsoleSessions()
     app.before_request(load_user)
     app.before_request(check_csrf)
     app.before_request(require_login)
     app.after_request(add_headers)
     app.jinja_env.globals["csrf_token"] = csrf_token
+    app.jinja_env.globals["style_nonce"] = style_nonce
 
 
 # -- sessions ------------------------------------------------------------------------
@@ -68,6 +82,10 @@ def end_session() -> None:
 def load_user():
     g.user = None
     g.session_expired = False
+    if request.endpoint == "static":
+        # Not read for scripts and styles: a session read makes Flask answer `Vary: Cookie`,
+        # and browsers then revalidate the year-cached files on every page.
+        return None
     token = session.get("sid")
     if not token:
         return None
@@ -148,8 +166,18 @@ CSP = (
 )
 
 
+def style_nonce() -> str:
+    """A nonce this response's CSP allows one <style> element with: the waveform's library
+    styles its own shadow root so (its cspNonce option); inline styles stay refused."""
+    if "style_nonce" not in g:
+        g.style_nonce = secrets.token_urlsafe(16)
+    return g.style_nonce
+
+
 def add_headers(response):
-    response.headers.setdefault("Content-Security-Policy", CSP)
+    nonce = g.get("style_nonce")
+    policy = CSP.replace("style-src 'self'", f"style-src 'self' 'nonce-{nonce}'") if nonce else CSP
+    response.headers.setdefault("Content-Security-Policy", policy)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["Referrer-Policy"] = "no-referrer"

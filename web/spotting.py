@@ -1,5 +1,5 @@
 """Keyword spotting by example in the console: mark an example on a verified alert, decide
-hits, and the examples page (docs/keyword-spotting.md).
+hits, and the examples page (docs/spotting.md).
 
     POST /alerts/<id>/examples (recording_id, start, end, term, category)   verified alerts only
     POST /alerts/<id>/hits/<hit_id> (decision = confirmed | rejected)
@@ -11,7 +11,9 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
 
 from core import keyword_examples
-from core.model import CATEGORIES
+from core.dialplan import EXTEN_PROMPTS
+from core.lexicon import Lexicons
+from core.model import ALERT_LANGUAGES, CATEGORIES
 from core.store.spotting import DECISIONS, ExampleError
 
 from .claims import done, load_alert, me, not_held_by_other
@@ -70,7 +72,9 @@ def index():
     terms = store.example_terms()
     for row in terms:
         row["items"] = store.examples_of_term(row["language"], row["term"])
-    return render_template("examples.html", terms=terms)
+    lexicons = Lexicons(current_app.config["SAUTI_CONFIG"].data_dir / "lexicons")
+    by_phone = {language: keyword_examples.phone_terms(lexicons, language) for language in ALERT_LANGUAGES}
+    return render_template("examples.html", terms=terms, by_phone=by_phone, extension=EXTEN_PROMPTS)
 
 
 @bp.route("/examples/<id:example_id>.wav")

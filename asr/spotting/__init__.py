@@ -4,5 +4,5 @@
     dtw.search(query, recording)        # subsequence DTW, vectorised along the recording
     Spotter(...).scan(recording, examples)   # hits above each term's threshold
 
-See docs/keyword-spotting.md.
+See docs/spotting.md.
 """

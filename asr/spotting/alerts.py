@@ -1,12 +1,12 @@
 """The worker's side of spotting by example: one alert's recordings against every example
 of its language, hits stored, and the provisional keywords they give.
 
-    scanner = ExampleScanner(data_dir, default_threshold=0.43, decisions=50)
+    scanner = ExampleScanner(data_dir, default_threshold=0.33, decisions=50)
     hits = scanner.scan(store, "sw", paths)         # hit dicts, times on the alert's timeline
 
 An example's features are computed once per process (cached by example id) from its
-whole source recording, normalised over it; an example without one (recorded by
-phone) from its own clip.
+whole source recording, normalised over it; one said by phone from the whole take it
+was said in; one whose recording is gone from its own clip.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ class ExampleScanner:
         self.spotter = Spotter(default_threshold)
         self.decisions = decisions
         self._frames: dict[int, np.ndarray] = {}
+        self._languages: dict[int, str] = {}
         self._lock = threading.Lock()
 
     def _example_frames(self, row: dict) -> np.ndarray | None:
@@ -42,6 +43,9 @@ class ExampleScanner:
             if row.get("recording_path"):
                 pcm = formats.to_rate(formats.load(self.data_dir / row["recording_path"]), features.RATE)
                 frames = features.example(pcm, row["start"], row["end"])
+            elif row["alert_id"] is None:   # said by phone: its span in the take (core/keyword_examples.py)
+                pcm = formats.to_rate(formats.load(self.data_dir / row["path"]), features.RATE)
+                frames = features.example(pcm, row["start"], row["end"])
             else:
                 pcm = formats.to_rate(formats.load(self.data_dir / row["path"]), features.RATE)
                 frames = features.example(pcm, 0.0, len(pcm) / features.RATE)
@@ -50,15 +54,26 @@ class ExampleScanner:
             return None
         with self._lock:
             self._frames[row["id"]] = frames
+            self._languages[row["id"]] = row["language"]
         return frames
 
     def examples(self, store, language: str) -> list[Example]:
         found = []
-        for row in store.examples_for_language(language):
+        rows = store.examples_for_language(language)
+        for row in rows:
             frames = self._example_frames(row)
             if frames is not None and len(frames):
                 found.append(Example(row["id"], row["term"], row["category"], frames, row["alert_id"]))
+        self._forget(language, {row["id"] for row in rows})
         return found
+
+    def _forget(self, language: str, kept: set[int]) -> None:
+        """Features of examples removed or purged since (a caller's voice, in another form)
+        are not kept in memory either."""
+        with self._lock:
+            for example_id in [i for i, lang in self._languages.items() if lang == language and i not in kept]:
+                self._frames.pop(example_id, None)
+                self._languages.pop(example_id, None)
 
     def scan(self, store, language: str | None, paths: list[Path]) -> list[dict]:
         """Hit dicts (Hit.as_dict) across an alert's recordings, in order; [] without examples."""

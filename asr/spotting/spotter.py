@@ -1,6 +1,6 @@
 """Scan one recording for every example of its language; hits above their term's threshold.
 
-    spotter = Spotter(default_threshold=0.43)
+    spotter = Spotter(default_threshold=0.33)
     hits = spotter.scan(features.mfcc(pcm), examples, thresholds={"bunduki": 0.41})
 
 A term with several examples (speakers) is heard where any of them matches; the best
@@ -15,7 +15,9 @@ import numpy as np
 
 from . import dtw, features
 
-DEFAULT_THRESHOLD = 0.43  # mean cosine distance; per term, the verifiers' decisions move it (core/store/spotting.py)
+# Mean cosine distance: 1 false alarm per term per 10 minutes on bench/spotting.py's set.
+# Per term, the verifiers' decisions move it (core/store/spotting.py).
+DEFAULT_THRESHOLD = 0.33
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,7 @@ class Spotter:
         thresholds = thresholds or {}
         candidates: list[Hit] = []
         for example in examples:
-            if len(example.frames) < features.MIN_EXAMPLE_FRAMES or len(recording) < len(example.frames) // 2:
+            if len(example.frames) < features.MIN_SPOT_FRAMES or len(recording) < len(example.frames) // 2:
                 continue
             limit = thresholds.get(example.term, self.default_threshold)
             for match in dtw.search(example.frames, recording, limit):

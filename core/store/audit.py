@@ -28,7 +28,8 @@ ACTIONS = (
     "sms_escalation",
 )
 ENTITIES = ("alert", "user", "login", "prompt", "incident", "locality", "gazetteer", "directory", "committee",
-            "committee_line", "survey", "survey_run", "broadcast", "broadcast_message", "exports", "call", "callback", "retention", "sms", "sender")
+            "committee_line", "survey", "survey_run", "broadcast", "broadcast_message", "exports", "call", "callback", "retention", "sms", "sender",
+            "example")
 
 
 class Audit(Base):

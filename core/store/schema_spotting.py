@@ -1,4 +1,4 @@
-"""Migrations of keyword spotting by example (asr/spotting, docs/keyword-spotting.md).
+"""Migrations of keyword spotting by example (asr/spotting, docs/spotting.md).
 
 Numbered in the same sequence as schema.py, which merges every list in number order.
 """

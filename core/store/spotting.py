@@ -64,6 +64,21 @@ class Spotting(Audit):
                        {"example_id": example_id, "term": term, "start": start, "end": end})
         return example_id
 
+    def add_phone_example(self, language: str, term: str, category: str, path: str, start: float, end: float,
+                          actor: str) -> int:
+        """An example said by phone: its span in the take at `path`, no alert (a consenting voice); audited."""
+        with self.transaction():
+            cursor = self.conn.execute(
+                "INSERT INTO keyword_examples (alert_id, recording_id, language, term, category, path, start, end,"
+                " created_by, created_at) VALUES (NULL, NULL, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (language, term, category, path, start, end, actor, utcnow()))
+            example_id = cursor.lastrowid
+            self.audit(actor, "example", "example", example_id, None, {"term": term, "lang": language})
+        return example_id
+
+    def examples_with_path(self, path: str) -> list[dict]:
+        return self._rows("SELECT * FROM keyword_examples WHERE path = ?", [path])
+
     def get_example(self, example_id: int) -> dict | None:
         return self._row("SELECT * FROM keyword_examples WHERE id = ?", [example_id])
 
@@ -84,8 +99,11 @@ class Spotting(Audit):
             if row is None:
                 return None
             self.conn.execute("DELETE FROM keyword_examples WHERE id = ?", (example_id,))
-            self.audit(actor, "remove_example", "alert", row["alert_id"],
-                       {"example_id": example_id, "term": row["term"]}, None)
+            if row["alert_id"] is not None:
+                self.audit(actor, "remove_example", "alert", row["alert_id"],
+                           {"example_id": example_id, "term": row["term"]}, None)
+            else:   # said by phone: no alert
+                self.audit(actor, "remove_example", "example", example_id, {"term": row["term"]}, None)
         return row
 
     def example_terms(self) -> list[dict]:

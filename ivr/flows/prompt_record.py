@@ -5,7 +5,8 @@ calls the prompt line, keys the PIN, picks the language and the prompt by its
 catalogue number, hears the current audio and the words to read (in French),
 records, listens back, and keeps or records again. The kept recording replaces
 the old file atomically; the old one is kept as a backup; the change is audited.
-A question of the running perception survey is keyed as 901-908 (survey_prompt.py).
+A question of the running perception survey is keyed as 901-908 (survey_prompt.py);
+0 records examples of a risk term for keyword spotting (example_record.py).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from core import prompts
 from ..agi import Call
 from ..line import Line
 from .common import choose_language, play, play_beep
+from .example_record import EXAMPLES_KEY, record_term_examples
 from .survey_prompt import SURVEY_PREFIX, record_survey_question
 
 log = logging.getLogger(__name__)
@@ -40,7 +42,9 @@ async def prompt_record(call: Call, line: Line) -> None:
         prompt = await choose_prompt(call, line)
         if prompt is None:
             break
-        if isinstance(prompt, str):
+        if prompt == EXAMPLES_KEY:
+            await record_term_examples(call, line, language, take_and_confirm)
+        elif isinstance(prompt, str):
             await record_survey_question(call, line, language, int(prompt[len(SURVEY_PREFIX):]), take_and_confirm)
         else:
             await record_prompt(call, line, language, prompt)
@@ -64,12 +68,12 @@ async def check_pin(call: Call, line: Line, pin: str | None = None) -> bool:
 
 
 async def choose_prompt(call: Call, line: Line) -> prompts.Prompt | str | None:
-    """The prompt whose number is keyed (the digits, for a survey question); None when nothing is keyed."""
+    """The prompt whose number is keyed (the digits, for a survey question or examples); None when nothing is keyed."""
     for _ in range(3):
         digits, _ = await call.get_data(line.prompt("prompt_choose", MENU_LANGUAGE), DIGITS_WAIT_MS, 3)
         if not digits:
             return None
-        if digits.startswith(SURVEY_PREFIX) and len(digits) == 3:
+        if digits.startswith(SURVEY_PREFIX) and len(digits) == 3 or digits == EXAMPLES_KEY:
             return digits
         prompt = line.catalogue.by_number(int(digits))
         if prompt is not None:
