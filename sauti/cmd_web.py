@@ -50,7 +50,7 @@ def web(ctx: Context, bind: str | None, port: int | None, threads: int) -> None:
 
 @click.group()
 def user() -> None:
-    """Console accounts: add, passwd, list, disable, enable."""
+    """Console accounts: add, passwd, list, disable, enable, complaints, areas."""
 
 
 def _prompt_password() -> str:
@@ -139,6 +139,31 @@ def user_complaints(ctx: Context, name: str, withdraw: bool) -> None:
         except KeyError:
             raise click.ClickException(f"no account {name!r}") from None
     click.echo(f"{'withdrew' if withdraw else 'granted'} the complaints role {'from' if withdraw else 'to'} {name!r}")
+
+
+@user.command("areas")
+@click.argument("name")
+@click.argument("areas", nargs=-1)
+@click.option("--clear", is_flag=True, help="Remove every area: the account's queue shows all localities.")
+@pass_context
+def user_areas(ctx: Context, name: str, areas: tuple[str, ...], clear: bool) -> None:
+    """Show, or set, the areas account NAME covers: gazetteer codes or territories (AREAS).
+
+    Its queue starts on them ("my areas"), and its verifier line offers only them; an alert
+    with no locality is everyone's. Given AREAS replace the account's areas.
+    """
+    with ctx.open_store() as store:
+        if store.get_user(name) is None:
+            raise click.ClickException(f"no account {name!r}")
+        if areas or clear:
+            if areas and clear:
+                raise click.ClickException("give AREAS or --clear, not both")
+            found, unknown = store.find_areas(list(areas))
+            if unknown:
+                raise click.ClickException(f"not a locality code nor a territory of the gazetteer: {', '.join(unknown)}")
+            store.set_user_areas(name, found, "cli")
+        for row in store.user_areas(name):
+            click.echo(f"{row['kind']}\t{row['area']}" + (f"\t{row['name']}" if row["name"] else ""))
 
 
 commands = [web, user]

@@ -123,6 +123,7 @@ def write_every_entry(store, config, client) -> None:
     store.save_locality(Locality("1103", "Oicha", "Beni", "Nord-Kivu", 0.7, 29.5), "ada")
     store.save_locality(Locality("1103", "Oicha", "Beni", "Nord-Kivu", 0.71, 29.52), "ada")
     store.save_locality(Locality("4021", "Kalunguta", None, None, None, None), "ada")
+    post(client, "/admin/users/nadia/areas", {"areas": "4021, Beni"})
     store.delete_locality("4021", "ada")
     store.import_localities([Locality("1101", "Beni", None, None, None, None)], "ada")
     store.import_directory(directory.read_csv(DIRECTORY), seal, "ada")

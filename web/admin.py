@@ -43,7 +43,9 @@ def audit():
 
 
 def users_page(status: int = 200, **extra):
-    return render_template("users.html", users=get_store().list_users(), **extra), status
+    store = get_store()
+    return render_template("users.html", users=store.list_users(), areas=store.areas_by_user(),
+                           localities=store.list_localities(), **extra), status
 
 
 @bp.route("/users")
@@ -116,6 +118,20 @@ def set_complaints(username: str):
     existing(username)
     get_store().set_complaints_role(username, request.form.get("complaints") == "1", g.user["username"])
     flash(_("users.updated"), "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.route("/users/<username>/areas", methods=("POST",))
+@role_required("admin")
+def set_areas(username: str):
+    """The localities the account covers: its queue starts on them, and so does its verifier line."""
+    existing(username)
+    typed = text_value(request.form.get("areas", ""), "areas")
+    found, unknown = get_store().find_areas(typed.split(","))
+    if unknown:
+        return users_page(400, error=_("users.areas_unknown", area=", ".join(unknown)))
+    get_store().set_user_areas(username, found, g.user["username"])
+    flash(_("users.areas_set", user=username), "success")
     return redirect(url_for("admin.users"))
 
 

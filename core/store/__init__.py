@@ -59,6 +59,7 @@ from pathlib import Path
 from ..identity import REFERENCE_BODY_DIGITS
 from . import migrations
 from ._base import Base
+from .areas import Areas
 from ._time import utcnow
 from .alerts import Alerts
 from .audit import Audit
@@ -102,7 +103,7 @@ BUSY_TIMEOUT_MS = 30_000  # how long a writer waits for another process's write 
 # Areas that build on others come before them (Python's method order needs it).
 class Store(SurveyRuns, Responders, Responses, Sms, Alerts, SpeechModels, Transcripts, Flags, Recordings, Jobs, Calls,
             Callbacks, Claims, Committees, CommitteePins, Complaints, Exports, Gazetteer, Incidents, LiveCalls, Notes, Queue,
-            Retention, Spool, Surveys, Tags, Users, Directory, Sessions, Bulk, Audit, Base):
+            Retention, Spool, Surveys, Tags, Areas, Users, Directory, Sessions, Bulk, Audit, Base):
     @classmethod
     def open(cls, path: Path | str, migrate: bool = True, reference_digits: int = REFERENCE_BODY_DIGITS) -> "Store":
         """`reference_digits`: the fewest random digits of a new alert reference ([ivr] reference_digits)."""

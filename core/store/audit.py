@@ -14,7 +14,7 @@ ACTIONS = (
     # people, in the console or on the CLI
     "create", "update", "delete", "import", "export", "status", "reopen", "claim", "release", "takeover",
     "listen", "tags", "note", "transcript", "flags", "share", "response", "split", "record", "lockout",
-    "example", "remove_example", "hit",   # keyword spotting by example (core/store/spotting.py)
+    "example", "remove_example", "hit", "areas",   # keyword spotting by example (core/store/spotting.py)
     # the line and the dialler
     "pin_refused", "purge", "caller_locked", "line_locked", "locked_out", "unlock",
     "responders_queued", "responders_unreached", "responder_answered", "responder_call", "responder_confirmed",

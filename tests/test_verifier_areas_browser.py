@@ -1,0 +1,42 @@
+"""Chromium: an admin gives a verifier their areas on the accounts page; the verifier's queue
+opens on them, and the Areas filter shows every locality."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.fixtures.web import browser_login, make_alert
+
+pytestmark = pytest.mark.browser
+
+
+def test_areas_set_on_the_accounts_page_make_the_verifiers_queue(live_server, browser, fresh_db, config):
+    fresh_db.add_locality("4021", "Kalunguta", "Beni")
+    fresh_db.add_locality("5001", "Bunia", "Irumu")
+    refs = {locality: make_alert(fresh_db, config, locality=locality, write_audio=False)["reference"]
+            for locality in ("4021", "5001", None)}
+    admin = browser.new_page(viewport={"width": 1024, "height": 700}, locale="fr-FR")
+    browser_login(admin, live_server, "ada")
+    admin.goto(live_server + "/admin/users")
+    row = admin.locator("tr", has_text="vera")
+    row.get_by_label("Zones couvertes vera").fill("Goma")
+    row.get_by_role("button", name="Enregistrer").click()
+    assert "Ni un code de localité ni un territoire du répertoire : Goma" in admin.locator("[role=alert]").inner_text()
+    row = admin.locator("tr", has_text="vera")
+    row.get_by_label("Zones couvertes vera").fill("beni")
+    row.get_by_role("button", name="Enregistrer").click()
+    admin.wait_for_url(live_server + "/admin/users")
+    assert "Zones de vera enregistrées." in admin.locator("body").inner_text()
+    assert admin.locator("tr", has_text="vera").get_by_label("Zones couvertes vera").input_value() == "Beni"
+    assert [e["actor"] for e in fresh_db.audit_entries("user") if e["action"] == "areas"] == ["ada"]
+
+    page = browser.new_page(viewport={"width": 1024, "height": 700}, locale="fr-FR")
+    browser_login(page, live_server, "vera")
+    queue = page.locator("#queue")
+    assert page.get_by_label("Zones").input_value() == "mine"
+    assert refs["4021"] in queue.inner_text() and refs[None] in queue.inner_text()
+    assert refs["5001"] not in queue.inner_text()
+    page.get_by_label("Zones").select_option(label="Toutes les zones")
+    page.get_by_role("button", name="Filtrer").click()
+    page.wait_for_url("**/?*areas=all*")
+    assert all(ref in page.locator("#queue").inner_text() for ref in refs.values())
