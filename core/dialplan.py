@@ -15,6 +15,7 @@ EXTEN_COMPLAINTS = "600"   # confidential complaints: file one, or hear the answ
 EXTEN_COMMITTEE = "700"    # Local Protection Committees: the PIN, then the meeting's items
 EXTEN_SURVEY = "800"       # the perception survey an admin started, answered with keys
 EXTEN_BROADCAST_RECORD = "510"  # supervisors: record a voice alert for communities, protected by [broadcasts] pin
+EXTEN_VERIFIER = "520"     # verifiers: the account's phone PIN, then the alerts of their areas, decided with keys
 EXTEN_ECHO_TEST = "901"    # plays a prompt, records the caller: proves audio both ways
 
 # Dialplan contexts.
@@ -41,6 +42,7 @@ FLOW_COMMITTEE = "committee"
 FLOW_BROADCAST = "broadcast"
 FLOW_SURVEY = "survey"
 FLOW_BROADCAST_RECORD = "broadcast_record"
+FLOW_VERIFIER = "verifier"
 # No call's flow: `sauti ready`, and each inbound line before it answers, ask the IVR for it
 # to see that a call would be served (ivr/flows/ready.py).
 FLOW_READY = "ready"

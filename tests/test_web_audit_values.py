@@ -146,6 +146,7 @@ def write_every_entry(store, config, client) -> None:
         store.committee_wrong_pin(caller, now, limits)
     store.committee_locked_out("line")
     store.unlock_committee_line("ada", now)
+    store.committee_pin_refused(3, "verifier")   # the verifier line counts its PINs apart
     survey_id = store.create_survey("Sécurité", "ada")
     store.save_survey_question(survey_id, 1, 3, {"sw": "Je?", "ln": "Boni?", "fr": "Comment?"}, "ada")
     store.set_survey_active(survey_id, True, "ada")
@@ -158,6 +159,10 @@ def write_every_entry(store, config, client) -> None:
     store.claim_alert(alert["id"], "vera", 10)
     store.take_over_claim(alert["id"], "sam", 10)
     store.release_alert(alert["id"], "sam")
+    store.set_phone_pin("vera", "d" * 64, "ada")
+    store.claim_alert(other["id"], "vera", 10, channel="phone")   # the verifier line (ivr/flows/verifier.py)
+    store.add_note(other["id"], "vera", "Note vocale", recording_path="notes/n.wav", channel="phone")
+    store.release_alert(other["id"], "vera", channel="phone")
     store.set_tags(alert["id"], ["armed_movement", "burning_looting"], "vera")
     store.add_note(alert["id"], "vera", "Deux sources confirment.")
     store.add_transcript(alert["id"], "watu wenye bunduki", model=None, author="vera", language="sw")

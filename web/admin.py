@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 import sqlite3
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 
 from core.identity import hash_password, new_password
-from core.accounts import ROLES, SERVICE_ACTORS
+from core.accounts import ROLES, SERVICE_ACTORS, new_phone_pin
+from core.committees import VERIFIER_PINS, PinHasher
 from core.store.audit import ACTIONS, ENTITIES
 
 from .confirm import ask, confirmed
@@ -133,6 +134,33 @@ def set_areas(username: str):
     get_store().set_user_areas(username, found, g.user["username"])
     flash(_("users.areas_set", user=username), "success")
     return redirect(url_for("admin.users"))
+
+
+@bp.route("/users/<username>/phone-pin", methods=("GET", "POST"))
+@role_required("admin")
+def reset_phone_pin(username: str):
+    """A new PIN for the verifier line (extension 520), shown once; `clear=1` takes it away."""
+    existing(username)
+    clear = request.form.get("clear") == "1" or request.args.get("clear") == "1"
+    if not confirmed():
+        question = "users.confirm_phone_pin_clear" if clear else "users.confirm_phone_pin"
+        return ask(_(question, user=username), _("users.phone_pin_clear" if clear else "users.phone_pin_new"),
+                   url_for("admin.users"), {"clear": "1"} if clear else None)
+    store, hasher = get_store(), PinHasher.from_config(current_app.config["SAUTI_CONFIG"], VERIFIER_PINS)
+    if clear:
+        store.set_phone_pin(username, None, g.user["username"])
+        flash(_("users.updated"), "success")
+        return redirect(url_for("admin.users"))
+    for _attempt in range(20):   # a PIN another account holds is drawn again
+        pin = new_phone_pin()
+        try:
+            store.set_phone_pin(username, hasher.hash(pin), g.user["username"])
+            break
+        except sqlite3.IntegrityError:
+            continue
+    else:
+        return users_page(409, error=_("users.phone_pin_taken"))
+    return users_page(new_phone_pin=pin, new_password_user=username)
 
 
 @bp.route("/users/<username>/password", methods=("GET", "POST"))

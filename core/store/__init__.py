@@ -93,6 +93,7 @@ from .surveys import Surveys
 from .tags import Tags
 from .transcripts import Transcripts
 from .users import Users
+from .verifier_line import VerifierLine
 
 __all__ = ["Store", "Job", "RecordingFacts", "CLOSED_STATUSES", "utcnow"]
 
@@ -101,7 +102,7 @@ BUSY_TIMEOUT_MS = 30_000  # how long a writer waits for another process's write 
 
 
 # Areas that build on others come before them (Python's method order needs it).
-class Store(SurveyRuns, Responders, Responses, Sms, Alerts, SpeechModels, Transcripts, Flags, Recordings, Jobs, Calls,
+class Store(VerifierLine, SurveyRuns, Responders, Responses, Sms, Alerts, SpeechModels, Transcripts, Flags, Recordings, Jobs, Calls,
             Callbacks, Claims, Committees, CommitteePins, Complaints, Exports, Gazetteer, Incidents, LiveCalls, Notes, Queue,
             Retention, Spool, Surveys, Tags, Areas, Users, Directory, Sessions, Bulk, Audit, Base):
     @classmethod

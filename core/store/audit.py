@@ -25,15 +25,20 @@ ACTIONS = (
     "callback_linked", "acknowledgement_waiting", "acknowledgement_delivered",
     "sms_receipt", "sms_start", "sms_state", "sms_stop", "sms_question", "sms_acknowledgement", "sms_reply",
 )
+CHANNELS = ("phone",)   # the verifier line (ivr/flows/verifier.py)
 ENTITIES = ("alert", "user", "login", "prompt", "incident", "locality", "gazetteer", "directory", "committee",
-            "committee_line", "survey", "survey_run", "broadcast", "broadcast_message", "exports", "call", "callback", "retention", "sms", "sender")
+            "committee_line", "verifier_line", "survey", "survey_run", "broadcast", "broadcast_message", "exports", "call", "callback", "retention", "sms", "sender")
 
 
 class Audit(Base):
-    def audit(self, actor: str, action: str, entity: str, entity_id, before=None, after=None) -> None:
+    def audit(self, actor: str, action: str, entity: str, entity_id, before=None, after=None,
+              channel: str | None = None) -> None:
+        """`channel`: where a person acted from, when not the console or the CLI (CHANNELS)."""
+        if channel is not None and channel not in CHANNELS:
+            raise ValueError(f"a channel is one of {', '.join(CHANNELS)}")
         self.conn.execute(
-            "INSERT INTO audit_log (actor, action, entity, entity_id, before, after, at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO audit_log (actor, action, entity, entity_id, before, after, at, channel)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 actor,
                 action,
@@ -42,6 +47,7 @@ class Audit(Base):
                 None if before is None else to_json(before),
                 None if after is None else to_json(after),
                 utcnow(),
+                channel,
             ),
         )
 

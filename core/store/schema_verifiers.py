@@ -19,4 +19,25 @@ VERIFIER_MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        "0086_audit_channel",
+        """
+        -- Where a person acted from when it was not the console or the CLI: 'phone' (the verifier line).
+        ALTER TABLE audit_log ADD COLUMN channel TEXT;
+        """,
+    ),
+    (
+        "0087_verifier_line",
+        """
+        -- An account's PIN for the verifier line, as an HMAC (core/committees.py PinHasher): unique,
+        -- since the PIN alone says who calls.
+        ALTER TABLE users ADD COLUMN phone_pin_hash TEXT;
+        CREATE UNIQUE INDEX users_phone_pin ON users(phone_pin_hash) WHERE phone_pin_hash IS NOT NULL;
+        -- Wrong PINs and locks of the verifier line are counted apart from the committee line's.
+        ALTER TABLE committee_pin_failures ADD COLUMN line TEXT NOT NULL DEFAULT 'committee';
+        ALTER TABLE committee_line_locks ADD COLUMN line TEXT NOT NULL DEFAULT 'committee';
+        -- A spoken note (recorded on the verifier line): its audio, relative to the data directory.
+        ALTER TABLE notes ADD COLUMN recording_path TEXT;
+        """,
+    ),
 ]
