@@ -5,7 +5,7 @@ keyword, the text of an SMS alert.
 Names, numbers and keywords are no caller's words: each is made once and kept under
 `<data>/spoken/<lang>/`. An SMS's text is a caller's: it is made for the call under the spool
 and deleted as soon as it has been played. When espeak-ng or ffmpeg are missing or fail,
-`say` returns None and the flow says what it can instead; the line never stops for it.
+`prepare` returns None and the flow says what it can instead; the line never stops for it.
 """
 
 from __future__ import annotations
@@ -28,10 +28,10 @@ SPOKEN_DIR = "spoken"
 SPOKEN_TEXTS_DIR = "spoken-texts"   # under the spool: callers' texts, for one playing only
 
 
-async def say(call: Call, line: Line, text: str, lang: str, escape_digits: str = "",
-              private: bool = False) -> str | None:
-    """Speak `text` in `lang`'s prompt voice: the key that interrupted it ("" none), or None when
-    it could not be made. `private`: the words are a caller's, deleted once played."""
+async def prepare(line: Line, text: str, lang: str, private: bool = False) -> Path | None:
+    """The audio of `text` in `lang`'s prompt voice, made if need be (off the event loop, so a
+    flow starts it while a prompt plays); None when it cannot be made. `private`: the words are
+    a caller's, made apart for one playing (the caller deletes the file: `forget`)."""
     if private:
         path = line.config.spool_dir / SPOKEN_TEXTS_DIR / f"{uuid.uuid4().hex}.wav"
     else:
@@ -41,13 +41,19 @@ async def say(call: Call, line: Line, text: str, lang: str, escape_digits: str =
     try:
         if not path.exists():
             await asyncio.to_thread(make, line, text, lang, path)
-        return await call.stream_file(str(path.with_suffix("")), escape_digits)
+        return path
     except PromptError as exc:
-        log.warning("%s: cannot speak %s words (%s)", call.channel, lang, exc)
+        log.warning("cannot speak %s words (%s)", lang, exc)
         return None
-    finally:
-        if private:
-            await asyncio.to_thread(path.unlink, missing_ok=True)
+
+
+async def play(call: Call, path: Path, escape_digits: str = "") -> str:
+    return await call.stream_file(str(path.with_suffix("")), escape_digits)
+
+
+async def forget(path: Path | None) -> None:
+    if path is not None:
+        await asyncio.to_thread(path.unlink, missing_ok=True)
 
 
 def make(line: Line, text: str, lang: str, path: Path) -> None:

@@ -184,3 +184,28 @@ def test_the_console_gives_a_pin_once_and_the_cli_sets_one(fresh_db, config, cli
     assert fresh_db.user_by_phone_pin(hasher.hash("123456")) is None
     entries = [e["after"] for e in fresh_db.audit_entries("user") if e["after"] and "pin" in e["after"]]
     assert pin not in str(entries) and entries[0] == {"username": "sam", "pin": None}
+
+
+def test_an_sms_alert_is_spoken_by_the_prompt_voice_and_its_words_are_not_kept(line, fresh_db, beni, config):
+    for alert_id in beni.values():
+        fresh_db.set_status(alert_id, Status.FALSE, "sam")
+    sms = fresh_db.file_sms_alert(pseudonym="C-SMS", sealed=None, keep_hours=1, text="Watu wenye bunduki Kalunguta",
+                                  language="sw", language_inferred=False, locality="4021", keywords=[], priority=4)
+    call = phoned(line, ["#"])
+    heard = call.played
+    at = heard.index(("fr", "verifier_text"))
+    assert heard[at + 1][0] == "spoken-texts", "the text, synthesised for this call"
+    assert "verifier_text_unspoken" not in call.prompts_in("fr")
+    assert not list((config.spool_dir / "spoken-texts").glob("*")), "a caller's words are deleted once played"
+    locality = heard[heard.index(("fr", "verifier_locality")) + 1]
+    assert locality[0] == "fr" and (config.data_dir / "spoken" / "fr" / f"{locality[1]}.wav").exists(), \
+        "a name is kept for the next call"
+    assert fresh_db.get_alert(sms["id"])["claimed_by"] is None
+
+
+def test_without_speech_synthesis_the_line_says_what_it_can(line, fresh_db, beni, config, monkeypatch):
+    monkeypatch.setenv("PATH", "/nonexistent")   # no espeak-ng: the code and count digit by digit
+    call = phoned(line, ["#"])
+    said = call.prompts_in("fr")
+    assert said[said.index("verifier_locality") + 1:][:4] == ["digit_4", "digit_0", "digit_2", "digit_1"]
+    assert said[said.index("verifier_waiting") + 1] == "digit_3"

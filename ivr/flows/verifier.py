@@ -16,6 +16,7 @@ releases it at once. Every step is audited with the account and the channel "pho
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 
@@ -29,7 +30,7 @@ from core.store.verifier_line import PHONE
 
 from ..agi import Call, HangupError
 from ..line import Line
-from ..spoken import say
+from .. import spoken
 from . import pins
 from .common import choose_language, play, play_beep, read_digits
 from .listen import record_caller
@@ -57,8 +58,10 @@ async def verifier(call: Call, line: Line) -> None:
     username = account["username"]
     waiting = await line.db(lambda s: s.phone_waiting(username))
     log.info("%s: verifier %s on the line, %d alert(s) waiting", call.channel, username, waiting)
+    count = asyncio.create_task(spoken.prepare(line, str(waiting), language))   # made while the prompt plays
     await play(call, line, "verifier_waiting", language)
-    await say_number(call, line, waiting, language)
+    path = await count
+    await (spoken.play(call, path) if path is not None else digits(call, line, str(waiting), language))
     passed: list[int] = []
     held = None
     minutes = line.config.web.claim_minutes
@@ -143,29 +146,60 @@ NOTE_TEXT = {"fr": "Note vocale (ligne des vérificateurs)", "sw": "Ujumbe wa sa
 
 
 async def speak_alert(call: Call, line: Line, alert: dict, language: str) -> str:
-    """Everything the line says of one alert; any key interrupts it and is returned."""
-    steps = [lambda: play(call, line, "verifier_alert", language, KEYS),
-             lambda: play(call, line, "reference_is", language, KEYS),
-             lambda: digits(call, line, alert["reference"], language)]
+    """Everything the line says of one alert; any key interrupts it and is returned.
+
+    The words no prompt holds (the locality's name, the age, an SMS's text) are synthesised
+    while the reference is said, so the line never falls silent between two parts."""
+    count, unit = age(alert["created_at"])
+    locality = alert["locality"] or ""
+    name = alert["locality_name"] or ("" if locality.isdigit() else locality)   # a locality typed as a name
+    sms = not alert["recordings"] and alert["text"]
+    voice = alert["language"] if alert["language"] in line.catalogue.languages else language
+    made = {"name": spoken.prepare(line, name, language) if name else None,
+            "count": spoken.prepare(line, str(count), language),
+            "text": spoken.prepare(line, alert["text"], voice, private=True) if sms else None}
+    tasks = {part: asyncio.create_task(work) for part, work in made.items() if work is not None}
+    try:
+        for step in _parts(call, line, alert, language, tasks, unit):
+            if key := await step():
+                return key
+        return ""
+    finally:
+        # Each synthesis runs to its end in its thread whatever happens to the call, so it is
+        # waited for (a second at most): a caller's words are deleted only once they are whole.
+        for part, task in tasks.items():
+            path = await task
+            if part == "text":   # heard, or cut off: gone either way
+                await spoken.forget(path)
+
+
+def _parts(call: Call, line: Line, alert: dict, language: str, tasks: dict, unit: str) -> list:
+    """The alert's parts, in order, each a step returning the key that interrupted it."""
+    def prompt(prompt_id: str):
+        return lambda: play(call, line, prompt_id, language, KEYS)
+
+    async def made(part: str, instead) -> str:
+        path = await tasks[part] if part in tasks else None
+        return await spoken.play(call, path, KEYS) if path is not None else await instead()
+
+    parts = [prompt("verifier_alert"), prompt("reference_is"), lambda: digits(call, line, alert["reference"], language)]
     if alert["locality"]:
-        steps += [lambda: play(call, line, "verifier_locality", language, KEYS),
-                  lambda: say_name(call, line, alert, language)]
-    steps += [lambda: say_age(call, line, alert["created_at"], language)]
+        # No name to speak: a code is read digit by digit.
+        code = alert["locality"] if alert["locality"].isdigit() else ""
+        parts += [prompt("verifier_locality"), lambda: made("name", lambda: digits(call, line, code, language))]
+    parts += [prompt("verifier_received"),
+              lambda: made("count", lambda: digits(call, line, str(age(alert["created_at"])[0]), language)),
+              prompt(f"verifier_{unit}")]
     categories = list(dict.fromkeys(k.get("category") for k in alert["keywords"] if k.get("category")))
     if categories:
-        steps.append(lambda: play(call, line, "verifier_keywords", language, KEYS))
-        steps += [lambda c=c: play(call, line, f"category_{c}", language, KEYS) for c in categories]
+        parts += [prompt("verifier_keywords")] + [prompt(f"category_{c}") for c in categories]
     if alert["recordings"]:
-        steps.append(lambda: play(call, line, "verifier_recording", language, KEYS))
-        steps += [lambda p=p: call.stream_file(str((line.config.data_dir / p).with_suffix("")), KEYS)
+        parts.append(prompt("verifier_recording"))
+        parts += [lambda p=p: call.stream_file(str((line.config.data_dir / p).with_suffix("")), KEYS)
                   for p in alert["recordings"]]
     elif alert["text"]:
-        steps += [lambda: play(call, line, "verifier_text", language, KEYS),
-                  lambda: say_text(call, line, alert, language)]
-    for step in steps:
-        if key := await step():
-            return key
-    return ""
+        parts += [prompt("verifier_text"), lambda: made("text", prompt("verifier_text_unspoken"))]
+    return parts
 
 
 async def digits(call: Call, line: Line, number: str, language: str) -> str:
@@ -175,36 +209,9 @@ async def digits(call: Call, line: Line, number: str, language: str) -> str:
     return ""
 
 
-async def say_name(call: Call, line: Line, alert: dict, language: str) -> str:
-    """The locality's name from the gazetteer, spoken; its code digit by digit when it cannot be."""
-    if alert["locality_name"]:
-        key = await say(call, line, alert["locality_name"], language, KEYS)
-        if key is not None:
-            return key
-    return await digits(call, line, alert["locality"], language) if alert["locality"].isdigit() else \
-        (await say(call, line, alert["locality"], language, KEYS) or "")
-
-
-async def say_number(call: Call, line: Line, n: int, language: str) -> str:
-    key = await say(call, line, str(n), language, KEYS)
-    return await digits(call, line, str(n), language) if key is None else key
-
-
-async def say_age(call: Call, line: Line, created_at: str, language: str) -> str:
+def age(created_at: str) -> tuple[int, str]:
     """How long ago the alert came in: minutes below two hours, hours below two days, then days."""
     minutes = max(0, int((dt.datetime.now(dt.timezone.utc) - clock.parse(created_at)).total_seconds() // 60))
-    n, unit = (minutes, "minutes") if minutes < 120 else (minutes // 60, "hours") if minutes < 2880 else \
-        (minutes // 1440, "days")
-    return (await play(call, line, "verifier_received", language, KEYS)
-            or await say_number(call, line, n, language)
-            or await play(call, line, f"verifier_{unit}", language, KEYS))
-
-
-async def say_text(call: Call, line: Line, alert: dict, language: str) -> str:
-    """An SMS alert's text in its own language's voice (a caller's words, so made for this playing
-    only); when it cannot be spoken, the verifier hears so in theirs."""
-    voice = alert["language"] if alert["language"] in line.catalogue.languages else language
-    key = await say(call, line, alert["text"], voice, KEYS, private=True)
-    if key is None:
-        return await play(call, line, "verifier_text_unspoken", language, KEYS)
-    return key
+    if minutes < 120:
+        return minutes, "minutes"
+    return (minutes // 60, "hours") if minutes < 2880 else (minutes // 1440, "days")
