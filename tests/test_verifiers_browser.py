@@ -1,5 +1,6 @@
 """Chromium: an admin gives a verifier their areas on the accounts page; the verifier's queue
-opens on them, and the Areas filter shows every locality."""
+opens on them, and the Areas filter shows every locality. A spoken note from the verifier
+line plays on the alert's page."""
 
 from __future__ import annotations
 
@@ -40,3 +41,23 @@ def test_areas_set_on_the_accounts_page_make_the_verifiers_queue(live_server, br
     page.get_by_role("button", name="Filtrer").click()
     page.wait_for_url("**/?*areas=all*")
     assert all(ref in page.locator("#queue").inner_text() for ref in refs.values())
+
+
+def test_a_spoken_note_plays_on_the_alerts_page(live_server, browser, fresh_db, config):
+    """A note recorded on the verifier line: its audio in the notes list, played by Chromium."""
+    from tests.fixtures.web import write_tone
+
+    alert = make_alert(fresh_db, config, locality="4021")
+    write_tone(config.data_dir / "notes" / "note.wav", seconds=3.0)
+    fresh_db.claim_alert(alert["id"], "vera", 15, channel="phone")
+    fresh_db.add_note(alert["id"], "vera", "Note vocale (ligne des vérificateurs)", recording_path="notes/note.wav",
+                      channel="phone")
+    page = browser.new_page(viewport={"width": 1024, "height": 700}, locale="fr-FR")
+    browser_login(page, live_server, "sam")
+    page.goto(f"{live_server}/alerts/{alert['id']}")
+    player = page.get_by_label("Note vocale")
+    assert player.count() == 1
+    player.evaluate("audio => audio.play()")
+    page.wait_for_function("() => document.querySelector('audio.note-audio').currentTime > 0.5", timeout=15000)
+    assert 2.9 < player.evaluate("audio => audio.duration") < 3.1
+    assert "vera · par téléphone" in page.locator("section.history").inner_text()
