@@ -15,6 +15,7 @@ from core.store.thread import StoreThread
 from .ami import AmiClient, AmiSettings
 from .broadcasts import BroadcastDialler
 from .callbacks import CallbackDialler
+from .duty import DutyDialler
 from .live import LiveCalls
 from .responders import ResponderDialler
 
@@ -31,6 +32,7 @@ async def run(config: Config, ready=None) -> None:
     seal = NumberSeal.from_config(config)
     responders = ResponderDialler(config, db, client, seal)
     broadcasts = BroadcastDialler(config, db, client, seal)
+    duty = DutyDialler(config, db, client, seal)
     LiveCalls(db, client)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -41,6 +43,7 @@ async def run(config: Config, ready=None) -> None:
         log.info("%d call-back(s) interrupted by the last stop are queued again", requeued)
     await db(lambda s: s.requeue_interrupted_responder_calls())
     await db(lambda s: s.requeue_interrupted_deliveries())
+    await db(lambda s: s.requeue_interrupted_duty_calls())
     await client.start()
     log.info("dialler started; AMI at %s:%d", client.settings.host, client.settings.port)
     try:
@@ -48,7 +51,7 @@ async def run(config: Config, ready=None) -> None:
             if ready and client.connected.is_set():
                 ready(client)
                 ready = None
-            for round_ in (callbacks, responders, broadcasts):
+            for round_ in (callbacks, responders, duty, broadcasts):
                 try:
                     await round_.tick()
                 except Exception:
@@ -59,6 +62,7 @@ async def run(config: Config, ready=None) -> None:
         await callbacks.stop()
         await responders.stop()
         await broadcasts.stop()
+        await duty.stop()
         await client.close()
         await db(lambda s: s.clear_live_calls())  # nobody watches the line any more
         db.close()

@@ -53,7 +53,7 @@ NUMBERS = {
     **{f"verifier_{name}": 300 + n for n, name in enumerate((
         "pin", "locked", "waiting", "none", "alert", "locality", "received", "minutes", "hours", "days",
         "keywords", "recording", "text", "text_unspoken", "keys", "decided", "cannot_escalate", "changed", "note",
-        "note_saved"))},
+        "note_saved", "duty"))},
 }
 
 

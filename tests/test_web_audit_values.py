@@ -163,6 +163,21 @@ def write_every_entry(store, config, client) -> None:
     store.claim_alert(other["id"], "vera", 10, channel="phone")   # the verifier line (ivr/flows/verifier.py)
     store.add_note(other["id"], "vera", "Note vocale", recording_path="notes/n.wav", channel="phone")
     store.release_alert(other["id"], "vera", channel="phone")
+    # core/store/duty.py: the verifiers on duty for an urgent alert, one not answering, one reached.
+    store.set_duty_number("sam", "+243970000066", seal, "66", "ada")
+    store.set_duty_number("vera", "+243970000077", seal, "77", "ada")
+    store.set_duty_rota("locality", "1103", ["sam", "vera"], "ada")
+    urgent = make_alert(store, config, locality="1103", priority=9)
+    store.queue_duty_calls(8)
+    for result in ("no_answer", "answered"):
+        (call,) = store.claim_duty_calls()
+        store.duty_call_result(call["id"], result)
+    store.end_duty_call(call["id"], True)
+    store.set_duty_rota("locality", "1101", ["vera"], "ada")
+    store.set_duty_number("vera", None, seal, None, "ada")
+    make_alert(store, config, locality="1101", priority=9)
+    store.queue_duty_calls(8)   # nobody callable: unreached at once
+    store.set_status(urgent["id"], "verified", "vera")
     store.set_tags(alert["id"], ["armed_movement", "burning_looting"], "vera")
     store.add_note(alert["id"], "vera", "Deux sources confirment.")
     store.add_transcript(alert["id"], "watu wenye bunduki", model=None, author="vera", language="sw")

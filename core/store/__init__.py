@@ -71,6 +71,7 @@ from .committee_pins import CommitteePins
 from .committees import Committees
 from .complaints import Complaints
 from .directory import Directory
+from .duty import Duty
 from .exports import Exports
 from .flags import Flags
 from .gazetteer import Gazetteer
@@ -102,7 +103,7 @@ BUSY_TIMEOUT_MS = 30_000  # how long a writer waits for another process's write 
 
 
 # Areas that build on others come before them (Python's method order needs it).
-class Store(VerifierLine, SurveyRuns, Responders, Responses, Sms, Alerts, SpeechModels, Transcripts, Flags, Recordings, Jobs, Calls,
+class Store(VerifierLine, Duty, SurveyRuns, Responders, Responses, Sms, Alerts, SpeechModels, Transcripts, Flags, Recordings, Jobs, Calls,
             Callbacks, Claims, Committees, CommitteePins, Complaints, Exports, Gazetteer, Incidents, LiveCalls, Notes, Queue,
             Retention, Spool, Surveys, Tags, Areas, Users, Directory, Sessions, Bulk, Audit, Base):
     @classmethod

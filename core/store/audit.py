@@ -23,11 +23,12 @@ ACTIONS = (
     "delivery_complete", "delivery_incomplete", "stop",
     "callback_queued", "callback_answered", "callback_given_up", "callback_expired", "callback_rate_limited",
     "callback_linked", "acknowledgement_waiting", "acknowledgement_delivered",
+    "rota", "duty_queued", "duty_answered", "duty_call", "duty_reached", "duty_unreached",   # verifiers on duty
     "sms_receipt", "sms_start", "sms_state", "sms_stop", "sms_question", "sms_acknowledgement", "sms_reply",
 )
 CHANNELS = ("phone",)   # the verifier line (ivr/flows/verifier.py)
 ENTITIES = ("alert", "user", "login", "prompt", "incident", "locality", "gazetteer", "directory", "committee",
-            "committee_line", "verifier_line", "survey", "survey_run", "broadcast", "broadcast_message", "exports", "call", "callback", "retention", "sms", "sender")
+            "committee_line", "verifier_line", "duty_rota", "survey", "survey_run", "broadcast", "broadcast_message", "exports", "call", "callback", "retention", "sms", "sender")
 
 
 class Audit(Base):

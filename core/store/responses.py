@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from ..response_times import Timeline
+from ..response_times import STEPS, Timeline
 from ._time import utcnow
 from .alerts import Alerts
 from .audit import Audit
@@ -63,6 +63,7 @@ class Responses(Alerts, Audit):
         rows = self.db.query(
             "SELECT a.id, a.reference, a.status, a.locality, a.keywords, a.created_at AS received, "
             + first.format(action="'listen'", extra="") + " AS first_listened, "
+            + first.format(action="'status'", extra="") + " AS decided, "
             + first.format(action="'status'", extra=status.format("verified")) + " AS verified, "
             + first.format(action="'status'", extra=status.format("escalated")) + " AS escalated, "
             + first.format(action="'responder_confirmed'", extra="") + " AS responder_reached, "
@@ -78,8 +79,7 @@ class Responses(Alerts, Audit):
         timelines = []
         for row in rows:
             categories = tags.get(row["id"]) or _categories(row["keywords"])
-            times = {step: row[step] for step in ("received", "first_listened", "verified", "escalated",
-                                                  "responder_reached", "response_recorded") if row[step]}
+            times = {step: row[step] for step in STEPS if row[step]}
             timelines.append(Timeline(row["id"], row["reference"], row["status"], row["locality"],
                                       tuple(categories), times))
         return timelines

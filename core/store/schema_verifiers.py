@@ -40,4 +40,38 @@ VERIFIER_MIGRATIONS: list[tuple[str, str]] = [
         ALTER TABLE notes ADD COLUMN recording_path TEXT;
         """,
     ),
+    (
+        "0088_verifier_duty",
+        """
+        -- An account's phone number for duty calls, sealed as the directory's (core/directory.py):
+        -- the dialler alone opens it; the console shows its last digits.
+        ALTER TABLE users ADD COLUMN duty_number_sealed BLOB;
+        ALTER TABLE users ADD COLUMN duty_seal_id TEXT;
+        ALTER TABLE users ADD COLUMN duty_number_tail TEXT;
+        -- Who is on duty for an area (a gazetteer code or a territory), in the order they are called.
+        CREATE TABLE duty_rota (
+            kind TEXT NOT NULL CHECK (kind IN ('locality', 'territory')),
+            area TEXT NOT NULL,
+            position INTEGER NOT NULL,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            PRIMARY KEY (kind, area, position),
+            UNIQUE (kind, area, user_id)
+        );
+        -- The calls an urgent alert gave the verifiers on duty: queued in rota order, placed one at
+        -- a time until one keys their PIN (reached), as responder_calls are for an escalation.
+        CREATE TABLE duty_calls (
+            id INTEGER PRIMARY KEY,
+            alert_id INTEGER NOT NULL REFERENCES alerts(id),
+            user_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            username TEXT NOT NULL,
+            position INTEGER NOT NULL,
+            state TEXT NOT NULL,
+            result TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX duty_calls_alert ON duty_calls(alert_id, position);
+        CREATE INDEX duty_calls_state ON duty_calls(state);
+        """,
+    ),
 ]

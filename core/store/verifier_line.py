@@ -38,9 +38,16 @@ class VerifierLine(Alerts, Claims, Areas):
         sql, params = self._offerable(username, [])
         return self._value("SELECT count(*)" + sql, params)
 
-    def take_phone_alert(self, username: str, passed: list[int], minutes: float) -> dict | None:
+    def take_phone_alert(self, username: str, passed: list[int], minutes: float,
+                         first: int | None = None) -> dict | None:
         """The first alert in queue order the verifier may hear, claimed for them (audited on
-        the phone); `passed`: the alerts this call moved on from. None when there is none."""
+        the phone); `passed`: the alerts this call moved on from. None when there is none.
+        `first`: the alert a duty call is for, offered before the queue if it still waits and
+        nobody else holds it, whatever the verifier's areas."""
+        if first is not None and self._value("SELECT 1 FROM alerts WHERE id = ? AND status = ?",
+                                             (first, Status.NEW.value)) \
+                and self.claim_alert(first, username, minutes, channel=PHONE):
+            return self.phone_brief(first)
         while True:
             sql, params = self._offerable(username, passed)
             ids = [row[0] for row in self.conn.execute(

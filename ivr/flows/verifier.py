@@ -1,4 +1,6 @@
 """The verifier line: a verifier with only a phone hears the alerts of their areas and decides.
+A verifier on duty called by the dialler for an urgent alert (core/store/duty.py) gets the same
+session, opening on that alert.
 
 They key their account's phone PIN (`sauti user phone-pin`, or the accounts page), locked
 against guessing as the committee line is (pins.py, counted apart). They hear how many
@@ -23,7 +25,7 @@ import logging
 from core import clock
 from core.accounts import DECISIONS_BY_ROLE
 from core.committees import VERIFIER_PINS, PinHasher
-from core.dialplan import VAR_LANGUAGE
+from core.dialplan import VAR_DUTY_CALL, VAR_LANGUAGE
 from core.model import Status
 from core.store.committee_pins import VERIFIER
 from core.store.verifier_line import PHONE
@@ -32,7 +34,7 @@ from ..agi import Call, HangupError
 from ..line import Line
 from .. import spoken
 from . import pins
-from .common import choose_language, play, play_beep, read_digits
+from .common import choose_language, play, play_beep, row_id_variable
 from .listen import record_caller
 
 log = logging.getLogger(__name__)
@@ -50,24 +52,64 @@ NOTES_DIR = "notes"   # under the data directory: spoken notes (the verifiers' v
 async def verifier(call: Call, line: Line) -> None:
     language = await choose_language(call, line)
     await call.set_variable(VAR_LANGUAGE, language)
+    account = await ask_pin(call, line, language)
+    if account is not None:
+        await session(call, line, account, language)
+
+
+async def verifier_duty(call: Call, line: Line) -> None:
+    """The dialler's call to a verifier on duty for an urgent alert: the account's own PIN (anyone
+    else who answers gets no further), then the session opens on that alert."""
+    duty_id = await row_id_variable(call, VAR_DUTY_CALL)
+    brief = await line.db(lambda s: s.duty_brief(duty_id)) if duty_id else None
+    if brief is None:
+        raise LookupError(f"no duty call {duty_id}")
+    reached = False
+    try:
+        language = await choose_language(call, line)
+        await call.set_variable(VAR_LANGUAGE, language)
+        await play(call, line, "verifier_duty", language)
+        account = await ask_pin(call, line, language, only=brief["username"])
+        if account is None:
+            return
+        reached = True
+        state = await line.db(lambda s: s.end_duty_call(duty_id, True))
+        log.info("%s: duty call %d reached %s (%s)", call.channel, duty_id, account["username"], state)
+        await session(call, line, account, language, first=brief["alert_id"])
+    finally:
+        if not reached:
+            await line.db(lambda s: s.end_duty_call(duty_id, False))
+
+
+async def ask_pin(call: Call, line: Line, language: str, only: str | None = None) -> dict | None:
+    """The account whose phone PIN is keyed (`only`: it must be this one), or None once refused."""
     hasher = PinHasher.from_config(line.config, VERIFIER_PINS)
-    account = await pins.check_pin(call, line, language, VERIFIER_PIN_LINE,
-                                   lambda s, digits: s.user_by_phone_pin(hasher.hash(digits)))
-    if account is None:
-        return
+
+    def find(store, digits: str) -> dict | None:
+        account = store.user_by_phone_pin(hasher.hash(digits))
+        return account if account and (only is None or account["username"] == only) else None
+
+    return await pins.check_pin(call, line, language, VERIFIER_PIN_LINE, find)
+
+
+async def session(call: Call, line: Line, account: dict, language: str, first: int | None = None) -> None:
+    """The alerts one after another until none is left or the verifier ends; `first`: the alert a
+    duty call opens on (then no count is said)."""
     username = account["username"]
-    waiting = await line.db(lambda s: s.phone_waiting(username))
-    log.info("%s: verifier %s on the line, %d alert(s) waiting", call.channel, username, waiting)
-    count = asyncio.create_task(spoken.prepare(line, str(waiting), language))   # made while the prompt plays
-    await play(call, line, "verifier_waiting", language)
-    path = await count
-    await (spoken.play(call, path) if path is not None else digits(call, line, str(waiting), language))
+    if first is None:
+        waiting = await line.db(lambda s: s.phone_waiting(username))
+        log.info("%s: verifier %s on the line, %d alert(s) waiting", call.channel, username, waiting)
+        count = asyncio.create_task(spoken.prepare(line, str(waiting), language))   # made while the prompt plays
+        await play(call, line, "verifier_waiting", language)
+        path = await count
+        await (spoken.play(call, path) if path is not None else digits(call, line, str(waiting), language))
     passed: list[int] = []
     held = None
     minutes = line.config.web.claim_minutes
     try:
         while True:
-            alert = await line.db(lambda s: s.take_phone_alert(username, passed, minutes))
+            alert = await line.db(lambda s: s.take_phone_alert(username, passed, minutes, first=first))
+            first = None
             if alert is None:
                 await play(call, line, "verifier_none", language)
                 break
