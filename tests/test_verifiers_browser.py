@@ -1,6 +1,6 @@
 """Chromium: an admin gives a verifier their areas on the accounts page; the verifier's queue
 opens on them, and the Areas filter shows every locality. A spoken note from the verifier
-line plays on the alert's page."""
+line plays on the alert's page. An admin keeps a rota and duty numbers."""
 
 from __future__ import annotations
 
@@ -61,3 +61,24 @@ def test_a_spoken_note_plays_on_the_alerts_page(live_server, browser, fresh_db, 
     page.wait_for_function("() => document.querySelector('audio.note-audio').currentTime > 0.5", timeout=15000)
     assert 2.9 < player.evaluate("audio => audio.duration") < 3.1
     assert "vera · par téléphone" in page.locator("section.history").inner_text()
+
+
+def test_an_admin_keeps_a_rota_and_duty_numbers(live_server, browser, fresh_db, config):
+    fresh_db.add_locality("4021", "Kalunguta", "Beni")
+    page = browser.new_page(viewport={"width": 1024, "height": 700}, locale="fr-FR")
+    browser_login(page, live_server, "ada")
+    page.get_by_role("link", name="Permanence").click()
+    page.wait_for_url(live_server + "/admin/duty/")
+    page.get_by_label("Numéro de permanence vera").fill("+243 970 000 123")
+    page.locator("tr", has_text="vera").get_by_role("button", name="Enregistrer").click()
+    page.wait_for_url(live_server + "/admin/duty/")
+    assert page.get_by_label("Numéro de permanence vera").input_value() == "**23"
+    form = page.locator("#rota-form")
+    form.get_by_label("Zones couvertes").fill("Beni")
+    form.get_by_label("Comptes, dans l'ordre d'appel").fill("vera, sam")
+    form.get_by_role("button", name="Enregistrer").click()
+    page.wait_for_url(live_server + "/admin/duty/")
+    row = page.locator("table.duty-rotas tr", has_text="Beni").inner_text()
+    assert "1. vera (**23) · 2. sam sans numéro : pas appelé" in row
+    assert "+243" not in page.content()
+    assert [r["accounts"][0]["username"] for r in fresh_db.duty_rotas()] == ["vera"]
