@@ -21,6 +21,7 @@ from core.prompts.catalogue import PromptError
 
 from .agi import Call
 from .line import Line
+from .spool import forget_left
 
 log = logging.getLogger(__name__)
 
@@ -76,8 +77,4 @@ def make(line: Line, text: str, lang: str, path: Path) -> None:
 
 def forget_spoken_texts(spool_dir: Path) -> int:
     """At IVR start: SMS texts a crash left behind (callers' words), deleted unplayed."""
-    folder = spool_dir / SPOKEN_TEXTS_DIR
-    left = list(folder.glob("*")) if folder.is_dir() else []
-    for path in left:
-        path.unlink(missing_ok=True)
-    return len(left)
+    return forget_left(spool_dir / SPOKEN_TEXTS_DIR)
