@@ -52,6 +52,7 @@ SECTION_OF_BLUEPRINT = {
     "prompts": "administration",
     "gazetteer": "administration",
     "directory": "administration",
+    "duty": "administration",
     "auth": "start",
     "help": "start",
 }
