@@ -209,3 +209,25 @@ def test_without_speech_synthesis_the_line_says_what_it_can(line, fresh_db, beni
     said = call.prompts_in("fr")
     assert said[said.index("verifier_locality") + 1:][:4] == ["digit_4", "digit_0", "digit_2", "digit_1"]
     assert said[said.index("verifier_waiting") + 1] == "digit_3"
+
+
+def test_the_accounts_page_shows_the_verifier_lines_lock_and_an_admin_unlocks_it(line, fresh_db, beni, config, client):
+    import datetime as dt
+
+    from core.committees import pin_limits
+
+    limits = pin_limits(config)
+    now = dt.datetime.now(dt.timezone.utc)
+    login(client, "ada")
+    fresh_db.committee_wrong_pin("C-A", now, limits, "verifier")
+    page = client.get("/admin/users").get_data(as_text=True)
+    assert 'id="verifier-wrong-pins"' in page and 'id="verifier-line-locked"' not in page
+    for n in range(limits.line_wrong_pins):
+        fresh_db.committee_wrong_pin(f"C-{n}", now, limits, "verifier")
+    assert fresh_db.committee_line_lock(now, "verifier") is not None
+    assert fresh_db.committee_line_lock(now) is None, "the committee line stays open"
+    assert 'id="verifier-line-locked"' in client.get("/admin/users").get_data(as_text=True)
+    assert phoned(line, []).prompts_in("fr")[-2:] == ["verifier_locked", "goodbye"], "no PIN asked"
+    assert post(client, "/admin/verifier-line/unlock").status_code == 302
+    assert fresh_db.committee_line_lock(dt.datetime.now(dt.timezone.utc), "verifier") is None
+    assert [e["actor"] for e in fresh_db.audit_entries("verifier_line") if e["action"] == "unlock"] == ["ada"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import sqlite3
 
@@ -11,7 +12,9 @@ from core.identity import hash_password, new_password
 from core.accounts import ROLES, SERVICE_ACTORS, new_phone_pin
 from core.committees import VERIFIER_PINS, PinHasher
 from core.store.audit import ACTIONS, ENTITIES
+from core.store.committee_pins import VERIFIER
 
+from .committees import line_state
 from .confirm import ask, confirmed
 from .i18n import translate as _
 from .security import role_required
@@ -46,7 +49,7 @@ def audit():
 def users_page(status: int = 200, **extra):
     store = get_store()
     return render_template("users.html", users=store.list_users(), areas=store.areas_by_user(),
-                           localities=store.list_localities(), **extra), status
+                           localities=store.list_localities(), line=line_state(VERIFIER), **extra), status
 
 
 @bp.route("/users")
@@ -161,6 +164,17 @@ def reset_phone_pin(username: str):
     else:
         return users_page(409, error=_("users.phone_pin_taken"))
     return users_page(new_phone_pin=pin, new_password_user=username)
+
+
+@bp.route("/verifier-line/unlock", methods=("POST",))
+@role_required("admin")
+def unlock_verifier_line():
+    """The verifier line takes PINs again before its lock expires (as the committee line's unlock)."""
+    if get_store().unlock_committee_line(g.user["username"], dt.datetime.now(dt.timezone.utc), VERIFIER):
+        flash(_("users.line_unlocked"), "success")
+    else:
+        flash(_("users.line_not_locked"), "info")
+    return redirect(url_for("admin.users"))
 
 
 @bp.route("/users/<username>/password", methods=("GET", "POST"))
