@@ -149,3 +149,19 @@ def test_admins_keep_rotas_and_duty_numbers_in_the_console(rota, config, client)
     assert "+243" not in str(audit)
     login(client, "sam")
     assert client.get("/admin/duty/").status_code == 403
+
+
+def test_the_cli_keeps_rotas_and_duty_numbers(rota, runner):
+    result = runner.invoke("duty", "set", "4021", "sam", "vera")
+    assert result.exit_code == 0, result.output
+    result = runner.invoke("duty", "number", "sam", input="+243 970 000 055\n")
+    assert result.exit_code == 0 and "970" not in result.output, result.output
+    listed = runner.invoke("duty", "list").output.splitlines()
+    assert "locality\t4021\tsam (**55), vera (**11)" in listed and "territory\tBeni\tvera (**11), sam (**55)" in listed
+    assert runner.invoke("duty", "set", "Goma", "sam").exit_code == 1
+    assert runner.invoke("duty", "set", "4021", "nobody").exit_code == 1
+    assert runner.invoke("duty", "number", "sam", input="12\n").exit_code == 1
+    assert runner.invoke("duty", "number", "sam", "--clear").exit_code == 0
+    assert "sam" not in rota.duty_numbers()
+    assert runner.invoke("duty", "set", "4021").exit_code == 0
+    assert [r["area"] for r in rota.duty_rotas()] == ["Beni"]
