@@ -7,8 +7,11 @@ from __future__ import annotations
 import pytest
 
 from tests.fixtures.web import browser_login, make_alert
+from tests.test_admin_lists_browser import WIDEST
 
 pytestmark = pytest.mark.browser
+
+TOO_WIDE = "() => document.documentElement.scrollWidth > document.documentElement.clientWidth"
 
 
 def test_areas_set_on_the_accounts_page_make_the_verifiers_queue(live_server, browser, fresh_db, config):
@@ -30,6 +33,8 @@ def test_areas_set_on_the_accounts_page_make_the_verifiers_queue(live_server, br
     assert "Zones de vera enregistrées." in admin.locator("body").inner_text()
     assert admin.locator("tr", has_text="vera").get_by_label("Zones couvertes vera").input_value() == "Beni"
     assert [e["actor"] for e in fresh_db.audit_entries("user") if e["action"] == "areas"] == ["ada"]
+    assert not admin.evaluate(TOO_WIDE), ("the accounts page, with its areas and PIN columns, fits a laptop",
+                                          admin.evaluate(WIDEST))
 
     page = browser.new_page(viewport={"width": 1024, "height": 700}, locale="fr-FR")
     browser_login(page, live_server, "vera")
@@ -81,4 +86,5 @@ def test_an_admin_keeps_a_rota_and_duty_numbers(live_server, browser, fresh_db, 
     row = page.locator("table.duty-rotas tr", has_text="Beni").inner_text()
     assert "1. vera (**23) · 2. sam sans numéro : pas appelé" in row
     assert "+243" not in page.content()
+    assert not page.evaluate(TOO_WIDE)
     assert [r["accounts"][0]["username"] for r in fresh_db.duty_rotas()] == ["vera"]
