@@ -132,12 +132,15 @@ def test_admins_keep_rotas_and_duty_numbers_in_the_console(rota, config, client)
     login(client, "ada")
     page = client.get("/admin/duty/").get_data(as_text=True)
     assert "1. vera (**11) · 2. sam (**22)" in page and "+243970000011" not in page
+    assert "sans code 520" not in page, "both have a phone PIN"
     assert post(client, "/admin/duty/", {"area": "4021", "accounts": "sam, vera"}).status_code == 302
     assert [r["accounts"][0]["username"] for r in rota.duty_rotas() if r["area"] == "4021"] == ["sam"]
     assert post(client, "/admin/duty/", {"area": "Goma", "accounts": "sam"}).status_code == 400
     assert post(client, "/admin/duty/", {"area": "4021", "accounts": "nobody"}).status_code == 400
     assert post(client, "/admin/duty/", {"area": "4021", "accounts": ""}).status_code == 302
     assert [r["area"] for r in rota.duty_rotas()] == ["Beni"]
+    rota.set_phone_pin("sam", None, "ada")
+    assert '2. sam (**22) <span class="error">sans code 520' in client.get("/admin/duty/").get_data(as_text=True)
     assert post(client, "/admin/duty/number/sam", {"number": "12"}).status_code == 400
     assert post(client, "/admin/duty/number/sam", {"number": "**22"}).status_code == 302
     assert rota.duty_numbers()["sam"] == "22", "the masked number sent back changes nothing"

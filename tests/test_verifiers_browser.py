@@ -84,7 +84,8 @@ def test_an_admin_keeps_a_rota_and_duty_numbers(live_server, browser, fresh_db, 
     form.get_by_role("button", name="Enregistrer").click()
     page.wait_for_url(live_server + "/admin/duty/")
     row = page.locator("table.duty-rotas tr", has_text="Beni").inner_text()
-    assert "1. vera (**23) · 2. sam sans numéro : pas appelé" in row
+    assert "1. vera (**23) sans code 520 : ne peut pas être joint · 2. sam sans numéro : pas appelé" in row, \
+        "each account says what a duty call would lack"
     assert "+243" not in page.content()
     assert not page.evaluate(TOO_WIDE)
     assert [r["accounts"][0]["username"] for r in fresh_db.duty_rotas()] == ["vera"]

@@ -72,16 +72,19 @@ class Duty(Alerts, Areas):
                        {"locality": area, "responders": list(usernames)})
 
     def duty_rotas(self) -> list[dict]:
-        """Every area with a rota: kind, area, the locality's name, accounts in order with their number's tail."""
+        """Every area with a rota: kind, area, the locality's name, accounts in order with their number's
+        tail and whether they have a phone PIN (without one, a duty call cannot reach them)."""
         rotas: dict[tuple, dict] = {}
         for row in self.db.query(
-                "SELECT duty_rota.kind, duty_rota.area, localities.name, users.username, users.duty_number_tail"
+                "SELECT duty_rota.kind, duty_rota.area, localities.name, users.username, users.duty_number_tail,"
+                " users.phone_pin_hash IS NOT NULL AS has_phone_pin"
                 " FROM duty_rota JOIN users ON users.id = duty_rota.user_id"
                 " LEFT JOIN localities ON duty_rota.kind = 'locality' AND localities.code = duty_rota.area"
                 " ORDER BY duty_rota.kind, duty_rota.area, duty_rota.position"):
             rota = rotas.setdefault((row["kind"], row["area"]), {"kind": row["kind"], "area": row["area"],
                                                                   "name": row["name"], "accounts": []})
-            rota["accounts"].append({"username": row["username"], "tail": row["duty_number_tail"]})
+            rota["accounts"].append({"username": row["username"], "tail": row["duty_number_tail"],
+                                     "has_phone_pin": bool(row["has_phone_pin"])})
         return list(rotas.values())
 
     def _rota(self, kind: str, area: str) -> list[dict]:
