@@ -123,14 +123,14 @@ def test_a_spoken_note_is_kept_with_its_audio_and_the_alert_stays_claimed(line, 
     call = FakeCall(recordings=[speechlike(2.0)])
     phoned(line, ["5", "9", "#"], call=call)
     (note,) = fresh_db.notes_for(beni["high"])
-    assert note["author"] == "vera" and note["recording_path"].startswith("notes/")
+    assert note["author"] == "vera" and note["recording_path"].startswith("notes/") and note["text"] == ""
     assert (config.data_dir / note["recording_path"]).stat().st_size > 8000
     assert phone_entries(fresh_db, beni["high"]) == [("vera", "claim"), ("vera", "note"), ("vera", "release")]
     assert "verifier_note_saved" in call.prompts_in("fr")
     login(client, "sam")
     page = client.get(f"/alerts/{beni['high']}").get_data(as_text=True)
     audio = f"/alerts/{beni['high']}/notes/{note['id']}/audio"
-    assert audio in page and "vera · par téléphone" in page
+    assert audio in page and "vera · par téléphone" in page and "<p>Note vocale</p>" in page
     with client.get(audio) as response:
         assert response.status_code == 200 and response.mimetype == "audio/wav" and response.data[:4] == b"RIFF"
     assert client.get(f"/alerts/{beni['low']}/notes/{note['id']}/audio").status_code == 404

@@ -55,8 +55,7 @@ def test_a_spoken_note_plays_on_the_alerts_page(live_server, browser, fresh_db, 
     alert = make_alert(fresh_db, config, locality="4021")
     write_tone(config.data_dir / "notes" / "note.wav", seconds=3.0)
     fresh_db.claim_alert(alert["id"], "vera", 15, channel="phone")
-    fresh_db.add_note(alert["id"], "vera", "Note vocale (ligne des vérificateurs)", recording_path="notes/note.wav",
-                      channel="phone")
+    fresh_db.add_note(alert["id"], "vera", "", recording_path="notes/note.wav", channel="phone")
     page = browser.new_page(viewport={"width": 1024, "height": 700}, locale="fr-FR")
     browser_login(page, live_server, "sam")
     page.goto(f"{live_server}/alerts/{alert['id']}")
@@ -66,6 +65,7 @@ def test_a_spoken_note_plays_on_the_alerts_page(live_server, browser, fresh_db, 
     page.wait_for_function("() => document.querySelector('audio.note-audio').currentTime > 0.5", timeout=15000)
     assert 2.9 < player.evaluate("audio => audio.duration") < 3.1
     assert "vera · par téléphone" in page.locator("section.history").inner_text()
+    assert "Note vocale" in page.locator("#notes").inner_text(), "said in the reader's language"
 
 
 def test_an_admin_keeps_a_rota_and_duty_numbers(live_server, browser, fresh_db, config):

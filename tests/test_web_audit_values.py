@@ -161,7 +161,7 @@ def write_every_entry(store, config, client) -> None:
     store.release_alert(alert["id"], "sam")
     store.set_phone_pin("vera", "d" * 64, "ada")
     store.claim_alert(other["id"], "vera", 10, channel="phone")   # the verifier line (ivr/flows/verifier.py)
-    store.add_note(other["id"], "vera", "Note vocale", recording_path="notes/n.wav", channel="phone")
+    store.add_note(other["id"], "vera", "", recording_path="notes/n.wav", channel="phone")   # spoken: no text
     store.release_alert(other["id"], "vera", channel="phone")
     # core/store/duty.py: the verifiers on duty for an urgent alert, one not answering, one reached.
     store.set_duty_number("sam", "+243970000066", seal, "66", "ada")

@@ -175,16 +175,11 @@ async def spoken_note(call: Call, line: Line, alert: dict, account: dict, langua
     await play_beep(call, line)
     take = await record_caller(call, line, line.new_recording(line.config.data_dir / NOTES_DIR))
     path = str(take.path.relative_to(line.config.data_dir))
-    text = NOTE_TEXT.get(language, NOTE_TEXT["fr"])
-    await line.db(lambda s: s.add_note(alert["id"], account["username"], text, recording_path=path, channel=PHONE))
+    # No text: the console says "spoken note" in its reader's language (web/translations).
+    await line.db(lambda s: s.add_note(alert["id"], account["username"], "", recording_path=path, channel=PHONE))
     if take.hung_up:
         raise HangupError(f"{call.channel}: hung up while recording a note")
     return await play(call, line, "verifier_note_saved", language, escape_digits=KEYS)
-
-
-# The text a spoken note carries in the notes list, in the language the verifier chose on the line.
-NOTE_TEXT = {"fr": "Note vocale (ligne des vérificateurs)", "sw": "Ujumbe wa sauti (simu ya wathibitishaji)",
-             "ln": "Sango ya mongongo (telefone ya bato ya kotalela)"}
 
 
 async def speak_alert(call: Call, line: Line, alert: dict, language: str) -> str:
