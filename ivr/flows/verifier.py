@@ -26,6 +26,7 @@ from core import clock
 from core.accounts import DECISIONS_BY_ROLE
 from core.committees import VERIFIER_PINS, PinHasher
 from core.dialplan import VAR_DUTY_CALL, VAR_LANGUAGE
+from core.durable import make_durable
 from core.model import Status
 from core.store.committee_pins import VERIFIER
 from core.store.verifier_line import PHONE
@@ -174,6 +175,8 @@ async def spoken_note(call: Call, line: Line, alert: dict, account: dict, langua
     await play(call, line, "verifier_note", language)
     await play_beep(call, line)
     take = await record_caller(call, line, line.new_recording(line.config.data_dir / NOTES_DIR))
+    # On stable storage before the store names it, as every recording the line files.
+    await asyncio.to_thread(make_durable, take.path, line.config.data_dir)
     path = str(take.path.relative_to(line.config.data_dir))
     # No text: the console says "spoken note" in its reader's language (web/translations).
     await line.db(lambda s: s.add_note(alert["id"], account["username"], "", recording_path=path, channel=PHONE))
