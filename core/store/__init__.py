@@ -103,9 +103,10 @@ BUSY_TIMEOUT_MS = 30_000  # how long a writer waits for another process's write 
 
 
 # Areas that build on others come before them (Python's method order needs it).
-class Store(VerifierLine, Duty, SurveyRuns, Responders, Responses, Sms, Alerts, SpeechModels, Transcripts, Flags, Recordings, Jobs, Calls,
-            Callbacks, Claims, Committees, CommitteePins, Complaints, Exports, Gazetteer, Incidents, LiveCalls, Notes, Queue,
-            Retention, Spool, Surveys, Tags, Areas, Users, Directory, Sessions, Bulk, Audit, Base):
+class Store(VerifierLine, Duty, SurveyRuns, Responders, Responses, Sms, Alerts, SpeechModels, Transcripts, Flags,
+            Recordings, Jobs, Calls, Callbacks, Claims, Committees, CommitteePins, Complaints, Exports, Gazetteer,
+            Incidents, LiveCalls, Notes, Queue, Retention, Spool, Surveys, Tags, Areas, Users, Directory, Sessions, Bulk,
+            Audit, Base):
     @classmethod
     def open(cls, path: Path | str, migrate: bool = True, reference_digits: int = REFERENCE_BODY_DIGITS) -> "Store":
         """`reference_digits`: the fewest random digits of a new alert reference ([ivr] reference_digits)."""
