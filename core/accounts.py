@@ -33,3 +33,13 @@ def role_at_least(role: str, needed: str) -> bool:
 
 def password_long_enough(password: str) -> bool:
     return len(password) >= MIN_PASSWORD
+
+
+PHONE_PIN_DIGITS = 6
+
+
+def new_phone_pin() -> str:
+    """A verifier-line PIN the console gives an account (shown once): random, 6 digits."""
+    import secrets
+
+    return f"{secrets.randbelow(10 ** PHONE_PIN_DIGITS):0{PHONE_PIN_DIGITS}d}"

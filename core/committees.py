@@ -30,16 +30,20 @@ NAME = re.compile(r"^[\w .,'()-]{2,80}$")
 LOCALITY_MAX = 40
 
 
+COMMITTEE_PINS = b"committee-pin:"
+VERIFIER_PINS = b"verifier-pin:"   # console accounts' PINs for the verifier line, under the same key
+
+
 class PinHasher:
-    def __init__(self, key: bytes):
-        self._key = key
+    def __init__(self, key: bytes, purpose: bytes = COMMITTEE_PINS):
+        self._key, self._purpose = key, purpose
 
     @classmethod
-    def from_config(cls, config: Config) -> "PinHasher":
-        return cls(secrets.installation_key(config, KEY))
+    def from_config(cls, config: Config, purpose: bytes = COMMITTEE_PINS) -> "PinHasher":
+        return cls(secrets.installation_key(config, KEY), purpose)
 
     def hash(self, pin: str) -> str:
-        return hmac.new(self._key, b"committee-pin:" + pin.encode(), hashlib.sha256).hexdigest()
+        return hmac.new(self._key, self._purpose + pin.encode(), hashlib.sha256).hexdigest()
 
 
 def valid_pin(pin: str) -> bool:

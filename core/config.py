@@ -16,6 +16,7 @@ from pathlib import Path
 
 from . import clock
 from .config_sms import SmsConfig
+from .config_pin_lines import CommitteesConfig, VerifiersConfig
 from .config_values import coerce, setting, toml_value
 
 CONFIG_NAME = "config.toml"
@@ -224,19 +225,6 @@ class ResponsesConfig:
 
 
 @dataclass(frozen=True)
-class CommitteesConfig:
-    caller_wrong_pins: int = setting(
-        5, "Wrong PINs after which the committee line refuses one caller (by pseudonym; withheld numbers count as one "
-        "caller) without asking, until the oldest is caller_window_minutes old.")
-    caller_window_minutes: int = setting(60, "The window of caller_wrong_pins, in minutes.")
-    line_wrong_pins: int = setting(
-        20, "Wrong PINs from all callers together after which the committee line takes no PIN for line_lock_minutes "
-        "(caller ids can be spoofed); an admin can unlock it sooner in the console.")
-    line_window_minutes: int = setting(60, "The window of line_wrong_pins, in minutes.")
-    line_lock_minutes: int = setting(30, "How long the committee line stays locked after line_wrong_pins.")
-
-
-@dataclass(frozen=True)
 class BroadcastsConfig:
     max_attempts: int = setting(
         3, "Calls to one focal point (first and retries) while busy, unanswered or failed: voice alerts and survey runs.")
@@ -265,6 +253,7 @@ class Config:
     responses: ResponsesConfig = field(default_factory=ResponsesConfig)
     broadcasts: BroadcastsConfig = field(default_factory=BroadcastsConfig)
     committees: CommitteesConfig = field(default_factory=CommitteesConfig)
+    verifiers: VerifiersConfig = field(default_factory=VerifiersConfig)
     sms: SmsConfig = field(default_factory=SmsConfig)
 
     @property
@@ -318,6 +307,7 @@ SECTIONS = {
     "responses": ResponsesConfig,
     "broadcasts": BroadcastsConfig,
     "committees": CommitteesConfig,
+    "verifiers": VerifiersConfig,
     "sms": SmsConfig,
 }
 

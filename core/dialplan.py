@@ -15,6 +15,7 @@ EXTEN_COMPLAINTS = "600"   # confidential complaints: file one, or hear the answ
 EXTEN_COMMITTEE = "700"    # Local Protection Committees: the PIN, then the meeting's items
 EXTEN_SURVEY = "800"       # the perception survey an admin started, answered with keys
 EXTEN_BROADCAST_RECORD = "510"  # supervisors: record a voice alert for communities, protected by [broadcasts] pin
+EXTEN_VERIFIER = "520"     # verifiers: the account's phone PIN, then the alerts of their areas, decided with keys
 EXTEN_ECHO_TEST = "901"    # plays a prompt, records the caller: proves audio both ways
 
 # Dialplan contexts.
@@ -25,6 +26,7 @@ CONTEXT_CALLBACK = "sauti-callback"  # where an answered call-back goes (the dia
 CONTEXT_ACKNOWLEDGEMENT = "sauti-acknowledgement"  # where an answered acknowledgement goes
 CONTEXT_RESPONDER = "sauti-responder"  # where an answered call to a responder goes
 CONTEXT_BROADCAST = "sauti-broadcast"  # where an answered broadcast call to a focal point goes
+CONTEXT_VERIFIER_DUTY = "sauti-verifier-duty"  # where an answered call to a verifier on duty goes
 EXTEN_CALLBACK = "s"              # the extension the dialler originates into, in all of them
 
 # FastAGI flow names (the path of the agi:// URL).
@@ -41,6 +43,8 @@ FLOW_COMMITTEE = "committee"
 FLOW_BROADCAST = "broadcast"
 FLOW_SURVEY = "survey"
 FLOW_BROADCAST_RECORD = "broadcast_record"
+FLOW_VERIFIER = "verifier"
+FLOW_VERIFIER_DUTY = "verifier_duty"
 # No call's flow: `sauti ready`, and each inbound line before it answers, ask the IVR for it
 # to see that a call would be served (ivr/flows/ready.py).
 FLOW_READY = "ready"
@@ -55,6 +59,7 @@ VAR_CALLBACK = "SAUTI_CALLBACK"   # the call-back's id, set by the dialler on th
 VAR_COMPLAINT = "SAUTI_COMPLAINT"  # set once a call reaches the complaints: never the failure path's recording
 VAR_RESPONDER_CALL = "SAUTI_RESPONDER_CALL"  # the responder call's id, on a call to a responder
 VAR_DELIVERY = "SAUTI_DELIVERY"   # the broadcast delivery's id, on a call to a focal point
+VAR_DUTY_CALL = "SAUTI_DUTY_CALL"  # the duty call's id, on a call to a verifier on duty
 
 # Where the failure path records: <data>/spool/failed/<UNIQUEID>.wav plus
 # <UNIQUEID>.meta (key=value lines: source, station, caller, channel, language,

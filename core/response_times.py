@@ -1,11 +1,11 @@
 """How long each step of an alert's journey took: timelines, medians and 90th percentiles, stuck alerts.
 
-An alert's timeline is six moments, each the first time it happened (from the audit log,
-`Store.alert_timelines`): received, first listened, verified, escalated, responder
-reached, response recorded; and, for an escalation by SMS first, four more
-(ESCALATION_STEPS): the first SMS to a responder handed to the gateway, the first
-delivered, the first confirmation by reply, and the calls begun for want of one. The
-intervals measured between them are INTERVALS. Figures
+An alert's timeline is seven moments, each the first time it happened (from the audit log,
+`Store.alert_timelines`): received, first listened, decided (any decision, on the phone or
+in the console), verified, escalated, responder reached, response recorded; and, for an
+escalation by SMS first, four more (ESCALATION_STEPS): the first SMS to a responder handed
+to the gateway, the first delivered, the first confirmation by reply, and the calls begun
+for want of one. The intervals measured between them are INTERVALS. Figures
 are grouped by the ISO week the alert was received (in the installation's zone), its
 locality or its category (a verifier's tags, else the risk categories the ASR found;
 an alert counts in each of its categories). Percentiles interpolate linearly between
@@ -22,11 +22,14 @@ from dataclasses import dataclass, field
 from . import clock
 from .csv_tables import CsvWriter
 
-STEPS = ("received", "first_listened", "verified", "escalated", "responder_reached", "response_recorded")
+STEPS = ("received", "first_listened", "decided", "verified", "escalated", "responder_reached", "response_recorded")
+# What a stuck alert waits for, in order: a decision as such adds nothing the status does not say.
+PROGRESS = tuple(step for step in STEPS if step != "decided")
 ESCALATION_STEPS = ("sms_sent", "sms_delivered", "sms_confirmed", "escalated_to_call")
 # (name, from step, to step)
 INTERVALS = (
     ("to_listen", "received", "first_listened"),
+    ("to_decide", "received", "decided"),   # whichever decision: on the phone or in the console
     ("to_verify", "received", "verified"),
     ("to_escalate", "verified", "escalated"),
     ("to_sms_sent", "escalated", "sms_sent"),
@@ -60,7 +63,7 @@ class Timeline:
         return max(seconds, 0.0) / 60
 
     def last_step(self) -> str:
-        return [step for step in STEPS if self.times.get(step)][-1]
+        return [step for step in PROGRESS if self.times.get(step)][-1]
 
 
 @dataclass(frozen=True)
@@ -123,11 +126,11 @@ def stuck(timelines, now: dt.datetime, hours: float) -> list[Stuck]:
         if timeline.status in CLOSED_WITHOUT_ACTION:
             continue
         step = timeline.last_step()
-        if step == STEPS[-1] or (step == "first_listened" and timeline.status != "new"):
+        if step == PROGRESS[-1] or (step == "first_listened" and timeline.status != "new"):
             continue
         waited = (now - clock.parse(timeline.times[step])).total_seconds() / 3600
         if waited > hours:
-            found.append(Stuck(timeline, step, STEPS[STEPS.index(step) + 1], waited))
+            found.append(Stuck(timeline, step, PROGRESS[PROGRESS.index(step) + 1], waited))
     return sorted(found, key=lambda s: -s.hours)
 
 

@@ -15,6 +15,7 @@ from core.store.thread import StoreThread
 from .ami import AmiClient, AmiSettings
 from .broadcasts import BroadcastDialler
 from .callbacks import CallbackDialler
+from .duty import DutyDialler
 from .live import LiveCalls
 from .responders import ResponderDialler
 
@@ -32,6 +33,7 @@ async def run(config: Config, ready=None, sms: bool = False) -> None:
     seal = NumberSeal.from_config(config)
     responders = ResponderDialler(config, db, client, seal, sms=sms)
     broadcasts = BroadcastDialler(config, db, client, seal)
+    duty = DutyDialler(config, db, client, seal)
     LiveCalls(db, client)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -42,6 +44,7 @@ async def run(config: Config, ready=None, sms: bool = False) -> None:
         log.info("%d call-back(s) interrupted by the last stop are queued again", requeued)
     await db(lambda s: s.requeue_interrupted_responder_calls())
     await db(lambda s: s.requeue_interrupted_deliveries())
+    await db(lambda s: s.requeue_interrupted_duty_calls())
     await client.start()
     log.info("dialler started; AMI at %s:%d", client.settings.host, client.settings.port)
     try:
@@ -49,7 +52,7 @@ async def run(config: Config, ready=None, sms: bool = False) -> None:
             if ready and client.connected.is_set():
                 ready(client)
                 ready = None
-            for round_ in (callbacks, responders, broadcasts):
+            for round_ in (callbacks, responders, duty, broadcasts):
                 try:
                     await round_.tick()
                 except Exception:
@@ -60,6 +63,7 @@ async def run(config: Config, ready=None, sms: bool = False) -> None:
         await callbacks.stop()
         await responders.stop()
         await broadcasts.stop()
+        await duty.stop()
         await client.close()
         await db(lambda s: s.clear_live_calls())  # nobody watches the line any more
         db.close()

@@ -22,6 +22,7 @@ from .committee_items import kept_items
 from .complaint_takes import leftover_complaints
 from .flows import default_registry
 from .flows.common import forget_menu_windows
+from .spoken import forget_spoken_texts
 from .line import Line
 from .server import AgiServer
 from .spool import import_failed_calls, import_orphan_recordings
@@ -46,6 +47,8 @@ async def run(config: Config, ready=None, asterisk_started: float | None = None)
         disk_watch.check()
         if forgotten := forget_menu_windows(config.spool_dir):
             log.warning("deleted %d language-menu listening window(s) a stopped IVR left", forgotten)
+        if forgotten := forget_spoken_texts(config.spool_dir):
+            log.warning("deleted %d SMS text(s) a stopped IVR left unplayed", forgotten)
         await import_spool(line)
         await committee_items.run()  # before the orphan import, which would file them unlinked
         await import_orphans(line, asterisk_started)

@@ -117,6 +117,15 @@ def abandoned(*paths: Path) -> bool:
     return bool(times) and time.time() - max(times) > ABANDONED_SECONDS
 
 
+def forget_left(folder: Path) -> int:
+    """At IVR start: what a crash left in a folder of callers' words meant for one use (listening
+    windows, SMS texts to speak), deleted unread; returns how many."""
+    left = list(folder.glob("*")) if folder.is_dir() else []
+    for path in left:
+        path.unlink(missing_ok=True)
+    return len(left)
+
+
 def repair_wav_header(path: Path) -> None:
     """Make the RIFF and data sizes match the file, as Asterisk would have on closing it."""
     with open(path, "r+b") as wav:

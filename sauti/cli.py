@@ -32,6 +32,7 @@ COMMAND_MODULES = [
     "sauti.cmd_directory",  # directory list|import|export|remove
     "sauti.cmd_responses",  # responses report|stuck
     "sauti.cmd_committees", # committees list|add|set-pin|move|remove
+    "sauti.cmd_duty",       # duty list|set|number
     "sauti.cmd_surveys",    # surveys list|show|add|question|start|stop|results|call|runs|cancel
     "sauti.cmd_incidents",  # incidents suggest|list|gaps
     "sauti.cmd_export",     # export cap|hxl|geojson|token|corpus

@@ -50,7 +50,7 @@ def web(ctx: Context, bind: str | None, port: int | None, threads: int) -> None:
 
 @click.group()
 def user() -> None:
-    """Console accounts: add, passwd, list, disable, enable."""
+    """Console accounts: add, passwd, list, disable, enable, complaints, areas, phone-pin."""
 
 
 def _prompt_password() -> str:
@@ -139,6 +139,61 @@ def user_complaints(ctx: Context, name: str, withdraw: bool) -> None:
         except KeyError:
             raise click.ClickException(f"no account {name!r}") from None
     click.echo(f"{'withdrew' if withdraw else 'granted'} the complaints role {'from' if withdraw else 'to'} {name!r}")
+
+
+@user.command("areas")
+@click.argument("name")
+@click.argument("areas", nargs=-1)
+@click.option("--clear", is_flag=True, help="Remove every area: the account's queue shows all localities.")
+@pass_context
+def user_areas(ctx: Context, name: str, areas: tuple[str, ...], clear: bool) -> None:
+    """Show, or set, the areas account NAME covers: gazetteer codes or territories (AREAS).
+
+    Its queue starts on them ("my areas"), and its verifier line offers only them; an alert
+    with no locality is everyone's. Given AREAS replace the account's areas.
+    """
+    with ctx.open_store() as store:
+        if store.get_user(name) is None:
+            raise click.ClickException(f"no account {name!r}")
+        if areas or clear:
+            if areas and clear:
+                raise click.ClickException("give AREAS or --clear, not both")
+            found, unknown = store.find_areas(list(areas))
+            if unknown:
+                raise click.ClickException(f"not a locality code nor a territory of the gazetteer: {', '.join(unknown)}")
+            store.set_user_areas(name, found, "cli")
+        for row in store.user_areas(name):
+            click.echo(f"{row['kind']}\t{row['area']}" + (f"\t{row['name']}" if row["name"] else ""))
+
+
+@user.command("phone-pin")
+@click.argument("name")
+@click.option("--clear", is_flag=True, help="Take the PIN away: the account can no longer use the verifier line.")
+@pass_context
+def user_phone_pin(ctx: Context, name: str, clear: bool) -> None:
+    """Set the PIN account NAME keys on the verifier line (extension 520), prompted for twice.
+
+    6 to 8 digits, unique, stored as an HMAC like committee PINs.
+    """
+    import sqlite3
+
+    from core.committees import VERIFIER_PINS, PinHasher, valid_pin
+
+    with ctx.open_store() as store:
+        if store.get_user(name) is None:
+            raise click.ClickException(f"no account {name!r}")
+        if clear:
+            store.set_phone_pin(name, None, "cli")
+            click.echo(f"removed the phone PIN of {name!r}")
+            return
+        pin = click.prompt("PIN (6 to 8 digits)", hide_input=True, confirmation_prompt=True).strip()
+        if not valid_pin(pin):
+            raise click.ClickException("a PIN is 6 to 8 digits")
+        try:
+            store.set_phone_pin(name, PinHasher.from_config(ctx.config, VERIFIER_PINS).hash(pin), "cli")
+        except sqlite3.IntegrityError:
+            raise click.ClickException("another account has this PIN; choose another") from None
+    click.echo(f"phone PIN set for {name!r}")
 
 
 commands = [web, user]

@@ -132,11 +132,11 @@ def test_dead_and_endless_calls_are_ended_by_asterisk(tmp_path):
     endpoints = sections(read(p, "pjsip.conf"))
     assert endpoints[("test-phone-1", "endpoint")]["rtp_timeout"] == ["12"]
     assert endpoints[("radio-test", "endpoint")]["rtp_timeout"] == ["12"]
-    # The alert, prompt, response, voice-alert, complaints, committee, survey and radio lines set their time
-    # limit just before answering.
+    # The alert, prompt, response, voice-alert, complaints, committee, survey, verifier and radio lines set
+    # their time limit just before answering.
     lines = read(p, "extensions.conf").splitlines()
     timed = [n for n, line in enumerate(lines) if "Set(TIMEOUT(absolute)=700)" in line]
-    assert len(timed) == 8 and all(lines[n + 1].strip() == "same => n,Answer()" for n in timed)
+    assert len(timed) == 9 and all(lines[n + 1].strip() == "same => n,Answer()" for n in timed)
     modules = read(p, "modules.conf")
     for module in ("app_mixmonitor.so", "app_waitforsilence.so", "func_timeout.so"):
         assert f"load = {module}" in modules

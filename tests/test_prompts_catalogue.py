@@ -49,6 +49,11 @@ NUMBERS = {
     "broadcast_confirmed": 71,
     "survey_intro": 72, "survey_none": 73, "survey_thanks": 74,
     "complaint_not_saved": 75, "committee_not_saved": 76, "survey_call_hello": 77,
+    # The verifier line (extension 520): numbers from 300, apart from the others'.
+    **{f"verifier_{name}": 300 + n for n, name in enumerate((
+        "pin", "locked", "waiting", "none", "alert", "locality", "received", "minutes", "hours", "days",
+        "keywords", "recording", "text", "text_unspoken", "keys", "decided", "cannot_escalate", "changed", "note",
+        "note_saved", "duty"))},
 }
 
 

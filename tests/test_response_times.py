@@ -82,7 +82,7 @@ def test_timelines_and_figures_from_a_seeded_history(fresh_db, config):
     timelines = {t.alert_id: t for t in fresh_db.alert_timelines()}
     a1 = timelines[ids["A1"]]
     assert a1.times == {"received": stamp(T0), "first_listened": stamp(T0 + dt.timedelta(minutes=10)),
-                        "verified": stamp(T0 + dt.timedelta(minutes=30)),
+                        "decided": stamp(T0 + dt.timedelta(minutes=30)), "verified": stamp(T0 + dt.timedelta(minutes=30)),
                         "escalated": stamp(T0 + dt.timedelta(minutes=50)),
                         "responder_reached": stamp(T0 + dt.timedelta(minutes=55)),
                         "response_recorded": stamp(T0 + dt.timedelta(minutes=110))}
@@ -91,6 +91,7 @@ def test_timelines_and_figures_from_a_seeded_history(fresh_db, config):
     by_week = table(figures(timelines.values(), "week", zone))
     assert by_week[(WEEK, "to_listen")] == (3, 20, 28)
     assert by_week[(WEEK, "to_verify")] == (3, 40, 80)      # 30, 40, 90
+    assert by_week[(WEEK, "to_decide")] == (3, 40, 80), "the first decision: here, each verification"
     assert by_week[(NEXT_WEEK, "to_listen")] == (1, 40, 40)
     assert (NEXT_WEEK, "to_verify") not in by_week
     by_locality = table(figures(timelines.values(), "locality", zone))

@@ -124,6 +124,7 @@ def write_every_entry(store, config, client) -> None:
     store.save_locality(Locality("1103", "Oicha", "Beni", "Nord-Kivu", 0.7, 29.5), "ada")
     store.save_locality(Locality("1103", "Oicha", "Beni", "Nord-Kivu", 0.71, 29.52), "ada")
     store.save_locality(Locality("4021", "Kalunguta", None, None, None, None), "ada")
+    post(client, "/admin/users/nadia/areas", {"areas": "4021, Beni"})
     store.delete_locality("4021", "ada")
     store.import_localities([Locality("1101", "Beni", None, None, None, None)], "ada")
     store.import_directory(directory.read_csv(DIRECTORY), seal, "ada")
@@ -146,6 +147,7 @@ def write_every_entry(store, config, client) -> None:
         store.committee_wrong_pin(caller, now, limits)
     store.committee_locked_out("line")
     store.unlock_committee_line("ada", now)
+    store.committee_pin_refused(3, "verifier")   # the verifier line counts its PINs apart
     survey_id = store.create_survey("Sécurité", "ada")
     store.save_survey_question(survey_id, 1, 3, {"sw": "Je?", "ln": "Boni?", "fr": "Comment?"}, "ada")
     store.set_survey_active(survey_id, True, "ada")
@@ -158,6 +160,25 @@ def write_every_entry(store, config, client) -> None:
     store.claim_alert(alert["id"], "vera", 10)
     store.take_over_claim(alert["id"], "sam", 10)
     store.release_alert(alert["id"], "sam")
+    store.set_phone_pin("vera", "d" * 64, "ada")
+    store.claim_alert(other["id"], "vera", 10, channel="phone")   # the verifier line (ivr/flows/verifier.py)
+    store.add_note(other["id"], "vera", "", recording_path="notes/n.wav", channel="phone")   # spoken: no text
+    store.release_alert(other["id"], "vera", channel="phone")
+    # core/store/duty.py: the verifiers on duty for an urgent alert, one not answering, one reached.
+    store.set_duty_number("sam", "+243970000066", seal, "66", "ada")
+    store.set_duty_number("vera", "+243970000077", seal, "77", "ada")
+    store.set_duty_rota("locality", "1103", ["sam", "vera"], "ada")
+    urgent = make_alert(store, config, locality="1103", priority=9)
+    store.queue_duty_calls(8)
+    for result in ("no_answer", "answered"):
+        (call,) = store.claim_duty_calls()
+        store.duty_call_result(call["id"], result)
+    store.end_duty_call(call["id"], True)
+    store.set_duty_rota("locality", "1101", ["vera"], "ada")
+    store.set_duty_number("vera", None, seal, None, "ada")
+    make_alert(store, config, locality="1101", priority=9)
+    store.queue_duty_calls(8)   # nobody callable: unreached at once
+    store.set_status(urgent["id"], "verified", "vera")
     store.set_tags(alert["id"], ["armed_movement", "burning_looting"], "vera")
     store.add_note(alert["id"], "vera", "Deux sources confirment.")
     store.add_transcript(alert["id"], "watu wenye bunduki", model=None, author="vera", language="sw")

@@ -96,6 +96,10 @@ def seeded_ids(line, config) -> dict[frozenset, list[dict]]:
         {"alert_id": a, "recording_id": r}
         for a, r in rows("SELECT alert_id, id FROM recordings WHERE alert_id IS NOT NULL")]
     ids[frozenset(["alert_id", "response_id"])] = [{"alert_id": alert_id, "response_id": response_id}]
+    write_tone(config.data_dir / "notes" / "n1.wav", seconds=1.0)   # a spoken note (the verifier line)
+    note_id = line.db.run(lambda s: s.add_note(alert_id, "vera", "", recording_path="notes/n1.wav",
+                                               channel="phone"))
+    ids[frozenset(["alert_id", "note_id"])] = [{"alert_id": alert_id, "note_id": note_id}]
     ids[frozenset(["survey_id", "run_id"])] = [
         {"survey_id": s, "run_id": r}
         for r, s in rows("SELECT id, survey_id FROM broadcasts WHERE survey_id IS NOT NULL")]

@@ -71,8 +71,8 @@ from core.playback_cache import PlaybackCache
 from core.store import Store
 
 from . import (admin, alerts, audio, auth, broadcasts, claims, committees, complaints, compress, context, csv_upload,
-               directory, exports, gazetteer, help, incidents, inputs, live, prompts, queue, responses, security, sharing,
-               spotting, surveys, templating, waveform)
+               directory, duty, exports, gazetteer, help, incidents, inputs, live, prompts, queue, responses, security,
+               sharing, spotting, surveys, templating, waveform)
 from .i18n import init_i18n
 
 
@@ -143,6 +143,7 @@ def create_app(config_or_mapping: Config | Mapping) -> Flask:
     app.register_blueprint(committees.bp)
     app.register_blueprint(surveys.bp)
     app.register_blueprint(spotting.bp)
+    app.register_blueprint(duty.bp)
     app.register_blueprint(help.bp)
     app.context_processor(lambda: {"help_url": help.help_url})
     app.register_blueprint(waveform.bp)

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import sqlite3
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 
 from core.identity import hash_password, new_password
-from core.accounts import ROLES, SERVICE_ACTORS
+from core.accounts import ROLES, SERVICE_ACTORS, new_phone_pin
+from core.committees import VERIFIER_PINS, PinHasher
 from core.store.audit import ACTIONS, ENTITIES
+from core.store.committee_pins import VERIFIER
 
+from .committees import line_state
 from .confirm import ask, confirmed
 from .i18n import translate as _
 from .security import role_required
@@ -43,7 +47,9 @@ def audit():
 
 
 def users_page(status: int = 200, **extra):
-    return render_template("users.html", users=get_store().list_users(), **extra), status
+    store = get_store()
+    return render_template("users.html", users=store.list_users(), areas=store.areas_by_user(),
+                           localities=store.list_localities(), line=line_state(VERIFIER), **extra), status
 
 
 @bp.route("/users")
@@ -116,6 +122,58 @@ def set_complaints(username: str):
     existing(username)
     get_store().set_complaints_role(username, request.form.get("complaints") == "1", g.user["username"])
     flash(_("users.updated"), "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.route("/users/<username>/areas", methods=("POST",))
+@role_required("admin")
+def set_areas(username: str):
+    """The localities the account covers: its queue starts on them, and so does its verifier line."""
+    existing(username)
+    typed = text_value(request.form.get("areas", ""), "areas")
+    found, unknown = get_store().find_areas(typed.split(","))
+    if unknown:
+        return users_page(400, error=_("users.areas_unknown", area=", ".join(unknown)))
+    get_store().set_user_areas(username, found, g.user["username"])
+    flash(_("users.areas_set", user=username), "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.route("/users/<username>/phone-pin", methods=("GET", "POST"))
+@role_required("admin")
+def reset_phone_pin(username: str):
+    """A new PIN for the verifier line (extension 520), shown once; `clear=1` takes it away."""
+    existing(username)
+    clear = request.form.get("clear") == "1" or request.args.get("clear") == "1"
+    if not confirmed():
+        question = "users.confirm_phone_pin_clear" if clear else "users.confirm_phone_pin"
+        return ask(_(question, user=username), _("users.phone_pin_clear" if clear else "users.phone_pin_new"),
+                   url_for("admin.users"), {"clear": "1"} if clear else None)
+    store, hasher = get_store(), PinHasher.from_config(current_app.config["SAUTI_CONFIG"], VERIFIER_PINS)
+    if clear:
+        store.set_phone_pin(username, None, g.user["username"])
+        flash(_("users.updated"), "success")
+        return redirect(url_for("admin.users"))
+    for _attempt in range(20):   # a PIN another account holds is drawn again
+        pin = new_phone_pin()
+        try:
+            store.set_phone_pin(username, hasher.hash(pin), g.user["username"])
+            break
+        except sqlite3.IntegrityError:
+            continue
+    else:
+        return users_page(409, error=_("users.phone_pin_taken"))
+    return users_page(new_phone_pin=pin, new_password_user=username)
+
+
+@bp.route("/verifier-line/unlock", methods=("POST",))
+@role_required("admin")
+def unlock_verifier_line():
+    """The verifier line takes PINs again before its lock expires (as the committee line's unlock)."""
+    if get_store().unlock_committee_line(g.user["username"], dt.datetime.now(dt.timezone.utc), VERIFIER):
+        flash(_("users.line_unlocked"), "success")
+    else:
+        flash(_("users.line_not_locked"), "info")
     return redirect(url_for("admin.users"))
 
 

@@ -152,6 +152,23 @@ def audio_file(alert_id: int, recording_id: int):
     return response
 
 
+@bp.route("/<id:alert_id>/notes/<id:note_id>/audio", endpoint="note_audio")
+def note_audio(alert_id: int, note_id: int):
+    """A spoken note (the verifier line): a verifier's voice, as recorded (8 kHz WAV plays everywhere)."""
+    note = get_store().note(note_id)
+    if note is None or note["alert_id"] != alert_id or not note["recording_path"]:
+        raise refused(404, _("error.404"))
+    try:
+        path = audio.source_path(current_app.config["SAUTI_CONFIG"].data_dir,
+                                 {"id": note_id, "path": note["recording_path"]})
+    except audio.RecordingMissing as exc:
+        log.error("alert %s: note %s: %s", alert_id, note_id, exc)
+        raise refused(404, _("alert.recording_missing"))
+    response = send_file(path, mimetype="audio/wav", conditional=True, max_age=0)
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    return response
+
+
 # -- changes ---------------------------------------------------------------------
 
 

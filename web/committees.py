@@ -14,6 +14,7 @@ from flask import Blueprint, current_app, flash, g, redirect, render_template, r
 
 from core import names
 from core.committees import PinHasher, outside_gazetteer, pin_limits, valid_locality, valid_name, valid_pin
+from core.store.committee_pins import COMMITTEE
 
 from .admin_lists import add_delete_route, add_index
 from .context import get_store
@@ -28,11 +29,12 @@ def page(status: int = 200, **extra):
                            localities=get_store().localities(), line=line_state(), **extra), status
 
 
-def line_state() -> dict:
-    """The committee line's wrong PINs in its window and the lock in force (None when open)."""
+def line_state(line: str = COMMITTEE) -> dict:
+    """A PIN line's wrong PINs in its window and the lock in force (None when open): the committee
+    line's, or the verifier line's (the accounts page)."""
     now, limits = dt.datetime.now(dt.timezone.utc), pin_limits(current_app.config["SAUTI_CONFIG"])
-    return {"wrong_pins": get_store().committee_wrong_pins(now, limits.line_window_minutes),
-            "minutes": limits.line_window_minutes, "lock": get_store().committee_line_lock(now)}
+    return {"wrong_pins": get_store().committee_wrong_pins(now, limits.line_window_minutes, line),
+            "minutes": limits.line_window_minutes, "lock": get_store().committee_line_lock(now, line)}
 
 
 add_index(bp, page)

@@ -53,6 +53,7 @@ SECTION_OF_BLUEPRINT = {
     "prompts": "administration",
     "gazetteer": "administration",
     "directory": "administration",
+    "duty": "administration",
     "auth": "start",
     "help": "start",
 }

@@ -66,6 +66,8 @@ def describe(entry: dict) -> str:
         lang = current_language()
         return ", ".join(CATEGORIES.get(t, {}).get(lang, t) for t in (after or [])) or "—"
     if action in ("note", "transcript"):
+        if action == "note" and (after or {}).get("text") == "":   # a spoken note (the verifier line)
+            return translate("notes.spoken")
         return _clip((after or {}).get("text"))
     if action in SELF_EXPLAINED:
         return ""

@@ -35,6 +35,7 @@ FIELD_LIMITS = {
     "sms_broadcast": 459,  # a voice alert's written message: three GSM parts at most
     "alert_ref": 20,       # "duplicate of": a reference or #id
     "username": 40,
+    "areas": 2000,         # an account's areas: codes and territories, comma-separated
     "password": 256,       # scrypt runs on all of it: a bound keeps login cheap
     "audit_filter": 64,
     "next": 2000,          # where to go after login: a local path with its query

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
+import dataclasses
+
+from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request, url_for
 
 from core.identity import is_valid_reference
-from core.store.queue import QueueFilter
+from core.store.queue import MY_AREAS, QueueFilter
 
 from .context import get_store
 from .inputs import query_date, query_int, text_value
@@ -19,7 +21,11 @@ bp = Blueprint("queue", __name__)
 @bp.route("/")
 def index():
     store = get_store()
-    f = QueueFilter.from_mapping(request.args, zone=current_app.config["SAUTI_CONFIG"].site.timezone)
+    f = QueueFilter.from_mapping(request.args, zone=current_app.config["SAUTI_CONFIG"].site.timezone,
+                                 viewer=g.user["username"])
+    has_areas = store.has_areas(g.user["username"])
+    if has_areas and "areas" not in request.args:
+        f = dataclasses.replace(f, areas=MY_AREAS)   # an account with areas starts on them
     text_value(f.q, "search")
     text_value(f.locality, "locality")
     query_date("date_from"), query_date("date_to")
@@ -37,6 +43,7 @@ def index():
         more=len(rows) > size,
         page=page,
         localities=store.list_localities(),
+        has_areas=has_areas,
         # The worker records which speech models load; one that fails is shown to everyone.
         model_problems=[m for m in store.model_statuses() if m["state"] == "failed"],
     )

@@ -29,7 +29,10 @@ STUCK_SHOWN = 100
 @bp.app_context_processor
 def unreached_escalations() -> dict:
     """Every page tells supervisors about escalations no responder confirmed: someone must call."""
-    return {"unreached": get_store().unreached_escalations() if has_role("supervisor") else []}
+    supervisor = has_role("supervisor")
+    return {"unreached": get_store().unreached_escalations() if supervisor else [],
+            # Urgent alerts no verifier on duty took (core/store/duty.py): someone must decide.
+            "unreached_duty": get_store().unreached_duty() if supervisor else []}
 
 
 @bp.route("/alerts/<id:alert_id>/responses", methods=("POST",))
@@ -125,4 +128,5 @@ def alert_context(store, alert_id: int) -> dict:
                         if step in timeline.times]
     return {"timeline": steps, "responses": store.responses_for(alert_id), "outcomes": OUTCOMES,
             "responder_calls": store.responder_calls_for(alert_id),
-            "responder_sms": store.responder_sms_for(alert_id)}
+            "responder_sms": store.responder_sms_for(alert_id),
+            "duty_calls": store.duty_calls_for(alert_id)}

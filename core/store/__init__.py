@@ -60,6 +60,7 @@ from pathlib import Path
 from ..identity import REFERENCE_BODY_DIGITS
 from . import migrations
 from ._base import Base
+from .areas import Areas
 from ._time import utcnow
 from .alerts import Alerts
 from .audit import Audit
@@ -71,6 +72,7 @@ from .committee_pins import CommitteePins
 from .committees import Committees
 from .complaints import Complaints
 from .directory import Directory
+from .duty import Duty
 from .exports import Exports
 from .flags import Flags
 from .gazetteer import Gazetteer
@@ -94,6 +96,7 @@ from .surveys import Surveys
 from .tags import Tags
 from .transcripts import Transcripts
 from .users import Users
+from .verifier_line import VerifierLine
 
 __all__ = ["Store", "Job", "RecordingFacts", "CLOSED_STATUSES", "utcnow"]
 
@@ -102,9 +105,10 @@ BUSY_TIMEOUT_MS = 30_000  # how long a writer waits for another process's write 
 
 
 # Areas that build on others come before them (Python's method order needs it).
-class Store(SurveyRuns, ResponderSms, Responders, Responses, Surveys, Sms, Alerts, SpeechModels, Transcripts, Flags,
-            Recordings, Jobs, Calls, Callbacks, Claims, Committees, CommitteePins, Complaints, Exports, Gazetteer,
-            Incidents, LiveCalls, Notes, Queue, Retention, Spool, Tags, Users, Directory, Sessions, Bulk, Audit, Base):
+class Store(VerifierLine, Duty, SurveyRuns, ResponderSms, Responders, Responses, Surveys, Sms, Alerts, SpeechModels,
+            Transcripts, Flags, Recordings, Jobs, Calls, Callbacks, Claims, Committees, CommitteePins, Complaints, Exports,
+            Gazetteer, Incidents, LiveCalls, Notes, Queue, Retention, Spool, Tags, Areas, Users, Directory, Sessions, Bulk,
+            Audit, Base):
     @classmethod
     def open(cls, path: Path | str, migrate: bool = True, reference_digits: int = REFERENCE_BODY_DIGITS) -> "Store":
         """`reference_digits`: the fewest random digits of a new alert reference ([ivr] reference_digits)."""

@@ -122,7 +122,8 @@ class Alerts(Flags, Recordings, Jobs, Audit):
 
     # -- changes ---------------------------------------------------------------
 
-    def set_status(self, alert_id: int, status: Status | str, actor: str, duplicate_of: int | None = None) -> dict:
+    def set_status(self, alert_id: int, status: Status | str, actor: str, duplicate_of: int | None = None,
+                   channel: str | None = None) -> dict:
         status = Status(status)
         if status is Status.DUPLICATE and duplicate_of is None:
             raise ValueError("a duplicate must name the alert it duplicates")
@@ -140,7 +141,7 @@ class Alerts(Flags, Recordings, Jobs, Audit):
             after = {"status": status.value}
             if status is Status.DUPLICATE:
                 after["duplicate_of"] = duplicate_of
-            self.audit(actor, "status", "alert", alert_id, {"status": before["status"]}, after)
+            self.audit(actor, "status", "alert", alert_id, {"status": before["status"]}, after, channel=channel)
         return self.get_alert(alert_id)
 
     def reopen(self, alert_id: int, actor: str) -> dict:

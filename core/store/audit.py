@@ -14,7 +14,7 @@ ACTIONS = (
     # people, in the console or on the CLI
     "create", "update", "delete", "import", "export", "status", "reopen", "claim", "release", "takeover",
     "listen", "tags", "note", "transcript", "flags", "share", "response", "split", "record", "lockout",
-    "example", "remove_example", "hit",   # keyword spotting by example (core/store/spotting.py)
+    "example", "remove_example", "hit", "areas",   # keyword spotting by example (core/store/spotting.py)
     # the line and the dialler
     "pin_refused", "purge", "caller_locked", "line_locked", "locked_out", "unlock",
     "responders_queued", "responders_unreached", "responder_answered", "responder_call", "responder_confirmed",
@@ -24,19 +24,25 @@ ACTIONS = (
     "delivery_complete", "delivery_incomplete", "stop",
     "callback_queued", "callback_answered", "callback_given_up", "callback_expired", "callback_rate_limited",
     "callback_linked", "acknowledgement_waiting", "acknowledgement_delivered",
+    "rota", "duty_queued", "duty_answered", "duty_call", "duty_reached", "duty_unreached",   # verifiers on duty
     "sms_receipt", "sms_start", "sms_state", "sms_stop", "sms_question", "sms_acknowledgement", "sms_reply",
     "sms_escalation",
 )
+CHANNELS = ("phone",)   # the verifier line (ivr/flows/verifier.py)
 ENTITIES = ("alert", "user", "login", "prompt", "incident", "locality", "gazetteer", "directory", "committee",
-            "committee_line", "survey", "survey_run", "broadcast", "broadcast_message", "exports", "call", "callback", "retention", "sms", "sender",
-            "example")
+            "committee_line", "verifier_line", "duty_rota", "survey", "survey_run", "broadcast", "broadcast_message",
+            "exports", "call", "callback", "retention", "sms", "sender", "example")
 
 
 class Audit(Base):
-    def audit(self, actor: str, action: str, entity: str, entity_id, before=None, after=None) -> None:
+    def audit(self, actor: str, action: str, entity: str, entity_id, before=None, after=None,
+              channel: str | None = None) -> None:
+        """`channel`: where a person acted from, when not the console or the CLI (CHANNELS)."""
+        if channel is not None and channel not in CHANNELS:
+            raise ValueError(f"a channel is one of {', '.join(CHANNELS)}")
         self.conn.execute(
-            "INSERT INTO audit_log (actor, action, entity, entity_id, before, after, at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO audit_log (actor, action, entity, entity_id, before, after, at, channel)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 actor,
                 action,
@@ -45,6 +51,7 @@ class Audit(Base):
                 None if before is None else to_json(before),
                 None if after is None else to_json(after),
                 utcnow(),
+                channel,
             ),
         )
 

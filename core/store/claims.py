@@ -7,7 +7,7 @@ from .audit import Audit
 
 
 class Claims(Audit):
-    def claim_alert(self, alert_id: int, user: str, minutes: float) -> bool:
+    def claim_alert(self, alert_id: int, user: str, minutes: float, channel: str | None = None) -> bool:
         """Succeeds if the alert is unclaimed, its claim expired, or it is already ours."""
         with self.transaction():
             cursor = self.conn.execute(
@@ -16,10 +16,10 @@ class Claims(Audit):
                 (user, utc_after(minutes * 60), alert_id, user, utcnow()),
             )
             if cursor.rowcount:
-                self.audit(user, "claim", "alert", alert_id, None, {"claimed_by": user})
+                self.audit(user, "claim", "alert", alert_id, None, {"claimed_by": user}, channel=channel)
             return bool(cursor.rowcount)
 
-    def release_alert(self, alert_id: int, user: str) -> bool:
+    def release_alert(self, alert_id: int, user: str, channel: str | None = None) -> bool:
         """Only the holder releases a claim; returns whether there was one to release."""
         with self.transaction():
             cursor = self.conn.execute(
@@ -27,7 +27,7 @@ class Claims(Audit):
                 (alert_id, user),
             )
             if cursor.rowcount:
-                self.audit(user, "release", "alert", alert_id, {"claimed_by": user}, None)
+                self.audit(user, "release", "alert", alert_id, {"claimed_by": user}, None, channel=channel)
             return bool(cursor.rowcount)
 
     def take_over_claim(self, alert_id: int, user: str, minutes: float) -> str | None:

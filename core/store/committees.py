@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ._time import utcnow
 from .audit import Audit
+from .committee_pins import COMMITTEE, entity
 
 
 class Committees(Audit):
@@ -55,9 +56,9 @@ class Committees(Audit):
     def link_committee(self, call_id: int, committee_id: int) -> None:
         self.conn.execute("UPDATE calls SET committee_id = ? WHERE id = ?", (committee_id, call_id))
 
-    def committee_pin_refused(self, tries: int) -> None:
-        """A committee call that gave up after wrong PINs: when and how many, nothing about the caller."""
-        self.audit("ivr", "pin_refused", "committee_line", None, None, {"tries": tries})
+    def committee_pin_refused(self, tries: int, line: str = COMMITTEE) -> None:
+        """A committee (or verifier) call that gave up after wrong PINs: when and how many, nothing about the caller."""
+        self.audit("ivr", "pin_refused", entity(line), None, None, {"tries": tries})
 
     def committee_reports(self, locality: str, limit: int = 20) -> list[dict]:
         """Committee reports for one locality, newest first, for the console beside the alerts.

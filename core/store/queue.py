@@ -13,10 +13,12 @@ from dataclasses import dataclass, fields
 from .. import clock
 from ..model import Status
 from ._base import Base
+from .areas import in_areas
 from ._rows import decode, split_tags, to_json
 
 QUEUE_ORDER = "alerts.priority DESC, alerts.created_at DESC, alerts.id DESC"
 ALL = "all"
+MY_AREAS = "mine"   # QueueFilter.areas: the viewer's areas (core/store/areas.py)
 # A search matching more transcripts than this walks the queue in order and checks
 # each alert against the matches; fewer matches are looked up and sorted.
 SEARCH_WALK_THRESHOLD = 2000
@@ -39,19 +41,21 @@ class QueueFilter:
     date_to: str = ""                # YYYY-MM-DD, inclusive, a day in `zone`
     category: str = ""               # keyword category found by ASR, or a verifier's tag
     q: str = ""                      # full-text search over transcripts
+    areas: str = ""                  # "mine": the viewer's areas; "all" (or ""): every locality
     zone: str = "UTC"                # the installation's time zone: what the dates mean, not a filter
+    viewer: str = ""                 # whose areas "mine" means: the account looking, not a filter
 
     @classmethod
-    def from_mapping(cls, values, zone: str = "UTC") -> "QueueFilter":
-        known = {f.name for f in fields(cls)} - {"zone"}
-        return cls(zone=zone, **{k: str(values.get(k, "")).strip() for k in known if values.get(k) is not None
-                                 and str(values.get(k, "")).strip() != ""})
+    def from_mapping(cls, values, zone: str = "UTC", viewer: str = "") -> "QueueFilter":
+        known = {f.name for f in fields(cls)} - CONTEXT
+        return cls(zone=zone, viewer=viewer, **{k: str(values.get(k, "")).strip() for k in known
+                                                if values.get(k) is not None and str(values.get(k, "")).strip() != ""})
 
     def active(self) -> dict:
         """The filters that differ from the defaults (for links and the UI)."""
         default = QueueFilter()
         return {f.name: getattr(self, f.name) for f in fields(self)
-                if f.name != "zone" and getattr(self, f.name) != getattr(default, f.name)}
+                if f.name not in CONTEXT and getattr(self, f.name) != getattr(default, f.name)}
 
     def day_bounds(self) -> tuple[str | None, str | None]:
         """date_from and date_to as UTC instants: from the start of the first local day to
@@ -59,6 +63,7 @@ class QueueFilter:
         return _day_start(self.date_from, self.zone, 0), _day_start(self.date_to, self.zone, 1)
 
 
+CONTEXT = {"zone", "viewer"}   # what a filter is read with, never typed in
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -103,6 +108,10 @@ class Queue(Base):
         if f.locality:
             where.append("alerts.locality LIKE ? ESCAPE '\\'")
             params.append(_like_prefix(f.locality))
+        if f.areas == MY_AREAS and f.viewer:
+            term, values = in_areas(f.viewer)
+            where.append(term)
+            params += values
         if f.source:
             # Per row, by the call's key: an IN list would first gather every call of that source.
             where.append("(SELECT source FROM calls WHERE calls.id = alerts.call_id) = ?")

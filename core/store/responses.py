@@ -63,6 +63,7 @@ class Responses(Alerts, Audit):
         rows = self.db.query(
             "SELECT a.id, a.reference, a.status, a.locality, a.keywords, a.created_at AS received, "
             + first.format(action="'listen'", extra="") + " AS first_listened, "
+            + first.format(action="'status'", extra="") + " AS decided, "
             + first.format(action="'status'", extra=status.format("verified")) + " AS verified, "
             + first.format(action="'status'", extra=status.format("escalated")) + " AS escalated, "
             + first.format(action="'responder_confirmed'", extra="") + " AS responder_reached, "

@@ -10,6 +10,7 @@ from .schema_initial import INITIAL
 from .schema_scale import SCALE_MIGRATIONS
 from .schema_sms import SMS_MIGRATIONS
 from .schema_spotting import SPOTTING_MIGRATIONS
+from .schema_verifiers import VERIFIER_MIGRATIONS
 
 MIGRATIONS: list[tuple[str, str]] = [
     (
@@ -274,6 +275,7 @@ MIGRATIONS: list[tuple[str, str]] = [
 ]
 
 # Complaints, committees and surveys live in schema_community.py, indexes for scale in
-# schema_scale.py; all run in number order.
-MIGRATIONS = sorted(MIGRATIONS + COMMUNITY_MIGRATIONS + SPOTTING_MIGRATIONS + SMS_MIGRATIONS + SCALE_MIGRATIONS,
+# schema_scale.py, verification in the field in schema_verifiers.py; all run in number order.
+MIGRATIONS = sorted(MIGRATIONS + COMMUNITY_MIGRATIONS + SPOTTING_MIGRATIONS + SMS_MIGRATIONS + SCALE_MIGRATIONS
+                    + VERIFIER_MIGRATIONS,
                     key=lambda migration: migration[0])

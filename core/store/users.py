@@ -24,7 +24,23 @@ class Users(Sessions, Audit):
         return self._row("SELECT * FROM users WHERE username = ?", [username])
 
     def list_users(self) -> list[dict]:
-        return self._rows("SELECT id, username, role, complaints, disabled, created_at FROM users ORDER BY username")
+        return self._rows("SELECT id, username, role, complaints, disabled, created_at,"
+                          " phone_pin_hash IS NOT NULL AS has_phone_pin FROM users ORDER BY username")
+
+    def set_phone_pin(self, username: str, pin_hash: str | None, actor: str) -> None:
+        """The account's PIN for the verifier line (an HMAC), or None to take it away; audited as
+        changed, never with the value. sqlite3.IntegrityError when another account has this PIN."""
+        with self.transaction():
+            before = self.get_user(username)
+            if before is None:
+                raise KeyError(username)
+            self.conn.execute("UPDATE users SET phone_pin_hash = ? WHERE id = ?", (pin_hash, before["id"]))
+            self.audit(actor, "update", "user", before["id"], None,
+                       {"username": username, "pin": "<changed>" if pin_hash else None})
+
+    def user_by_phone_pin(self, pin_hash: str) -> dict | None:
+        """The enabled account this verifier-line PIN belongs to: id, username, role."""
+        return self._row("SELECT id, username, role FROM users WHERE phone_pin_hash = ? AND disabled = 0", [pin_hash])
 
     def update_user(self, username: str, actor: str, **fields) -> None:
         allowed = {"password_hash", "role", "disabled"}

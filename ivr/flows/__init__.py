@@ -12,6 +12,7 @@ from __future__ import annotations
 from core.dialplan import (
     FLOW_ACKNOWLEDGEMENT, FLOW_ALERT, FLOW_BEEP, FLOW_BROADCAST, FLOW_BROADCAST_RECORD, FLOW_CALLBACK, FLOW_COMMITTEE,
     FLOW_COMPLAINT, FLOW_PROMPT_RECORD, FLOW_RADIO, FLOW_READY, FLOW_RESPONDER, FLOW_RESPONSE, FLOW_SURVEY,
+    FLOW_VERIFIER, FLOW_VERIFIER_DUTY,
 )
 
 from ..registry import Registry
@@ -29,6 +30,7 @@ from .ready import ready
 from .responder import responder
 from .survey import survey
 from .response import response
+from .verifier import verifier, verifier_duty
 
 FLOWS = [
     (FLOW_ALERT, alert),
@@ -44,6 +46,8 @@ FLOWS = [
     (FLOW_BROADCAST, broadcast),
     (FLOW_SURVEY, survey),
     (FLOW_BROADCAST_RECORD, broadcast_record),
+    (FLOW_VERIFIER, verifier),
+    (FLOW_VERIFIER_DUTY, verifier_duty),
     (FLOW_READY, ready),
 ]
 

@@ -12,23 +12,23 @@ committee, not the focal point, is the source.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import logging
 
-from core.committees import PIN_TRIES, PinHasher, pin_limits
+from core.committees import PinHasher
 from core.dialplan import VAR_LANGUAGE
 from core.model import FLAG_PARTIAL, FLAG_SILENT, Source
+from core.store.committee_pins import COMMITTEE
 
 from ..agi import Call, HangupError
 from ..committee_items import keep_item
 from ..line import Line
+from . import pins
+from .pins import PinLine
 from .common import choose_language, finished_recording, play, play_beep
 from .listen import record_caller
 
 log = logging.getLogger(__name__)
 
-PIN_WAIT_MS = 8000
-PIN_MAX_DIGITS = 8
 ANOTHER_KEY = "1"
 ANOTHER_WAIT_MS = 5000
 MAX_ITEMS = 20
@@ -67,39 +67,15 @@ class ItemNotFiled(Exception):
     """The store refused an item (locked, full disk): its recording is still on disk."""
 
 
+COMMITTEE_PINS = PinLine(COMMITTEE, ask="committee_pin", wrong="committee_pin_wrong",
+                         refused="committee_pin_refused", locked="committee_locked")
+
+
 async def check_pin(call: Call, line: Line, language: str) -> dict | None:
     """The caller's committee, or None once the caller was refused (and told so)."""
-    hasher, limits = PinHasher.from_config(line.config), pin_limits(line.config)
-    caller = line.pseudonym(call.caller_number)
-    lock = await line.db(lambda s: s.committee_pin_lock(caller, utcnow(), limits))
-    if lock is not None:
-        await line.db(lambda s: s.committee_locked_out(lock))
-        return await locked_out(call, line, language, lock)
-    for attempt in range(1, PIN_TRIES + 1):
-        digits, _ = await call.get_data(line.prompt("committee_pin", language), PIN_WAIT_MS, PIN_MAX_DIGITS)
-        found = await line.db(lambda s: s.committee_by_pin(hasher.hash(digits))) if digits else None
-        if found is not None:
-            return found
-        # Nothing keyed guesses nothing: only a PIN that was tried counts towards a lock.
-        lock = await line.db(lambda s: s.committee_wrong_pin(caller, utcnow(), limits)) if digits else None
-        if lock is not None:
-            return await locked_out(call, line, language, lock)
-        if attempt < PIN_TRIES:
-            await play(call, line, "committee_pin_wrong", language)
-    await line.db(lambda s: s.committee_pin_refused(PIN_TRIES))
-    log.info("%s: committee PIN refused after %d tries", call.channel, PIN_TRIES)
-    await play(call, line, "committee_pin_refused", language)
-    return None
-
-
-async def locked_out(call: Call, line: Line, language: str, lock: str) -> None:
-    log.info("%s: committee line locked (%s): no PIN taken", call.channel, lock)
-    await play(call, line, "committee_locked", language)
-    await play(call, line, "goodbye", language)
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    hasher = PinHasher.from_config(line.config)
+    return await pins.check_pin(call, line, language, COMMITTEE_PINS,
+                                lambda s, digits: s.committee_by_pin(hasher.hash(digits)))
 
 
 async def record_item(call: Call, line: Line, call_id: int, found: dict, language: str) -> int:

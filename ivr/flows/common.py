@@ -17,6 +17,7 @@ from core.store import RecordingFacts
 from .. import audio
 from ..agi import Call
 from ..line import Line
+from ..spool import forget_left
 
 log = logging.getLogger(__name__)
 
@@ -125,11 +126,7 @@ async def spoken_in_window(call: Call, line: Line) -> tuple[str, bool]:
 
 def forget_menu_windows(spool_dir: Path) -> int:
     """At IVR start: listening windows a crash left behind (callers' voices), deleted unread."""
-    folder = spool_dir / SPOOL_MENU_WINDOWS
-    left = list(folder.glob("*")) if folder.is_dir() else []
-    for path in left:
-        path.unlink(missing_ok=True)
-    return len(left)
+    return forget_left(spool_dir / SPOOL_MENU_WINDOWS)
 
 
 def _window_speech(path: Path) -> tuple[bool, bool]:
