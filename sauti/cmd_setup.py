@@ -8,6 +8,7 @@ import shutil
 import socket
 import sys
 import threading
+from pathlib import Path
 
 import click
 
@@ -25,13 +26,16 @@ log = logging.getLogger("sauti.up")
 @click.command()
 @click.option("--force", is_flag=True, help="Rewrite config.toml with defaults. Secrets and data are never replaced.")
 @click.option("--admin", "admin_name", default="admin", show_default=True, help="Name of the first admin account.")
+@click.option("--password-file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the admin password to this file (mode 0600) instead of printing it: "
+                   "for a container, whose output goes to its logs.")
 @pass_context
-def init(ctx: Context, force: bool, admin_name: str) -> None:
+def init(ctx: Context, force: bool, admin_name: str, password_file: Path | None) -> None:
     """Create the data directory: config, secrets, database and a first admin account.
 
-    The admin password is printed once; note it down. Running init again on an
-    existing data directory changes nothing and exits non-zero, unless --force,
-    which rewrites only config.toml.
+    The admin password is printed once (or written to --password-file); note it down.
+    Running init again on an existing data directory changes nothing and exits
+    non-zero, unless --force, which rewrites only config.toml.
     """
     data_dir = ctx.data_dir
     config_path = data_dir / config_module.CONFIG_NAME
@@ -68,7 +72,14 @@ def init(ctx: Context, force: bool, admin_name: str) -> None:
         if store.get_user(admin_name) is None:
             password = new_password()
             store.add_user(admin_name, hash_password(password), "admin", actor="init")
-            click.echo(f"created console account {admin_name!r} with password: {password}")
+            if password_file:
+                password_file.parent.mkdir(parents=True, exist_ok=True)
+                descriptor = os.open(password_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+                with os.fdopen(descriptor, "w") as handle:
+                    handle.write(password + "\n")
+                click.echo(f"created console account {admin_name!r}; its password is in {password_file} (mode 0600)")
+            else:
+                click.echo(f"created console account {admin_name!r} with password: {password}")
             click.echo("  (shown once; change it in the console or with `sauti user passwd`)")
     click.echo(f"ready: run `sauti --data {data_dir} up` to start the line")
 

@@ -67,6 +67,20 @@ def test_bad_configuration_is_explained(tmp_path, content, message):
         config_module.load(tmp_path, env={})
 
 
+def test_init_can_write_the_admin_password_to_a_file_instead_of_printing_it(tmp_path):
+    """For a container, whose output is its log: the password goes to a 0600 file."""
+    data = tmp_path / "line"
+    result = CliRunner().invoke(main, ["--data", str(data), "init", "--password-file", str(data / "secrets" / "admin")])
+    assert result.exit_code == 0, result.output
+    password = (data / "secrets" / "admin").read_text().strip()
+    assert stat.S_IMODE((data / "secrets" / "admin").stat().st_mode) == 0o600
+    assert password not in result.output and "with password" not in result.output
+    from core.identity import check_password
+
+    with Store.open(data / "sauti.db") as store:
+        assert check_password(store.get_user("admin")["password_hash"], password)
+
+
 def test_init_creates_everything_once(tmp_path):
     data = tmp_path / "line"
     runner = CliRunner()

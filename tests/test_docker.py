@@ -173,6 +173,9 @@ def test_up_healthy_and_running_as_sauti(line):
         assert uid != "0" and uid == line.engine.docker("exec", line.container(service), "id", "-u").stdout.strip()
     added = line.sauti("user", "add", USER, "--role", "verifier", input=f"{PASSWORD}\n{PASSWORD}\n")
     assert added.returncode == 0, added.stdout + added.stderr
+    # The first admin's password is in the volume for the operator, never in the logs.
+    admin = line.engine.docker("exec", line.container("sauti"), "cat", "/data/secrets/admin-password").stdout.strip()
+    assert len(admin) >= 12 and admin not in line.logs()
 
 
 def test_a_call_from_outside_is_in_the_console_through_the_proxy(line, tmp_path):
