@@ -19,7 +19,7 @@ def test_build_shows_progress_and_status_lists_what_needs_a_person(espeak, promp
     result = run(prompts_config, "build", "--lang", "ln")
     assert result.exit_code == 0, result.output
     total = len(prompts.load_catalogue().ids) + 1   # and the beep
-    assert f"[ 1/{total}]" in result.output and f"[{total}/{total}]" in result.output
+    assert f"[{1:>{len(str(total))}}/{total}]" in result.output and f"[{total}/{total}]" in result.output
     assert "placeholder prompt(s) in ln need a human recording" in result.output
     assert (prompts_dir / "ln" / "welcome.wav").exists()
 
