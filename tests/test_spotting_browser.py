@@ -33,6 +33,24 @@ def _spoken_alert(store, config, segments, voice, pseudonym):
     return alert, spans, len(audio) / 8000
 
 
+def keyword_pass(config, alert_id: int) -> dict:
+    """Run the real worker until it is idle; what the store held of the alert the moment its
+    keyword pass (the spot job) ended: transcripts, priority and hits."""
+    spotted = {}
+
+    def on_outcome(outcome):
+        if outcome.alert_id == alert_id:
+            with Store.open(config.db_path, migrate=False) as store:
+                kind = store.conn.execute("SELECT kind FROM jobs WHERE id = ?", (outcome.job_id,)).fetchone()[0]
+                if kind == SPOT:
+                    spotted.update(transcripts=store.transcripts_for(alert_id),
+                                   priority=store.get_alert(alert_id)["priority"], hits=store.hits_for(alert_id))
+
+    Worker(config, threads=1, on_outcome=on_outcome).run(threading.Event(), until_idle=True)
+    assert spotted, "the worker ran no keyword pass for the alert"
+    return spotted
+
+
 def _open(browser, live_server, alert_id, **context):
     page = browser.new_context(viewport={"width": 1366, "height": 900}, locale="fr-FR", **context).new_page()
     errors = []
@@ -98,17 +116,8 @@ def test_a_verifier_drags_a_term_on_the_waveform_and_the_next_alert_saying_it_is
     with Store.open(config.db_path, migrate=False) as ivr_store:
         [new] = import_failed_calls(config, ivr_store, secrets.pseudonym_key(config))
 
-    spotted = {}
-
-    def on_outcome(outcome):
-        if outcome.alert_id == new["id"]:
-            with Store.open(config.db_path, migrate=False) as store:
-                kind = store.conn.execute("SELECT kind FROM jobs WHERE id = ?", (outcome.job_id,)).fetchone()[0]
-                if kind == SPOT:
-                    spotted["transcripts"] = store.transcripts_for(new["id"])
-
-    Worker(config, threads=1, on_outcome=on_outcome).run(threading.Event(), until_idle=True)
-    assert spotted == {"transcripts": []}   # the keyword pass ran before any decode
+    spotted = keyword_pass(config, new["id"])
+    assert spotted["transcripts"] == []   # the keyword pass ran before any decode
     assert fresh_db.transcripts_for(new["id"]) == []
     assert fresh_db.get_alert(new["id"])["priority"] == 6.0   # armed_movement's weight
 

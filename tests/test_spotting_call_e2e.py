@@ -6,11 +6,8 @@ like" hit before any transcript exists, and the verifier confirms the hit in the
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 
-from asr.worker import Worker
 from core.audio.wav import write_wav
 from core.dialplan import EXTEN_ALERT
 from core.model import Status
@@ -21,7 +18,7 @@ from tests.fixtures.ivr import private_line
 from tests.fixtures.web import add_users, login, post
 from tests.spotting_voices import Voice, to_int16, utterance
 from tests.test_ivr_e2e import alert_script, last_alert_id, newest_alerts
-from tests.test_spotting_browser import _spoken_alert
+from tests.test_spotting_browser import _spoken_alert, keyword_pass
 
 pytestmark = pytest.mark.asterisk
 
@@ -59,18 +56,7 @@ def test_a_call_saying_a_marked_term_is_ranked_before_any_transcript(asterisk_pr
                 return store.conn.execute("SELECT count(*) FROM jobs WHERE alert_id = ? AND kind = ?",
                                           (alert["id"], SPOT)).fetchone()[0]
         wait_for(queued, 30, "the keyword pass to be queued")
-        spotted = {}
-
-        def on_outcome(outcome):
-            if outcome.alert_id == alert["id"]:
-                with Store.open(config.db_path, migrate=False) as store:
-                    kind = store.conn.execute("SELECT kind FROM jobs WHERE id = ?", (outcome.job_id,)).fetchone()[0]
-                    if kind == SPOT:
-                        spotted["transcripts"] = store.transcripts_for(alert["id"])
-                        spotted["priority"] = store.get_alert(alert["id"])["priority"]
-                        spotted["hits"] = store.hits_for(alert["id"])
-
-        Worker(config, threads=1, on_outcome=on_outcome).run(threading.Event(), until_idle=True)
+        spotted = keyword_pass(config, alert["id"])
         assert spotted["transcripts"] == []                     # ranked before any decode
         assert spotted["priority"] == 6.0                        # armed_movement's weight
         [hit] = [h for h in spotted["hits"] if h["term"] == "bunduki"]
