@@ -76,8 +76,8 @@ def main(argv: list[str] | None = None) -> int:
                                   ignore_calls=args.ignore_calls, busy_calls=args.busy_calls)
         else:
             result = phone.call(target, steps, record=args.record, echo=echo, answer_timeout=args.answer_timeout)
-        # Before pjsua2's libDestroy: once in a thousand calls it aborts there ("free(): invalid
-        # pointer", after the call and its recording are done), which must not lose the call's result.
+        # Before pjsua2's libDestroy: it has aborted there ("free(): invalid pointer", seen once in
+        # a CI run, after the call and its recording were done), which must not lose the call's result.
         if args.json:
             print(json.dumps(result.to_dict()), flush=True)
     return 0 if result.ok else 1
