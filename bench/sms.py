@@ -54,6 +54,15 @@ def listening(port: int) -> bool:
         return False
 
 
+def wait_for_receiver(config, receiver: subprocess.Popen) -> None:
+    """Until `sauti sms receive` listens on its port; SystemExit if it exits or takes 30 s."""
+    deadline = time.monotonic() + 30
+    while not listening(config.sms.receiver_port):
+        if time.monotonic() > deadline or receiver.poll() is not None:
+            raise SystemExit("the SMS receiver did not start")
+        time.sleep(0.1)
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
@@ -77,11 +86,7 @@ def main() -> None:
     fakesmsc = None
     try:
         smsgw.start(config)
-        deadline = time.monotonic() + 30
-        while not listening(config.sms.receiver_port):
-            if time.monotonic() > deadline or receiver.poll() is not None:
-                raise SystemExit("the SMS receiver did not start")
-            time.sleep(0.1)
+        wait_for_receiver(config, receiver)
         pids = smsgw.status(config).pids
         before = {name: cpu_seconds(pid) for name, pid in [("receiver", receiver.pid), *pids.items()]}
         out = work / "fakesmsc.log"

@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import smsgw  # noqa: E402
-from bench.sms import cpu_seconds, listening, print_cpu, stop  # noqa: E402
+from bench.sms import cpu_seconds, print_cpu, stop, wait_for_receiver  # noqa: E402
 from core import directory  # noqa: E402
 from core.directory import NumberSeal  # noqa: E402
 from core.store import Store  # noqa: E402
@@ -64,11 +64,7 @@ def main() -> None:
     out = work / "fakesmsc.log"
     try:
         smsgw.start(config)
-        deadline = time.monotonic() + 30
-        while not listening(config.sms.receiver_port):
-            if time.monotonic() > deadline or receiver.poll() is not None:
-                raise SystemExit("the SMS receiver did not start")
-            time.sleep(0.1)
+        wait_for_receiver(config, receiver)
         with out.open("wb") as handle:
             fakesmsc = subprocess.Popen([str(FAKESMSC), "-H", "127.0.0.1", "-r", str(config.sms.test_smsc_port),
                                          "-m", "1", f"+243810000001 {SHORT_CODE} text Habari"],
