@@ -14,11 +14,8 @@ when the verifier presses play.
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
 import tempfile
-import urllib.request
 from collections import defaultdict
 from pathlib import Path
 
@@ -29,8 +26,9 @@ if str(ROOT) not in sys.path:
 from core.audio.wav import write_wav  # noqa: E402
 from core.model import Status  # noqa: E402
 from core.store import Store  # noqa: E402
-from tests.fixtures.core import free_port, make_data_dir, wait_for  # noqa: E402
-from tests.fixtures.web import CHROMIUM, CHROMIUM_ARGS, add_users, browser_login, make_alert  # noqa: E402
+from tests.fixtures.core import make_data_dir  # noqa: E402
+from tests.fixtures.web import (CHROMIUM, CHROMIUM_ARGS, add_users, browser_login, console_process,  # noqa: E402
+                                make_alert)
 from tests.spotting_voices import Voice, to_int16, utterance  # noqa: E402
 
 SENTENCES = ["habari za asubuhi", "watu wenye bunduki walikuja jana usiku", "wamechoma nyumba tatu kijijini",
@@ -92,20 +90,7 @@ def main() -> int:
             alert = make_alert(store, config, text=None, seconds=len(audio) / 8000)
             write_wav(config.data_dir / store.recordings_for(alert["id"])[0]["path"], to_int16(audio), 8000)
             store.set_status(alert["id"], Status.VERIFIED, actor="vera")
-        port = free_port()
-        command = [sys.executable, "-m", "sauti", "--data", str(config.data_dir), "web", "--port", str(port)]
-        server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ))
-        base = f"http://127.0.0.1:{port}"
-
-        def answers() -> bool:
-            try:
-                with urllib.request.urlopen(base + "/login", timeout=2) as response:
-                    return response.status == 200
-            except OSError:
-                return False
-
-        try:
-            wait_for(answers, 30, "the console")
+        with console_process(config.data_dir, timeout=30) as base:
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
                 url = f"{base}/alerts/{alert['id']}"
@@ -122,9 +107,6 @@ def main() -> int:
                 login.close()
                 show("without JavaScript (empty cache)", visit(plain, url, False, empty_cache=True))
                 browser.close()
-        finally:
-            server.terminate()
-            server.wait(timeout=15)
     return 0
 
 
